@@ -1,0 +1,59 @@
+# Shiming: `make run` starts the product on the embedded default; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
+STAMP := $(VENV)/.installed-$(LOCK_HASH)
+
+.PHONY: run test lint typecheck pytest services lock messages clean
+
+$(STAMP): requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11): install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned environment into $(VENV) (first time: a few minutes)..."
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## run: set up and start the product on SQLite, the in-memory channel layer and in-process tasks
+run: $(STAMP)
+	@mkdir -p var
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v 0
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Shiming is starting: open http://$(HOST):$(PORT)/"
+	@echo "  Sign in as clerk / shiming-demo   (also: supervisor, admin; same password)"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
+	@echo ""
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: set up and run the whole suite against real PostgreSQL and Redis (started if needed)
+test: $(STAMP) services lint typecheck pytest
+
+services:
+	@scripts/ensure-services
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+pytest: $(STAMP) services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lock: re-pin every package from the environment in $(VENV)
+lock:
+	@$(BIN)/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel)==' > requirements.lock.new
+	@mv requirements.lock.new requirements.lock
+
+## messages: recompile the translation catalogues after editing locale/*/LC_MESSAGES/django.po
+messages: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py compilemessages -l zh_Hans -l en
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""Channels group names and the one function that pushes a session's change to its screens."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+SESSION_UPDATE_TYPE = "session.update"
+
+
+def session_group(session_id: UUID | str) -> str:
+    return f"session.{session_id}"
+
+
+def outlet_group(outlet_id: int) -> str:
+    return f"outlet.{outlet_id}"
+
+
+def broadcast_session_update(*, session_id: UUID | str, outlet_id: int, payload: dict[str, Any]) -> None:
+    """Send a session's new state to the clerk's page and the outlet dashboard (call after commit)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": SESSION_UPDATE_TYPE, "session": payload}
+    try:
+        async_to_sync(layer.group_send)(session_group(session_id), message)
+        async_to_sync(layer.group_send)(outlet_group(outlet_id), message)
+    except Exception:  # a lost push must never undo a committed decision; pages re-read on reconnect
+        logger.exception("could not push the update of session %s", session_id)

@@ -1,0 +1,11 @@
+"""The Celery application: broker from settings, tasks discovered from the Django apps."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("shiming")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

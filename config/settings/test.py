@@ -1,0 +1,23 @@
+"""Settings for the test suite: real PostgreSQL and Redis, URLs from the environment."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SHIMING_EVIDENCE_KEYS = ["test1:dGVzdC1ldmlkZW5jZS1rZXktMzItYnl0ZXMtbG9uZyE="]
+SHIMING_ID_HASH_KEY = "test-id-hash-key"
+DEEPFACE_HOME = env("DEEPFACE_HOME", default="/tmp/shiming-test-deepface")  # noqa: S108
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# The suite uses its own Redis database so a developer's worker never takes the tests' tasks.
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/1")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "shiming-test"},
+    }
+}
+CELERY_BROKER_URL = REDIS_URL
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,212 @@
+"""The admin: sessions, the manual-review queue, outlets and staff, and the read-only audit log.
+
+Actions go through the services, so an admin decision is checked and audited like an API call.
+Evidence is shown only to supervisors and admins, and every view of it is audited.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from . import services
+from .errors import DomainError
+from .models import AuditEvent, ConsentText, Evidence, ManualReviewSession, Outlet, StaffProfile, VerificationSession
+from .roles import is_supervisor
+from .state_machine import SessionState
+
+
+@admin.register(Outlet)
+class OutletAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["code", "name", "address"]
+    search_fields = ["code", "name"]
+
+
+class StaffProfileInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = StaffProfile
+    can_delete = False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    inlines = [StaffProfileInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "outlet", "roles"]
+    list_filter = ["is_active", "groups", "staff_profile__outlet"]
+
+    @admin.display(description="Outlet")
+    def outlet(self, user: Any) -> str:
+        profile = getattr(user, "staff_profile", None)
+        return profile.outlet.code if profile else "-"
+
+    @admin.display(description="Roles")
+    def roles(self, user: Any) -> str:
+        return ", ".join(user.groups.values_list("name", flat=True))
+
+
+def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], decision: str) -> None:  # type: ignore[type-arg]
+    done = 0
+    for session in queryset:
+        try:
+            services.session_decide(
+                session_id=session.pk,
+                supervisor=request.user,
+                decision=decision,
+                note=f"{decision} in the admin by {request.user.get_username()}",
+            )
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{session.pk}: {exc.message}", level=messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} session(s) {decision}.", level=messages.SUCCESS)
+
+
+@admin.action(description="Approve the selected sessions (supervisor)")
+def approve_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
+    _decide(modeladmin, request, queryset, "approved")
+
+
+@admin.action(description="Reject the selected sessions (supervisor)")
+def reject_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
+    _decide(modeladmin, request, queryset, "rejected")
+
+
+class SessionAdminBase(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = [
+        "id",
+        "state",
+        "outlet",
+        "subscriber_name",
+        "phone_number",
+        "created_at",
+        "match_distance",
+        "decision",
+    ]
+    list_filter = ["state", "outlet", ("created_at", admin.DateFieldListFilter), "non_biometric"]
+    search_fields = ["subscriber__phone_number"]
+    list_select_related = ["outlet", "subscriber"]
+    readonly_fields = [f.name for f in VerificationSession._meta.fields] + ["evidence_links"]
+    exclude = ["challenge_nonce"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        profile = StaffProfile.objects.filter(user_id=request.user.pk).first()
+        return queryset.filter(outlet_id=profile.outlet_id) if profile else queryset.none()
+
+    @admin.display(description="Subscriber")
+    def subscriber_name(self, session: VerificationSession) -> str:
+        return session.subscriber.full_name
+
+    @admin.display(description="Phone number")
+    def phone_number(self, session: VerificationSession) -> str:
+        return session.subscriber.phone_number
+
+    @admin.display(description="Evidence")
+    def evidence_links(self, session: VerificationSession) -> str:
+        kinds = list(session.evidence.values_list("kind", flat=True))
+        if not kinds:
+            return "none stored (purged or not captured)"
+        links = [
+            format_html(
+                '<a href="{}">{}</a>', reverse("admin:registration_evidence_view", args=[session.pk, kind]), kind
+            )
+            for kind in kinds
+            if kind != "liveness_trace"
+        ]
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "trace only"
+
+    def get_urls(self) -> list[Any]:
+        custom = [
+            path(
+                "<uuid:session_id>/evidence/<str:kind>/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="registration_evidence_view",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def evidence_view(self, request: HttpRequest, session_id: str, kind: str) -> HttpResponse:
+        """Show one evidence image to a supervisor or admin; the view is audited."""
+        if not is_supervisor(request.user):
+            return HttpResponseForbidden("Only supervisors and admins may see evidence.")
+        session = get_object_or_404(self.get_queryset(request), pk=session_id)
+        evidence = get_object_or_404(Evidence, session=session, kind=kind)
+        if evidence.content_type != "image/jpeg":
+            return HttpResponseForbidden("Only images can be shown.")
+        content = services.evidence_read(evidence=evidence, actor=request.user, purpose="admin_review")
+        encoded = base64.b64encode(content).decode()
+        return HttpResponse(
+            format_html(
+                '<!doctype html><title>{}</title><img alt="{}" src="data:image/jpeg;base64,{}">', kind, kind, encoded
+            )
+        )
+
+
+@admin.register(VerificationSession)
+class VerificationSessionAdmin(SessionAdminBase):
+    pass
+
+
+@admin.register(ManualReviewSession)
+class ManualReviewAdmin(SessionAdminBase):
+    actions = [approve_sessions, reject_sessions]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(state=SessionState.MANUAL_REVIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_supervisor(request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # The decisions are checked by the services' role rules, not by model change permissions.
+        actions = super().get_actions(request)
+        return actions if is_supervisor(request.user) else {}
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "outlet"]
+    list_filter = ["action", "outlet", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["object_id", "actor_label", "action"]
+    readonly_fields = ["created_at", "actor", "actor_label", "action", "object_type", "object_id", "outlet", "details"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["kind", "version", "language", "title", "is_current", "published_at"]
+    list_filter = ["kind", "language", "is_current"]

@@ -1,0 +1,179 @@
+"""The REST API: one small view per operation; services do the work, one handler maps errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from . import selectors, services
+from .errors import DomainError, NotFound
+from .health import health_report
+from .serializers import (
+    AlternativeInput,
+    CancelInput,
+    ConsentInput,
+    ConsentTextOutput,
+    ConsentTextQuery,
+    DecisionInput,
+    DocumentUploadInput,
+    RegistrationCreateInput,
+    SessionListFilters,
+    SessionOutput,
+)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error is JSON: {"error": {"code", "message", "details"}} with a 4xx/5xx status."""
+    if isinstance(exc, DomainError):
+        body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, OperationalError):
+        body = {"error": {"code": "unavailable", "message": "The database is unavailable: try again.", "details": {}}}
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {"error": {"code": "invalid_input", "message": "Some fields are not valid.", "details": response.data}}
+    else:
+        code = getattr(exc, "default_code", "error")
+        message = str(getattr(exc, "detail", exc))
+        body = {"error": {"code": code, "message": message, "details": {}}}
+    response.data = body
+    return response
+
+
+class SessionCreateThrottle(SimpleRateThrottle):
+    scope = "session_create"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class OutletSessionCreateThrottle(SimpleRateThrottle):
+    scope = "outlet_session_create"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        outlet = selectors.staff_outlet(request.user)
+        return self.cache_format % {"scope": self.scope, "ident": outlet.pk if outlet else "none"}
+
+
+def _session_response(session_id: Any, request: Request, code: int = status.HTTP_200_OK) -> Response:
+    session = selectors.session_get_for_user(request.user, session_id)
+    return Response(SessionOutput(session).data, status=code)
+
+
+class SessionListCreateApi(APIView):
+    def get_throttles(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [SessionCreateThrottle(), OutletSessionCreateThrottle()]
+        return []
+
+    @extend_schema(parameters=[SessionListFilters], responses=SessionOutput(many=True))
+    def get(self, request: Request) -> Response:
+        filters = SessionListFilters(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        sessions = selectors.session_list(
+            request.user, state=data.get("state"), day=data.get("date"), phone_number=data.get("phone_number")
+        )
+        limit, offset = data.get("limit", 50), data.get("offset", 0)
+        page = sessions[offset : offset + limit]
+        return Response({"count": sessions.count(), "results": SessionOutput(page, many=True).data})
+
+    @extend_schema(request=RegistrationCreateInput, responses={201: SessionOutput})
+    def post(self, request: Request) -> Response:
+        payload = RegistrationCreateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session = services.registration_create(clerk=request.user, **payload.validated_data)
+        return _session_response(session.pk, request, status.HTTP_201_CREATED)
+
+
+class SessionDetailApi(APIView):
+    @extend_schema(responses=SessionOutput)
+    def get(self, request: Request, session_id: str) -> Response:
+        return _session_response(session_id, request)
+
+
+class SessionConsentApi(APIView):
+    @extend_schema(request=ConsentInput, responses=SessionOutput)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        payload = ConsentInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.consent_record(session_id=session_id, actor=request.user, **payload.validated_data)
+        return _session_response(session_id, request)
+
+
+class SessionAlternativeApi(APIView):
+    @extend_schema(request=AlternativeInput, responses=SessionOutput)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        payload = AlternativeInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.session_request_alternative(session_id=session_id, actor=request.user, **payload.validated_data)
+        return _session_response(session_id, request)
+
+
+class SessionDocumentApi(APIView):
+    @extend_schema(request={"multipart/form-data": DocumentUploadInput}, responses=SessionOutput)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        payload = DocumentUploadInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        upload = payload.validated_data["image"]
+        data = upload.read(settings.SHIMING_MAX_UPLOAD_BYTES + 1)
+        services.document_upload(
+            session_id=session_id, actor=request.user, data=data, source=payload.validated_data["source"]
+        )
+        return _session_response(session_id, request)
+
+
+class SessionCancelApi(APIView):
+    @extend_schema(request=CancelInput, responses=SessionOutput)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        payload = CancelInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.session_cancel(session_id=session_id, actor=request.user, **payload.validated_data)
+        return _session_response(session_id, request)
+
+
+class SessionDecisionApi(APIView):
+    @extend_schema(request=DecisionInput, responses=SessionOutput)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        payload = DecisionInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.session_decide(session_id=session_id, supervisor=request.user, **payload.validated_data)
+        return _session_response(session_id, request)
+
+
+class ConsentTextApi(APIView):
+    @extend_schema(parameters=[ConsentTextQuery], responses=ConsentTextOutput)
+    def get(self, request: Request) -> Response:
+        query = ConsentTextQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        text = selectors.current_consent_text(query.validated_data["kind"], query.validated_data["language"])
+        if text is None:
+            raise NotFound("No consent text is published.")
+        return Response(ConsentTextOutput(text).data)
+
+
+class HealthApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(responses={200: dict, 503: dict})
+    def get(self, request: Request) -> Response:
+        report = health_report()
+        return Response(report, status=status.HTTP_200_OK if report["ok"] else status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -1,0 +1,33 @@
+"""Writing the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+
+from .models import AuditEvent, Outlet
+
+SYSTEM_ACTOR = "system"
+
+
+def audit(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    target: models.Model,
+    outlet: Outlet | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that `actor` did `action` to `target`. Call inside the transaction of the change."""
+    is_user = actor is not None and actor.is_authenticated
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if is_user else SYSTEM_ACTOR,  # type: ignore[union-attr]
+        action=action,
+        object_type=target._meta.label_lower,
+        object_id=str(target.pk),
+        outlet=outlet,
+        details=details or {},
+    )

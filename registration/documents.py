@@ -1,0 +1,125 @@
+"""Identity documents and phone numbers as outlets meet them, each validated by its own rule.
+
+Each validator takes the raw text a clerk typed and returns the normalised value, or raises
+`InvalidInput` with a reason the clerk can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import models
+
+from .errors import InvalidInput
+
+
+class DocumentType(models.TextChoices):
+    PRC_ID_CARD = "prc_id", "PRC resident identity card"
+    PASSPORT = "passport", "Passport"
+    HK_MACAO_PERMIT = "hk_macao_permit", "Mainland travel permit for Hong Kong and Macao residents"
+    TAIWAN_PERMIT = "taiwan_permit", "Mainland travel permit for Taiwan residents"
+
+
+@dataclass(frozen=True)
+class ValidatedDocument:
+    document_type: str
+    number: str
+    birth_date: date | None
+
+
+PRC_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+PRC_ID_CHECK_CODES = "10X98765432"
+# First two digits: provinces (11-65), Taiwan (71), Hong Kong (81), Macao (82), and 83 for the
+# residence permits of Hong Kong, Macao and Taiwan residents.
+PRC_PROVINCE_CODES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
+    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+)
+PASSPORT_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,9}$")
+HK_MACAO_PERMIT_RE = re.compile(r"^[HM]\d{8}(\d{2})?$")
+TAIWAN_PERMIT_RE = re.compile(r"^\d{8}(\d{2})?$")
+MAINLAND_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def prc_id_check_digit(first_17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_17, PRC_ID_WEIGHTS, strict=True))
+    return PRC_ID_CHECK_CODES[total % 11]
+
+
+def _normalise(raw: str) -> str:
+    return re.sub(r"[\s-]", "", raw).upper()
+
+
+def validate_prc_id(raw: str, *, today: date) -> ValidatedDocument:
+    number = _normalise(raw)
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise InvalidInput("A resident identity card number has 17 digits and a check digit or X.", code="id_format")
+    if int(number[:2]) not in PRC_PROVINCE_CODES:
+        raise InvalidInput("The region code of this identity card number does not exist.", code="id_region")
+    if prc_id_check_digit(number[:17]) != number[17]:
+        raise InvalidInput(
+            "The check digit of this identity card number is wrong: please re-type it.", code="id_checksum"
+        )
+    try:
+        birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise InvalidInput(
+            "The date of birth inside this identity card number is not a real date.", code="id_birth_date"
+        ) from exc
+    if birth_date >= today or birth_date.year < 1900:
+        raise InvalidInput(
+            "The date of birth inside this identity card number is not a past date.", code="id_birth_date"
+        )
+    return ValidatedDocument(DocumentType.PRC_ID_CARD, number, birth_date)
+
+
+def validate_document(
+    document_type: str, raw: str, *, today: date, birth_date: date | None = None
+) -> ValidatedDocument:
+    """Validate a document number by the rule of its type."""
+    if document_type == DocumentType.PRC_ID_CARD:
+        return validate_prc_id(raw, today=today)
+    rules = {
+        DocumentType.PASSPORT: (PASSPORT_RE, "A passport number has 5 to 9 letters and digits."),
+        DocumentType.HK_MACAO_PERMIT: (HK_MACAO_PERMIT_RE, "A Hong Kong / Macao permit number is H or M and 8 digits."),
+        DocumentType.TAIWAN_PERMIT: (TAIWAN_PERMIT_RE, "A Taiwan residents' permit number has 8 digits."),
+    }
+    if document_type not in rules:
+        raise InvalidInput(f"Unknown document type {document_type!r}.", code="document_type")
+    pattern, message = rules[DocumentType(document_type)]
+    number = _normalise(raw)
+    if not pattern.fullmatch(number):
+        raise InvalidInput(message, code="id_format")
+    if birth_date is not None and (birth_date >= today or birth_date.year < 1900):
+        raise InvalidInput("The date of birth must be a past date.", code="birth_date")
+    return ValidatedDocument(document_type, number, birth_date)
+
+
+def normalise_mainland_mobile(raw: str) -> str:
+    """Return a mainland mobile number in E.164 (+86 and 11 digits starting 13-19)."""
+    digits = re.sub(r"[\s()-]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not MAINLAND_MOBILE_RE.fullmatch(digits):
+        raise InvalidInput("A mainland mobile number has 11 digits and starts with 13 to 19.", code="phone_format")
+    return f"+86{digits}"
+
+
+def age_on(birth_date: date, today: date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def mask_number(number: str) -> str:
+    """What the screens show of an ID number: its first and last characters only."""
+    if len(number) <= 4:
+        return "*" * len(number)
+    return (
+        f"{number[:2]}{'*' * (len(number) - 6)}{number[-4:]}"
+        if len(number) > 6
+        else f"{'*' * (len(number) - 4)}{number[-4:]}"
+    )

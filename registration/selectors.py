@@ -1,0 +1,84 @@
+"""Reads, with outlet scoping built in: staff see only their own outlet's data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from .errors import NotFound
+from .models import ConsentText, Outlet, StaffProfile, VerificationSession
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def staff_outlet(user: User) -> Outlet | None:
+    if not user.is_authenticated:
+        return None
+    profile = StaffProfile.objects.select_related("outlet").filter(user_id=user.pk).first()
+    return profile.outlet if profile else None
+
+
+def sessions_visible_to(user: User) -> QuerySet[VerificationSession]:
+    """Sessions of the user's outlet; nothing for a user with no outlet."""
+    base = VerificationSession.objects.select_related("subscriber", "subscriber__document", "outlet", "clerk")
+    outlet = staff_outlet(user)
+    if outlet is None:
+        return base.none()
+    return base.filter(outlet=outlet)
+
+
+def session_get_for_user(user: User, session_id: UUID | str) -> VerificationSession:
+    """One session of the user's outlet; any other outlet's session is reported as not found."""
+    try:
+        return sessions_visible_to(user).get(pk=session_id)
+    except (VerificationSession.DoesNotExist, ValueError) as exc:
+        raise NotFound("No such verification session.") from exc
+
+
+def session_list(
+    user: User,
+    *,
+    state: str | None = None,
+    day: date | None = None,
+    phone_number: str | None = None,
+) -> QuerySet[VerificationSession]:
+    sessions = sessions_visible_to(user)
+    if state:
+        sessions = sessions.filter(state=state)
+    if day:
+        sessions = sessions.filter(created_at__date=day)
+    if phone_number:
+        sessions = sessions.filter(subscriber__phone_number=phone_number)
+    return sessions.order_by("-created_at")
+
+
+def current_consent_text(kind: str, language: str) -> ConsentText | None:
+    texts = ConsentText.objects.filter(kind=kind, is_current=True)
+    return texts.filter(language=language).first() or texts.filter(language="zh-hans").first()
+
+
+def session_public_payload(session: VerificationSession) -> dict[str, Any]:
+    """What the clerk's page and the dashboard may show of a session (no biometric data)."""
+    subscriber = session.subscriber
+    return {
+        "id": str(session.pk),
+        "state": session.state,
+        "outlet": session.outlet_id,
+        "subscriber_name": subscriber.full_name,
+        "phone_number": subscriber.phone_number,
+        "challenge_plan": session.challenge_plan,
+        "attempt_count": session.attempt_count,
+        "liveness_passed": session.liveness_passed,
+        "liveness_reasons": session.liveness_reasons,
+        "decision": session.decision,
+        "decision_reasons": session.decision_reasons,
+        "match_distance": session.match_distance,
+        "non_biometric": session.non_biometric,
+        "created_at": session.created_at.isoformat() if session.created_at else None,
+        "decided_at": session.decided_at.isoformat() if session.decided_at else None,
+        "expires_at": session.expires_at.isoformat() if session.expires_at else None,
+    }

@@ -1,0 +1,69 @@
+"""The verification session's states and the only transitions allowed between them.
+
+Every state change goes through `check_transition`; an illegal one raises `IllegalTransition`,
+which the API returns as 409 with the reason.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .errors import IllegalTransition
+
+
+class SessionState(models.TextChoices):
+    CREATED = "created", "Created"
+    CONSENTED = "consented", "Consented"
+    DOCUMENT_CAPTURED = "document_captured", "Document captured"
+    LIVENESS_RUNNING = "liveness_running", "Liveness running"
+    LIVENESS_PASSED = "liveness_passed", "Liveness passed"
+    LIVENESS_FAILED = "liveness_failed", "Liveness failed"
+    MATCHING = "matching", "Matching"
+    MANUAL_REVIEW = "manual_review", "Manual review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+S = SessionState
+
+FINAL_STATES = frozenset({S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED})
+OPEN_STATES = frozenset(set(S) - FINAL_STATES)
+# States in which the customer is at the tablet: these expire when the session's time is up.
+CUSTOMER_STATES = frozenset({S.CREATED, S.CONSENTED, S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING, S.LIVENESS_FAILED})
+# States from which the non-biometric alternative (a supervisor checks the document) can be asked.
+ALTERNATIVE_FROM = frozenset({S.CREATED, S.CONSENTED, S.DOCUMENT_CAPTURED, S.LIVENESS_FAILED})
+
+_FORWARD: dict[str, frozenset[str]] = {
+    S.CREATED: frozenset({S.CONSENTED}),
+    S.CONSENTED: frozenset({S.DOCUMENT_CAPTURED}),
+    # A clerk may retake the document photo before the challenge starts.
+    S.DOCUMENT_CAPTURED: frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING}),
+    S.LIVENESS_RUNNING: frozenset({S.LIVENESS_PASSED, S.LIVENESS_FAILED}),
+    S.LIVENESS_PASSED: frozenset({S.MATCHING}),
+    # A failed challenge may be retried while attempts remain, or ends the session.
+    S.LIVENESS_FAILED: frozenset({S.LIVENESS_RUNNING, S.REJECTED}),
+    S.MATCHING: frozenset({S.APPROVED, S.REJECTED, S.MANUAL_REVIEW}),
+    S.MANUAL_REVIEW: frozenset({S.APPROVED, S.REJECTED}),
+}
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    state: _FORWARD.get(state, frozenset())
+    | (frozenset({S.MANUAL_REVIEW}) if state in ALTERNATIVE_FROM else frozenset())
+    | (frozenset({S.EXPIRED, S.CANCELLED}) if state in OPEN_STATES else frozenset())
+    for state in S
+}
+
+
+def is_allowed(current: str, target: str) -> bool:
+    return target in ALLOWED_TRANSITIONS[SessionState(current)]
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise `IllegalTransition` unless `current -> target` is allowed."""
+    if not is_allowed(current, target):
+        raise IllegalTransition(
+            f"A session that is {current} cannot become {target}.",
+            details={"from": current, "to": target},
+        )

@@ -1,0 +1,19 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from . import apis
+
+app_name = "registration"
+
+urlpatterns = [
+    path("health/", apis.HealthApi.as_view(), name="health"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("consent-text/", apis.ConsentTextApi.as_view(), name="consent-text"),
+    path("sessions/", apis.SessionListCreateApi.as_view(), name="sessions"),
+    path("sessions/<uuid:session_id>/", apis.SessionDetailApi.as_view(), name="session-detail"),
+    path("sessions/<uuid:session_id>/consent/", apis.SessionConsentApi.as_view(), name="session-consent"),
+    path("sessions/<uuid:session_id>/alternative/", apis.SessionAlternativeApi.as_view(), name="session-alternative"),
+    path("sessions/<uuid:session_id>/document/", apis.SessionDocumentApi.as_view(), name="session-document"),
+    path("sessions/<uuid:session_id>/cancel/", apis.SessionCancelApi.as_view(), name="session-cancel"),
+    path("sessions/<uuid:session_id>/decision/", apis.SessionDecisionApi.as_view(), name="session-decision"),
+]
