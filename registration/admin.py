@@ -83,7 +83,17 @@ def reject_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
     _decide(modeladmin, request, queryset, "rejected")
 
 
-class SessionAdminBase(admin.ModelAdmin):  # type: ignore[type-arg]
+class SupervisorReadMixin:
+    """Supervisors and admins read these pages by role, not by per-model permissions."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_supervisor(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_supervisor(request.user)
+
+
+class SessionAdminBase(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "id",
         "state",
@@ -177,12 +187,6 @@ class ManualReviewAdmin(SessionAdminBase):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).filter(state=SessionState.MANUAL_REVIEW)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_supervisor(request.user)
-
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # The decisions are checked by the services' role rules, not by model change permissions.
         actions = super().get_actions(request)
@@ -190,11 +194,18 @@ class ManualReviewAdmin(SessionAdminBase):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "outlet"]
     list_filter = ["action", "outlet", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["object_id", "actor_label", "action"]
     readonly_fields = ["created_at", "actor", "actor_label", "action", "object_type", "object_id", "outlet", "details"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        profile = StaffProfile.objects.filter(user_id=request.user.pk).first()
+        return queryset.filter(outlet_id=profile.outlet_id) if profile else queryset.none()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -653,3 +653,29 @@ def evidence_purge(*, now: datetime | None = None) -> int:
                 )
             deleted += count
     return deleted
+
+
+def evidence_reencrypt() -> tuple[int, int]:
+    """Re-encrypt everything under the current key (key rotation); returns (evidence rows, ID numbers)."""
+    current = crypto.keyring().current_id
+    evidence_count = 0
+    for evidence_id in Evidence.objects.exclude(key_id=current).values_list("pk", flat=True):
+        with transaction.atomic():
+            evidence = Evidence.objects.select_for_update().get(pk=evidence_id)
+            aad = _evidence_aad(evidence.session_id, evidence.kind)
+            plaintext = crypto.decrypt(evidence.key_id, bytes(evidence.ciphertext), associated_data=aad)
+            evidence.key_id, evidence.ciphertext = crypto.encrypt(plaintext, associated_data=aad)
+            evidence.save(update_fields=["key_id", "ciphertext"])
+            evidence_count += 1
+    document_count = 0
+    for document_id in IdentityDocument.objects.exclude(number_key_id=current).values_list("pk", flat=True):
+        with transaction.atomic():
+            document = IdentityDocument.objects.select_for_update().get(pk=document_id)
+            aad = f"id:{document.document_type}".encode()
+            plaintext = crypto.decrypt(document.number_key_id, bytes(document.number_encrypted), associated_data=aad)
+            document.number_key_id, document.number_encrypted = crypto.encrypt(plaintext, associated_data=aad)
+            document.save(update_fields=["number_key_id", "number_encrypted"])
+            document_count += 1
+    audit(actor=None, action="evidence.key_rotated", object_type="registration.evidence", object_id="*",
+          details={"key_id": current, "evidence": evidence_count, "documents": document_count})
+    return evidence_count, document_count

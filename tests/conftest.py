@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +32,71 @@ def testdata() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return root
+
+
+def _flush_test_redis() -> None:
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker (prefork, both queues) on the test database and the test Redis database.
+
+    Tests that use it need committed data: use `transactional_db`.
+    """
+    from django.db import connection
+
+    _flush_test_redis()
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _test_database_url_for(connection.settings_dict),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-Q", "default,face",
+        "-c", "1", "--pool", "prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "-n", f"test-worker-{os.getpid()}@%h", "--loglevel", "INFO",
+    ]
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    while "ready." not in log_path.read_text(errors="replace"):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text(errors='replace')[-4000:]}")
+        time.sleep(0.2)
+    worker.log_path = log_path  # type: ignore[attr-defined]
+    yield worker
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _test_database_url_for(settings_dict: dict[str, Any]) -> str:
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float = 60.0, interval: float = 0.1) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass; returns the last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

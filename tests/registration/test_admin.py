@@ -1,0 +1,95 @@
+"""The admin: the manual-review queue decides through the services; evidence only for supervisors, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from registration import services
+from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration.roles import CLERK
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+QUEUE_URL = "/admin/registration/manualreviewsession/"
+
+
+def _admin_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def waiting_session(new_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
+    return services.session_request_alternative(session_id=new_session().pk, actor=clerk, reason="no consent")
+
+
+def test_supervisor_sees_the_queue_and_approves_through_the_services(
+    supervisor: Any, waiting_session: VerificationSession, new_session: Callable[..., VerificationSession]
+) -> None:
+    not_waiting = new_session()
+    client = _admin_client(supervisor)
+    page = client.get(QUEUE_URL)
+    assert page.status_code == 200
+    assert str(waiting_session.pk) in page.content.decode()
+    assert str(not_waiting.pk) not in page.content.decode()
+    response = client.post(QUEUE_URL, {"action": "approve_sessions", "_selected_action": [str(waiting_session.pk)]})
+    assert response.status_code == 302
+    waiting_session.refresh_from_db()
+    assert waiting_session.state == "approved"
+    assert waiting_session.decided_by == supervisor
+    assert AuditEvent.objects.filter(object_id=str(waiting_session.pk), action="session.approved", actor=supervisor).exists()
+
+
+def test_search_by_phone_number_and_filter_by_state(supervisor: Any, waiting_session: VerificationSession) -> None:
+    client = _admin_client(supervisor)
+    found = client.get("/admin/registration/verificationsession/", {"q": waiting_session.subscriber.phone_number})
+    assert str(waiting_session.pk) in found.content.decode()
+    filtered = client.get("/admin/registration/verificationsession/", {"state__exact": "approved"})
+    assert str(waiting_session.pk) not in filtered.content.decode()
+
+
+def test_evidence_is_shown_to_supervisors_only_and_every_view_is_audited(
+    supervisor: Any, outlet: Any, waiting_session: VerificationSession
+) -> None:
+    services.evidence_store(session=waiting_session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg",
+                           content_type="image/jpeg")
+    url = f"/admin/registration/verificationsession/{waiting_session.pk}/evidence/id_portrait/"
+    staff_clerk = UserFactory(role=CLERK, outlet=outlet, is_staff=True)
+    assert _admin_client(staff_clerk).get(url).status_code == 403
+    response = _admin_client(supervisor).get(url)
+    assert response.status_code == 200
+    assert b"data:image/jpeg;base64," in response.content
+    views = AuditEvent.objects.filter(action="evidence.viewed", object_id=str(waiting_session.pk))
+    assert [(event.actor, event.details["purpose"]) for event in views] == [(supervisor, "admin_review")]
+
+
+def test_supervisor_of_another_outlet_cannot_see_the_session(
+    other_outlet: Any, waiting_session: VerificationSession
+) -> None:
+    from registration.roles import SUPERVISOR
+
+    stranger = UserFactory(role=SUPERVISOR, outlet=other_outlet, is_staff=True)
+    client = _admin_client(stranger)
+    assert str(waiting_session.pk) not in client.get(QUEUE_URL).content.decode()
+    url = f"/admin/registration/verificationsession/{waiting_session.pk}/evidence/id_portrait/"
+    assert client.get(url).status_code == 404
+
+
+def test_audit_log_is_read_only_in_the_admin(supervisor: Any, waiting_session: VerificationSession) -> None:
+    client = _admin_client(supervisor)
+    event = AuditEvent.objects.filter(object_id=str(waiting_session.pk)).first()
+    assert event is not None
+    assert client.get("/admin/registration/auditevent/add/").status_code == 403
+    assert client.post(f"/admin/registration/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_clerk_cannot_use_the_admin(clerk: Any) -> None:
+    response = _admin_client(clerk).get(QUEUE_URL)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

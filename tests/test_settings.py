@@ -1,0 +1,41 @@
+"""Production settings: secrets have no defaults, and `check --deploy` passes when they are given."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import PROJECT_ROOT
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 64 + "-production-secret-for-the-check-only",
+    "DJANGO_ALLOWED_HOSTS": "shiming.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SHIMING_EVIDENCE_KEYS": "k1:dGVzdC1ldmlkZW5jZS1rZXktMzItYnl0ZXMtbG9uZyE=",
+    "SHIMING_ID_HASH_KEY": "an-id-hash-key",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "SHIMING_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT_ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_check_deploy_passes_with_production_settings() -> None:
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_its_secrets() -> None:
+    for missing in ("DJANGO_SECRET_KEY", "SHIMING_EVIDENCE_KEYS", "SHIMING_ID_HASH_KEY", "DATABASE_URL"):
+        env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+        result = _manage("check", env=env)
+        assert result.returncode != 0
+        assert missing in result.stderr
