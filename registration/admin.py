@@ -20,8 +20,18 @@ from django.utils.html import format_html
 
 from . import services
 from .errors import DomainError
-from .models import AuditEvent, ConsentText, Evidence, ManualReviewSession, Outlet, StaffProfile, VerificationSession
+from .models import (
+    AuditEvent,
+    ConsentText,
+    Evidence,
+    ManualReviewSession,
+    Outlet,
+    StaffProfile,
+    VerificationPolicy,
+    VerificationSession,
+)
 from .roles import is_supervisor
+from .selectors import staff_outlet
 from .state_machine import SessionState
 
 
@@ -123,8 +133,8 @@ class SessionAdminBase(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[t
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        profile = StaffProfile.objects.filter(user_id=request.user.pk).first()
-        return queryset.filter(outlet_id=profile.outlet_id) if profile else queryset.none()
+        outlet = staff_outlet(request.user)
+        return queryset.filter(outlet=outlet) if outlet else queryset.none()
 
     @admin.display(description="Subscriber")
     def subscriber_name(self, session: VerificationSession) -> str:
@@ -204,8 +214,8 @@ class AuditEventAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[ty
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        profile = StaffProfile.objects.filter(user_id=request.user.pk).first()
-        return queryset.filter(outlet_id=profile.outlet_id) if profile else queryset.none()
+        outlet = staff_outlet(request.user)
+        return queryset.filter(outlet=outlet) if outlet else queryset.none()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -221,3 +231,29 @@ class AuditEventAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[ty
 class ConsentTextAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["kind", "version", "language", "title", "is_current", "published_at"]
     list_filter = ["kind", "language", "is_current"]
+
+
+@admin.register(VerificationPolicy)
+class VerificationPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Thresholds and retention; an empty field falls back to the environment's setting."""
+
+    list_display = [
+        "__str__",
+        "face_accept_threshold",
+        "face_reject_threshold",
+        "evidence_retention_hours",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser and not VerificationPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        values = {field: form.cleaned_data[field] for field in form.changed_data}
+        try:
+            services.policy_update(actor=request.user, values=values)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)

@@ -28,7 +28,7 @@ def audit(
     """
     is_user = actor is not None and actor.is_authenticated
     return AuditEvent.objects.create(
-        actor=actor if is_user else None,
+        actor_id=actor.pk if is_user else None,  # type: ignore[union-attr]
         actor_label=actor.get_username() if is_user else SYSTEM_ACTOR,  # type: ignore[union-attr]
         action=action,
         object_type=target._meta.label_lower if target is not None else object_type,

@@ -220,3 +220,25 @@ class AuditEvent(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
         )
+
+
+class VerificationPolicy(models.Model):
+    """Thresholds and retention an admin can change at run time; an empty field uses the setting.
+
+    There is one row (pk=1). Changes are audited by the admin through `services.policy_update`.
+    """
+
+    face_accept_threshold = models.FloatField(null=True, blank=True, help_text="Approve at or below this distance.")
+    face_reject_threshold = models.FloatField(null=True, blank=True, help_text="Reject above this distance.")
+    evidence_retention_hours = models.PositiveIntegerField(null=True, blank=True)
+    max_active_numbers_per_id = models.PositiveSmallIntegerField(null=True, blank=True)
+    session_ttl_seconds = models.PositiveIntegerField(null=True, blank=True)
+    max_liveness_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "verification policy"
+        verbose_name_plural = "verification policy"
+
+    def __str__(self) -> str:
+        return "Verification policy"

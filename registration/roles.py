@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 
 CLERK = "clerk"
 SUPERVISOR = "supervisor"
@@ -15,7 +15,7 @@ def has_role(user: AbstractBaseUser | AnonymousUser, *roles: str) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return user.groups.filter(name__in=roles).exists()  # type: ignore[union-attr]
+    return Group.objects.filter(user__pk=user.pk, name__in=roles).exists()
 
 
 def is_supervisor(user: AbstractBaseUser | AnonymousUser) -> bool:

@@ -57,7 +57,7 @@ class CancelInput(StrictSerializer):
 
 class DocumentUploadInput(StrictSerializer):
     image = serializers.FileField()
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
         choices=[("photo", "Photo of the document"), ("chip", "Chip portrait")], default="photo"
     )
 

@@ -26,9 +26,11 @@ from .models import (
     IdentityDocument,
     Subscriber,
     SubscriberStatus,
+    VerificationPolicy,
     VerificationSession,
 )
-from .roles import CLERK, SUPERVISOR, has_role, is_supervisor
+from .policy import DEFAULTS, effective_policy
+from .roles import ADMIN, CLERK, SUPERVISOR, has_role, is_supervisor
 from .selectors import staff_outlet
 from .state_machine import ALTERNATIVE_FROM, CUSTOMER_STATES, FINAL_STATES, SessionState, check_transition
 
@@ -78,7 +80,7 @@ def _move(
     if target in FINAL_STATES:
         now = timezone.now()
         session.decided_at = session.decided_at or now
-        session.evidence_purge_after = now + timedelta(hours=settings.SHIMING_EVIDENCE_RETENTION_HOURS)
+        session.evidence_purge_after = now + timedelta(hours=effective_policy().evidence_retention_hours)
     session.save()
     audit(
         actor=actor,
@@ -116,9 +118,11 @@ def _close_subscriber(session: VerificationSession) -> None:
         subscriber.save(update_fields=["status"])
 
 
-def _require_role(actor: User, *roles: str) -> None:
-    if not has_role(actor, *roles):
+def _require_role(actor: User, *roles: str) -> int:
+    """Return the acting user's id, or raise `Forbidden` when they lack every one of `roles`."""
+    if actor.pk is None or not has_role(actor, *roles):
         raise Forbidden("Your role does not allow this.", code="role_required")
+    return int(actor.pk)
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -143,7 +147,7 @@ def registration_create(
     birth_date: date | None = None,
 ) -> VerificationSession:
     """Open a registration: a pending subscriber and a new verification session at the clerk's outlet."""
-    _require_role(clerk, CLERK, SUPERVISOR)
+    clerk_id = _require_role(clerk, CLERK, SUPERVISOR)
     outlet = staff_outlet(clerk)
     if outlet is None:
         raise Forbidden("Your account is not attached to an outlet.", code="no_outlet")
@@ -161,7 +165,7 @@ def registration_create(
             full_name=full_name, document=identity, phone_number=phone, outlet=outlet
         )
         previous = (
-            VerificationSession.objects.filter(clerk=clerk)
+            VerificationSession.objects.filter(clerk_id=clerk_id)
             .order_by("-created_at")
             .values_list("challenge_plan", flat=True)
             .first()
@@ -169,9 +173,9 @@ def registration_create(
         session = VerificationSession.objects.create(
             subscriber=subscriber,
             outlet=outlet,
-            clerk=clerk,
+            clerk_id=clerk_id,
             challenge_plan=new_challenge_plan(previous=previous),
-            expires_at=timezone.now() + timedelta(seconds=settings.SHIMING_SESSION_TTL_SECONDS),
+            expires_at=timezone.now() + timedelta(seconds=effective_policy().session_ttl_seconds),
         )
         audit(
             actor=clerk,
@@ -213,7 +217,7 @@ def _identity_document_locked(
 def _check_activation_limits(*, identity: IdentityDocument, phone_number: str) -> None:
     """The real-name rules; the caller holds the identity document's row lock."""
     active = Subscriber.objects.filter(document=identity, status=SubscriberStatus.ACTIVE)
-    limit = settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID
+    limit = effective_policy().max_active_numbers_per_id
     if active.count() >= limit:
         raise Conflict(f"This identity document already holds {limit} active numbers.", code="id_limit_reached")
     if Subscriber.objects.filter(phone_number=phone_number, status=SubscriberStatus.ACTIVE).exists():
@@ -383,7 +387,7 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
     with transaction.atomic():
         session = _open_session(session_id)
         check_transition(session.state, S.LIVENESS_RUNNING)
-        if session.attempt_count >= settings.SHIMING_MAX_LIVENESS_ATTEMPTS:
+        if session.attempt_count >= effective_policy().max_liveness_attempts:
             raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
         _move(
             session,
@@ -465,7 +469,7 @@ def _enqueue_judgement(session_id: str) -> None:
 
 
 def _reject_if_attempts_exhausted(session: VerificationSession) -> None:
-    if session.state == S.LIVENESS_FAILED and session.attempt_count >= settings.SHIMING_MAX_LIVENESS_ATTEMPTS:
+    if session.state == S.LIVENESS_FAILED and session.attempt_count >= effective_policy().max_liveness_attempts:
         _move(
             session,
             S.REJECTED,
@@ -555,7 +559,7 @@ def _approve(session: VerificationSession, *, actor: User | None, reasons: list[
             actor=actor,
             decision="rejected",
             decision_reasons=[exc.code],
-            decided_by=actor if actor and actor.is_authenticated else None,
+            decided_by_id=actor.pk if actor and actor.is_authenticated else None,
             details={"reasons": [exc.code]},
         )
         _close_subscriber(session)
@@ -570,7 +574,7 @@ def _approve(session: VerificationSession, *, actor: User | None, reasons: list[
         decision="approved",
         decision_reasons=reasons,
         decision_note=note,
-        decided_by=actor if actor and actor.is_authenticated else None,
+        decided_by_id=actor.pk if actor and actor.is_authenticated else None,
         details={"reasons": reasons},
     )
 
@@ -676,6 +680,33 @@ def evidence_reencrypt() -> tuple[int, int]:
             document.number_key_id, document.number_encrypted = crypto.encrypt(plaintext, associated_data=aad)
             document.save(update_fields=["number_key_id", "number_encrypted"])
             document_count += 1
-    audit(actor=None, action="evidence.key_rotated", object_type="registration.evidence", object_id="*",
-          details={"key_id": current, "evidence": evidence_count, "documents": document_count})
+    audit(
+        actor=None,
+        action="evidence.key_rotated",
+        object_type="registration.evidence",
+        object_id="*",
+        details={"key_id": current, "evidence": evidence_count, "documents": document_count},
+    )
     return evidence_count, document_count
+
+
+def policy_update(*, actor: User, values: dict[str, Any]) -> VerificationPolicy:
+    """Change the run-time verification policy (admins only); every change is audited."""
+    if not has_role(actor, ADMIN):
+        raise Forbidden("Only an admin can change the verification policy.", code="admin_required")
+    with transaction.atomic():
+        policy, _ = VerificationPolicy.objects.select_for_update().get_or_create(pk=1)
+        changes: dict[str, Any] = {}
+        for field, value in values.items():
+            if field not in DEFAULTS:
+                raise InvalidInput(f"Unknown policy field {field!r}.", code="policy_field")
+            if getattr(policy, field) != value:
+                changes[field] = [getattr(policy, field), value]
+                setattr(policy, field, value)
+        policy.save()
+        effective = effective_policy()
+        if effective.face_accept_threshold > effective.face_reject_threshold:
+            raise InvalidInput("The accept threshold must not be above the reject threshold.", code="thresholds")
+        if changes:
+            audit(actor=actor, action="policy.updated", target=policy, details={"changes": changes})
+    return policy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -44,11 +45,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery")
 
     @factory.post_generation
-    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+    def role(user: Any, create: bool, extracted: str | None, **kwargs: object) -> None:
         if create:
-            self.groups.add(Group.objects.get(name=extracted or CLERK))
+            user.groups.add(Group.objects.get(name=extracted or CLERK))
 
     @factory.post_generation
-    def outlet(self, create: bool, extracted: Outlet | None, **kwargs: object) -> None:
+    def outlet(user: Any, create: bool, extracted: Outlet | None, **kwargs: object) -> None:
         if create and extracted is not None:
-            StaffProfile.objects.create(user=self, outlet=extracted)
+            StaffProfile.objects.create(user=user, outlet=extracted)

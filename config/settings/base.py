@@ -196,6 +196,9 @@ SHIMING_FACE_MATCHER = env(
     "SHIMING_FACE_MATCHER", default="registration.face_matching.deepface_matcher.DeepFaceMatcher"
 )
 DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
+# Three decision bands on the Dlib cosine distance (chosen on the shared pairs: see README).
+SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=0.06)
+SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=0.08)
 
 # --- Capture ----------------------------------------------------------------------------------
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])

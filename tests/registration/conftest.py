@@ -16,12 +16,12 @@ from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
 
 @pytest.fixture
 def outlet(db: None) -> Outlet:
-    return OutletFactory()
+    return OutletFactory.create()
 
 
 @pytest.fixture
 def other_outlet(db: None) -> Outlet:
-    return OutletFactory()
+    return OutletFactory.create()
 
 
 @pytest.fixture

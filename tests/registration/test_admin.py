@@ -43,7 +43,9 @@ def test_supervisor_sees_the_queue_and_approves_through_the_services(
     waiting_session.refresh_from_db()
     assert waiting_session.state == "approved"
     assert waiting_session.decided_by == supervisor
-    assert AuditEvent.objects.filter(object_id=str(waiting_session.pk), action="session.approved", actor=supervisor).exists()
+    assert AuditEvent.objects.filter(
+        object_id=str(waiting_session.pk), action="session.approved", actor=supervisor
+    ).exists()
 
 
 def test_search_by_phone_number_and_filter_by_state(supervisor: Any, waiting_session: VerificationSession) -> None:
@@ -57,8 +59,9 @@ def test_search_by_phone_number_and_filter_by_state(supervisor: Any, waiting_ses
 def test_evidence_is_shown_to_supervisors_only_and_every_view_is_audited(
     supervisor: Any, outlet: Any, waiting_session: VerificationSession
 ) -> None:
-    services.evidence_store(session=waiting_session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg",
-                           content_type="image/jpeg")
+    services.evidence_store(
+        session=waiting_session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg", content_type="image/jpeg"
+    )
     url = f"/admin/registration/verificationsession/{waiting_session.pk}/evidence/id_portrait/"
     staff_clerk = UserFactory(role=CLERK, outlet=outlet, is_staff=True)
     assert _admin_client(staff_clerk).get(url).status_code == 403
@@ -93,3 +96,40 @@ def test_clerk_cannot_use_the_admin(clerk: Any) -> None:
     response = _admin_client(clerk).get(QUEUE_URL)
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_admin_changes_retention_and_thresholds_and_it_is_audited(
+    new_session: Callable[..., VerificationSession], clerk: Any
+) -> None:
+    from registration.models import VerificationPolicy
+    from registration.policy import effective_policy
+    from registration.roles import ADMIN
+
+    admin_user = UserFactory(role=ADMIN, is_staff=True, is_superuser=True)
+    client = _admin_client(admin_user)
+    form = {
+        "face_accept_threshold": "0.05",
+        "face_reject_threshold": "0.09",
+        "evidence_retention_hours": "24",
+        "max_active_numbers_per_id": "",
+        "session_ttl_seconds": "",
+        "max_liveness_attempts": "",
+    }
+    response = client.post("/admin/registration/verificationpolicy/add/", form)
+    assert response.status_code == 302
+    policy = effective_policy()
+    assert (policy.face_accept_threshold, policy.face_reject_threshold) == (0.05, 0.09)
+    assert policy.evidence_retention_hours == 24
+    event = AuditEvent.objects.get(action="policy.updated")
+    assert event.actor == admin_user
+    assert event.details["changes"]["evidence_retention_hours"] == [None, 24]
+    session = services.session_cancel(session_id=new_session().pk, actor=clerk)
+    assert session.evidence_purge_after is not None
+    assert session.decided_at is not None
+    assert round((session.evidence_purge_after - session.decided_at).total_seconds()) == 24 * 3600
+    assert VerificationPolicy.objects.count() == 1
+
+
+def test_supervisor_cannot_change_the_policy(supervisor: Any) -> None:
+    response = _admin_client(supervisor).get("/admin/registration/verificationpolicy/add/")
+    assert response.status_code == 403

@@ -24,13 +24,20 @@ def test_evidence_is_encrypted_at_rest_and_bound_to_its_session(
 ) -> None:
     first, second = new_session(), new_session()
     secret = b"\xff\xd8 portrait bytes"
-    evidence = services.evidence_store(session=first, kind=EvidenceKind.ID_PORTRAIT, content=secret, content_type="image/jpeg")
+    evidence = services.evidence_store(
+        session=first, kind=EvidenceKind.ID_PORTRAIT, content=secret, content_type="image/jpeg"
+    )
     stored = bytes(Evidence.objects.get(pk=evidence.pk).ciphertext)
     assert secret not in stored
     assert services.evidence_read(evidence=evidence, actor=clerk, purpose="test") == secret
     assert AuditEvent.objects.filter(action="evidence.viewed", object_id=str(first.pk), actor=clerk).count() == 1
-    moved = Evidence.objects.create(session=second, kind=EvidenceKind.ID_PORTRAIT, content_type="image/jpeg",
-                                    key_id=evidence.key_id, ciphertext=stored)
+    moved = Evidence.objects.create(
+        session=second,
+        kind=EvidenceKind.ID_PORTRAIT,
+        content_type="image/jpeg",
+        key_id=evidence.key_id,
+        ciphertext=stored,
+    )
     with pytest.raises(crypto.DecryptionFailed):
         services.evidence_read(evidence=moved, actor=clerk, purpose="test")
 
@@ -76,8 +83,11 @@ def test_audit_log_is_append_only_in_the_database(new_session: Callable[..., Ver
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_per_id_limit_holds_when_two_approvals_race(
-    new_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]],
-    clerk: Any, supervisor: Any, settings: Any,
+    new_session: Callable[..., VerificationSession],
+    registration_input: Callable[..., dict[str, Any]],
+    clerk: Any,
+    supervisor: Any,
+    settings: Any,
 ) -> None:
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 1
     number = registration_input()["document_number"]
@@ -91,8 +101,11 @@ def test_per_id_limit_holds_when_two_approvals_race(
     def decide(session: VerificationSession) -> None:
         barrier.wait()
         try:
-            outcomes.append(services.session_decide(session_id=session.pk, supervisor=supervisor,
-                                                    decision="approved", note="race").state)
+            outcomes.append(
+                services.session_decide(
+                    session_id=session.pk, supervisor=supervisor, decision="approved", note="race"
+                ).state
+            )
         finally:
             connection.close()
 
@@ -106,8 +119,10 @@ def test_per_id_limit_holds_when_two_approvals_race(
 
 @pytest.mark.django_db
 def test_nothing_half_written_when_the_limit_is_hit(
-    new_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]],
-    clerk: Any, settings: Any,
+    new_session: Callable[..., VerificationSession],
+    registration_input: Callable[..., dict[str, Any]],
+    clerk: Any,
+    settings: Any,
 ) -> None:
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 0
     with pytest.raises(Conflict):

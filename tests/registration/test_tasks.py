@@ -34,7 +34,9 @@ def test_worker_purges_evidence_after_retention(
 ) -> None:
     old, recent = new_session(), new_session()
     for session in (old, recent):
-        services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg")
+        services.evidence_store(
+            session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
+        )
         services.session_cancel(session_id=session.pk, actor=clerk)
     VerificationSession.objects.filter(pk=old.pk).update(evidence_purge_after=timezone.now() - timedelta(minutes=1))
     for _ in range(2):
