@@ -4,6 +4,7 @@ and schedules side effects (tasks, pushes to screens) on commit."""
 from __future__ import annotations
 
 import json
+import random
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -129,12 +130,15 @@ def _require_role(actor: User, *roles: str) -> int:
 
 
 def new_challenge_plan(*, previous: list[str] | None) -> list[str]:
+    """A random challenge plan, never the same as the clerk's previous one (fixed in tests)."""
     fixed = settings.SHIMING_FIXED_CHALLENGE_PLAN
     if fixed:
         return list(fixed)
-    from capture.liveness import choose_plan
+    from capture.liveness import ChallengePlan, draw_plan
 
-    return list(choose_plan(previous=tuple(previous) if previous else None))
+    last = ChallengePlan.parse(previous) if previous else None
+    plan = draw_plan(random.SystemRandom(), step_count=settings.SHIMING_LIVENESS_STEPS, previous=last)
+    return plan.codes()
 
 
 def registration_create(
@@ -349,18 +353,27 @@ def evidence_read(*, evidence: Evidence, actor: User | None, purpose: str) -> by
 
 
 def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source: str) -> VerificationSession:
-    """Check an ID document photo (or a chip portrait), crop its portrait and keep only that, encrypted."""
-    from .face_matching.document import PortraitSource, extract_portrait
+    """Check an ID document photo (or a chip portrait), crop its portrait and keep only that, encrypted.
+
+    The page itself is never stored: only the portrait crop that the match will use.
+    """
+    from .face_matching import FaceMatchingError, get_matcher
     from .images import decode_upload, encode_jpeg
 
     _expire_if_due(session_id)
     with transaction.atomic():
-        session = _open_session(session_id)
-        check_transition(session.state, S.DOCUMENT_CAPTURED)
-    image = decode_upload(data)
-    portrait = extract_portrait(image.bgr, source=PortraitSource(source))
+        check_transition(_lock_session(session_id).state, S.DOCUMENT_CAPTURED)
+    image = decode_upload(data)  # outside the transaction: detection takes a moment
+    try:
+        portrait = get_matcher().locate_document_portrait(image.bgr)
+    except FaceMatchingError as exc:
+        messages = {
+            "no_face_found": "No portrait was found on this document photo: retake it flat, sharp and well lit.",
+            "several_faces": "Several faces were found: photograph one document alone, without people around it.",
+        }
+        raise InvalidInput(messages.get(exc.reason_code, str(exc)), code=exc.reason_code) from exc
     with transaction.atomic():
-        session = _open_session(session_id)
+        session = _lock_session(session_id)
         check_transition(session.state, S.DOCUMENT_CAPTURED)
         evidence_store(
             session=session,
@@ -368,12 +381,13 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
             content=encode_jpeg(portrait.image),
             content_type="image/jpeg",
         )
+        face = portrait.face
         _move(
             session,
             S.DOCUMENT_CAPTURED,
             actor=actor,
             document_captured_at=timezone.now(),
-            details={"source": source, "portrait_box": list(portrait.box)},
+            details={"source": source, "portrait_box": [face.x, face.y, face.w, face.h]},
         )
     return session
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
@@ -39,24 +40,24 @@ def _evidence_bytes(session: VerificationSession, kind: str) -> bytes | None:
 )
 def liveness_verdict(self: Any, session_id: str) -> str:
     """Recompute the liveness verdict from the stored trace; this verdict is the one that counts."""
+    from capture.liveness import ChallengePlan, recompute_verdict
     from capture.liveness_settings import liveness_config
 
-    from capture.liveness import recompute_verdict
-
     session = VerificationSession.objects.select_related("outlet").get(pk=session_id)
-    if session.state != SessionState.LIVENESS_RUNNING:
-        return session.state
+    if session.state != SessionState.LIVENESS_RUNNING or session.liveness_finished_at is None:
+        return str(session.state)  # already judged, or the capture has not finished
     raw_trace = _evidence_bytes(session, EvidenceKind.LIVENESS_TRACE)
     if raw_trace is None:
         services.liveness_verdict_apply(session_id=session_id, passed=False, reasons=["no_trace"], detail={})
         return SessionState.LIVENESS_FAILED
-    verdict = recompute_verdict(json.loads(raw_trace), tuple(session.challenge_plan), liveness_config())
+    plan = ChallengePlan.parse(session.challenge_plan)
+    verdict = recompute_verdict(json.loads(raw_trace), plan, liveness_config())
+    reasons = [reason.value for reason in verdict.reasons]
     has_frame = Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAME).exists()
-    reasons = list(verdict.reasons)
     passed = verdict.passed and has_frame
     if verdict.passed and not has_frame:
         reasons.append("no_live_frame")
-    services.liveness_verdict_apply(session_id=session_id, passed=passed, reasons=reasons, detail=verdict.summary())
+    services.liveness_verdict_apply(session_id=session_id, passed=passed, reasons=reasons, detail=verdict.to_dict())
     return SessionState.LIVENESS_PASSED if passed else SessionState.LIVENESS_FAILED
 
 
@@ -71,61 +72,61 @@ def liveness_verdict(self: Any, session_id: str) -> str:
     time_limit=90,
 )
 def match_faces(self: Any, session_id: str) -> str:
-    """Match the live frame 1:1 against the session's own ID portrait and decide."""
-    from .face_matching import FaceMatchError, decide, get_matcher
-    from .images import decode_jpeg
+    """Match the live frame 1:1 against the session's own ID portrait and decide (idempotent)."""
+    from .face_matching import FaceMatchingError, ModelUnavailable, get_matcher
+    from .face_matching.policy import DecisionBand, MatchPolicy, decide
+    from .policy import effective_policy
 
     session = services.matching_begin(session_id=session_id)
-    if session is None:
-        return VerificationSession.objects.values_list("state", flat=True).get(pk=session_id)
+    if session is None:  # already decided, or the liveness verdict did not pass
+        return str(VerificationSession.objects.values_list("state", flat=True).get(pk=session_id))
     portrait = _evidence_bytes(session, EvidenceKind.ID_PORTRAIT)
     live_frame = _evidence_bytes(session, EvidenceKind.LIVE_FRAME)
     if portrait is None or live_frame is None:
-        services.match_apply(
-            session_id=session_id,
-            decision="manual_review",
-            reasons=["evidence_missing"],
-            distance=None,
-            threshold=None,
-            model="",
-            detail={},
-        )
-        return SessionState.MANUAL_REVIEW
+        return _to_manual_review(session_id, "evidence_missing")
     try:
-        result = get_matcher().match(decode_jpeg(portrait), decode_jpeg(live_frame))
+        result = get_matcher().match(portrait, live_frame)
     except SoftTimeLimitExceeded:
-        services.match_apply(
-            session_id=session_id,
-            decision="manual_review",
-            reasons=["match_timeout"],
-            distance=None,
-            threshold=None,
-            model="",
-            detail={},
-        )
-        return SessionState.MANUAL_REVIEW
-    except FaceMatchError as exc:
-        services.match_apply(
-            session_id=session_id,
-            decision="manual_review",
-            reasons=[exc.code],
-            distance=None,
-            threshold=None,
-            model="",
-            detail={"error": str(exc)},
-        )
-        return SessionState.MANUAL_REVIEW
-    outcome = decide(result)
+        return _to_manual_review(session_id, "match_timeout")
+    except ModelUnavailable as exc:
+        # A deployment fault: the case goes to a person, and the task fails loudly for the operators.
+        _to_manual_review(session_id, exc.reason_code, error=str(exc))
+        raise
+    except FaceMatchingError as exc:
+        return _to_manual_review(session_id, exc.reason_code, error=str(exc))
+    policy = effective_policy()
+    outcome = decide(result.distance, MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold))
+    decision = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}.get(outcome.band, "manual_review")
     services.match_apply(
         session_id=session_id,
-        decision=outcome.decision,
-        reasons=list(outcome.reasons),
+        decision=decision,
+        reasons=list(outcome.reason_codes),
         distance=result.distance,
-        threshold=result.threshold,
+        threshold=policy.face_accept_threshold,
         model=result.model,
-        detail=result.summary(),
+        detail={
+            "distance_metric": result.distance_metric,
+            "accept_threshold": policy.face_accept_threshold,
+            "reject_threshold": policy.face_reject_threshold,
+            "reference_detector": result.reference_detector,
+            "probe_detector": result.probe_detector,
+            "timings_ms": asdict(result.timings),
+        },
     )
-    return outcome.decision
+    return decision
+
+
+def _to_manual_review(session_id: str, reason: str, *, error: str = "") -> str:
+    services.match_apply(
+        session_id=session_id,
+        decision="manual_review",
+        reasons=[reason],
+        distance=None,
+        threshold=None,
+        model="",
+        detail={"error": error} if error else {},
+    )
+    return SessionState.MANUAL_REVIEW
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)

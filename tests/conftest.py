@@ -46,7 +46,9 @@ def _flush_test_redis() -> None:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker (prefork, both queues) on the test database and the test Redis database.
 
     Tests that use it need committed data: use `transactional_db`.
@@ -62,9 +64,25 @@ def celery_worker_process(django_db_setup: None, django_db_blocker: Any, tmp_pat
         "PYTHONUNBUFFERED": "1",
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-Q", "default,face",
-        "-c", "1", "--pool", "prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-n", f"test-worker-{os.getpid()}@%h", "--loglevel", "INFO",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config.celery_app",
+        "worker",
+        "-Q",
+        "default,face",
+        "-c",
+        "1",
+        "--pool",
+        "prefork",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"test-worker-{os.getpid()}@%h",
+        "--loglevel",
+        "INFO",
     ]
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -196,9 +196,23 @@ SHIMING_FACE_MATCHER = env(
     "SHIMING_FACE_MATCHER", default="registration.face_matching.deepface_matcher.DeepFaceMatcher"
 )
 DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
-# Three decision bands on the Dlib cosine distance (chosen on the shared pairs: see README).
-SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=0.06)
-SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=0.08)
+# Three decision bands on the Dlib Euclidean distance, chosen with `manage.py match_eval` on the
+# shared labelled pairs (README, "Face matching"): approve <= accept < manual review <= reject < reject.
+SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=0.65)
+SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=0.75)
+# Detector chains per image type; the next detector runs only when the first finds no face.
+SHIMING_FACE_REFERENCE_DETECTORS: list[str] = env.list("SHIMING_FACE_REFERENCE_DETECTORS", default=["dlib", "mtcnn"])
+SHIMING_FACE_PROBE_DETECTORS: list[str] = env.list("SHIMING_FACE_PROBE_DETECTORS", default=["mediapipe", "mtcnn"])
+SHIMING_FACE_DETECTION_MAX_SIDE = env.int("SHIMING_FACE_DETECTION_MAX_SIDE", default=640)
+# A second face at least this fraction of the largest one's width makes an image "several faces".
+SHIMING_FACE_SEVERAL_FACES_RATIO = env.float("SHIMING_FACE_SEVERAL_FACES_RATIO", default=0.7)
+
+# --- Liveness challenge -------------------------------------------------------------------------
+SHIMING_LIVENESS_FPS = env.float("SHIMING_LIVENESS_FPS", default=15.0)  # frames analysed per second at most
+SHIMING_LIVENESS_STEPS = env.int("SHIMING_LIVENESS_STEPS", default=3)
+SHIMING_LIVENESS_TURN_DEGREES = env.float("SHIMING_LIVENESS_TURN_DEGREES", default=25.0)
+SHIMING_LIVENESS_STEP_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_STEP_TIMEOUT_SECONDS", default=8.0)
+SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS", default=40.0)
 
 # --- Capture ----------------------------------------------------------------------------------
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])

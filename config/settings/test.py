@@ -21,3 +21,5 @@ CHANNEL_LAYERS = {
 }
 CELERY_BROKER_URL = REDIS_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A separate test database name lets two suites run side by side on one server.
+DATABASES["default"]["TEST"] = {"NAME": env("SHIMING_TEST_DB", default="test_shiming")}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from registration import services
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
-from registration.tasks import expire_stale_sessions, purge_expired_evidence
+from registration.tasks import expire_stale_sessions, match_faces, purge_expired_evidence
 from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -44,3 +46,56 @@ def test_worker_purges_evidence_after_retention(
     assert wait_until(lambda: not Evidence.objects.filter(session=old).exists())
     assert wait_until(lambda: AuditEvent.objects.filter(object_id=str(old.pk), action="evidence.purged").count() == 1)
     assert Evidence.objects.filter(session=recent).count() == 1
+
+
+def _session_ready_to_match(
+    new_session: Callable[..., VerificationSession], testdata: Path, portrait: str, live: str
+) -> VerificationSession:
+    """A session whose liveness passed, holding a portrait and a live frame, as the capture leaves it."""
+    session = new_session()
+    for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
+        content = (testdata / "verification" / "deepface" / name).read_bytes()
+        services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
+    VerificationSession.objects.filter(pk=session.pk).update(state="liveness_passed", liveness_passed=True)
+    return session
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("portrait", "live", "decision"),
+    [("img3.jpg", "img12.jpg", "approved"), ("img21.jpg", "img17.jpg", "rejected")],
+    ids=["same-person", "different-people"],
+)
+def test_worker_matches_once_even_when_the_task_runs_twice(
+    celery_worker_process: Any,
+    new_session: Callable[..., VerificationSession],
+    testdata: Path,
+    portrait: str,
+    live: str,
+    decision: str,
+) -> None:
+    session = _session_ready_to_match(new_session, testdata, portrait, live)
+    match_faces.delay(str(session.pk))
+    match_faces.delay(str(session.pk))
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == decision, timeout=120)
+    session.refresh_from_db()
+    assert session.match_model == "Dlib"
+    assert session.match_distance is not None
+    assert session.decision_reasons
+    assert session.subscriber.status == ("active" if decision == "approved" else "rejected")
+    time.sleep(1.0)  # give a duplicate the chance to write a second decision
+    decisions = AuditEvent.objects.filter(object_id=str(session.pk), action=f"session.{decision}")
+    assert decisions.count() == 1
+    assert AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").count() == 1
+
+
+def test_match_without_a_passed_liveness_does_nothing(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+) -> None:
+    session = new_session()
+    match_faces.delay(str(session.pk))
+    expire_stale_sessions.delay()  # runs after the match on the same single-process worker
+    time.sleep(2.0)
+    session.refresh_from_db()
+    assert session.state == "created"
+    assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()

@@ -1,0 +1,377 @@
+"""The DeepFace implementation of the face matcher. The only module of the product that imports deepface.
+
+Pipeline for each image (ID portrait = reference, live frame = probe):
+
+1. decode (bytes) or check (array) the BGR image;
+2. detection view: downscale to ``detection_max_side`` = 640 px (bare DeepFace time grows
+   linearly with megapixels; a tablet's live frame is 640x480 anyway), or upscale and pad tiny
+   card-reader chips to ``detection_min_side``;
+3. detect with the image type's detector chain: the next detector runs only when the previous one
+   found *no* face, so the chain is deterministic; a detector that cannot load is an error, never
+   skipped;
+4. keep exactly one face: the largest, refusing images with two faces of similar size
+   (``selection.select_single_face``). Never the closest of all face pairs, as bare
+   ``DeepFace.verify`` does: that accepted strangers standing next to the customer;
+5. align with dlib's 5-point shape predictor and ``dlib.get_face_chip`` (150 px, padding 0.25, the
+   alignment the Dlib ResNet was trained with) on the full-resolution image, then embed with
+   DeepFace's Dlib client (128-d);
+6. Euclidean distance between the two embeddings, placed in a band by ``policy.decide``.
+
+Detector choice, measured on one core (see bench/matching.py and the match_eval command):
+- ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 640 px: found exactly one face on all
+  ten document specimens and all 40 verification photos (~47 ms per image on average), with the
+  boxes the 5-point shape predictor was trained on. MediaPipe missed 2 of 10 specimens and, in short-range mode,
+  returned a 300 px false face on a passport page. ``mtcnn`` (~0.3-1 s) is the fallback.
+- Live frame: ``mediapipe`` short-range model (selection 0, confidence 0.5): one face on every
+  sampled frame of the six liveness clips and on all 40 photos, 4-15 ms. The full-range model
+  missed img61. ``mtcnn`` is the fallback.
+- Not ``opencv`` (0.3-1 s at 800 px and false faces on img54), never ``skip``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from registration.face_matching.base import (
+    FaceBox,
+    FaceImage,
+    FaceMatcher,
+    ImageRole,
+    MatchResult,
+    MatchTimings,
+    ModelUnavailable,
+    NoFaceFound,
+    UnreadableImage,
+)
+from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, DocumentPortrait, crop_portrait
+from registration.face_matching.policy import MatchPolicy, decide
+from registration.face_matching.selection import BgrImage, detection_view, select_single_face
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "Dlib"
+DISTANCE_METRIC = "euclidean"
+RECOGNITION_WEIGHTS = "dlib_face_recognition_resnet_model_v1.dat"
+LANDMARK_WEIGHTS = "shape_predictor_5_face_landmarks.dat"
+REQUIRED_WEIGHTS = (RECOGNITION_WEIGHTS, LANDMARK_WEIGHTS)
+SUPPORTED_DETECTORS = ("dlib", "mediapipe", "mtcnn", "opencv")
+CHIP_SIZE = 150
+CHIP_PADDING = 0.25
+
+
+class WeightsMissing(ModelUnavailable):
+    reason_code = "model_weights_missing"
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    """Every tunable of the DeepFace matcher; ``from_settings`` reads them from Django settings."""
+
+    deepface_home: Path
+    accept_threshold: float = 0.65
+    reject_threshold: float = 0.75
+    reference_detectors: tuple[str, ...] = ("dlib", "mtcnn")
+    probe_detectors: tuple[str, ...] = ("mediapipe", "mtcnn")
+    detection_max_side: int = 640
+    detection_min_side: int = 320
+    several_faces_ratio: float = 0.7
+    portrait_margin: float = DEFAULT_PORTRAIT_MARGIN
+    mediapipe_model_selection: int = 0
+    mediapipe_min_confidence: float = 0.5
+    max_image_pixels: int = 40_000_000
+
+    def __post_init__(self) -> None:
+        for detector in (*self.reference_detectors, *self.probe_detectors):
+            if detector not in SUPPORTED_DETECTORS:
+                raise ValueError(f"unsupported face detector {detector!r}; use one of {SUPPORTED_DETECTORS}")
+        if not self.reference_detectors or not self.probe_detectors:
+            raise ValueError("each image type needs at least one face detector")
+        MatchPolicy(self.accept_threshold, self.reject_threshold)  # validates the pair
+
+    @property
+    def policy(self) -> MatchPolicy:
+        return MatchPolicy(self.accept_threshold, self.reject_threshold)
+
+    @classmethod
+    def from_settings(cls) -> MatcherConfig:
+        from django.conf import settings
+
+        defaults = cls(deepface_home=Path(settings.DEEPFACE_HOME))
+
+        def setting(name: str, default: Any) -> Any:
+            return getattr(settings, name, default)
+
+        return cls(
+            deepface_home=Path(settings.DEEPFACE_HOME),
+            accept_threshold=float(setting("SHIMING_FACE_ACCEPT_THRESHOLD", defaults.accept_threshold)),
+            reject_threshold=float(setting("SHIMING_FACE_REJECT_THRESHOLD", defaults.reject_threshold)),
+            reference_detectors=_names(setting("SHIMING_FACE_REFERENCE_DETECTORS", defaults.reference_detectors)),
+            probe_detectors=_names(setting("SHIMING_FACE_PROBE_DETECTORS", defaults.probe_detectors)),
+            detection_max_side=int(setting("SHIMING_FACE_DETECTION_MAX_SIDE", defaults.detection_max_side)),
+            several_faces_ratio=float(setting("SHIMING_FACE_SEVERAL_FACES_RATIO", defaults.several_faces_ratio)),
+            max_image_pixels=int(setting("SHIMING_MAX_IMAGE_PIXELS", defaults.max_image_pixels)),
+        )
+
+
+def _names(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Detector names from a setting: a list, or one comma-separated string."""
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(item.strip() for item in items if item.strip())
+
+
+# --- Offline weights ----------------------------------------------------------------------------
+
+
+def face_recognition_models_dir() -> Path:
+    """Folder of the weights shipped by the face-recognition-models package.
+
+    Found without importing the package: its ``__init__`` needs ``pkg_resources``, which recent
+    setuptools no longer provides.
+    """
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsMissing("the face-recognition-models package is not installed; it ships the Dlib weights")
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def link_dlib_weights(deepface_home: Path) -> Path:
+    """Link the Dlib weights into ``$DEEPFACE_HOME/.deepface/weights``, where DeepFace looks first.
+
+    Returns the weights folder. Raises WeightsMissing, naming the file, when a weight is neither
+    there already nor in face-recognition-models: DeepFace would otherwise try to download it.
+    """
+    weights_dir = deepface_home / ".deepface" / "weights"
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    for name in REQUIRED_WEIGHTS:
+        target = weights_dir / name
+        if target.is_file() and target.stat().st_size > 0:
+            continue
+        source = face_recognition_models_dir() / name
+        if not source.is_file():
+            raise WeightsMissing(
+                f"face model weights {name!r} not found at {source} nor at {target}; install "
+                f"face-recognition-models or place the file there (nothing is downloaded)"
+            )
+        if target.is_symlink():  # a dangling link left by an older install
+            target.unlink()
+        target.symlink_to(source)
+        logger.info("linked %s -> %s", target, source)
+    return weights_dir
+
+
+# --- Images -------------------------------------------------------------------------------------
+
+
+def to_bgr_image(image: FaceImage, *, role: ImageRole, max_pixels: int) -> BgrImage:
+    """A (H, W, 3) uint8 BGR array from encoded bytes or an array (see base.py for the contract)."""
+    if isinstance(image, bytes | bytearray | memoryview):
+        return _decode(bytes(image), role=role, max_pixels=max_pixels)
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.size == 0:
+        raise UnreadableImage(f"the {role} image must be bytes or a non-empty uint8 array", role=role)
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise UnreadableImage(f"the {role} image has an unsupported shape {image.shape}", role=role)
+
+
+def _decode(data: bytes, *, role: ImageRole, max_pixels: int) -> BgrImage:
+    try:
+        with Image.open(io.BytesIO(data)) as header:  # reads the header only: refuse bombs first
+            width, height = header.size
+    except Exception as error:
+        raise UnreadableImage(f"the {role} image is not a readable image file", role=role) from error
+    if width * height > max_pixels:
+        raise UnreadableImage(f"the {role} image has {width}x{height} pixels, over the limit", role=role)
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise UnreadableImage(f"the {role} image could not be decoded", role=role)
+    return decoded
+
+
+# --- The matcher --------------------------------------------------------------------------------
+
+Detect = Callable[[BgrImage], list[FaceBox]]
+
+
+@dataclass
+class _Models:
+    detectors: dict[str, Detect] = field(default_factory=dict)
+    shape_predictor: Any = None
+    recognizer: Any = None
+
+
+class DeepFaceMatcher(FaceMatcher):
+    """Dlib ResNet embeddings through DeepFace, one face per image, per-image-type detectors."""
+
+    def __init__(self, config: MatcherConfig | None = None) -> None:
+        self.config = config if config is not None else MatcherConfig.from_settings()
+        self._models: _Models | None = None
+        self._load_lock = threading.Lock()
+
+    # Loading ------------------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load the models and run one match on a synthetic image, so the first customer doesn't wait."""
+        models = self._loaded()
+        blank = np.full((CHIP_SIZE, CHIP_SIZE, 3), 128, np.uint8)
+        for name in {*self.config.reference_detectors, *self.config.probe_detectors}:
+            models.detectors[name](blank)
+        self._embed_chip(blank)
+
+    def _loaded(self) -> _Models:
+        with self._load_lock:
+            if self._models is None:
+                self._models = self._load()
+            return self._models
+
+    def _load(self) -> _Models:
+        started = time.perf_counter()
+        link_dlib_weights(self.config.deepface_home)
+        # DeepFace reads these when it builds a model; set before the first build.
+        os.environ["DEEPFACE_HOME"] = str(self.config.deepface_home)
+        os.environ["MEDIAPIPE_MODEL_SELECTION"] = str(self.config.mediapipe_model_selection)
+        os.environ["MEDIAPIPE_MIN_DETECTION_CONFIDENCE"] = str(self.config.mediapipe_min_confidence)
+        try:
+            from deepface.modules import modeling
+
+            recognizer = modeling.build_model(task="facial_recognition", model_name=MODEL_NAME)
+            dlib_detector = modeling.build_model(task="face_detector", model_name="dlib")
+            names = {*self.config.reference_detectors, *self.config.probe_detectors}
+            detectors = {name: self._build_detector(modeling, name, dlib_detector) for name in names}
+        except ModelUnavailable:
+            raise
+        except Exception as error:
+            raise ModelUnavailable(f"the face models could not be loaded: {error}") from error
+        logger.info("face models loaded in %.1f s", time.perf_counter() - started)
+        return _Models(detectors=detectors, shape_predictor=dlib_detector.model["sp"], recognizer=recognizer)
+
+    @staticmethod
+    def _build_detector(modeling: Any, name: str, dlib_detector: Any) -> Detect:
+        if name == "dlib":
+            # DeepFace's client upsamples once (4x the pixels, ~3.7 s/MP); on the downscaled
+            # view faces are >= 80 px, which the HOG detector finds without upsampling. On
+            # greyscale it is ~25% faster and found the same single face on all 50 test images.
+            hog = dlib_detector.model["face_detector"]
+
+            def detect_hog(image: BgrImage) -> list[FaceBox]:
+                rects, scores, _ = hog.run(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), 0)
+                return [
+                    FaceBox(r.left(), r.top(), r.width(), r.height(), float(s))
+                    for r, s in zip(rects, scores, strict=True)
+                ]
+
+            return detect_hog
+        client = modeling.build_model(task="face_detector", model_name=name)
+        wants_rgb = name == "mediapipe"  # MediaPipe expects RGB; DeepFace hands it BGR
+
+        def detect(image: BgrImage) -> list[FaceBox]:
+            regions = client.detect_faces(cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if wants_rgb else image)
+            return [FaceBox(r.x, r.y, r.w, r.h, float(r.confidence or 0.0)) for r in regions if r.w > 0 and r.h > 0]
+
+        return detect
+
+    # Detection ----------------------------------------------------------------------------------
+
+    def detect_single_face(self, image: BgrImage, role: ImageRole) -> tuple[FaceBox, str]:
+        """(the one face, in original pixels; the detector that found it). Raises NoFaceFound / SeveralFaces."""
+        models = self._loaded()
+        view = detection_view(image, max_side=self.config.detection_max_side, min_side=self.config.detection_min_side)
+        chain = self.config.reference_detectors if role is ImageRole.REFERENCE else self.config.probe_detectors
+        for name in chain:
+            faces = models.detectors[name](view.image)
+            if faces:  # the next detector runs only when this one found nothing
+                face = select_single_face(faces, several_faces_ratio=self.config.several_faces_ratio, role=role)
+                return view.to_original(face, image.shape), name
+        raise NoFaceFound(f"no face found in the {role} image (detectors tried: {', '.join(chain)})", role=role)
+
+    def locate_document_portrait(self, page: FaceImage) -> DocumentPortrait:
+        """The holder's portrait cropped from an ID page photo (or a card-reader chip, as is)."""
+        image = to_bgr_image(page, role=ImageRole.REFERENCE, max_pixels=self.config.max_image_pixels)
+        face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
+        return crop_portrait(image, face, margin=self.config.portrait_margin)
+
+    # Embedding ----------------------------------------------------------------------------------
+
+    def embed_face(self, image: BgrImage, face: FaceBox) -> np.ndarray:
+        """128-d Dlib embedding of one face, aligned on the full-resolution image. Never stored."""
+        import dlib
+
+        models = self._loaded()
+        # Work on a region around the face: cheap even on a 12 MP photo.
+        margin = max(face.w, face.h)
+        x0, y0 = max(0, face.x - margin), max(0, face.y - margin)
+        region = np.ascontiguousarray(image[y0 : face.y + face.h + margin, x0 : face.x + face.w + margin])
+        side = max(face.w, face.h)  # the shape predictor was trained on square dlib boxes
+        cx, cy = face.x - x0 + face.w / 2, face.y - y0 + face.h / 2
+        rect = dlib.rectangle(round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2))
+        landmarks = models.shape_predictor(region, rect)
+        chip = dlib.get_face_chip(region, landmarks, size=CHIP_SIZE, padding=CHIP_PADDING)
+        return self._embed_chip(chip)
+
+    def _embed_chip(self, chip_bgr: BgrImage) -> np.ndarray:
+        embedding = self._loaded().recognizer.forward(chip_bgr)
+        return np.asarray(embedding, dtype=np.float64)
+
+    # Matching -----------------------------------------------------------------------------------
+
+    def match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
+        started = time.perf_counter()
+        max_pixels = self.config.max_image_pixels
+        reference_image = to_bgr_image(reference, role=ImageRole.REFERENCE, max_pixels=max_pixels)
+        probe_image = to_bgr_image(probe, role=ImageRole.PROBE, max_pixels=max_pixels)
+        decoded = time.perf_counter()
+        reference_face, reference_detector = self.detect_single_face(reference_image, ImageRole.REFERENCE)
+        reference_detected = time.perf_counter()
+        probe_face, probe_detector = self.detect_single_face(probe_image, ImageRole.PROBE)
+        probe_detected = time.perf_counter()
+        reference_embedding = self.embed_face(reference_image, reference_face)
+        reference_embedded = time.perf_counter()
+        probe_embedding = self.embed_face(probe_image, probe_face)
+        finished = time.perf_counter()
+
+        distance = float(np.linalg.norm(reference_embedding - probe_embedding))
+        if not math.isfinite(distance):
+            raise ModelUnavailable("the face model returned an invalid embedding")
+        decision = decide(distance, self.config.policy)
+        return MatchResult(
+            distance=distance,
+            distance_metric=DISTANCE_METRIC,
+            accept_threshold=self.config.accept_threshold,
+            reject_threshold=self.config.reject_threshold,
+            band=decision.band,
+            reason_codes=decision.reason_codes,
+            model=MODEL_NAME,
+            reference_detector=reference_detector,
+            probe_detector=probe_detector,
+            reference_face=reference_face,
+            probe_face=probe_face,
+            timings=MatchTimings(
+                decode_ms=_ms(started, decoded),
+                detect_reference_ms=_ms(decoded, reference_detected),
+                detect_probe_ms=_ms(reference_detected, probe_detected),
+                embed_reference_ms=_ms(probe_detected, reference_embedded),
+                embed_probe_ms=_ms(reference_embedded, finished),
+                total_ms=_ms(started, finished),
+            ),
+        )
+
+
+def _ms(start: float, end: float) -> float:
+    return round((end - start) * 1000.0, 2)

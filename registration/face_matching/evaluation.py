@@ -1,0 +1,162 @@
+"""Verification metrics on labelled distances: pure functions, no model, no I/O.
+
+Conventions: a lower distance means "more alike"; a pair is accepted when ``distance <= threshold``.
+A pair whose face could not be found is given ``math.inf``: it is never accepted, so an undetected
+same-person pair counts as a false reject and is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RocPoint:
+    threshold: float
+    far: float  # impostor pairs accepted / impostor pairs
+    tar: float  # genuine pairs accepted / genuine pairs
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    minimum: float
+    p05: float
+    median: float
+    p95: float
+    maximum: float
+    mean: float
+
+
+def _check(genuine: Sequence[float], impostor: Sequence[float]) -> None:
+    if not genuine or not impostor:
+        raise ValueError("need at least one genuine and one impostor distance")
+
+
+def accepted_fraction(distances: Sequence[float], threshold: float) -> float:
+    return sum(1 for d in distances if d <= threshold) / len(distances)
+
+
+def roc_points(genuine: Sequence[float], impostor: Sequence[float]) -> list[RocPoint]:
+    """One point per distinct finite distance, plus the "accept nothing" point, by rising threshold."""
+    _check(genuine, impostor)
+    finite = sorted({d for d in (*genuine, *impostor) if math.isfinite(d)})
+    thresholds = [-math.inf, *finite]
+    return [RocPoint(t, accepted_fraction(impostor, t), accepted_fraction(genuine, t)) for t in thresholds]
+
+
+def accuracy_at(genuine: Sequence[float], impostor: Sequence[float], threshold: float) -> float:
+    """Binary accuracy when every pair at or below the threshold is called "same person"."""
+    _check(genuine, impostor)
+    correct = sum(1 for d in genuine if d <= threshold) + sum(1 for d in impostor if d > threshold)
+    return correct / (len(genuine) + len(impostor))
+
+
+def equal_error_rate(genuine: Sequence[float], impostor: Sequence[float]) -> tuple[float, float]:
+    """(EER, its threshold): the threshold minimising max(FAR, FRR); the EER is that maximum.
+
+    On a small set FAR and FRR move in steps and rarely meet exactly; taking the smaller of the two
+    maxima is the conservative reading of the crossing.
+    """
+    best = min(roc_points(genuine, impostor), key=lambda p: (max(p.far, 1.0 - p.tar), p.threshold))
+    return max(best.far, 1.0 - best.tar), best.threshold
+
+
+def tar_at_far(genuine: Sequence[float], impostor: Sequence[float], max_far: float) -> tuple[float, float]:
+    """(best TAR with FAR <= max_far, the highest threshold giving it)."""
+    allowed = [p for p in roc_points(genuine, impostor) if p.far <= max_far]
+    best = max(allowed, key=lambda p: (p.tar, p.threshold))
+    return best.tar, best.threshold
+
+
+def roc_auc(genuine: Sequence[float], impostor: Sequence[float]) -> float:
+    """Probability that a genuine pair is closer than an impostor pair (ties count half)."""
+    _check(genuine, impostor)
+    wins = 0.0
+    for g in genuine:
+        for i in impostor:
+            if g < i:
+                wins += 1.0
+            elif g == i:
+                wins += 0.5
+    return wins / (len(genuine) * len(impostor))
+
+
+def best_accuracy(genuine: Sequence[float], impostor: Sequence[float]) -> tuple[float, float]:
+    """(highest binary accuracy over all thresholds, its threshold): an optimistic, in-sample figure."""
+    point = max(
+        roc_points(genuine, impostor), key=lambda p: (accuracy_at(genuine, impostor, p.threshold), -p.threshold)
+    )
+    return accuracy_at(genuine, impostor, point.threshold), point.threshold
+
+
+def _gap_midpoint(below: float, above: float) -> float:
+    if not math.isfinite(above):
+        return below
+    return (below + above) / 2.0
+
+
+def recommend_accept_threshold(genuine: Sequence[float], impostor: Sequence[float], max_far: float) -> float:
+    """Highest threshold with FAR <= max_far, moved to the middle of the gap to the next impostor.
+
+    Sitting exactly on the last accepted distance would leave no margin for new faces; the middle of
+    the gap between that distance and the first impostor distance that would push FAR over the
+    target is the least over-fitted choice these pairs allow.
+    """
+    _tar, threshold = tar_at_far(genuine, impostor, max_far)
+    allowed_false = math.floor(max_far * len(impostor) + 1e-9)
+    ordered = sorted(impostor)
+    next_impostor = ordered[allowed_false] if allowed_false < len(ordered) else math.inf
+    if not math.isfinite(threshold):
+        return max(0.0, next_impostor / 2.0) if math.isfinite(next_impostor) else 0.0
+    return _gap_midpoint(threshold, next_impostor)
+
+
+def recommend_reject_threshold(
+    genuine: Sequence[float], impostor: Sequence[float], accept: float, impostor_quantile: float = 0.05
+) -> float:
+    """Where outright rejection starts: above every same-person pair and the closest impostors.
+
+    The larger of (a) the middle of the gap above the farthest finite same-person distance, so no
+    same-person pair whose faces were found is rejected outright, and (b) the ``impostor_quantile``
+    of impostor distances, so the closest impostors land in manual review rather than being
+    decided by a threshold fitted to them. Never below the accept threshold.
+    """
+    candidates = [accept]
+    finite_genuine = [d for d in genuine if math.isfinite(d)]
+    if finite_genuine:
+        worst_genuine = max(finite_genuine)
+        above = [d for d in (*genuine, *impostor) if math.isfinite(d) and d > worst_genuine]
+        candidates.append(_gap_midpoint(worst_genuine, min(above, default=math.inf)))
+    finite_impostor = sorted(d for d in impostor if math.isfinite(d))
+    if finite_impostor:
+        candidates.append(_quantile(finite_impostor, impostor_quantile))
+    return max(candidates)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """Linear-interpolated quantile of an ascending, non-empty sequence."""
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def distribution(distances: Sequence[float]) -> Distribution | None:
+    """Summary of the finite distances; None when there are none."""
+    finite = sorted(d for d in distances if math.isfinite(d))
+    if not finite:
+        return None
+
+    return Distribution(
+        count=len(finite),
+        minimum=finite[0],
+        p05=_quantile(finite, 0.05),
+        median=_quantile(finite, 0.5),
+        p95=_quantile(finite, 0.95),
+        maximum=finite[-1],
+        mean=statistics.fmean(finite),
+    )

@@ -1,0 +1,151 @@
+"""The production matcher with the real Dlib model on the shared photos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from registration.face_matching.base import (
+    ImageRole,
+    NoFaceFound,
+    SeveralFaces,
+    UnreadableImage,
+    get_matcher,
+    reset_matcher,
+)
+from registration.face_matching.deepface_matcher import DeepFaceMatcher
+from registration.face_matching.policy import DecisionBand
+
+from .conftest import resize_to_height, side_by_side
+
+pytestmark = pytest.mark.model
+
+Loader = Callable[[str], np.ndarray]
+PHOTOS = "verification/deepface/"
+# img3 and img12 show the same person; img48 someone else (pairs.csv lines 2 and 139).
+PERSON, SAME_PERSON_AGAIN, STRANGER = PHOTOS + "img3.jpg", PHOTOS + "img12.jpg", PHOTOS + "img48.jpg"
+
+
+def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
+    return matcher.locate_document_portrait(image).image
+
+
+@pytest.mark.parametrize(
+    ("reference", "probe"),
+    [("img3.jpg", "img12.jpg"), ("img1.jpg", "img2.jpg"), ("img54.jpg", "img56.jpg"), ("img57.jpg", "img58.jpg")],
+)
+def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str) -> None:
+    result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
+
+    assert result.band is DecisionBand.APPROVE
+    assert result.distance <= result.accept_threshold
+    assert result.model == "Dlib"
+    assert result.reason_codes == ("distance_below_accept_threshold",)
+
+
+@pytest.mark.parametrize(
+    ("reference", "probe"),
+    [("img3.jpg", "img48.jpg"), ("img12.jpg", "img57.jpg"), ("img25.jpg", "img3.jpg"), ("img11.jpg", "img12.jpg")],
+)
+def test_different_people_are_not_approved(
+    matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str
+) -> None:
+    result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
+
+    assert result.band is not DecisionBand.APPROVE
+    assert result.distance > result.accept_threshold
+
+
+def test_encoded_bytes_give_the_same_distance_as_arrays(matcher: DeepFaceMatcher, testdata: Path) -> None:
+    reference, probe = (testdata / PERSON).read_bytes(), (testdata / SAME_PERSON_AGAIN).read_bytes()
+    from_arrays = matcher.match(
+        cv2.imdecode(np.frombuffer(reference, np.uint8), cv2.IMREAD_COLOR),
+        cv2.imdecode(np.frombuffer(probe, np.uint8), cv2.IMREAD_COLOR),
+    )
+
+    from_bytes = matcher.match(reference, probe)
+
+    assert from_bytes.distance == pytest.approx(from_arrays.distance)
+
+
+def test_result_reports_detectors_boxes_and_timings(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    reference = load_image(PERSON)
+
+    result = matcher.match(reference, load_image(SAME_PERSON_AGAIN))
+
+    assert (result.reference_detector, result.probe_detector) == ("dlib", "mediapipe")
+    box = result.reference_face
+    assert 0 <= box.x < box.x + box.w <= reference.shape[1]
+    assert 0 <= box.y < box.y + box.h <= reference.shape[0]
+    timings = result.timings
+    parts = (
+        timings.decode_ms,
+        timings.detect_reference_ms,
+        timings.detect_probe_ms,
+        timings.embed_reference_ms,
+        timings.embed_probe_ms,
+    )
+    assert all(part >= 0 for part in parts)
+    assert sum(parts) <= timings.total_ms + 1
+
+
+def test_frame_with_a_larger_stranger_compares_only_the_stranger(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    """Bare DeepFace.verify takes the closest of all face pairs and would accept this frame."""
+    reference = load_image(PERSON)
+    customer = resize_to_height(face_crop(matcher, load_image(SAME_PERSON_AGAIN)), 200)
+    stranger = resize_to_height(face_crop(matcher, load_image(STRANGER)), 400)
+    frame = side_by_side(stranger, customer)
+    customer_alone = matcher.match(reference, customer)
+
+    result = matcher.match(reference, frame)
+
+    assert customer_alone.band is DecisionBand.APPROVE  # the matching face really is in the frame
+    assert result.probe_face.x + result.probe_face.w <= 80 + stranger.shape[1] + 10  # the stranger's side
+    assert result.band is not DecisionBand.APPROVE
+    assert result.distance > customer_alone.distance
+
+
+def test_frame_with_two_faces_of_similar_size_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    customer = resize_to_height(face_crop(matcher, load_image(SAME_PERSON_AGAIN)), 300)
+    stranger = resize_to_height(face_crop(matcher, load_image(STRANGER)), 300)
+
+    with pytest.raises(SeveralFaces) as raised:
+        matcher.match(load_image(PERSON), side_by_side(customer, stranger))
+
+    assert raised.value.role is ImageRole.PROBE
+
+
+def test_image_without_a_face_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    rng = np.random.default_rng(4)
+    noise = cv2.GaussianBlur(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8), (9, 9), 0)
+
+    with pytest.raises(NoFaceFound) as raised:
+        matcher.match(load_image(PERSON), noise)
+
+    assert raised.value.role is ImageRole.PROBE
+    assert raised.value.reason_code == "no_face_found"
+
+
+@pytest.mark.parametrize("broken", [b"not an image", b"", np.zeros((0, 0, 3), np.uint8), np.zeros((4, 4), np.float32)])
+def test_unreadable_input_is_refused(matcher: DeepFaceMatcher, load_image: Loader, broken: object) -> None:
+    with pytest.raises(UnreadableImage) as raised:
+        matcher.match(broken, load_image(PERSON))  # type: ignore[arg-type]
+
+    assert raised.value.role is ImageRole.REFERENCE
+
+
+def test_get_matcher_builds_the_configured_class_once(settings: object, tmp_path: Path) -> None:
+    settings.SHIMING_FACE_MATCHER = "registration.face_matching.deepface_matcher.DeepFaceMatcher"  # type: ignore[attr-defined]
+    settings.DEEPFACE_HOME = str(tmp_path)  # type: ignore[attr-defined]
+    reset_matcher()
+    try:
+        first = get_matcher()
+        assert isinstance(first, DeepFaceMatcher)
+        assert first is get_matcher()
+        assert first.config.deepface_home == tmp_path
+    finally:
+        reset_matcher()

@@ -1,0 +1,158 @@
+"""Uploading the ID document photo: the portrait is found, cropped and stored encrypted; bad uploads
+are refused with a clear 4xx and nothing written. Runs the real face detector."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from rest_framework.test import APIClient
+
+from registration.models import AuditEvent, Evidence, VerificationSession
+
+pytestmark = [pytest.mark.django_db, pytest.mark.model]
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image)
+    assert ok
+    return encoded.tobytes()
+
+
+def _upload(
+    client: APIClient, session: VerificationSession, data: bytes, *, source: str = "photo", name: str = "document.jpg"
+) -> Any:
+    image = SimpleUploadedFile(name, data, content_type="image/jpeg")
+    return client.post(f"/api/sessions/{session.pk}/document/", {"image": image, "source": source}, format="multipart")
+
+
+def _nothing_written(session: VerificationSession) -> None:
+    session.refresh_from_db()
+    assert session.state == "consented"
+    assert not Evidence.objects.filter(session=session).exists()
+    assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.document_captured").exists()
+
+
+@pytest.fixture
+def specimen(testdata: Path) -> bytes:
+    return (testdata / "id_documents" / "100_pass-chn.jpg").read_bytes()
+
+
+@pytest.fixture
+def face_photo(testdata: Path) -> np.ndarray:
+    image = cv2.imread(str(testdata / "verification" / "deepface" / "img1.jpg"))
+    assert image is not None
+    return image
+
+
+def test_document_photo_gives_a_cropped_encrypted_portrait(
+    client_for: Callable[[Any], APIClient], clerk: Any, consented_session: VerificationSession, specimen: bytes
+) -> None:
+    response = _upload(client_for(clerk), consented_session, specimen)
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "document_captured"
+    evidence = Evidence.objects.get(session=consented_session, kind="id_portrait")
+    assert b"JFIF" not in bytes(evidence.ciphertext)[:64]  # ciphertext, not a JPEG
+    from registration.services import evidence_read
+
+    portrait = cv2.imdecode(np.frombuffer(evidence_read(evidence=evidence, actor=clerk, purpose="test"), np.uint8), 1)
+    page = cv2.imdecode(np.frombuffer(specimen, np.uint8), 1)
+    assert portrait.shape[0] * portrait.shape[1] < page.shape[0] * page.shape[1] / 4  # a crop, not the page
+
+
+def test_chip_portrait_from_a_card_reader_is_accepted(
+    client_for: Callable[[Any], APIClient], clerk: Any, consented_session: VerificationSession, face_photo: np.ndarray
+) -> None:
+    height, width = face_photo.shape[:2]
+    side = min(height, width)
+    square = face_photo[(height - side) // 2 : (height + side) // 2, (width - side) // 2 : (width + side) // 2]
+    chip = cv2.resize(square, (102, 126), interpolation=cv2.INTER_AREA)
+    response = _upload(client_for(clerk), consented_session, _jpeg(chip), source="chip")
+    assert response.status_code == 200, response.json()
+    assert Evidence.objects.filter(session=consented_session, kind="id_portrait").exists()
+
+
+def _bomb_png() -> bytes:
+    """A 30000x30000 greyscale PNG: ~900 megapixels that compress to under a megabyte."""
+    width = height = 30000
+    raw_row = b"\x00" + b"\x00" * width
+    compressor = zlib.compressobj(9)
+    body = b"".join(compressor.compress(raw_row) for _ in range(height)) + compressor.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def _blank_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 200, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make_upload", "code"),
+    [
+        (lambda spec, face: b"this is not an image at all", "not_an_image"),
+        (lambda spec, face: spec[: len(spec) // 2], "not_an_image"),
+        (lambda spec, face: _bomb_png(), "decompression_bomb"),
+        (lambda spec, face: _blank_jpeg(), "no_face_found"),
+        (lambda spec, face: _jpeg(np.hstack([face, face])), "several_faces"),
+        (lambda spec, face: b"", "invalid_input"),
+    ],
+    ids=["text", "truncated", "decompression-bomb", "no-face", "two-faces", "empty"],
+)
+def test_bad_uploads_are_refused_with_a_reason_and_nothing_written(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    consented_session: VerificationSession,
+    specimen: bytes,
+    face_photo: np.ndarray,
+    make_upload: Callable[[bytes, np.ndarray], bytes],
+    code: str,
+) -> None:
+    response = _upload(client_for(clerk), consented_session, make_upload(specimen, face_photo))
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["code"] == code
+    _nothing_written(consented_session)
+
+
+def test_upload_over_the_size_limit_is_refused(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    consented_session: VerificationSession,
+    specimen: bytes,
+    settings: Any,
+) -> None:
+    settings.SHIMING_MAX_UPLOAD_BYTES = len(specimen) - 1
+    response = _upload(client_for(clerk), consented_session, specimen)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "upload_too_large"
+    _nothing_written(consented_session)
+
+
+def test_upload_is_refused_for_other_outlets_anonymous_and_wrong_state(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    other_clerk: Any,
+    new_session: Callable[..., VerificationSession],
+    consented_session: VerificationSession,
+    specimen: bytes,
+) -> None:
+    assert _upload(client_for(other_clerk), consented_session, specimen).status_code == 404
+    assert _upload(client_for(None), consented_session, specimen).status_code in (401, 403)
+    _nothing_written(consented_session)
+    not_consented = new_session()
+    response = _upload(client_for(clerk), not_consented, specimen)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "illegal_transition"
