@@ -1,0 +1,25 @@
+"""The frame budget: admit at most `fps_budget` frames per second, drop the rest."""
+
+from __future__ import annotations
+
+from .config import LivenessConfig
+
+# A frame slightly early for its slot is still admitted, so a 30 fps camera gives 15 fps
+# rather than 10 fps when the budget is 15.
+_EARLY_TOLERANCE = 0.25
+
+
+class FrameBudget:
+    """Decides frame by frame, holding no frames: nothing ever queues behind it."""
+
+    def __init__(self, config: LivenessConfig) -> None:
+        self._interval = config.frame_interval
+        self._next_slot: float | None = None
+
+    def admit(self, t: float) -> bool:
+        """True if the frame at media time `t` should be processed."""
+        if self._next_slot is not None and t < self._next_slot - _EARLY_TOLERANCE * self._interval:
+            return False
+        slot = t if self._next_slot is None else max(self._next_slot, t - _EARLY_TOLERANCE * self._interval)
+        self._next_slot = slot + self._interval
+        return True

@@ -1,0 +1,78 @@
+"""Every threshold of the liveness engine, in one frozen object.
+
+The Django side builds one `LivenessConfig` from settings (see `LivenessConfig` field docs); tests
+and the bench build their own. Times are in seconds, angles in degrees, ratios are fractions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessConfig:
+    """Thresholds of the capture: frame budget, challenge, quality and anti-spoofing."""
+
+    # --- Frame budget and timing ------------------------------------------------------------
+    fps_budget: float = 15.0
+    step_count: int = 3
+    calibration_seconds: float = 0.8
+    calibration_min_frames: int = 6
+    calibration_max_abs_yaw: float = 20.0
+    calibration_max_abs_pitch: float = 25.0
+    step_timeout_seconds: float = 8.0
+    session_timeout_seconds: float = 40.0
+
+    # --- Blink: eye aspect ratio relative to the person's own open-eye level -----------------
+    baseline_window_seconds: float = 3.0
+    baseline_percentile: float = 80.0
+    baseline_min_frames: int = 3
+    blink_close_ratio: float = 0.72
+    blink_open_ratio: float = 0.85
+    blink_recovery_fraction: float = 0.6
+    blink_max_seconds: float = 0.8
+
+    # --- Turn: yaw relative to the calibrated frontal pose ----------------------------------
+    turn_yaw_degrees: float = 25.0
+    frontal_band_degrees: float = 10.0
+    max_abs_yaw_degrees: float = 75.0
+    max_yaw_step_degrees: float = 45.0
+
+    # --- Frame quality ------------------------------------------------------------------------
+    min_face_fraction: float = 0.18
+    min_brightness: float = 50.0
+    max_brightness: float = 235.0
+    min_sharpness: float = 15.0
+    multi_face_check_every: int = 45
+
+    # --- Anti-spoofing --------------------------------------------------------------------------
+    planar_window_seconds: float = 2.0
+    planar_min_deformation: float = 0.15
+    planar_max_parallax_ratio: float = 0.4
+    planar_min_parallax: float = 0.03
+    identity_max_difference: float = 0.12
+    identity_confirm_frames: int = 3
+    identity_max_abs_yaw: float = 15.0
+    face_jump_max_widths: float = 0.6
+    face_jump_max_scale: float = 1.5
+    face_jump_max_gap_seconds: float = 0.5
+    max_restarts: int = 2
+    max_identical_frames: int = 10
+    max_clock_drift_seconds: float = 1.0
+    require_blink: bool = True
+
+    @property
+    def frame_interval(self) -> float:
+        """Seconds between two admitted frames at the budget rate."""
+        return 1.0 / self.fps_budget
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as a JSON-ready dict (stored next to the trace)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LivenessConfig:
+        """Build from a dict; unknown keys are ignored so older traces still load."""
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})

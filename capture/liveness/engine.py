@@ -1,0 +1,291 @@
+"""The challenge engine: calibration, prompted steps, timeouts and the anti-spoofing guards.
+
+Pure and synchronous: it is fed `FrameFeatures` (one per admitted frame, with the clock time
+at which the frame arrived) and returns `LivenessUpdate`s; it never reads a clock, a file or
+the network, so the same frames always give the same verdict (see `trace.recompute_verdict`).
+All times are the frames' media times in seconds, except `received_at` (the injected clock),
+which is only compared with the media times to notice impossible timestamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import LivenessConfig
+from .detectors import BlinkDetector, TurnDetector
+from .events import EventType, LivenessEvent
+from .features import QUALITY_HINTS, FrameFeatures, Quality
+from .guards import FaceContinuityGuard, InjectionGuard, PlanarMotionGuard, frame_motion
+from .plan import ChallengePlan, ChallengeStep
+from .results import Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
+
+_TRACKABLE = frozenset(set(Quality) - {Quality.NO_FACE, Quality.MULTIPLE_FACES})
+_STEP_EVENTS = {
+    ChallengeStep.BLINK: EventType.BLINK,
+    ChallengeStep.TURN_LEFT: EventType.TURN_LEFT,
+    ChallengeStep.TURN_RIGHT: EventType.TURN_RIGHT,
+}
+
+
+@dataclass
+class _Attempt:
+    """State of one attempt; an identity jump starts a new one."""
+
+    started_at: float
+    samples: list[FrameFeatures] = field(default_factory=list)
+    calibration: Calibration | None = None
+    steps: list[StepResult] = field(default_factory=list)
+    prompted_at: float = 0.0
+    blinked: bool = False
+
+
+class ChallengeEngine:
+    """Runs one liveness session over a stream of frame features.
+
+    Call `process` for every admitted frame, in order; `finish` when the stream ends. The
+    verdict is decided once (pass, or the first failure) and then frozen; later frames still
+    feed the detectors so `events` covers the whole stream.
+    """
+
+    def __init__(self, plan: ChallengePlan, config: LivenessConfig | None = None) -> None:
+        self.plan = plan
+        self.config = config or LivenessConfig()
+        self._blinks = BlinkDetector(self.config)
+        self._turns = TurnDetector(self.config)
+        self._injection = InjectionGuard(self.config)
+        self._continuity = FaceContinuityGuard(self.config)
+        self._planar = PlanarMotionGuard(self.config)
+        self._events: list[LivenessEvent] = []
+        self._attempt: _Attempt | None = None
+        self._first_t: float | None = None
+        self._last_t = 0.0
+        self._previous_face: FrameFeatures | None = None
+        self._last_yaw: float | None = None
+        self._restarts = 0
+        self._verdict: LivenessVerdict | None = None
+
+    # --- Public contract ---------------------------------------------------------------------
+
+    @property
+    def verdict(self) -> LivenessVerdict | None:
+        """The verdict once decided (with every event seen so far), else None."""
+        return None if self._verdict is None else self._with_all_events(self._verdict)
+
+    @property
+    def events(self) -> tuple[LivenessEvent, ...]:
+        """Every blink and turn seen so far."""
+        return tuple(self._events)
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """What the current attempt's calibration learnt, once done."""
+        return self._attempt.calibration if self._attempt else None
+
+    def relative_pose(self, frame: FrameFeatures) -> tuple[float, float]:
+        """(yaw, pitch) of `frame` relative to the frontal pose (calibrated or provisional)."""
+        yaw0, pitch0 = self._frontal()
+        return frame.yaw - yaw0, frame.pitch - pitch0
+
+    def process(self, frame: FrameFeatures, received_at: float) -> LivenessUpdate:
+        """Take one admitted frame; return what the page should show now."""
+        if self._first_t is None:
+            self._first_t = frame.t
+            self._attempt = _Attempt(started_at=frame.t)
+        self._last_t = frame.t
+        restarted = False
+        injection = self._injection.check(frame, received_at)
+        if injection is not None:
+            self._fail(frame.t, Reason.SUSPECTED_INJECTION, injection)
+        elif frame.has_face and frame.quality in _TRACKABLE:
+            restarted = self._track_face(frame)
+        else:
+            self._blinks.interrupt()
+            self._previous_face = None
+        if self._verdict is None:
+            self._advance(frame)
+        return self._update(frame, restarted)
+
+    def finish(self) -> LivenessVerdict:
+        """End of the stream: the verdict (a session that had not passed is incomplete)."""
+        if self._verdict is None:
+            self._fail(self._last_t, Reason.INCOMPLETE)
+        assert self._verdict is not None  # noqa: S101 - set by _fail
+        return self._with_all_events(self._verdict)
+
+    # --- Per frame ------------------------------------------------------------------------------
+
+    def _track_face(self, frame: FrameFeatures) -> bool:
+        relative_yaw, relative_pitch = self.relative_pose(frame)
+        if self._verdict is None and self._continuity.jumped(frame, relative_yaw, relative_pitch):
+            self._restart(frame)
+            return True
+        motion = frame_motion(self._previous_face, frame)
+        self._previous_face = frame
+        if motion is not None and self._planar.add(motion):
+            self._fail(frame.t, Reason.PLANAR_MOTION)
+        for event in self._detect(frame, relative_yaw):
+            self._on_event(event)
+        return False
+
+    def _detect(self, frame: FrameFeatures, relative_yaw: float) -> list[LivenessEvent]:
+        events = []
+        blink = self._blinks.update(frame.t, frame.ear_left, frame.ear_right)
+        if blink is not None:
+            events.append(blink)
+        if self._plausible_yaw(frame.yaw):
+            turn = self._turns.update(frame.t, relative_yaw)
+            if turn is not None:
+                events.append(turn)
+        return events
+
+    def _plausible_yaw(self, yaw: float) -> bool:
+        """False for a pose glitch: beyond the usable range, or a jump no head makes between
+        two frames (one such frame must not count as a turn out and back)."""
+        last, self._last_yaw = self._last_yaw, yaw
+        if abs(yaw) > self.config.max_abs_yaw_degrees:
+            return False
+        return last is None or abs(yaw - last) <= self.config.max_yaw_step_degrees
+
+    def _on_event(self, event: LivenessEvent) -> None:
+        if event.type is not EventType.BLINK and self._planar.turn_is_planar(event.t_start, event.t_end):
+            self._fail(event.t_end, Reason.PLANAR_MOTION)
+            return  # a photo's fake turn is not reported as a turn
+        self._events.append(event)
+        attempt = self._attempt
+        if attempt is None or self._verdict is not None:
+            return
+        if event.type is EventType.BLINK:
+            attempt.blinked = True
+        if attempt.calibration is not None and len(attempt.steps) < len(self.plan.steps):
+            self._match_step(attempt, event)
+
+    def _match_step(self, attempt: _Attempt, event: LivenessEvent) -> None:
+        """Complete the current step if this event answers its prompt (and came after it)."""
+        step = self.plan.steps[len(attempt.steps)]
+        if _STEP_EVENTS[step] is not event.type or event.t_start < attempt.prompted_at:
+            return
+        attempt.steps.append(StepResult(step, attempt.prompted_at, event.t_end))
+        attempt.prompted_at = event.t_end
+
+    def _advance(self, frame: FrameFeatures) -> None:
+        attempt = self._attempt
+        assert attempt is not None  # noqa: S101 - created on the first frame
+        if self._first_t is not None and frame.t - self._first_t > self.config.session_timeout_seconds:
+            self._fail(frame.t, Reason.SESSION_TIMEOUT)
+        elif attempt.calibration is None:
+            self._calibrate(attempt, frame)
+        elif len(attempt.steps) == len(self.plan.steps):
+            self._complete(frame.t, attempt)
+        elif frame.t - attempt.prompted_at > self.config.step_timeout_seconds:
+            step = self.plan.steps[len(attempt.steps)]
+            self._fail(frame.t, Reason.STEP_TIMEOUT, Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN)
+
+    def _calibrate(self, attempt: _Attempt, frame: FrameFeatures) -> None:
+        config = self.config
+        if (
+            frame.quality is Quality.OK
+            and abs(frame.yaw) <= config.calibration_max_abs_yaw
+            and abs(frame.pitch) <= config.calibration_max_abs_pitch
+        ):
+            attempt.samples.append(frame)
+        samples = attempt.samples
+        if len(samples) >= config.calibration_min_frames and samples[-1].t - samples[0].t >= config.calibration_seconds:
+            attempt.calibration = _calibration_from(samples, frame.t)
+            attempt.prompted_at = frame.t
+            self._continuity.set_reference(attempt.calibration.signature)
+        elif frame.t - attempt.started_at > config.step_timeout_seconds:
+            self._fail(frame.t, Reason.CALIBRATION_FAILED)
+
+    def _complete(self, t: float, attempt: _Attempt) -> None:
+        if self.config.require_blink and not attempt.blinked:
+            self._fail(t, Reason.NO_BLINK)
+            return
+        self._verdict = LivenessVerdict(True, (), tuple(attempt.steps), (), self._restarts, t)
+
+    def _restart(self, frame: FrameFeatures) -> None:
+        """A different face: start the challenge again from calibration."""
+        self._restarts += 1
+        if self._restarts > self.config.max_restarts:
+            self._fail(frame.t, Reason.IDENTITY_JUMP)
+            return
+        self._attempt = _Attempt(started_at=frame.t)
+        self._blinks.reset()
+        self._turns.reset()
+        self._planar.reset()
+        self._continuity.reset()
+        self._previous_face = None
+        self._last_yaw = None
+
+    def _fail(self, t: float, *reasons: Reason) -> None:
+        if self._verdict is not None:
+            return
+        attempt = self._attempt
+        codes = list(reasons)
+        if self.config.require_blink and (attempt is None or not attempt.blinked) and Reason.NO_BLINK not in codes:
+            codes.append(Reason.NO_BLINK)
+        steps = self._steps_with_pending(attempt)
+        self._verdict = LivenessVerdict(False, tuple(codes), steps, (), self._restarts, t)
+
+    def _steps_with_pending(self, attempt: _Attempt | None) -> tuple[StepResult, ...]:
+        if attempt is None or attempt.calibration is None:
+            return ()
+        steps = list(attempt.steps)
+        if len(steps) < len(self.plan.steps):
+            steps.append(StepResult(self.plan.steps[len(steps)], attempt.prompted_at, None))
+        return tuple(steps)
+
+    def _with_all_events(self, verdict: LivenessVerdict) -> LivenessVerdict:
+        return LivenessVerdict(
+            verdict.passed, verdict.reasons, verdict.steps, tuple(self._events), verdict.restarts, verdict.decided_at
+        )
+
+    # --- Helpers -------------------------------------------------------------------------------
+
+    def _frontal(self) -> tuple[float, float]:
+        attempt = self._attempt
+        if attempt is None or not attempt.samples:
+            return 0.0, 0.0
+        if attempt.calibration is not None:
+            return attempt.calibration.yaw, attempt.calibration.pitch
+        yaws = [sample.yaw for sample in attempt.samples]
+        pitches = [sample.pitch for sample in attempt.samples]
+        return float(np.median(yaws)), float(np.median(pitches))
+
+    def _update(self, frame: FrameFeatures, restarted: bool) -> LivenessUpdate:
+        attempt = self._attempt
+        assert attempt is not None  # noqa: S101 - created on the first frame
+        done = len(attempt.steps)
+        count = len(self.plan.steps)
+        hint = QUALITY_HINTS[frame.quality]
+        if self._verdict is not None:
+            phase = Phase.PASSED if self._verdict.passed else Phase.FAILED
+            return LivenessUpdate(phase, phase.value, min(done, count - 1), count, done, None, 0.0, restarted)
+        if attempt.calibration is None:
+            if hint is None and abs(frame.yaw) > self.config.calibration_max_abs_yaw:
+                hint = QUALITY_HINTS[Quality.NOT_FRONTAL]
+            remaining = self.config.step_timeout_seconds - (frame.t - attempt.started_at)
+            return LivenessUpdate(
+                Phase.CALIBRATING, "look_at_camera", 0, count, 0, hint, max(remaining, 0.0), restarted
+            )
+        remaining = self.config.step_timeout_seconds - (frame.t - attempt.prompted_at)
+        prompt = self.plan.steps[min(done, count - 1)].value
+        return LivenessUpdate(
+            Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, max(remaining, 0.0), restarted
+        )
+
+
+def _calibration_from(samples: list[FrameFeatures], t: float) -> Calibration:
+    """Robust statistics: a high percentile of the eye ratios (a blink during calibration
+    does not lower it) and medians of the pose and the face signature."""
+    signatures = np.array([sample.signature for sample in samples if sample.signature])
+    signature = tuple(round(float(value), 4) for value in np.median(signatures, axis=0)) if len(signatures) else ()
+    return Calibration(
+        ear_left=float(np.percentile([sample.ear_left for sample in samples], 75)),
+        ear_right=float(np.percentile([sample.ear_right for sample in samples], 75)),
+        yaw=float(np.median([sample.yaw for sample in samples])),
+        pitch=float(np.median([sample.pitch for sample in samples])),
+        signature=signature,
+        completed_at=t,
+    )

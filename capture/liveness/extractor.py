@@ -1,0 +1,187 @@
+"""Landmark extraction: one camera frame in, one `FrameFeatures` out (mediapipe face mesh).
+
+One `LandmarkExtractor` per session (or per worker thread serving one session at a time): the
+face mesh runs in tracking mode and the optical-flow step compares each frame with the one
+before, so frames of two sessions must never be interleaved on one instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from .config import LivenessConfig
+from .features import FrameFeatures, Point, Quality
+from .landmarks import (
+    ANCHOR_INDICES,
+    LEFT_EYE,
+    RIGHT_EYE,
+    Mesh,
+    anchor_points,
+    eye_aspect_ratio,
+    face_signature,
+    head_pose,
+)
+from .quality import assess_quality
+
+Frame = npt.NDArray[np.uint8]
+ColorOrder = Literal["bgr", "rgb"]
+
+_SHARPNESS_WIDTH = 128
+_LOST_POINT: Point = (-1.0, -1.0)
+_FLOW_WINDOW = (15, 15)
+
+
+class LandmarkExtractor:
+    """Measures one face per frame: eye ratios, head pose, quality, anchors and their flow.
+
+    Frames are uint8 arrays of shape (height, width, 3), in BGR order by default (OpenCV,
+    PyAV's `to_ndarray(format="bgr24")`) or RGB with `color="rgb"`. Nothing is stored
+    beyond the previous grey frame needed for the optical flow; nothing is written anywhere.
+    """
+
+    def __init__(self, config: LivenessConfig | None = None, *, color: ColorOrder = "bgr") -> None:
+        import mediapipe as mp  # heavy import, kept out of the engine's import path
+
+        self._config = config or LivenessConfig()
+        self._color = color
+        self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=False,
+            max_num_faces=1,
+            refine_landmarks=True,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
+        self._detector: Any = mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.6)
+        self._frames_seen = 0
+        self._face_count = 1
+        self._previous: tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]] | None = None
+
+    def close(self) -> None:
+        """Release the mediapipe graphs."""
+        self._mesh.close()
+        self._detector.close()
+
+    def __enter__(self) -> LandmarkExtractor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def reset(self) -> None:
+        """Start a new stream: forget the tracked face and the previous frame."""
+        self._mesh.reset()
+        self._previous = None
+        self._frames_seen = 0
+
+    def extract(self, frame: Frame, t: float) -> FrameFeatures:
+        """Measure one frame taken at media time `t` (seconds)."""
+        rgb = frame if self._color == "rgb" else np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+        gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+        height, width = gray.shape
+        result = self._mesh.process(rgb)
+        digest = _digest(frame)
+        if not result.multi_face_landmarks:
+            self._previous = None
+            return FrameFeatures(
+                t=t, n_faces=0, quality=Quality.NO_FACE, frame_width=width, frame_height=height, digest=digest
+            )
+        mesh = _mesh_array(result.multi_face_landmarks[0].landmark, width, height)
+        n_faces = self._count_faces(rgb)
+        flow = self._track(gray, mesh)
+        return _measure(mesh, gray, n_faces, flow, t, digest, self._config)
+
+    def _count_faces(self, rgb: Frame) -> int:
+        """Faces in view, re-checked every few frames (the mesh tracks only one face)."""
+        if self._frames_seen % self._config.multi_face_check_every == 0:
+            small = cv2.resize(rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA)
+            detections = self._detector.process(small).detections
+            self._face_count = max(1, len(detections or ()))
+        self._frames_seen += 1
+        return self._face_count
+
+    def _track(self, gray: npt.NDArray[np.uint8], mesh: Mesh) -> tuple[Point, ...]:
+        """Where the previous frame's anchors went in this frame, by pyramidal optical flow.
+
+        The flow follows the image texture, not the face model, so for a flat photo the
+        tracked points obey a homography exactly, which the engine tests.
+        """
+        anchors = mesh[list(ANCHOR_INDICES), :2].astype(np.float32)
+        previous, self._previous = self._previous, (gray, anchors)
+        if previous is None:
+            return ()
+        seeds = previous[1].reshape(-1, 1, 2)
+        tracked, status, _ = cv2.calcOpticalFlowPyrLK(
+            previous[0], gray, seeds, np.empty_like(seeds), winSize=_FLOW_WINDOW, maxLevel=2
+        )
+        points = np.asarray(tracked).reshape(-1, 2)
+        return tuple(
+            (round(float(x), 1), round(float(y), 1)) if ok else _LOST_POINT
+            for (x, y), ok in zip(points, np.asarray(status).ravel(), strict=True)
+        )
+
+
+def _mesh_array(landmarks: Any, width: int, height: int) -> Mesh:
+    return np.array([(point.x * width, point.y * height, point.z * width) for point in landmarks], dtype=np.float64)
+
+
+def _digest(frame: Frame) -> str:
+    """A short hash of a subsample of the pixels: exact repeats give the same digest."""
+    sample = np.ascontiguousarray(frame[::6, ::6])
+    return hashlib.blake2b(sample.tobytes(), digest_size=8).hexdigest()
+
+
+def _measure(
+    mesh: Mesh,
+    gray: npt.NDArray[np.uint8],
+    n_faces: int,
+    flow: tuple[Point, ...],
+    t: float,
+    digest: str,
+    config: LivenessConfig,
+) -> FrameFeatures:
+    height, width = gray.shape
+    x0, y0 = float(mesh[:, 0].min()), float(mesh[:, 1].min())
+    x1, y1 = float(mesh[:, 0].max()), float(mesh[:, 1].max())
+    cut_off = x0 < 0 or y0 < 0 or x1 > width or y1 > height
+    crop = gray[max(int(y0), 0) : max(int(y1), 1), max(int(x0), 0) : max(int(x1), 1)]
+    brightness = float(crop.mean()) if crop.size else 0.0
+    sharpness = _sharpness(crop)
+    face_size = (x1 - x0) / width
+    yaw, pitch, roll = head_pose(mesh)
+    quality = assess_quality(
+        n_faces=n_faces, cut_off=cut_off, face_size=face_size, brightness=brightness, sharpness=sharpness, config=config
+    )
+    return FrameFeatures(
+        t=t,
+        n_faces=n_faces,
+        quality=quality,
+        frame_width=width,
+        frame_height=height,
+        box=(round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)),
+        ear_left=round(eye_aspect_ratio(mesh, LEFT_EYE), 4),
+        ear_right=round(eye_aspect_ratio(mesh, RIGHT_EYE), 4),
+        yaw=round(yaw, 2),
+        pitch=round(pitch, 2),
+        roll=round(roll, 2),
+        brightness=round(brightness, 1),
+        sharpness=round(sharpness, 1),
+        face_size=round(face_size, 4),
+        anchors=anchor_points(mesh),
+        flow=flow,
+        signature=face_signature(mesh),
+        digest=digest,
+    )
+
+
+def _sharpness(crop: npt.NDArray[np.uint8]) -> float:
+    """Variance of the Laplacian on the face scaled to a fixed width (size-independent)."""
+    if crop.shape[0] < 8 or crop.shape[1] < 8:
+        return 0.0
+    scale = _SHARPNESS_WIDTH / crop.shape[1]
+    resized = cv2.resize(crop, (_SHARPNESS_WIDTH, max(int(crop.shape[0] * scale), 8)), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(resized, cv2.CV_64F).var())

@@ -1,0 +1,69 @@
+"""The challenge plan: which actions the customer is asked for, in which order."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ChallengeStep(StrEnum):
+    """One prompted action. Directions are the customer's own: `turn_left` means turning to
+    their own left, which moves the nose toward the right of the unmirrored camera image."""
+
+    BLINK = "blink"
+    TURN_LEFT = "turn_left"
+    TURN_RIGHT = "turn_right"
+
+
+_TURNS = (ChallengeStep.TURN_LEFT, ChallengeStep.TURN_RIGHT)
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengePlan:
+    """An ordered, non-empty sequence of steps."""
+
+    steps: tuple[ChallengeStep, ...]
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError("a challenge plan needs at least one step")
+
+    @classmethod
+    def parse(cls, text: str | Sequence[str]) -> ChallengePlan:
+        """From "blink,turn_left" or ["blink", "turn_left"]; ValueError on an unknown step."""
+        names = text.split(",") if isinstance(text, str) else list(text)
+        steps = []
+        for name in (item.strip() for item in names):
+            try:
+                steps.append(ChallengeStep(name))
+            except ValueError:
+                allowed = ", ".join(step.value for step in ChallengeStep)
+                raise ValueError(f"unknown challenge step {name!r} (allowed: {allowed})") from None
+        return cls(tuple(steps))
+
+    def codes(self) -> list[str]:
+        """The steps as their string codes (JSON-ready)."""
+        return [step.value for step in self.steps]
+
+
+def draw_plan(rng: random.Random, *, step_count: int = 3, previous: ChallengePlan | None = None) -> ChallengePlan:
+    """A random plan of `step_count` steps, never equal to `previous`.
+
+    With two or more steps the plan holds at least one blink (a still print never blinks) and
+    at least one turn (a flat photo cannot turn with parallax).
+    """
+    if step_count < 1:
+        raise ValueError("step_count must be at least 1")
+    while True:
+        steps = tuple(rng.choice(tuple(ChallengeStep)) for _ in range(step_count))
+        if step_count >= 2 and not _mixes_blink_and_turn(steps):
+            continue
+        plan = ChallengePlan(steps)
+        if plan != previous:
+            return plan
+
+
+def _mixes_blink_and_turn(steps: tuple[ChallengeStep, ...]) -> bool:
+    return ChallengeStep.BLINK in steps and any(step in _TURNS for step in steps)

@@ -1,0 +1,125 @@
+"""What the engine hands out: per-frame updates for the page and the final verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .events import LivenessEvent
+from .plan import ChallengeStep
+
+
+class Phase(StrEnum):
+    """Where the session is."""
+
+    CALIBRATING = "calibrating"
+    CHALLENGE = "challenge"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class Reason(StrEnum):
+    """Why a session failed (or what it noticed). Stable codes: stored and shown to staff."""
+
+    NO_BLINK = "no_blink"
+    NO_TURN = "no_turn"
+    STEP_TIMEOUT = "step_timeout"
+    SESSION_TIMEOUT = "session_timeout"
+    CALIBRATION_FAILED = "calibration_failed"
+    PLANAR_MOTION = "planar_motion"
+    IDENTITY_JUMP = "identity_jump"
+    SUSPECTED_INJECTION = "suspected_injection"
+    REPEATED_FRAMES = "repeated_frames"
+    IMPOSSIBLE_TIMESTAMPS = "impossible_timestamps"
+    INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """One prompted step: when it was asked for and when the matching action ended."""
+
+    step: ChallengeStep
+    prompted_at: float
+    completed_at: float | None
+
+    @property
+    def passed(self) -> bool:
+        """True once the action was seen after the prompt."""
+        return self.completed_at is not None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from prompt to completion."""
+        return None if self.completed_at is None else self.completed_at - self.prompted_at
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        duration = self.duration
+        return {
+            "step": self.step.value,
+            "prompted_at": round(self.prompted_at, 3),
+            "completed_at": None if self.completed_at is None else round(self.completed_at, 3),
+            "duration": None if duration is None else round(duration, 3),
+            "passed": self.passed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """What the calibration learnt about this person: open-eye level and frontal pose."""
+
+    ear_left: float
+    ear_right: float
+    yaw: float
+    pitch: float
+    signature: tuple[float, ...]
+    completed_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessVerdict:
+    """The outcome of a session. `events` lists every blink and turn seen, also outside steps."""
+
+    passed: bool
+    reasons: tuple[Reason, ...]
+    steps: tuple[StepResult, ...]
+    events: tuple[LivenessEvent, ...]
+    restarts: int
+    decided_at: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form with the stable keys `verdict`, `reasons`, `events`, `steps`."""
+        return {
+            "verdict": "passed" if self.passed else "failed",
+            "reasons": [reason.value for reason in self.reasons],
+            "events": [event.to_dict() for event in self.events],
+            "steps": [step.to_dict() for step in self.steps],
+            "restarts": self.restarts,
+            "decided_at": None if self.decided_at is None else round(self.decided_at, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessUpdate:
+    """What the page shows after one frame.
+
+    `prompt` is a code: "look_at_camera" during calibration, the step code during the
+    challenge, "passed" or "failed" at the end. `quality_hint` is None or one of
+    "look_at_camera", "one_person_only", "move_closer", "more_light", "less_light",
+    "hold_still". `seconds_remaining` counts down the current step (or calibration).
+    """
+
+    phase: Phase
+    prompt: str
+    step_index: int
+    step_count: int
+    steps_completed: int
+    quality_hint: str | None
+    seconds_remaining: float
+    restarted: bool = False
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the steps completed."""
+        return self.steps_completed / self.step_count if self.step_count else 0.0

@@ -1,0 +1,102 @@
+"""Frame budget, the session wrapper (with a fake extractor) and the trace replay."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from capture.liveness import ChallengePlan, FrameBudget, FrameFeatures, LivenessConfig, recompute_verdict
+from capture.liveness.session import LivenessSession
+
+from .synthetic import FaceStream, blink_ear
+
+CONFIG = LivenessConfig()
+
+
+@pytest.mark.parametrize(("camera_fps", "admitted"), [(30.0, 15), (25.0, 15), (60.0, 15), (10.0, 10)])
+def test_budget_admits_at_most_the_configured_rate(camera_fps: float, admitted: int) -> None:
+    budget = FrameBudget(CONFIG)
+    count = sum(budget.admit(index / camera_fps) for index in range(int(camera_fps * 10)))
+    assert abs(count / 10 - admitted) <= 0.5
+
+
+def test_budget_after_a_stall_does_not_burst() -> None:
+    budget = FrameBudget(CONFIG)
+    assert budget.admit(0.0)
+    assert budget.admit(5.0)
+    assert not budget.admit(5.01)
+
+
+class FakeExtractor:
+    """Plays a scripted stream of features instead of looking at pixels."""
+
+    def __init__(self) -> None:
+        self.stream = FaceStream()
+        self.calls = 0
+
+    def reset(self) -> None:
+        self.stream = FaceStream()
+
+    def extract(self, frame: np.ndarray, t: float) -> FrameFeatures:
+        self.calls += 1
+        return self.stream.frame(t, ear=blink_ear(t, at=1.6), digest=f"{int(frame[0, 0, 0]):02x}{self.calls:014x}")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run_fake_session(camera_fps: float = 30.0, seconds: float = 3.0) -> tuple[LivenessSession, FakeExtractor, int]:
+    extractor, clock = FakeExtractor(), Clock()
+    session = LivenessSession(ChallengePlan.parse("blink"), CONFIG, clock=clock, extractor=extractor)  # type: ignore[arg-type]
+    dropped = 0
+    for index in range(int(camera_fps * seconds)):
+        clock.now = 100.0 + index / camera_fps
+        frame = np.full((48, 64, 3), index % 251, dtype=np.uint8)
+        if session.offer(frame, timestamp=50.0 + index / camera_fps) is None:
+            dropped += 1
+    return session, extractor, dropped
+
+
+def test_session_drops_frames_over_budget_without_extracting_them() -> None:
+    _, extractor, dropped = run_fake_session(camera_fps=30.0, seconds=1.0)
+    assert extractor.calls == 15
+    assert dropped == 15
+
+
+def test_session_stops_extracting_once_decided() -> None:
+    session, extractor, _ = run_fake_session(camera_fps=30.0, seconds=4.0)
+    assert session.finished
+    assert extractor.calls < 40
+
+
+def test_session_passes_keeps_a_best_frame_and_its_trace_replays() -> None:
+    session, _, _ = run_fake_session()
+    result = session.result()
+    assert result.verdict.passed, result.verdict.reasons
+    assert result.best_frame is not None
+    assert result.best_frame.image.shape == (48, 64, 3)
+    trace = json.loads(json.dumps(session.export_trace()))  # what the database gives back
+    assert trace["plan"] == ["blink"]
+    assert all("rx" in frame and "d" in frame for frame in trace["frames"])
+    replayed = recompute_verdict(trace, ChallengePlan.parse("blink"), CONFIG)
+    assert replayed == result.verdict
+
+
+def test_trace_version_is_checked() -> None:
+    with pytest.raises(ValueError, match="version"):
+        recompute_verdict({"version": 99, "frames": []}, ChallengePlan.parse("blink"), CONFIG)
+
+
+def test_config_round_trips_through_a_dict() -> None:
+    config = LivenessConfig(turn_yaw_degrees=30.0)
+    assert LivenessConfig.from_dict({**config.to_dict(), "unknown": 1}) == config

@@ -1,0 +1,309 @@
+"""The challenge engine on synthetic frame features (no model, no pixels)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from capture.liveness import (
+    ChallengeEngine,
+    ChallengePlan,
+    EventType,
+    LivenessConfig,
+    Phase,
+    Quality,
+    Reason,
+)
+
+from .synthetic import FaceStream, blink_ear, feed, times, turn_yaw
+
+CONFIG = LivenessConfig()
+NO_BLINK_NEEDED = dataclasses.replace(CONFIG, require_blink=False)
+
+
+def calibrated(engine: ChallengeEngine, stream: FaceStream, *, ear: float = 0.3, until: float = 1.0) -> float:
+    """Feed a frontal, open-eyed face until calibration ends; return the prompt time."""
+    updates = feed(engine, (stream.frame(t, ear=ear) for t in times(0.0, until)))
+    assert updates[-1].phase is Phase.CHALLENGE
+    assert engine.calibration is not None
+    return engine.calibration.completed_at
+
+
+def test_blink_step_passes_with_timing() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    prompted = calibrated(engine, stream)
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=1.5)) for t in times(1.0, 2.2)))
+    verdict = engine.finish()
+    assert verdict.passed, verdict.reasons
+    assert verdict.reasons == ()
+    [step] = verdict.steps
+    assert step.prompted_at == pytest.approx(prompted)
+    assert step.completed_at is not None
+    assert 1.6 < step.completed_at < 1.9
+    assert [event.type for event in verdict.events] == [EventType.BLINK]
+
+
+@pytest.mark.parametrize(("step", "yaw"), [("turn_left", -35.0), ("turn_right", 35.0)])
+def test_turn_step_passes_in_the_persons_own_direction(step: str, yaw: float) -> None:
+    """turn_left = the person's own left = negative yaw (nose toward the image's right)."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse(step), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.2, peak=yaw)) for t in times(1.0, 2.6)))
+    verdict = engine.finish()
+    assert verdict.passed, verdict.reasons
+    assert [event.type.value for event in verdict.events] == [step]
+
+
+def test_turn_the_wrong_way_does_not_count() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_left"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.2, peak=35.0)) for t in times(1.0, 10.0)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert Reason.STEP_TIMEOUT in verdict.reasons
+    assert Reason.NO_TURN in verdict.reasons
+    assert [event.type for event in verdict.events] == [EventType.TURN_RIGHT]
+
+
+def test_turn_below_threshold_is_no_turn() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.2, peak=20.0)) for t in times(1.0, 3.0)))
+    assert engine.events == ()
+
+
+def test_turn_must_come_back_to_frontal() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=min(40.0, (t - 1.0) * 80)) for t in times(1.0, 3.0)))
+    assert engine.verdict is None
+    assert engine.events == ()
+
+
+def test_a_single_frame_pose_glitch_is_not_a_turn() -> None:
+    """A solver flip (one frame at a wild yaw, then back) must not count as a turn."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    yaws = {1.4: 60.0, 2.0: 175.0}
+    feed(engine, (stream.frame(t, yaw=yaws.get(round(t, 1), 0.0)) for t in times(1.0, 3.0)))
+    assert engine.events == ()
+
+
+def test_events_before_the_prompt_do_not_count() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    # A blink during calibration (at 0.5 s) is seen but answers no prompt.
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=0.5)) for t in times(0.0, 10.5)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert Reason.STEP_TIMEOUT in verdict.reasons
+    assert [event.type for event in verdict.events] == [EventType.BLINK]
+    assert verdict.events[0].t_start < verdict.steps[0].prompted_at
+
+
+def test_second_step_needs_its_own_blink() -> None:
+    """One blink cannot answer two prompts."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink,blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=1.5)) for t in times(1.0, 12.0)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert [step.passed for step in verdict.steps] == [True, False]
+
+
+def test_step_timeout_fails_with_no_blink() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink,turn_left"), CONFIG), FaceStream()
+    prompted = calibrated(engine, stream)
+    updates = feed(engine, (stream.frame(t) for t in times(1.0, prompted + CONFIG.step_timeout_seconds + 0.5)))
+    assert updates[-1].phase is Phase.FAILED
+    verdict = engine.finish()
+    assert verdict.reasons[:2] == (Reason.STEP_TIMEOUT, Reason.NO_BLINK)
+    assert verdict.decided_at is not None
+    assert verdict.decided_at == pytest.approx(prompted + CONFIG.step_timeout_seconds, abs=0.1)
+
+
+def test_countdown_counts_down_the_step() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    prompted = calibrated(engine, stream)
+    [update] = feed(engine, [stream.frame(prompted + 3.0)])
+    assert update.prompt == "blink"
+    assert update.seconds_remaining == pytest.approx(CONFIG.step_timeout_seconds - 3.0, abs=0.01)
+
+
+def test_session_timeout() -> None:
+    config = dataclasses.replace(CONFIG, session_timeout_seconds=5.0, step_timeout_seconds=4.0)
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink,blink,blink"), config), FaceStream()
+    calibrated(engine, stream)
+    # A blink every 3 s keeps every step inside its timeout, but not the session.
+    frames = (stream.frame(t, ear=min(blink_ear(t, at=a) for a in (3.0, 6.0))) for t in times(1.0, 7.0))
+    feed(engine, frames)
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert verdict.reasons[0] is Reason.SESSION_TIMEOUT
+
+
+def test_hysteresis_eye_ratio_hovering_at_the_threshold_is_not_a_blink() -> None:
+    """A ratio wobbling around the closing level (a print at an angle) never reopens."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    close = CONFIG.blink_close_ratio * 0.3
+    wobble = [close * (0.97 if index % 2 else 1.05) for index in range(60)]
+    feed(engine, (stream.frame(t, ear=ear) for t, ear in zip(times(1.0, 5.0), wobble, strict=False)))
+    assert engine.events == ()
+
+
+def test_a_long_eye_closure_is_not_a_blink() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=1.5, duration=1.5)) for t in times(1.0, 4.0)))
+    assert engine.events == ()
+
+
+def test_calibration_learns_narrow_eyes_and_ignores_a_blink_during_it() -> None:
+    """Open eyes at 0.17 (below a naive fixed 0.21); a blink during calibration."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    frames = [stream.frame(t, ear=blink_ear(t, at=0.4, base=0.17, duration=0.15)) for t in times(0.0, 1.0)]
+    feed(engine, frames)
+    assert engine.calibration is not None
+    assert engine.calibration.ear_left == pytest.approx(0.17, abs=0.005)
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=1.6, base=0.17, depth=0.35)) for t in times(1.0, 2.4)))
+    assert engine.finish().passed
+
+
+def test_one_eyed_closure_counts_as_a_blink() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, ear_left=blink_ear(t, at=1.5, depth=0.5), ear_right=0.3) for t in times(1.0, 2.2)))
+    assert engine.finish().passed
+
+
+def test_calibration_waits_for_a_good_frontal_face() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    updates = feed(engine, (stream.frame(t, quality=Quality.TOO_SMALL) for t in times(0.0, 2.0)))
+    assert updates[-1].phase is Phase.CALIBRATING
+    assert updates[-1].quality_hint == "move_closer"
+    updates = feed(engine, (stream.frame(t, yaw=35.0) for t in times(2.0, 3.0)))
+    assert updates[-1].phase is Phase.CALIBRATING
+    assert updates[-1].quality_hint == "look_at_camera"
+    updates = feed(engine, (stream.frame(t, quality=Quality.TOO_DARK) for t in times(3.0, 9.0)))
+    assert updates[-1].phase is Phase.FAILED
+    assert engine.finish().reasons[0] is Reason.CALIBRATION_FAILED
+
+
+def test_multiple_faces_hint_and_no_events() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    frames = (
+        stream.frame(t, ear=blink_ear(t, at=1.5), quality=Quality.MULTIPLE_FACES, n_faces=2) for t in times(1.0, 2.2)
+    )
+    updates = feed(engine, frames)
+    assert updates[-1].quality_hint == "one_person_only"
+    assert engine.events == ()
+
+
+def test_face_jump_restarts_the_challenge() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    [update] = feed(engine, [stream.frame(1.0, shift=(250.0, 0.0))])
+    assert update.restarted
+    assert update.phase is Phase.CALIBRATING
+    # The new face completes the whole challenge: calibration, then its own blink.
+    feed(engine, (stream.frame(t, shift=(250.0, 0.0)) for t in times(1.07, 2.2)))
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=2.5), shift=(250.0, 0.0)) for t in times(2.2, 3.2)))
+    verdict = engine.finish()
+    assert verdict.passed, verdict.reasons
+    assert verdict.restarts == 1
+
+
+def test_identity_change_restarts_and_too_many_restarts_fail() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    other = tuple(value * 1.3 for value in (0.3, 0.3, 0.43, 0.46, 0.39, 1.47, 0.44))
+    updates = feed(engine, (stream.frame(t, signature=other) for t in times(1.0, 1.3)))
+    assert any(update.restarted for update in updates)
+    for jump in range(CONFIG.max_restarts):
+        start = 1.5 + jump * 0.2
+        feed(
+            engine,
+            [stream.frame(start, signature=other), stream.frame(start + 0.07, signature=other, shift=(250.0, 0.0))],
+        )
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert Reason.IDENTITY_JUMP in verdict.reasons
+
+
+def test_repeated_frames_are_suspected_injection() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, digest="same-pixels") for t in times(1.0, 3.0)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert verdict.reasons[:2] == (Reason.SUSPECTED_INJECTION, Reason.REPEATED_FRAMES)
+
+
+def test_a_few_duplicated_frames_are_tolerated() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, digest="dup" if i < 3 else None) for i, t in enumerate(times(1.0, 1.5))))
+    assert engine.verdict is None
+
+
+def test_timestamps_going_backwards_are_suspected_injection() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    engine.process(stream.frame(0.5), 1.2)
+    verdict = engine.finish()
+    assert verdict.reasons[:2] == (Reason.SUSPECTED_INJECTION, Reason.IMPOSSIBLE_TIMESTAMPS)
+
+
+def test_media_time_running_ahead_of_the_clock_is_suspected_injection() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    for t in times(0.0, 3.0):
+        engine.process(stream.frame(t), t / 4.0)  # 3 s of "camera" delivered in 0.75 s
+    verdict = engine.finish()
+    assert Reason.IMPOSSIBLE_TIMESTAMPS in verdict.reasons
+
+
+def test_a_flat_photo_swung_to_fake_a_turn_fails_planar_motion() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right,blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.1, peak=40.0), flat=True) for t in times(1.0, 2.5)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert Reason.PLANAR_MOTION in verdict.reasons
+    assert [event for event in verdict.events if event.type is not EventType.BLINK] == []
+
+
+def test_a_real_head_turn_shows_parallax() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.1, peak=40.0)) for t in times(1.0, 2.5)))
+    assert engine.finish().passed
+
+
+def test_no_blink_anywhere_fails_even_when_the_turns_pass() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.1, peak=40.0)) for t in times(1.0, 2.5)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert verdict.reasons == (Reason.NO_BLINK,)
+
+
+def test_full_plan_passes_and_the_verdict_is_frozen() -> None:
+    plan = ChallengePlan.parse("turn_left,blink,turn_right")
+    engine, stream = ChallengeEngine(plan, CONFIG), FaceStream()
+    calibrated(engine, stream)
+
+    def yaw(t: float) -> float:
+        return turn_yaw(t, at=1.2, peak=-35.0) + turn_yaw(t, at=3.5, peak=35.0)
+
+    updates = feed(engine, (stream.frame(t, ear=blink_ear(t, at=2.6), yaw=yaw(t)) for t in times(1.0, 5.0)))
+    assert next(u.prompt for u in updates if u.phase is Phase.CHALLENGE) == "turn_left"
+    assert updates[-1].phase is Phase.PASSED
+    assert updates[-1].progress == 1.0
+    feed(engine, (stream.frame(t, digest="late") for t in times(5.0, 7.0)))
+    verdict = engine.finish()
+    assert verdict.passed
+    assert [step.step.value for step in verdict.steps] == plan.codes()
+    assert all(step.duration is not None and step.duration > 0 for step in verdict.steps)
