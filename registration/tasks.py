@@ -40,7 +40,7 @@ def _evidence_bytes(session: VerificationSession, kind: str) -> bytes | None:
 )
 def liveness_verdict(self: Any, session_id: str) -> str:
     """Recompute the liveness verdict from the stored trace; this verdict is the one that counts."""
-    from capture.liveness import ChallengePlan, recompute_verdict
+    from capture.liveness import ChallengePlan, LivenessConfig, recompute_verdict
     from capture.liveness_settings import liveness_config
 
     session = VerificationSession.objects.select_related("outlet").get(pk=session_id)
@@ -50,8 +50,11 @@ def liveness_verdict(self: Any, session_id: str) -> str:
     if raw_trace is None:
         services.liveness_verdict_apply(session_id=session_id, passed=False, reasons=["no_trace"], detail={})
         return SessionState.LIVENESS_FAILED
+    trace = json.loads(raw_trace)
     plan = ChallengePlan.parse(session.challenge_plan)
-    verdict = recompute_verdict(json.loads(raw_trace), plan, liveness_config())
+    # Judge with the thresholds the capture ran with (stored with the trace), else today's settings.
+    config = LivenessConfig.from_dict(trace["config"]) if "config" in trace else liveness_config()
+    verdict = recompute_verdict(trace, plan, config)
     reasons = [reason.value for reason in verdict.reasons]
     has_frame = Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAME).exists()
     passed = verdict.passed and has_frame

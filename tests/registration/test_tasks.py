@@ -7,13 +7,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.utils import timezone
 
 from registration import services
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
-from registration.tasks import expire_stale_sessions, match_faces, purge_expired_evidence
+from registration.tasks import expire_stale_sessions, liveness_verdict, match_faces, purge_expired_evidence
 from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -98,4 +99,78 @@ def test_match_without_a_passed_liveness_does_nothing(
     time.sleep(2.0)
     session.refresh_from_db()
     assert session.state == "created"
+    assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()
+
+
+def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, Any], bytes]:
+    """Run the live engine over a clip as the capture does (media clock), returning trace and best frame."""
+    import cv2
+
+    from capture.liveness import ChallengePlan, LivenessSession
+    from capture.liveness_settings import liveness_config
+
+    now = [0.0]
+    live = LivenessSession(ChallengePlan.parse(plan), liveness_config(), clock=lambda: now[0])
+    video = cv2.VideoCapture(str(clip))
+    fps = video.get(cv2.CAP_PROP_FPS)
+    ok, first = video.read()
+    frame, index = first, 0
+    while ok:
+        now[0] = index / fps
+        live.offer(first if still else frame, timestamp=now[0])
+        ok, frame = video.read()
+        index += 1
+    video.release()
+    result = live.result()
+    assert result.best_frame is not None
+    encoded = cv2.imencode(".jpg", result.best_frame.image)[1].tobytes()
+    return live.export_trace(), encoded
+
+
+def _session_after_capture(
+    new_session: Callable[..., VerificationSession], trace: dict[str, Any], frame: bytes, plan: str
+) -> VerificationSession:
+    session = new_session()
+    VerificationSession.objects.filter(pk=session.pk).update(
+        state="document_captured", challenge_plan=plan.split(","), attempt_count=0
+    )
+    services.capture_start(session_id=session.pk, actor=session.clerk)
+    session.refresh_from_db()
+    with patch.object(services, "_enqueue_judgement"):  # the test sends the task itself, twice
+        services.capture_finish(
+            session_id=session.pk, nonce=session.challenge_nonce, trace=trace, best_frame_jpeg=frame, live_summary={}
+        )
+    return session
+
+
+@pytest.mark.model
+def test_worker_recomputes_the_liveness_verdict_once(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink")
+    session = _session_after_capture(new_session, trace, frame, "blink")
+    liveness_verdict.delay(str(session.pk))
+    liveness_verdict.delay(str(session.pk))
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_passed", timeout=60)
+    time.sleep(1.0)
+    assert AuditEvent.objects.filter(object_id=str(session.pk), action="session.liveness_passed").count() == 1
+    session.refresh_from_db()
+    assert session.liveness_passed is True
+    assert session.liveness_detail["verdict"]["verdict"] == "passed"
+
+
+@pytest.mark.model
+def test_worker_fails_a_still_photo_and_the_match_never_runs(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    from celery import chain
+
+    trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink", still=True)
+    session = _session_after_capture(new_session, trace, frame, "blink")
+    chain(liveness_verdict.si(str(session.pk)), match_faces.si(str(session.pk))).apply_async()
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
+    time.sleep(1.0)
+    session.refresh_from_db()
+    assert session.state == "liveness_failed"
+    assert session.liveness_reasons
     assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()
