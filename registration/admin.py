@@ -7,6 +7,7 @@ Evidence is shown only to supervisors and admins, and every view of it is audite
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -24,6 +25,7 @@ from .models import (
     AuditEvent,
     ConsentText,
     Evidence,
+    IdentityDocument,
     ManualReviewSession,
     Outlet,
     StaffProfile,
@@ -257,3 +259,45 @@ class VerificationPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             services.policy_update(actor=request.user, values=values)
         except DomainError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
+
+
+@admin.action(description="Export the selected people's data (JSON)")
+def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:  # type: ignore[type-arg]
+    exports = [services.subject_export(actor=request.user, identity=identity) for identity in queryset]
+    response = HttpResponse(json.dumps(exports, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="subject-export.json"'
+    return response
+
+
+@admin.action(description="Erase the selected people's data (evidence now; records where no number is active)")
+def erase_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
+    if not request.user.is_superuser:
+        modeladmin.message_user(request, "Only an admin can erase a person's data.", level=messages.ERROR)
+        return
+    for identity in queryset:
+        result = services.subject_erase(actor=request.user, identity=identity)
+        modeladmin.message_user(request, f"{identity}: {result}", level=messages.SUCCESS)
+
+
+@admin.register(IdentityDocument)
+class DataSubjectAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Data subjects by ID document: export and erasure (the number itself is never shown here)."""
+
+    list_display = ["__str__", "document_type", "number_masked", "created_at"]
+    list_filter = ["document_type"]
+    search_fields = ["subscribers__phone_number"]
+    fields = ["document_type", "number_masked", "birth_date", "created_at"]
+    readonly_fields = fields
+    actions = [export_subjects, erase_subjects]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return super().get_actions(request) if is_supervisor(request.user) else {}

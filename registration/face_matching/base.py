@@ -21,7 +21,6 @@ from django.utils.module_loading import import_string
 from registration.face_matching.policy import DecisionBand
 
 if TYPE_CHECKING:
-    import numpy as np
     import numpy.typing as npt
 
     from registration.face_matching.document import DocumentPortrait
