@@ -22,15 +22,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def person(new_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]],
-           clerk: Any) -> dict[str, Any]:
+def person(
+    new_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]], clerk: Any
+) -> dict[str, Any]:
     number = registration_input()["document_number"]
     active = new_session(document_number=number)
     Subscriber.objects.filter(pk=active.subscriber_id).update(status="active")
     pending = new_session(document_number=number)
     services.consent_record(session_id=pending.pk, actor=clerk, consent_version="1", language="en")
     for session in (active, pending):
-        services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg")
+        services.evidence_store(
+            session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
+        )
     return {"number": number, "active": active, "pending": pending}
 
 
@@ -85,7 +88,9 @@ def test_supervisor_cannot_erase(person: dict[str, Any], supervisor: Any) -> Non
     client = Client()
     client.force_login(supervisor)
     identity = IdentityDocument.objects.get()
-    client.post("/admin/registration/identitydocument/", {"action": "erase_subjects", "_selected_action": [identity.pk]})
+    client.post(
+        "/admin/registration/identitydocument/", {"action": "erase_subjects", "_selected_action": [identity.pk]}
+    )
     assert Evidence.objects.count() == 2
 
 
