@@ -287,7 +287,7 @@ class DataSubjectAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[t
     list_filter = ["document_type"]
     search_fields = ["subscribers__phone_number"]
     fields = ["document_type", "number_masked", "birth_date", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["document_type", "number_masked", "birth_date", "created_at"]
     actions = [export_subjects, erase_subjects]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -71,7 +71,7 @@ def test_unknown_subject_is_a_clear_error(registration_input: Callable[..., dict
 
 
 def test_admin_exports_and_erases_through_the_services(person: dict[str, Any]) -> None:
-    admin_user = UserFactory(role=ADMIN, is_staff=True, is_superuser=True)
+    admin_user = UserFactory.create(role=ADMIN, is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(admin_user)
     identity = IdentityDocument.objects.get()
