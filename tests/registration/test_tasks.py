@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -118,7 +119,7 @@ def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, 
     frame, index = first, 0
     while ok:
         now[0] = index / fps
-        live.offer(first if still else frame, timestamp=now[0])
+        live.offer(np.asarray(first if still else frame, dtype=np.uint8), timestamp=now[0])
         ok, frame = video.read()
         index += 1
     video.release()
