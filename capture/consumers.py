@@ -1,19 +1,36 @@
-"""Thin async consumers: authenticate, scope to the clerk's outlet, relay group messages."""
+"""Thin async consumers: authenticate, scope to the clerk's outlet, relay group messages, and
+signal one capture attempt (offer in, answer and challenge prompts out)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from django.conf import settings
 
-from registration import selectors
-from registration.errors import NotFound
+from registration import selectors, services
+from registration.errors import DomainError, NotFound
+from registration.state_machine import SessionState
 
 from .groups import outlet_group, session_group
+from .webrtc.peer import CapturePeer, OfferRejected, PeerEnd, PeerTimeouts
+from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, get_registry
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_REFUSED = 4409
+CLOSE_BUSY = 4503
+CLOSE_TOO_MANY = 4429
+CLOSE_ENDED = 4000
+
+MAX_CAPTURE_MESSAGES = 20
+MAX_CAPTURE_MESSAGE_BYTES = 70 * 1024
+PEER_TIMEOUTS = PeerTimeouts()
 
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -69,3 +86,210 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
 def _session_payload(user: Any, session_id: str) -> dict[str, Any]:
     return selectors.session_public_payload(selectors.session_get_for_user(user, session_id))
+
+
+class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+    """Signalling for one capture attempt of one session.
+
+    Messages in: {"type": "offer", "sdp": "..."} once, {"type": "cancel"}. Messages out: "ready"
+    (the plan), "answer", "status" (prompt, countdown, hint), "captured", "ended" and "error"
+    ({"code", "message"}). Every refusal is sent as an error before the socket closes, so the page
+    can say why; nothing a client sends can crash the consumer.
+    """
+
+    session_id: str = ""
+    peer: CapturePeer | None = None
+    nonce: str = ""
+    received = 0
+    reserved = False
+    group = ""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Whatever ends this consumer (a crash in the channel layer, the server cancelling it on
+        shutdown), the peer connection is closed and the attempt recorded."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.peer is not None:
+                await self.peer.close("server_error")
+            await self._release()
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse("not_signed_in", "Sign in again to start the challenge.", CLOSE_UNAUTHENTICATED)
+            return
+        self.session_id = str(self.scope["url_route"]["kwargs"]["session_id"])
+        try:
+            await database_sync_to_async(selectors.session_get_for_user)(user, self.session_id)
+        except NotFound as exc:
+            await self._refuse(exc.code, exc.message, CLOSE_NOT_FOUND)
+            return
+        if not await self._reserve_slot():
+            return
+        try:
+            session = await database_sync_to_async(services.capture_start)(session_id=self.session_id, actor=user)
+        except DomainError as exc:
+            await self._release()
+            code, message = _capture_refusal(exc)
+            await self._refuse(code, message, CLOSE_REFUSED)
+            return
+        self.nonce = session.challenge_nonce
+        self.group = session_group(self.session_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self._start_peer(session.challenge_plan)
+        await self._send(
+            {
+                "type": "ready",
+                "plan": session.challenge_plan,
+                "attempt": session.attempt_count,
+                "max_attempts": settings.SHIMING_MAX_LIVENESS_ATTEMPTS,
+            }
+        )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self.received += 1
+        if self.received > MAX_CAPTURE_MESSAGES:
+            await self._refuse("too_many_messages", "Too many messages on this connection.", CLOSE_TOO_MANY)
+            return
+        message = _parse_message(text_data, bytes_data)
+        if isinstance(message, str):
+            await self._error("invalid_message", message)
+            return
+        kind = message.get("type")
+        if kind == "offer":
+            await self._answer(message.get("sdp"))
+        elif kind == "cancel":
+            if self.peer is not None:
+                await self.peer.close("cancelled_by_clerk")
+        elif kind == "ping":
+            await self._send({"type": "pong"})
+        else:
+            await self._error("unknown_message", "Unknown message type: expected offer, cancel or ping.")
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.peer is not None:
+            await self.peer.close("disconnected")
+        await self._release()
+
+    async def session_update(self, event: dict[str, Any]) -> None:
+        """The session left the challenge elsewhere (cancelled, expired): end this attempt too."""
+        if self.peer is not None and event["session"].get("state") != SessionState.LIVENESS_RUNNING:
+            await self.peer.close("session_ended")
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    async def _reserve_slot(self) -> bool:
+        try:
+            get_registry().reserve(self.session_id)
+        except CaptureAlreadyOpen:
+            await self._refuse(
+                "capture_in_progress",
+                "The challenge for this session is already open on another screen.",
+                CLOSE_REFUSED,
+            )
+            return False
+        except CaptureBusy:
+            await self._refuse("busy", "The server is busy with other challenges: retry in a moment.", CLOSE_BUSY)
+            return False
+        self.reserved = True
+        return True
+
+    def _start_peer(self, plan: list[str]) -> None:
+        registry = get_registry()
+        self.peer = CapturePeer(
+            plan=plan,
+            ice_servers=settings.SHIMING_ICE_SERVERS,
+            executor=registry.executor,
+            send=self._send,
+            on_end=self._on_peer_end,
+            timeouts=PEER_TIMEOUTS,
+            label=self.session_id,
+        )
+        registry.attach(self.session_id, self.peer)
+        self.peer.start()
+
+    async def _answer(self, sdp: Any) -> None:
+        if self.peer is None:
+            await self._error("not_ready", "No capture attempt is open on this connection.")
+            return
+        try:
+            answer = await self.peer.accept_offer(sdp)
+        except OfferRejected as exc:
+            await self._error(exc.code, exc.message)
+            return
+        await self._send({"type": "answer", "sdp": answer})
+
+    async def _on_peer_end(self, end: PeerEnd) -> None:
+        """The attempt is over: store it for the workers' verdict, or record why it was cut short."""
+        try:
+            if end.reason == "finished" and end.outcome is not None:
+                await database_sync_to_async(services.capture_finish)(
+                    session_id=self.session_id,
+                    nonce=self.nonce,
+                    trace=end.outcome.trace,
+                    best_frame_jpeg=end.outcome.best_frame_jpeg,
+                    live_summary=end.outcome.live_summary,
+                )
+                await self._send({"type": "captured"})
+            else:
+                await database_sync_to_async(services.capture_abort)(
+                    session_id=self.session_id, nonce=self.nonce, reason=end.reason
+                )
+                await self._send({"type": "ended", "reason": end.reason})
+        except DomainError as exc:
+            await self._send({"type": "error", "code": exc.code, "message": exc.message})
+        finally:
+            await self._release()
+            await self._close_quietly(CLOSE_ENDED)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _release(self) -> None:
+        if self.reserved:
+            self.reserved = False
+            get_registry().release(self.session_id)
+
+    async def _refuse(self, code: str, message: str, close_code: int) -> None:
+        await self._error(code, message)
+        await self._close_quietly(close_code)
+
+    async def _error(self, code: str, message: str) -> None:
+        await self._send({"type": "error", "code": code, "message": message})
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        try:
+            await self.send(text_data=json.dumps(message))
+        except Exception:  # noqa: BLE001 - the page has gone: the attempt still ends cleanly
+            logger.debug("capture socket of %s is gone", self.session_id)
+
+    async def _close_quietly(self, code: int) -> None:
+        try:
+            await self.close(code=code)
+        except Exception:  # noqa: BLE001 - already closed
+            logger.debug("capture socket of %s already closed", self.session_id)
+
+
+def _parse_message(text_data: str | None, bytes_data: bytes | None) -> dict[str, Any] | str:
+    """The message as a dict, or the reason it cannot be one."""
+    if text_data is None:
+        return "Messages are JSON text, not binary."
+    if len(text_data) > MAX_CAPTURE_MESSAGE_BYTES:
+        return "The message is too large."
+    try:
+        message = json.loads(text_data)
+    except ValueError:
+        return "The message is not valid JSON."
+    if not isinstance(message, dict):
+        return "The message must be a JSON object."
+    return message
+
+
+def _capture_refusal(exc: DomainError) -> tuple[str, str]:
+    """A refusal the page can act on; a challenge running elsewhere gets its own code."""
+    if exc.code == "illegal_transition" and exc.details.get("from") == SessionState.LIVENESS_RUNNING:
+        return "capture_in_progress", "The challenge for this session is already open on another screen."
+    return exc.code, exc.message

@@ -10,3 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]
+
+# Under /api/ even Django's own 400 and 404 answers use the API's JSON error shape.
+handler400 = "registration.apis.bad_request_handler"
+handler404 = "registration.apis.not_found_handler"

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from . import views
 
@@ -10,4 +11,13 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("register/", views.register, name="register"),
+    path("sessions/<uuid:session_id>/", views.session_next_step, name="session"),
+    path("sessions/<uuid:session_id>/consent/", views.consent, name="consent"),
+    path("sessions/<uuid:session_id>/alternative/", views.alternative, name="alternative"),
+    path("sessions/<uuid:session_id>/document/", views.document, name="document"),
+    path("sessions/<uuid:session_id>/portrait.jpg", views.portrait, name="portrait"),
+    path("sessions/<uuid:session_id>/capture/", views.capture, name="capture"),
+    path("sessions/<uuid:session_id>/result/", views.result, name="result"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]

@@ -1,21 +1,141 @@
-"""Pages only: each view renders a template; the pages talk to the REST API and WebSockets."""
+"""Pages only: each view renders a template; the pages talk to the REST API and WebSockets.
+
+The one exception is `portrait`: the clerk checks the ID portrait that will be matched, while the
+session is open, and every such view is audited by `services.evidence_read`.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+from uuid import UUID
 
-from registration import selectors
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from registration import selectors, services
+from registration.errors import NotFound
+from registration.models import Evidence, EvidenceKind, VerificationSession
+from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
+
+from .labels import state_labels
+
+S = SessionState
+
+# Which page a session in each state continues on.
+NEXT_PAGE = {
+    S.CREATED: "frontend:consent",
+    S.CONSENTED: "frontend:document",
+    S.DOCUMENT_CAPTURED: "frontend:capture",
+    S.LIVENESS_RUNNING: "frontend:capture",
+    S.LIVENESS_FAILED: "frontend:capture",
+}
+
+
+def _session_or_404(request: HttpRequest, session_id: UUID) -> VerificationSession:
+    try:
+        return selectors.session_get_for_user(request.user, session_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _session_page(request: HttpRequest, template: str, session: VerificationSession, **extra: Any) -> HttpResponse:
+    context = {
+        "outlet": selectors.staff_outlet(request.user),
+        "session": session,
+        "session_payload": selectors.session_public_payload(session),
+        "state_labels": state_labels(),
+        **extra,
+    }
+    return render(request, template, context)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/home.html", {"outlet": selectors.staff_outlet(request.user)})
+    sessions = selectors.session_list(request.user, day=timezone.localdate())[:20]
+    return render(
+        request,
+        "frontend/home.html",
+        {"outlet": selectors.staff_outlet(request.user), "sessions": sessions, "open_states": OPEN_STATES},
+    )
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     outlet = selectors.staff_outlet(request.user)
-    sessions = selectors.session_list(request.user)[:100]
-    return render(request, "frontend/dashboard.html", {"outlet": outlet, "sessions": sessions})
+    sessions = selectors.session_list(request.user, day=timezone.localdate())[:100]
+    return render(
+        request,
+        "frontend/dashboard.html",
+        {"outlet": outlet, "sessions": sessions, "state_labels": state_labels()},
+    )
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/register.html", {"outlet": selectors.staff_outlet(request.user)})
+
+
+@login_required
+def session_next_step(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    return redirect(NEXT_PAGE.get(S(session.state), "frontend:result"), session_id=session.pk)
+
+
+@login_required
+def consent(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    if session.state != S.CREATED:
+        return redirect("frontend:session", session_id=session.pk)
+    return _session_page(request, "frontend/consent.html", session)
+
+
+@login_required
+def alternative(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    return _session_page(request, "frontend/alternative.html", _session_or_404(request, session_id))
+
+
+@login_required
+def document(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    if session.state not in {S.CONSENTED, S.DOCUMENT_CAPTURED}:
+        return redirect("frontend:session", session_id=session.pk)
+    return _session_page(request, "frontend/document.html", session)
+
+
+@login_required
+@require_GET
+def portrait(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The cropped ID portrait, for the outlet's staff while the session is open (audited)."""
+    session = _session_or_404(request, session_id)
+    if session.state in FINAL_STATES:
+        raise Http404("The session is closed.")
+    evidence = Evidence.objects.filter(session=session, kind=EvidenceKind.ID_PORTRAIT).first()
+    if evidence is None:
+        raise Http404("No portrait yet.")
+    content = services.evidence_read(evidence=evidence, actor=request.user, purpose="clerk_document_check")
+    response = HttpResponse(content, content_type=evidence.content_type)
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, session_id)
+    if session.state in {S.CREATED, S.CONSENTED}:
+        return redirect("frontend:session", session_id=session.pk)
+    return _session_page(
+        request,
+        "frontend/capture.html",
+        session,
+        ice_servers=settings.SHIMING_ICE_SERVERS,
+        max_attempts=settings.SHIMING_MAX_LIVENESS_ATTEMPTS,
+    )
+
+
+@login_required
+def result(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    return _session_page(request, "frontend/result.html", _session_or_404(request, session_id))

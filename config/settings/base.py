@@ -11,6 +11,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 
+
+def redis_channel_host(url: str) -> dict[str, object]:
+    """A channel-layer host with a socket timeout longer than channels_redis's 5 s blocking read:
+    redis-py 8 defaults to 5 s too, and then every idle WebSocket consumer dies with a timeout."""
+    return {"address": url, "socket_timeout": 30}
+
+
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")  # local and test settings give their own
@@ -110,7 +117,7 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="shiming")},
+        "CONFIG": {"hosts": [redis_channel_host(REDIS_URL)], "prefix": env("CHANNELS_PREFIX", default="shiming")},
     }
 }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
@@ -121,6 +128,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A new pool process warms the face matcher up (registration/worker.py) before it reports for work:
+# the pool must wait for that, or it kills every replacement of a crashed process (4 s by default).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
@@ -140,7 +150,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "registration.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
@@ -174,6 +184,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A locked-out user sees the sign-in page saying so (not axes' bare text), the API a JSON error.
+AXES_LOCKOUT_CALLABLE = "registration.lockout.lockout_response"
 
 # --- Product rules ----------------------------------------------------------------------------
 SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = env.int("SHIMING_MAX_ACTIVE_NUMBERS_PER_ID", default=5)

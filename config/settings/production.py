@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment and has no default (start-up fails fast)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, redis_channel_host
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -12,7 +12,7 @@ REDIS_URL = env("REDIS_URL")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="shiming")},
+        "CONFIG": {"hosts": [redis_channel_host(REDIS_URL)], "prefix": env("CHANNELS_PREFIX", default="shiming")},
     }
 }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

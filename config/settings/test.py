@@ -1,7 +1,7 @@
 """Settings for the test suite: real PostgreSQL and Redis, URLs from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, redis_channel_host
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -16,7 +16,7 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/1")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "shiming-test"},
+        "CONFIG": {"hosts": [redis_channel_host(REDIS_URL)], "prefix": "shiming-test"},
     }
 }
 CELERY_BROKER_URL = REDIS_URL

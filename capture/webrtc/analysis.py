@@ -1,0 +1,152 @@
+"""The adapter between the frame pump and the liveness engine (`capture.liveness`).
+
+This is the only module that knows the engine's API. The pump sees `ChallengeAnalysis`: feed it
+decoded frames (in a worker thread, never on the event loop), read back what the page should show,
+and at the end collect the trace and the best frame for `services.capture_finish`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import cv2
+
+# Importing mediapipe takes seconds (it loads TensorFlow). Done lazily on the first capture, in a
+# pool thread, it holds import locks the event loop then waits for; so the ASGI process pays it
+# once at start-up, when this module is imported through the WebSocket routes.
+import mediapipe  # noqa: F401
+import numpy as np
+
+from capture.liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeStatus:
+    """What the customer's page shows after a frame: the current step, its time left, a hint."""
+
+    step_index: int
+    step: str | None
+    steps_done: int
+    step_seconds_left: float | None
+    hint: str | None
+    finished: bool = False
+    passed: bool | None = None
+    reason: str | None = None
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "type": "status",
+            "step_index": self.step_index,
+            "step": self.step,
+            "steps_done": self.steps_done,
+            "seconds_left": None if self.step_seconds_left is None else round(self.step_seconds_left, 1),
+            "hint": self.hint,
+            "finished": self.finished,
+            "passed": self.passed,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureOutcome:
+    """Everything `services.capture_finish` stores: the trace, the best frame (JPEG) and a summary."""
+
+    trace: dict[str, Any]
+    best_frame_jpeg: bytes | None
+    live_summary: dict[str, Any] = field(default_factory=dict)
+
+
+class ChallengeAnalysis(Protocol):
+    """One attempt's analysis. Not thread-safe: the pump calls it from one worker at a time."""
+
+    fps_budget: float
+    step_timeout_seconds: float
+    session_timeout_seconds: float
+
+    def process(self, bgr: np.ndarray, t: float) -> ChallengeStatus:
+        """Analyse one frame (BGR, unmirrored) at media time `t` seconds; CPU-bound."""
+        ...
+
+    def outcome(self) -> CaptureOutcome:
+        """The trace and best frame so far (call once the challenge has ended or was cut short)."""
+        ...
+
+    def close(self) -> None:
+        """Release the landmark model."""
+        ...
+
+
+def liveness_config() -> LivenessConfig:
+    """The engine's thresholds: the same object the verdict task uses, when that module exists."""
+    try:
+        from capture.liveness_settings import liveness_config as from_settings
+    except ImportError:
+        return LivenessConfig()
+    return from_settings()
+
+
+class LivenessSessionAnalysis:
+    """`ChallengeAnalysis` on the engine's `LivenessSession` (landmarks + challenge + trace)."""
+
+    def __init__(self, plan: Sequence[str], config: LivenessConfig) -> None:
+        from capture.liveness.session import LivenessSession
+
+        self._config = config
+        self._session = LivenessSession(ChallengePlan.parse(list(plan)), config)
+        self._step_count = len(plan)
+        self._result: Any = None
+        self.fps_budget = config.fps_budget
+        self.step_timeout_seconds = config.step_timeout_seconds
+        self.session_timeout_seconds = config.session_timeout_seconds
+
+    def process(self, bgr: np.ndarray, t: float) -> ChallengeStatus:
+        update = self._session.offer(bgr, timestamp=t)
+        if update is None:  # over the engine's own budget: show what was shown
+            update = self._session.last_update
+        if update is None:
+            return ChallengeStatus(0, None, 0, None, None)
+        return status_from_update(update)
+
+    def outcome(self) -> CaptureOutcome:
+        result = self._finish()
+        verdict = result.verdict.to_dict()
+        return CaptureOutcome(
+            trace=self._session.export_trace(),
+            best_frame_jpeg=_jpeg(result.best_frame.image) if result.best_frame is not None else None,
+            live_summary={"passed": result.verdict.passed, **verdict},
+        )
+
+    def close(self) -> None:
+        self._finish()
+
+    def _finish(self) -> Any:
+        if self._result is None:
+            self._result = self._session.result()  # also releases the face mesh
+        return self._result
+
+
+def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
+    """The page's view of one engine update."""
+    finished = update.phase in (Phase.PASSED, Phase.FAILED)
+    in_challenge = update.phase is Phase.CHALLENGE
+    return ChallengeStatus(
+        step_index=update.step_index,
+        step=update.prompt if in_challenge else None,
+        steps_done=update.steps_completed,
+        step_seconds_left=None if finished else max(0.0, update.seconds_remaining),
+        hint=None if finished else update.quality_hint,
+        finished=finished,
+        passed=(update.phase is Phase.PASSED) if finished else None,
+    )
+
+
+def _jpeg(bgr: np.ndarray, quality: int = 92) -> bytes | None:
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return encoded.tobytes() if ok else None
+
+
+def build_analysis(plan: Sequence[str]) -> ChallengeAnalysis:
+    """A new analysis for one attempt at `plan` (CPU: loads the landmark model; call in a worker)."""
+    return LivenessSessionAnalysis(plan, liveness_config())

@@ -1,0 +1,111 @@
+"""The per-process registry of capture peers: the concurrency limit, the analysis thread pool,
+and closing every peer when the server shuts down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from .peer import CapturePeer
+
+logger = logging.getLogger(__name__)
+
+
+class CaptureBusy(Exception):
+    """This process already runs as many captures as it may."""
+
+
+class CaptureAlreadyOpen(Exception):
+    """This session's challenge is already open on another connection of this process."""
+
+
+class PeerRegistry:
+    """Live capture peers by session id. One per process; all methods run on the event loop."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._reserved: set[str] = set()
+        self._peers: dict[str, CapturePeer] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+        self._shutdown_hooked = False
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The thread pool for landmark work: one thread per allowed capture, made on first use."""
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="capture-analysis")
+            return self._executor
+
+    def reserve(self, session_id: str) -> None:
+        """Take a slot for `session_id`, or raise `CaptureAlreadyOpen` / `CaptureBusy`."""
+        if session_id in self._reserved:
+            raise CaptureAlreadyOpen(session_id)
+        if len(self._reserved) >= self.limit:
+            raise CaptureBusy(session_id)
+        self._reserved.add(session_id)
+        self._hook_server_shutdown()
+
+    def attach(self, session_id: str, peer: CapturePeer) -> None:
+        self._peers[session_id] = peer
+
+    def release(self, session_id: str) -> None:
+        self._reserved.discard(session_id)
+        self._peers.pop(session_id, None)
+
+    @property
+    def active_count(self) -> int:
+        return len(self._reserved)
+
+    def peers(self) -> list[CapturePeer]:
+        return list(self._peers.values())
+
+    async def close_all(self, reason: str = "server_shutdown") -> None:
+        """Close every peer (server shutdown); each peer reports its own end to its consumer."""
+        peers = self.peers()
+        if peers:
+            logger.info("closing %d capture peer(s): %s", len(peers), reason)
+        await asyncio.gather(*(peer.close(reason) for peer in peers), return_exceptions=True)
+
+    def shutdown_executor(self) -> None:
+        with self._executor_lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+    def _hook_server_shutdown(self) -> None:
+        """Under Daphne (Twisted on asyncio) close all peers before the reactor stops."""
+        if self._shutdown_hooked:
+            return
+        self._shutdown_hooked = True
+        try:
+            from twisted.internet import defer, reactor
+        except ImportError:  # pragma: no cover - Daphne always brings Twisted
+            return
+        if not getattr(reactor, "running", False):
+            return
+
+        def before_shutdown() -> defer.Deferred[None]:
+            future = asyncio.ensure_future(self.close_all())
+            future.add_done_callback(lambda _: self.shutdown_executor())
+            return defer.Deferred.fromFuture(future)
+
+        cast(Any, reactor).addSystemEventTrigger("before", "shutdown", before_shutdown)
+
+
+_registry: PeerRegistry | None = None
+
+
+def get_registry() -> PeerRegistry:
+    """The process's registry, sized by SHIMING_MAX_CAPTURE_SESSIONS."""
+    global _registry
+    if _registry is None:
+        from django.conf import settings
+
+        _registry = PeerRegistry(settings.SHIMING_MAX_CAPTURE_SESSIONS)
+    return _registry

@@ -1,0 +1,108 @@
+// Small helpers shared by the pages: JSON calls to the REST API, errors the clerk can read,
+// and a WebSocket that re-opens itself.
+const _ = (text) => (window.gettext ? window.gettext(text) : text);
+
+function csrfToken() {
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (input) return input.value;
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// Messages for the API's error codes, in the page's language; the server's English text otherwise.
+const ERROR_MESSAGES = {
+  id_format: () => _("The document number is not in the right format."),
+  id_checksum: () => _("The check digit of this identity card number is wrong: please re-type it."),
+  id_region: () => _("The region code of this identity card number does not exist."),
+  id_birth_date: () => _("The date of birth inside this identity card number is not a real past date."),
+  phone_format: () => _("A mainland mobile number has 11 digits and starts with 13 to 19."),
+  phone_in_use: () => _("This phone number is already registered to an active subscriber."),
+  id_limit_reached: () => _("This identity document already holds the maximum number of active numbers."),
+  full_name: () => _("The full name is required."),
+  guardian_required: () => _("The customer is a minor: a guardian's name and ID document are required."),
+  guardian_minor: () => _("The guardian must be an adult."),
+  session_expired: () => _("This verification session has expired: start a new one."),
+  illegal_transition: () => _("This step is not possible in the session's current state."),
+  no_face: () => _("No face was found on the document photo: retake it."),
+  no_face_found: () => _("No face was found on the document photo: retake it."),
+  multiple_faces: () => _("More than one face is on the document photo: retake it with the document only."),
+  several_faces: () => _("More than one face is on the document photo: retake it with the document only."),
+  unreadable_image: () => _("The file is not a readable image."),
+  face_too_small: () => _("The portrait on the document is too small: hold the document closer."),
+  not_an_image: () => _("The file is not a readable image."),
+  upload_too_large: () => _("The image is too large."),
+  empty_upload: () => _("Choose or take a photo first."),
+  throttled: () => _("Too many requests: wait a moment and try again."),
+  not_authenticated: () => _("Your sign-in has expired: sign in again."),
+  unavailable: () => _("The service is unavailable: try again."),
+};
+
+export function errorMessage(error) {
+  if (!error) return _("Something went wrong: try again.");
+  const known = ERROR_MESSAGES[error.code];
+  return known ? known() : error.message || _("Something went wrong: try again.");
+}
+
+export async function api(url, { method = "GET", json, form } = {}) {
+  const headers = { Accept: "application/json" };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body, credentials: "same-origin" });
+  } catch {
+    return { ok: false, status: 0, error: { code: "unavailable", message: _("The network is unavailable.") } };
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok) return { ok: true, status: response.status, data };
+  return { ok: false, status: response.status, error: (data && data.error) || { code: "error", message: "" } };
+}
+
+export function socketUrl(path) {
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${window.location.host}${path}`;
+}
+
+// A WebSocket to a push-only endpoint that reconnects after a drop (the page re-reads on open).
+export function liveSocket(path, onMessage, onOpen) {
+  let delay = 500;
+  let closedByPage = false;
+  let socket;
+  const open = () => {
+    socket = new WebSocket(socketUrl(path));
+    socket.addEventListener("open", () => {
+      delay = 500;
+      if (onOpen) onOpen();
+    });
+    socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
+    socket.addEventListener("close", () => {
+      if (closedByPage) return;
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 10000);
+    });
+  };
+  open();
+  return { close: () => { closedByPage = true; socket.close(); } };
+}
+
+export function show(element, visible = true) {
+  if (element) element.hidden = !visible;
+}
+
+export function stateLabel(state) {
+  const labels = JSON.parse(document.getElementById("state-labels")?.textContent || "{}");
+  return labels[state] || state;
+}
+
+export { _ };

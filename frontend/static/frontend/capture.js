@@ -1,0 +1,372 @@
+// The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
+// and the outcome when the workers have decided (pushed over the session's WebSocket).
+import { _, liveSocket, show, socketUrl, stateLabel } from "./api.js";
+
+const root = document.getElementById("capture");
+const preview = document.getElementById("preview");
+const promptText = document.getElementById("prompt-text");
+const promptIcon = document.getElementById("prompt-icon");
+const stepsList = document.getElementById("steps");
+const hintLine = document.getElementById("hint");
+const countdown = document.getElementById("countdown");
+const outcomeBox = document.getElementById("outcome");
+const outcomeTitle = document.getElementById("outcome-title");
+const outcomeDetail = document.getElementById("outcome-detail");
+const retryButton = document.getElementById("retry");
+const resultLink = document.getElementById("to-result");
+const homeLink = document.getElementById("to-home");
+const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
+let session = JSON.parse(document.getElementById("session-payload").textContent);
+
+const STEP_TEXT = {
+  blink: () => _("Blink your eyes"),
+  turn_left: () => _("Turn your head to your left, then back"),
+  turn_right: () => _("Turn your head to your right, then back"),
+};
+const STEP_ICON = { blink: "iconBlink", turn_left: "iconTurnLeft", turn_right: "iconTurnRight" };
+const HINT_TEXT = {
+  look_at_camera: () => _("Look at the camera, face inside the oval"),
+  one_person_only: () => _("Only one person in front of the camera"),
+  move_closer: () => _("Move closer"),
+  more_light: () => _("More light, please"),
+  less_light: () => _("Too bright: move out of direct light"),
+  hold_still: () => _("Hold still"),
+  move_back: () => _("Move back a little"),
+  face_frontal: () => _("Look straight at the camera"),
+  slow_decision: () => _("The decision takes longer than usual: it will appear here and on the dashboard."),
+};
+const ENDED_TEXT = {
+  disconnected: () => _("The connection was lost."),
+  no_offer: () => _("The browser did not start the video in time."),
+  no_video: () => _("No video reached the server: check the network."),
+  video_stalled: () => _("The video stopped."),
+  capture_timeout: () => _("The challenge took too long."),
+  connection_failed: () => _("The video connection failed: check the network."),
+  session_ended: () => _("The session was closed."),
+  cancelled_by_clerk: () => _("The challenge was cancelled."),
+  analysis_unavailable: () => _("The face analysis is unavailable: call the supervisor."),
+  server_shutdown: () => _("The server restarted."),
+};
+const REFUSAL_TEXT = {
+  busy: () => _("The server is busy with other customers: retry in a moment."),
+  capture_in_progress: () => _("The live check for this customer is already open on another screen."),
+  attempts_exhausted: () => _("No attempts are left for this session."),
+  session_expired: () => _("This session has expired: start a new registration."),
+  not_found: () => _("This session does not exist or belongs to another outlet."),
+  not_signed_in: () => _("Sign in again to start the live check."),
+  illegal_transition: () => _("The live check is not possible in this session's state."),
+};
+
+let stream = null;
+let pc = null;
+let captureSocket = null;
+let plan = [];
+let lastStepEndedAt = null;
+let countdownTimer = null;
+let deadline = null;
+let attemptOpen = false;
+let attemptPhaseStarted = false;
+
+function setPhase(phase) {
+  root.dataset.phase = phase;
+}
+
+function setPrompt(text, iconKey) {
+  promptText.textContent = text;
+  if (iconKey) {
+    promptIcon.src = root.dataset[iconKey];
+    show(promptIcon, true);
+  } else {
+    show(promptIcon, false);
+  }
+}
+
+function renderSteps(done, current) {
+  stepsList.replaceChildren(...plan.map((step, index) => {
+    const item = document.createElement("li");
+    item.textContent = STEP_TEXT[step] ? STEP_TEXT[step]() : step;
+    item.className = index < done ? "done" : index === current ? "current" : "todo";
+    return item;
+  }));
+}
+
+function setHint(code) {
+  if (!code) {
+    show(hintLine, false);
+    return;
+  }
+  hintLine.textContent = HINT_TEXT[code] ? HINT_TEXT[code]() : _("Adjust your position");
+  hintLine.dataset.code = code;
+  show(hintLine, true);
+}
+
+function tickCountdown() {
+  if (deadline === null) {
+    show(countdown, false);
+    return;
+  }
+  const left = Math.max(0, Math.ceil((deadline - performance.now()) / 1000));
+  countdown.textContent = String(left);
+  show(countdown, true);
+}
+
+function setCountdown(seconds) {
+  deadline = seconds === null || seconds === undefined ? null : performance.now() + seconds * 1000;
+  if (!countdownTimer) countdownTimer = setInterval(tickCountdown, 200);
+  tickCountdown();
+}
+
+function stopMedia() {
+  if (countdownTimer) clearInterval(countdownTimer);
+  countdownTimer = null;
+  deadline = null;
+  show(countdown, false);
+  if (pc) pc.close();
+  pc = null;
+  if (stream) stream.getTracks().forEach((track) => track.stop());
+  stream = null;
+  preview.srcObject = null;
+}
+
+function showOutcome(kind, title, detail) {
+  setPhase(kind);
+  outcomeBox.className = `outcome outcome-${kind}`;
+  outcomeTitle.textContent = title;
+  outcomeDetail.textContent = detail || "";
+  show(outcomeBox, true);
+  setHint(null);
+}
+
+function attemptsLeft() {
+  return Number(root.dataset.maxAttempts) - (session.attempt_count || 0);
+}
+
+function offerRetry() {
+  const canRetry = ["document_captured", "liveness_failed"].includes(session.state) && attemptsLeft() > 0;
+  show(retryButton, canRetry);
+  show(homeLink, true);
+}
+
+function reasonsText(reasons) {
+  return reasons && reasons.length ? `${_("Reason:")} ${reasons.join(", ")}` : "";
+}
+
+// --- session state, pushed by the server ----------------------------------------------------
+
+const CHALLENGE_PHASES = ["starting", "connecting", "challenge"];
+
+function onSession(payload) {
+  session = payload;
+  // While an attempt starts or runs, its own socket tells the page what happens.
+  if (CHALLENGE_PHASES.includes(root.dataset.phase) && attemptPhaseStarted) return;
+  switch (payload.state) {
+    case "matching":
+    case "liveness_passed":
+      stopMedia();
+      setPhase("checking");
+      setPrompt(_("Comparing with the document photo…"), null);
+      return;
+    case "approved":
+    case "rejected":
+    case "manual_review":
+      stopMedia();
+      if (lastStepEndedAt !== null && root.dataset.decisionMs === undefined) {
+        root.dataset.decisionMs = String(Math.round(performance.now() - lastStepEndedAt));
+      }
+      showDecision(payload);
+      return;
+    case "liveness_failed":
+      if (root.dataset.phase === "ended") {
+        offerRetry();
+        return;
+      }
+      stopMedia();
+      showOutcome("liveness_failed", _("The live check did not pass."), reasonsText(payload.liveness_reasons));
+      setPrompt(attemptsLeft() > 0 ? _("You may try again.") : _("No attempts are left."), null);
+      offerRetry();
+      return;
+    case "expired":
+    case "cancelled":
+      stopMedia();
+      showOutcome("ended", stateLabel(payload.state), "");
+      setPrompt("", null);
+      show(homeLink, true);
+      return;
+    default:
+  }
+}
+
+function showDecision(payload) {
+  const titles = {
+    approved: _("Approved: the number can be activated."),
+    rejected: _("Rejected."),
+    manual_review: _("Sent to a supervisor for review."),
+  };
+  setPrompt("", null);
+  showOutcome(payload.state, titles[payload.state], reasonsText(payload.decision_reasons));
+  show(resultLink, true);
+  show(homeLink, true);
+}
+
+// --- the capture connection ---------------------------------------------------------------------
+
+async function gatheredOffer() {
+  pc = new RTCPeerConnection({ iceServers });
+  stream.getVideoTracks().forEach((track) => pc.addTrack(track, stream));
+  await pc.setLocalDescription(await pc.createOffer());
+  // The server does not trickle: wait until our candidates are in the offer (bounded wait).
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") return resolve();
+    const timer = setTimeout(resolve, 3000);
+    pc.addEventListener("icegatheringstatechange", () => {
+      if (pc && pc.iceGatheringState === "complete") {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return pc.localDescription.sdp;
+}
+
+async function onCaptureMessage(message) {
+  switch (message.type) {
+    case "ready":
+      attemptOpen = true;
+      plan = message.plan;
+      session.attempt_count = message.attempt;
+      renderSteps(0, 0);
+      setPhase("connecting");
+      setPrompt(_("Connecting…"), null);
+      captureSocket.send(JSON.stringify({ type: "offer", sdp: await gatheredOffer() }));
+      return;
+    case "answer":
+      await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      setPrompt(_("Look at the camera, face inside the oval"), null);
+      return;
+    case "status":
+      onStatus(message);
+      return;
+    case "captured":
+      attemptOpen = false;
+      attemptPhaseStarted = false;
+      setPhase("checking");
+      setPrompt(_("Checking…"), null);
+      stopMedia();
+      setTimeout(() => {
+        if (root.dataset.phase === "checking") {
+          setHint("slow_decision");
+          show(resultLink, true);
+        }
+      }, 20000);
+      return;
+    case "ended":
+      attemptOpen = false;
+      attemptPhaseStarted = false;
+      stopMedia();
+      showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[message.reason] ? ENDED_TEXT[message.reason]() : message.reason);
+      setPrompt("", null);
+      session.state = "liveness_failed";
+      offerRetry();
+      return;
+    case "error":
+      onCaptureError(message);
+      return;
+    default:
+  }
+}
+
+function onStatus(status) {
+  if (status.finished) {
+    if (lastStepEndedAt === null) lastStepEndedAt = performance.now();
+    renderSteps(plan.length, -1);
+    setCountdown(null);
+    setHint(null);
+    setPhase("checking");
+    setPrompt(_("Done. Checking…"), "iconDone");
+    return;
+  }
+  setPhase("challenge");
+  renderSteps(status.steps_done, status.step_index);
+  if (status.step) {
+    setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
+  } else {
+    setPrompt(_("Look at the camera, face inside the oval"), null);
+  }
+  setCountdown(status.seconds_left);
+  setHint(status.hint);
+}
+
+function onCaptureError(message) {
+  if (attemptOpen && ["invalid_offer", "unknown_message", "invalid_message", "not_ready"].includes(message.code)) {
+    setHint(null);
+    outcomeDetail.textContent = message.message;
+    return;
+  }
+  attemptOpen = false;
+  attemptPhaseStarted = false;
+  stopMedia();
+  const text = REFUSAL_TEXT[message.code] ? REFUSAL_TEXT[message.code]() : message.message;
+  showOutcome("refused", _("The live check cannot start."), text);
+  root.dataset.errorCode = message.code;
+  setPrompt("", null);
+  show(retryButton, message.code === "busy");
+  show(homeLink, true);
+}
+
+async function startCamera() {
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
+      audio: false,
+    });
+  } catch (error) {
+    attemptPhaseStarted = false;
+    setPhase("camera_denied");
+    const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
+    showOutcome(
+      "camera_denied",
+      denied ? _("The camera is blocked.") : _("No camera is available."),
+      denied ? _("Allow the camera for this site in the browser settings, then try again.") : _("Connect a camera, then try again."),
+    );
+    setPrompt("", null);
+    show(retryButton, true);
+    return false;
+  }
+  preview.srcObject = stream;
+  return true;
+}
+
+async function startAttempt() {
+  attemptPhaseStarted = true;
+  show(outcomeBox, false);
+  show(retryButton, false);
+  show(homeLink, false);
+  lastStepEndedAt = null;
+  delete root.dataset.decisionMs;
+  delete root.dataset.errorCode;
+  setPhase("starting");
+  setPrompt(_("Starting the camera…"), null);
+  if (!(await startCamera())) return;
+  captureSocket = new WebSocket(socketUrl(root.dataset.captureSocket));
+  captureSocket.addEventListener("message", (event) => onCaptureMessage(JSON.parse(event.data)));
+  captureSocket.addEventListener("close", () => {
+    captureSocket = null;
+  });
+}
+
+retryButton.addEventListener("click", () => startAttempt());
+window.addEventListener("pagehide", () => {
+  if (captureSocket) captureSocket.close();
+  stopMedia();
+});
+
+liveSocket(root.dataset.sessionSocket, (message) => {
+  if (message.type === "session") onSession(message.session);
+});
+
+if (["document_captured", "liveness_running"].includes(session.state)) {
+  startAttempt();
+} else {
+  setPhase("idle");
+  onSession(session);
+}

@@ -1,0 +1,78 @@
+import { _, api, errorMessage, show } from "./api.js";
+
+const root = document.getElementById("document");
+const video = document.getElementById("document-camera");
+const canvas = document.getElementById("document-canvas");
+const startButton = document.getElementById("camera-start");
+const shootButton = document.getElementById("camera-shoot");
+const fileInput = document.getElementById("document-file");
+const statusLine = document.getElementById("document-status");
+const errorBox = document.getElementById("document-error");
+const portraitBox = document.getElementById("portrait-box");
+const portrait = document.getElementById("portrait");
+let stream = null;
+
+function showPortrait() {
+  portrait.src = `${root.dataset.portraitUrl}?v=${Date.now()}`;
+  show(portraitBox, true);
+}
+
+function stopCamera() {
+  if (stream) stream.getTracks().forEach((track) => track.stop());
+  stream = null;
+  show(video, false);
+  show(shootButton, false);
+}
+
+async function upload(blob, name) {
+  show(errorBox, false);
+  show(portraitBox, false);
+  statusLine.textContent = _("Checking the document photo…");
+  const form = new FormData();
+  form.append("image", blob, name);
+  form.append("source", "photo");
+  const result = await api(root.dataset.uploadUrl, { method: "POST", form });
+  statusLine.textContent = "";
+  if (result.ok) {
+    showPortrait();
+    return;
+  }
+  errorBox.textContent = `${_("The photo was refused:")} ${errorMessage(result.error)}`;
+  show(errorBox, true);
+}
+
+startButton.addEventListener("click", async () => {
+  show(errorBox, false);
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
+      audio: false,
+    });
+  } catch (error) {
+    errorBox.textContent = error.name === "NotAllowedError"
+      ? _("The camera is blocked: allow it in the browser, or upload a file.")
+      : _("No camera is available: upload a file instead.");
+    show(errorBox, true);
+    return;
+  }
+  video.srcObject = stream;
+  show(video, true);
+  show(shootButton, true);
+  await video.play();
+});
+
+shootButton.addEventListener("click", () => {
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  stopCamera();
+  canvas.toBlob((blob) => upload(blob, "document.jpg"), "image/jpeg", 0.92);
+});
+
+fileInput.addEventListener("change", () => {
+  const file = fileInput.files[0];
+  if (file) upload(file, file.name);
+  fileInput.value = "";
+});
+
+if (root.dataset.hasPortrait) showPortrait();

@@ -1,0 +1,20 @@
+import { _, liveSocket, stateLabel } from "./api.js";
+
+const root = document.getElementById("result");
+const TITLES = {
+  approved: () => _("Approved: the number can be activated."),
+  rejected: () => _("Rejected."),
+  manual_review: () => _("Sent to a supervisor for review."),
+};
+
+liveSocket(root.dataset.sessionSocket, (message) => {
+  if (message.type !== "session") return;
+  const session = message.session;
+  root.dataset.state = session.state;
+  document.getElementById("result-title").textContent = TITLES[session.state] ? TITLES[session.state]() : _("In progress");
+  const state = document.getElementById("result-state");
+  state.textContent = stateLabel(session.state);
+  state.className = `state state-${session.state}`;
+  document.getElementById("result-attempts").textContent = String(session.attempt_count);
+  document.getElementById("result-reasons").textContent = (session.decision_reasons || []).join(", ") || "—";
+});

@@ -1,0 +1,321 @@
+"""The end-to-end rig: the real ASGI app (Daphne) and a real Celery worker as subprocesses on the
+test database and Redis, and Debian's Chromium driven by Playwright with a clip as its camera."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
+from tests.conftest import PROJECT_ROOT
+
+__all__ = ["reseed_after_flush"]
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are plain
+# blocking calls made between browser steps, which Django allows only with this switch.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("SHIMING_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = PROJECT_ROOT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+FIXED_PLAN = "blink,blink,blink"
+HAPPY_CLIP = "liveness_video/liveportrait_d12.mp4"
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-sandbox",
+    "--headless=new",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        if os.environ.get("SHIMING_REQUIRE_TESTDATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log.read_text()[-3000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not listen on {port}:\n{log.read_text()[-3000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def e2e_tools() -> None:
+    _require(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    _require(shutil.which("ffmpeg") is not None, "ffmpeg not found (apt-get install ffmpeg)")
+
+
+@pytest.fixture(scope="session")
+def subprocess_env(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, str]]:
+    """The environment of the server and worker: the test settings, pointed at the test database."""
+    with django_db_blocker.unblock():
+        database = connection.settings_dict
+    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+    url = f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url,
+        "SHIMING_FIXED_CHALLENGE_PLAN": FIXED_PLAN,
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "INFO",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=PROJECT_ROOT, env=env, check=True
+    )
+    yield env
+    with django_db_blocker.unblock():
+        _wait_for_other_connections_to_end()
+
+
+def _wait_for_other_connections_to_end(seconds: float = 15) -> None:
+    """Before the test database is dropped: wait for the stopped subprocesses' sessions to end, then
+    end what is left. That is this process's own: Playwright runs the test body in a greenlet, which
+    Django's context-local connection handler treats as another context with its own connection."""
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {others}")
+            if cursor.fetchone()[0] == 0:
+                break
+            cursor.execute(f"SELECT count(*) {others} AND state <> 'idle'")
+            if cursor.fetchone()[0] == 0 and time.monotonic() > deadline - seconds + 2:
+                cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+            time.sleep(0.2)
+    connection.close()
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def live_server_process(
+    e2e_tools: None, subprocess_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    port = _free_port()
+    daphne = str(Path(sys.executable).parent / "daphne")
+    log = tmp_path_factory.mktemp("server") / "daphne.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=PROJECT_ROOT,
+            env=subprocess_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, process, log)
+        yield Server(url=f"http://127.0.0.1:{port}", log=log)
+    finally:
+        _stop(process)
+        (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "logs" / "daphne.log")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    e2e_tools: None, subprocess_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    log = tmp_path_factory.mktemp("worker") / "celery.log"
+    celery = str(Path(sys.executable).parent / "celery")
+    subprocess.run(
+        [celery, "-A", "config.celery_app", "purge", "-f", "-Q", "default,face"],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env,
+        check=False,
+        capture_output=True,
+        timeout=60,
+    )
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [
+                celery,
+                "-A",
+                "config.celery_app",
+                "worker",
+                "-Q",
+                "default,face",
+                "-P",
+                "threads",
+                "-c",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=PROJECT_ROOT,
+            env=subprocess_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while "ready." not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield log
+    finally:
+        _stop(process)
+        (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "logs" / "celery.log")
+
+
+@pytest.fixture
+def stack(
+    reseed_after_flush: None,
+    transactional_db: None,
+    live_server_process: Server,
+    celery_worker_process: Path,
+    settings: Any,
+) -> Server:
+    """Server and worker running; the test's rows are committed, so both subprocesses see them."""
+    settings.SHIMING_FIXED_CHALLENGE_PLAN = FIXED_PLAN.split(",")
+    seed_reference_rows()
+    return live_server_process
+
+
+@pytest.fixture
+def clerk_account(stack: Server) -> tuple[Any, str]:
+    from registration.roles import CLERK
+    from tests.factories import OutletFactory, UserFactory
+
+    password = "correct horse battery"
+    user = UserFactory(role=CLERK, outlet=OutletFactory(name="E2E outlet"), username=f"clerk{time.time_ns()}")
+    return user, password
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def happy_camera(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
+    from tests.e2e.media import camera_clip
+
+    return camera_clip(testdata / HAPPY_CLIP, media_dir / "happy.y4m")
+
+
+@pytest.fixture(scope="session")
+def same_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
+    from tests.e2e.media import document_card, still_frame
+
+    frame = still_frame(testdata / HAPPY_CLIP, 0.4, media_dir / "happy_frame.png")
+    return document_card(frame, media_dir / "same_person_card.jpg")
+
+
+@pytest.fixture(scope="session")
+def other_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
+    from tests.e2e.media import document_card
+
+    photo = sorted((testdata / "verification" / "deepface").glob("*.jpg"))[0]
+    return document_card(photo, media_dir / "other_person_card.jpg", crop_to_face=False)
+
+
+@pytest.fixture(scope="session")
+def still_camera_file(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
+    from tests.e2e.media import still_camera, still_frame
+
+    frame = still_frame(testdata / HAPPY_CLIP, 0.4, media_dir / "still_frame.png")
+    return still_camera(frame, media_dir / "still.y4m")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+BrowserFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def launch_browser(playwright_driver: Any, e2e_tools: None) -> Iterator[BrowserFactory]:
+    """Launch Chromium with a given camera file (or a denied camera); closed after the test."""
+    browsers: list[Any] = []
+
+    def launch(camera: Path | None, *, deny_camera: bool = False) -> Any:
+        args = list(CHROMIUM_ARGS)
+        if deny_camera:
+            args += ["--use-fake-device-for-media-stream", "--deny-permission-prompts"]
+        else:
+            args += ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+            if camera is not None:
+                args.append(f"--use-file-for-fake-video-capture={camera}")
+        browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for browser in browsers:
+        if browser.is_connected():
+            browser.close()
+
+
+class Screens:
+    """Saves a screenshot of every screen under artifacts/screenshots/<test>/NN-name.png."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, page: Any, name: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def screens(request: pytest.FixtureRequest) -> Screens:
+    return Screens(SCREENSHOTS / request.node.name)
