@@ -53,7 +53,7 @@ lock:
 
 ## messages: recompile the translation catalogues after editing locale/*/LC_MESSAGES/django.po
 messages: $(STAMP)
-	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py compilemessages -l zh_Hans -l en
+	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py compilemessages -l zh_Hans -l en --ignore=.venv
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache

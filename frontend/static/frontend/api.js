@@ -106,3 +106,37 @@ export function stateLabel(state) {
 }
 
 export { _ };
+
+// What a decision's reason codes mean, in the page's language (codes stay as they are in the API).
+const REASON_TEXT = {
+  distance_below_accept_threshold: () => _("The live face matches the document photo."),
+  distance_between_thresholds: () => _("The match is not clear enough: a supervisor will check."),
+  distance_above_reject_threshold: () => _("The live face does not match the document photo."),
+  no_blink: () => _("No blink was seen."),
+  no_turn: () => _("The head turn was not seen."),
+  step_timeout: () => _("A step was not done in time."),
+  session_timeout: () => _("The check took too long."),
+  calibration_failed: () => _("The face was not steady in front of the camera at the start."),
+  planar_motion: () => _("The face moved like a flat photo."),
+  identity_jump: () => _("The face in view changed during the check."),
+  suspected_injection: () => _("The video did not look like a live camera."),
+  repeated_frames: () => _("The video repeated itself."),
+  impossible_timestamps: () => _("The video's timing was impossible."),
+  incomplete: () => _("The check was not finished."),
+  no_live_frame: () => _("No clear picture of the face was taken."),
+  liveness_attempts_exhausted: () => _("No attempts are left."),
+  no_face_found: () => _("No face was found."),
+  several_faces: () => _("Several faces were found."),
+  id_limit_reached: () => _("This identity document already holds the most numbers allowed."),
+  phone_in_use: () => _("This phone number is already registered."),
+  supervisor_approved: () => _("Approved by a supervisor."),
+  supervisor_rejected: () => _("Rejected by a supervisor."),
+  evidence_missing: () => _("A photo was missing: a supervisor will check."),
+  model_unavailable: () => _("The face check is unavailable: a supervisor will check."),
+  model_weights_missing: () => _("The face check is unavailable: a supervisor will check."),
+  match_timeout: () => _("The face check took too long: a supervisor will check."),
+};
+
+export function reasonLabels(reasons) {
+  return (reasons || []).map((code) => (REASON_TEXT[code] ? REASON_TEXT[code]() : code));
+}

@@ -1,6 +1,6 @@
 // The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
-import { _, liveSocket, show, socketUrl, stateLabel } from "./api.js";
+import { _, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
 
 const root = document.getElementById("capture");
 const preview = document.getElementById("preview");
@@ -148,7 +148,7 @@ function offerRetry() {
 }
 
 function reasonsText(reasons) {
-  return reasons && reasons.length ? `${_("Reason:")} ${reasons.join(", ")}` : "";
+  return reasons && reasons.length ? `${_("Reason:")} ${reasonLabels(reasons).join(" ")}` : "";
 }
 
 // --- session state, pushed by the server ----------------------------------------------------

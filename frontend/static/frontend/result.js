@@ -1,4 +1,4 @@
-import { _, liveSocket, stateLabel } from "./api.js";
+import { _, liveSocket, reasonLabels, stateLabel } from "./api.js";
 
 const root = document.getElementById("result");
 const TITLES = {
@@ -16,5 +16,5 @@ liveSocket(root.dataset.sessionSocket, (message) => {
   state.textContent = stateLabel(session.state);
   state.className = `state state-${session.state}`;
   document.getElementById("result-attempts").textContent = String(session.attempt_count);
-  document.getElementById("result-reasons").textContent = (session.decision_reasons || []).join(", ") || "—";
+  document.getElementById("result-reasons").textContent = reasonLabels(session.decision_reasons).join(" ") || "—";
 });
