@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
@@ -17,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import selectors, services
 from .errors import DomainError, NotFound
 from .health import health_report
+from .lockout import lockout_response
 from .serializers import (
     AlternativeInput,
     CancelInput,
@@ -50,6 +55,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = {"error": {"code": code, "message": message, "details": {}}}
     response.data = body
     return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error_json(code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status_code)
+
+
+def not_found_handler(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler404`: a path under /api/ that matches no endpoint gets the API's JSON error too."""
+    if _is_api(request):
+        return _error_json("not_found", "No such API endpoint or object.", status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request_handler(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """`handler400` (Django's answer to a suspicious request, e.g. a body over the size limit), JSON under /api/."""
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _error_json(
+                "request_too_large", "The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            )
+        return _error_json("bad_request", "The request could not be understood.", status.HTTP_400_BAD_REQUEST)
+    return defaults.bad_request(request, exception)
 
 
 class SessionCreateThrottle(SimpleRateThrottle):
@@ -167,6 +198,21 @@ class ConsentTextApi(APIView):
         if text is None:
             raise NotFound("No consent text is published.")
         return Response(ConsentTextOutput(text).data)
+
+
+class AuthTokenApi(ObtainAuthToken):
+    """The integrations' token endpoint. A user name locked out by django-axes gets the lockout answer:
+    axes marks the DRF request, which its middleware (looking at the Django request) never sees."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                data = request.data if isinstance(request.data, dict) else {}
+                credentials = {"username": data.get("username", "")}
+                return lockout_response(request._request, None, credentials)  # type: ignore[return-value]
+            raise
 
 
 class HealthApi(APIView):

@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from . import apis
 
@@ -7,7 +6,7 @@ app_name = "registration"
 
 urlpatterns = [
     path("health/", apis.HealthApi.as_view(), name="health"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", apis.AuthTokenApi.as_view(), name="token"),
     path("consent-text/", apis.ConsentTextApi.as_view(), name="consent-text"),
     path("sessions/", apis.SessionListCreateApi.as_view(), name="sessions"),
     path("sessions/<uuid:session_id>/", apis.SessionDetailApi.as_view(), name="session-detail"),

@@ -117,15 +117,18 @@ def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, 
     fps = video.get(cv2.CAP_PROP_FPS)
     ok, first = video.read()
     frame, index = first, 0
+    jitter = np.random.default_rng(7)
     while ok:
         now[0] = index / fps
-        live.offer(np.asarray(first if still else frame, dtype=np.uint8), timestamp=now[0])
+        # A still print held in front of the camera: the same picture, shaken by a pixel or two.
+        shown = np.roll(first, tuple(jitter.integers(-2, 3, size=2)), axis=(0, 1)) if still else frame
+        live.offer(np.asarray(shown, dtype=np.uint8), timestamp=now[0])
         ok, frame = video.read()
         index += 1
     video.release()
     result = live.result()
-    assert result.best_frame is not None
-    encoded = cv2.imencode(".jpg", result.best_frame.image)[1].tobytes()
+    best = result.best_frame.image if result.best_frame is not None else first
+    encoded = cv2.imencode(".jpg", best)[1].tobytes()
     return live.export_trace(), encoded
 
 

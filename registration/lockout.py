@@ -1,0 +1,32 @@
+"""What a locked-out sign-in sees (django-axes' AXES_LOCKOUT_CALLABLE)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+LOCKED_STATUS = 429
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The sign-in page saying plainly that this user name is locked on this device, and for how long.
+
+    API clients (the token endpoint) get the API's JSON error shape instead.
+    """
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    context = {
+        "username": get_client_username(request, credentials) or "",
+        "failure_limit": get_failure_limit(request, credentials),
+        "cooloff_minutes": minutes,
+    }
+    if request.path.startswith("/api/"):
+        message = "Too many failed sign-ins: this user name is locked on this device."
+        body = {"error": {"code": "locked_out", "message": message, "details": {"cooloff_minutes": minutes}}}
+        return JsonResponse(body, status=LOCKED_STATUS)
+    return render(request, "registration/login_locked.html", context, status=LOCKED_STATUS)
