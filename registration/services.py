@@ -18,8 +18,9 @@ from django.utils import timezone
 from . import crypto
 from .audit import audit
 from .documents import age_on, mask_number, normalise_mainland_mobile, validate_document
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from .models import (
+    AuditEvent,
     ConsentRecord,
     ConsentText,
     Evidence,
@@ -410,6 +411,7 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
         check_transition(session.state, S.LIVENESS_RUNNING)
         if session.attempt_count >= effective_policy().max_liveness_attempts:
             raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
+        _check_capture_rate(session, actor)
         _move(
             session,
             S.LIVENESS_RUNNING,
@@ -420,6 +422,17 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
             details={"attempt": session.attempt_count + 1},
         )
     return session
+
+
+def _check_capture_rate(session: VerificationSession, actor: User) -> None:
+    """Rate limits on capture attempts per clerk and per outlet, counted from the audit log
+    (shared by every process, and the attempts are audited anyway)."""
+    since = timezone.now() - timedelta(minutes=1)
+    started = AuditEvent.objects.filter(action=f"session.{S.LIVENESS_RUNNING}", created_at__gte=since)
+    if started.filter(actor_id=actor.pk).count() >= settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK:
+        raise RateLimited("Too many capture attempts from this account: wait a minute.", code="capture_rate_clerk")
+    if started.filter(outlet_id=session.outlet_id).count() >= settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET:
+        raise RateLimited("Too many capture attempts at this outlet: wait a minute.", code="capture_rate_outlet")
 
 
 def capture_finish(

@@ -164,7 +164,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "session_create": env("THROTTLE_SESSION_CREATE", default="30/min"),
         "outlet_session_create": env("THROTTLE_OUTLET_SESSION_CREATE", default="120/min"),
-        "capture_attempt": env("THROTTLE_CAPTURE_ATTEMPT", default="20/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -229,6 +228,9 @@ SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_SESSION_T
 # --- Capture ----------------------------------------------------------------------------------
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])
 SHIMING_MAX_CAPTURE_SESSIONS = env.int("SHIMING_MAX_CAPTURE_SESSIONS", default=8)
+# Capture attempts started per minute, per clerk and per outlet (a clerk cannot honestly do more).
+SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK", default=30)
+SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET", default=120)
 
 LOGGING = {
     "version": 1,

@@ -130,3 +130,26 @@ def test_nothing_half_written_when_the_limit_is_hit(
     assert VerificationSession.objects.count() == 0
     assert IdentityDocument.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_capture_attempts_are_rate_limited_per_clerk_and_per_outlet(
+    new_session: Callable[..., VerificationSession], clerk: Any, supervisor: Any, settings: Any
+) -> None:
+    from registration.errors import RateLimited
+
+    settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = 2
+    settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET = 3
+    sessions = [new_session() for _ in range(4)]
+    VerificationSession.objects.filter(pk__in=[s.pk for s in sessions]).update(state="document_captured")
+    for session in sessions[:2]:
+        services.capture_start(session_id=session.pk, actor=clerk)
+    with pytest.raises(RateLimited) as by_clerk:
+        services.capture_start(session_id=sessions[2].pk, actor=clerk)
+    assert by_clerk.value.code == "capture_rate_clerk"
+    services.capture_start(session_id=sessions[2].pk, actor=supervisor)  # another account at the outlet
+    with pytest.raises(RateLimited) as by_outlet:
+        services.capture_start(session_id=sessions[3].pk, actor=supervisor)
+    assert by_outlet.value.code == "capture_rate_outlet"
+    refused = VerificationSession.objects.get(pk=sessions[3].pk)
+    assert (refused.state, refused.attempt_count, refused.challenge_nonce) == ("document_captured", 0, "")
