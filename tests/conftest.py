@@ -118,3 +118,27 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float = 60.0, interval
             return True
         time.sleep(interval)
     return predicate()
+
+
+DATABASE_FIXTURES = (
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+)
+
+
+@pytest.fixture(autouse=True)
+def reference_rows(request: pytest.FixtureRequest) -> None:
+    """The rows the data migrations create (roles, consent texts), present at the start of every
+    database test: a transactional test ends with a flush that empties every table."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in DATABASE_FIXTURES
+    )
+    if not uses_database:
+        return
+    request.getfixturevalue("_django_db_helper")  # database access as the test asked for it
+    from tests.reference_data import seed_reference_rows
+
+    seed_reference_rows()

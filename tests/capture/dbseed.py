@@ -6,17 +6,11 @@ made; the next test (transactional or not) expects them, so they are put back af
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 
 import pytest
-from django.apps import apps
 
-SEED_MIGRATION = "registration.migrations.0002_roles_consent_texts_audit_append_only"
-
-
-def seed_reference_rows() -> None:
-    importlib.import_module(SEED_MIGRATION).create_roles_and_texts(apps, None)
+from tests.reference_data import seed_reference_rows
 
 
 @pytest.fixture

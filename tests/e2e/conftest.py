@@ -270,8 +270,10 @@ def still_camera_file(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
     return still_camera(frame, media_dir / "still.y4m")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop on the main thread while it runs,
+    # which would break `async_to_sync` in every test collected after the browser tests.
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as driver:
         yield driver
