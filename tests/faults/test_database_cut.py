@@ -25,7 +25,7 @@ from tests.security.snapshot import database_snapshot
 from .conftest import fault_injected, sessions_lost
 from .services import CeleryWorker, TcpProxy
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 S = SessionState
 

@@ -25,7 +25,7 @@ from tests.conftest import wait_until
 from .conftest import fault_injected, sessions_lost
 from .services import CeleryWorker, RedisServer
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 S = SessionState
 ROUTES = URLRouter(websocket_urlpatterns)

@@ -19,7 +19,7 @@ from tests.registration.test_tasks import _session_ready_to_match
 from .conftest import fault_injected, sessions_lost
 from .services import CeleryWorker
 
-pytestmark = [pytest.mark.faults, pytest.mark.model, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.model, pytest.mark.django_db(transaction=True)]
 
 S = SessionState
 LARGE_PHOTO = "img49.jpg"  # 4352 x 2903: decoding and detection take a moment

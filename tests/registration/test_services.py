@@ -81,7 +81,7 @@ def test_audit_log_is_append_only_in_the_database(new_session: Callable[..., Ver
     assert AuditEvent.objects.get(pk=event.pk).action == "session.created"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_per_id_limit_holds_when_two_approvals_race(
     new_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],

@@ -18,7 +18,7 @@ from registration.models import AuditEvent, Evidence, EvidenceKind, Verification
 from registration.tasks import expire_stale_sessions, liveness_verdict, match_faces, purge_expired_evidence
 from tests.conftest import wait_until
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_expires_stale_sessions_once(

@@ -30,7 +30,7 @@ from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
 from .report import record_access, record_bad_input
 from .snapshot import database_snapshot
 
-pytestmark = [pytest.mark.security, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.security, pytest.mark.django_db(transaction=True)]
 
 S = SessionState
 ROUTES = URLRouter(websocket_urlpatterns)
