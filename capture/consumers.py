@@ -234,12 +234,12 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     best_frame_jpeg=end.outcome.best_frame_jpeg,
                     live_summary=end.outcome.live_summary,
                 )
-                await self._send({"type": "captured"})
+                await self._send({"type": "captured", "frames": self._frame_counts()})
             else:
                 await database_sync_to_async(services.capture_abort)(
                     session_id=self.session_id, nonce=self.nonce, reason=end.reason
                 )
-                await self._send({"type": "ended", "reason": end.reason})
+                await self._send({"type": "ended", "reason": end.reason, "frames": self._frame_counts()})
         except DomainError as exc:
             await self._send({"type": "error", "code": exc.code, "message": exc.message})
         finally:
@@ -247,6 +247,9 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self._close_quietly(CLOSE_ENDED)
 
     # --- plumbing ------------------------------------------------------------------------------
+
+    def _frame_counts(self) -> dict[str, int]:
+        return self.peer.frame_counts if self.peer is not None else {}
 
     async def _release(self) -> None:
         if self.reserved:

@@ -115,6 +115,12 @@ class CapturePeer:
     def pc(self) -> RTCPeerConnection | None:
         return self._pc
 
+    @property
+    def frame_counts(self) -> dict[str, int]:
+        """Frames received from the tablet and admitted to the analysis (the rest were dropped by the budget)."""
+        pump = self._pump
+        return {"received": pump.frames_received, "analysed": pump.frames_admitted} if pump else {}
+
     def start(self) -> None:
         """Load the analysis (in the pool) and start the watchdog."""
         loop = asyncio.get_running_loop()

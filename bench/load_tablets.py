@@ -1,0 +1,1072 @@
+"""Simulated tablets under load: real WebRTC from aiortc clients against real Daphne servers.
+
+    # against servers you run yourself (their pids for CPU/RSS from /proc):
+    .venv/bin/python bench/load_tablets.py --url http://127.0.0.1:8001 --server-pids 1234,5678 \\
+        --tablets 2 --sessions 10
+    # the script starts N Daphne processes and M Celery workers on `shiming_load` / Redis DB 5,
+    # for each layout in turn, and sweeps the number of concurrent tablets:
+    .venv/bin/python bench/load_tablets.py --layouts 1x1,2x1,1x2 --tablets 1,2,4 --sessions 12
+
+Each tablet signs in through the login form (session cookie + CSRF, as the pages do), and for
+each of its sessions: creates a registration, consents, uploads a document card made from a frame
+of the clip, opens the session socket (the decision is pushed there) and the capture socket, and
+streams the clip as its camera at the clip's own frame rate until the server says the attempt is
+over. It answers nothing but the video. A "busy" refusal is retried after a pause, then the
+session is cancelled; every session ends in a decision, a clean failure, or a recorded timeout.
+
+Decision latency runs from the first "finished" status (the last challenge step) to the decided
+state on the session socket, as capture.js measures it. Frames received and analysed come from the
+capture socket's final message. Servers the script starts also answer SIGUSR1 with their open
+peer connections, asyncio tasks and threads (see `serve`). Loopback only; bounded; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import fractions
+import json
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+DEFAULT_CLIP = "liveness_video/liveportrait_d12.mp4"  # the clip tests/e2e uses for the happy path
+FIXED_PLAN = "blink,blink,blink"
+DECIDED = {"approved", "rejected", "manual_review"}
+TERMINAL = DECIDED | {"liveness_failed", "expired", "cancelled"}
+LOAD_DATABASE = "shiming_load"
+LOAD_REDIS = "redis://127.0.0.1:6379/5"
+DEMO_USER, DEMO_PASSWORD = "clerk", "shiming-demo"
+CLOSE_BUSY = 4503
+VIDEO_CLOCK_RATE = 90000
+
+
+def testdata_root() -> Path:
+    return Path(os.environ.get("SHIMING_TESTDATA", str(PROJECT_ROOT.parent / "shared" / "testdata"))).resolve()
+
+
+# --- the camera: a clip played at its own frame rate, looped --------------------------------------
+
+
+def load_clip(path: Path) -> tuple[list[Any], float]:
+    """The clip's frames, fitted into 640x480 like tests/e2e's camera, and its frame rate."""
+    import cv2
+    import numpy as np
+
+    capture = cv2.VideoCapture(str(path))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    frames = []
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        height, width = bgr.shape[:2]
+        scale = min(480 / width, 480 / height)
+        fitted = cv2.resize(bgr, (int(width * scale), int(height * scale)))
+        canvas = np.zeros((480, 640, 3), dtype=np.uint8)
+        top, left = (480 - fitted.shape[0]) // 2, (640 - fitted.shape[1]) // 2
+        canvas[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
+        frames.append(canvas)
+    capture.release()
+    if not frames:
+        raise SystemExit(f"no frames in {path}")
+    return frames, float(fps)
+
+
+def clip_track(frames: Sequence[Any], fps: float) -> Any:
+    """A camera track that plays `frames` at `fps`, looping, and counts what it sent."""
+    from aiortc import VideoStreamTrack
+    from av import VideoFrame
+
+    class ClipTrack(VideoStreamTrack):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent = 0
+            self._began: float | None = None
+
+        async def recv(self) -> VideoFrame:
+            if self._began is None:
+                self._began = time.monotonic()
+            await asyncio.sleep(max(0.0, self._began + self.sent / fps - time.monotonic()))
+            frame = VideoFrame.from_ndarray(frames[self.sent % len(frames)], format="bgr24")
+            frame.pts = int(self.sent * VIDEO_CLOCK_RATE / fps)
+            frame.time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+            self.sent += 1
+            return frame
+
+    return ClipTrack()
+
+
+def make_document_card(clip: Path, folder: Path) -> bytes:
+    """An ID card with a frame of the clip as its portrait, made by the e2e suite's own helpers."""
+    from tests.e2e.media import document_card, still_frame
+
+    frame = still_frame(clip, 0.4, folder / "frame.png")
+    return document_card(frame, folder / "card.jpg").read_bytes()
+
+
+# --- identities -----------------------------------------------------------------------------------
+
+
+def prc_id() -> str:
+    """A random, syntactically valid resident ID number (ISO 7064 MOD 11-2 check digit)."""
+    birth = f"{random.randint(1960, 1999)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
+    first_17 = f"110101{birth}{random.randint(0, 999):03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(digit) * weight for digit, weight in zip(first_17, weights, strict=True))
+    return first_17 + "10X98765432"[total % 11]
+
+
+def phone() -> str:
+    return f"+86139{random.randint(0, 99_999_999):08d}"
+
+
+# --- HTTP: the pages' calls, with requests in a thread ---------------------------------------------
+
+
+class StepFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TabletHttp:
+    """One tablet's signed-in browser session (cookie + CSRF), blocking; call through a thread."""
+
+    def __init__(self, base_url: str) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.http = requests.Session()
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.http.get(f"{self.base_url}/login/", timeout=30)
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": self.csrf}
+        response = self.http.post(f"{self.base_url}/login/", data=form, timeout=30, allow_redirects=False)
+        if response.status_code != 302 or "sessionid" not in self.http.cookies:
+            raise StepFailed(f"sign_in:{response.status_code}")
+
+    @property
+    def csrf(self) -> str:
+        return str(self.http.cookies.get("csrftoken", ""))
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+
+    def call(self, step: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {"Accept": "application/json", "X-CSRFToken": self.csrf}
+        response = self.http.request(method, f"{self.base_url}/api/{path}", headers=headers, timeout=60, **kwargs)
+        if response.status_code >= 400:
+            try:
+                code = response.json()["error"]["code"]
+            except (ValueError, KeyError, TypeError):
+                code = str(response.status_code)
+            raise StepFailed(f"{step}:{response.status_code}:{code}")
+        return dict(response.json())
+
+    def consent_version(self) -> str:
+        return str(self.call("consent_text", "GET", "consent-text/?kind=face_processing&language=zh-hans")["version"])
+
+    def prepare_session(self, card: bytes, consent_version: str) -> str:
+        """Registration, consent and document: the session is then ready for the challenge."""
+        person = {"full_name": "负载 测试", "document_type": "prc_id", "document_number": prc_id()}
+        session = self.call("create", "POST", "sessions/", json={**person, "phone_number": phone()})
+        session_id = str(session["id"])
+        self.call("consent", "POST", f"sessions/{session_id}/consent/", json={"consent_version": consent_version})
+        files = {"image": ("card.jpg", card, "image/jpeg")}
+        self.call("document", "POST", f"sessions/{session_id}/document/", files=files)
+        return session_id
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        return self.call("read", "GET", f"sessions/{session_id}/")
+
+    def cancel(self, session_id: str) -> None:
+        with contextlib.suppress(StepFailed):
+            self.call("cancel", "POST", f"sessions/{session_id}/cancel/", json={"reason": "load test gave up"})
+
+
+# --- WebSocket: a minimal RFC 6455 client on asyncio streams -------------------------------------
+# No client library is installed, and autobahn's asyncio flavour cannot be used in a process where
+# Daphne has already chosen Twisted for txaio (the pytest run); text frames are all this needs.
+
+
+@dataclass(frozen=True)
+class Closed:
+    code: int | None
+
+
+class JsonSocket:
+    """A WebSocket client whose messages arrive, decoded, on a queue; the close is the last item."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.queue: asyncio.Queue[dict[str, Any] | Closed] = asyncio.Queue()
+        self._reader, self._writer = reader, writer
+        self._closing = False
+        self._reading = asyncio.ensure_future(self._read_frames())
+
+    @classmethod
+    async def open(cls, base_url: str, path: str, cookie: str, wait: float = 20.0) -> JsonSocket:
+        parts = urlsplit(base_url)
+        connecting = asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 80)
+        reader, writer = await asyncio.wait_for(connecting, wait)
+        key = base64.b64encode(os.urandom(16)).decode()
+        headers = [
+            f"GET {path} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            f"Origin: {parts.scheme}://{parts.netloc}",
+            f"Cookie: {cookie}",
+        ]
+        writer.write(("\r\n".join(headers) + "\r\n\r\n").encode())
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), wait)
+        except (asyncio.IncompleteReadError, TimeoutError) as exc:
+            writer.close()
+            raise StepFailed("socket_refused:no_handshake") from exc
+        status = head.split(b"\r\n", 1)[0].decode(errors="replace")
+        if " 101 " not in f"{status} ":
+            writer.close()
+            raise StepFailed(f"socket_refused:{status}")
+        return cls(reader, writer)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._send_frame(0x1, json.dumps(message).encode())
+
+    async def receive(self, wait: float) -> dict[str, Any] | Closed:
+        return await asyncio.wait_for(self.queue.get(), wait)
+
+    async def close(self) -> None:
+        """Send a close frame, wait briefly for the server's, then drop the connection."""
+        if not self._reading.done():
+            self._send_frame(0x8, (1000).to_bytes(2, "big"))
+            self._closing = True
+            await asyncio.wait([self._reading], timeout=3)
+            self._reading.cancel()
+        self._writer.close()
+
+    def _send_frame(self, opcode: int, payload: bytes) -> None:
+        if self._writer.is_closing():
+            return
+        mask = os.urandom(4)
+        length = len(payload)
+        if length < 126:
+            head = bytes([0x80 | opcode, 0x80 | length])
+        elif length < 2**16:
+            head = bytes([0x80 | opcode, 0x80 | 126]) + length.to_bytes(2, "big")
+        else:
+            head = bytes([0x80 | opcode, 0x80 | 127]) + length.to_bytes(8, "big")
+        masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+        self._writer.write(head + mask + masked)
+
+    async def _read_frames(self) -> None:
+        code: int | None = None
+        message = b""
+        try:
+            while True:
+                first, second = await self._reader.readexactly(2)
+                length = second & 0x7F
+                if length >= 126:
+                    length = int.from_bytes(await self._reader.readexactly(2 if length == 126 else 8), "big")
+                mask = await self._reader.readexactly(4) if second & 0x80 else b"\0\0\0\0"
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(await self._reader.readexactly(length)))
+                opcode = first & 0x0F
+                if opcode == 0x8:
+                    code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+                    if not self._closing:
+                        self._send_frame(0x8, payload[:2])
+                    return
+                if opcode == 0x9:
+                    self._send_frame(0xA, payload)
+                elif opcode in (0x0, 0x1):
+                    message += payload
+                    if first & 0x80:
+                        self.queue.put_nowait(json.loads(message))
+                        message = b""
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            self.queue.put_nowait(Closed(code))
+
+
+# --- one session ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionResult:
+    index: int
+    url: str
+    session_id: str = ""
+    outcome: str = "failed"  # decided | liveness_failed | failed
+    reason: str = ""
+    state: str = ""
+    busy_refusals: int = 0
+    busy_clean: bool = True  # every refused attempt left the session untouched
+    started_at: float = 0.0
+    capture_started_at: float | None = None
+    capture_ended_at: float | None = None
+    last_step_at: float | None = None
+    decided_at: float | None = None
+    latency_s: float | None = None
+    frames_sent: int = 0
+    frames_received: int | None = None
+    frames_analysed: int | None = None
+
+
+@dataclass
+class Load:
+    """What every tablet shares: the clip, the card, the limits."""
+
+    frames: list[Any]
+    fps: float
+    card: bytes
+    username: str
+    password: str
+    busy_retries: int = 3
+    busy_pause_s: float = 3.0
+    decision_timeout_s: float = 90.0
+
+
+class Tablet:
+    def __init__(self, url: str, load: Load) -> None:
+        self.url = url
+        self.load = load
+        self.http = TabletHttp(url)
+        self.consent_version = ""
+
+    async def sign_in(self) -> None:
+        await asyncio.to_thread(self.http.sign_in, self.load.username, self.load.password)
+        self.consent_version = await asyncio.to_thread(self.http.consent_version)
+
+    async def run_session(self, index: int) -> SessionResult:
+        result = SessionResult(index=index, url=self.url, started_at=time.monotonic())
+        try:
+            result.session_id = await asyncio.to_thread(self.http.prepare_session, self.load.card, self.consent_version)
+            updates = await JsonSocket.open(self.url, f"/ws/sessions/{result.session_id}/", self.http.cookie_header)
+            try:
+                await self._capture_with_retries(result)
+                if result.outcome == "captured":
+                    await self._await_decision(updates, result)
+            finally:
+                await updates.close()
+        except StepFailed as exc:
+            result.reason = exc.reason
+        except (TimeoutError, OSError) as exc:
+            result.reason = f"{type(exc).__name__}:{exc}"[:120]
+        if result.outcome not in {"decided", "liveness_failed"}:
+            result.outcome = "failed"
+        if result.session_id:
+            with contextlib.suppress(Exception):
+                result.state = str((await asyncio.to_thread(self.http.session, result.session_id))["state"])
+        return result
+
+    async def _capture_with_retries(self, result: SessionResult) -> None:
+        for attempt in range(self.load.busy_retries + 1):
+            busy = await self._capture(result)
+            if not busy:
+                return
+            result.busy_refusals += 1
+            after = await asyncio.to_thread(self.http.session, result.session_id)
+            if after["state"] != "document_captured" or after["attempt_count"] != 0:
+                result.busy_clean = False
+            if attempt < self.load.busy_retries:
+                await asyncio.sleep(self.load.busy_pause_s * (1 + random.random()))
+        await asyncio.to_thread(self.http.cancel, result.session_id)
+        result.reason = "busy_retry_exhausted"
+
+    async def _capture(self, result: SessionResult) -> bool:
+        """One attempt over the capture socket; True when the server said "busy, retry"."""
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+
+        sock = await JsonSocket.open(self.url, f"/ws/capture/{result.session_id}/", self.http.cookie_header)
+        pc = RTCPeerConnection()
+        track = clip_track(self.load.frames, self.load.fps)
+        try:
+            first = await sock.receive(20)
+            if isinstance(first, Closed) or first.get("type") != "ready":
+                if isinstance(first, dict) and first.get("code") == "busy":
+                    return True
+                raise StepFailed(f"capture_refused:{_describe(first)}")
+            result.capture_started_at = time.monotonic()
+            pc.addTrack(track)
+            await pc.setLocalDescription(await pc.createOffer())  # aiortc gathers candidates here
+            sock.send({"type": "offer", "sdp": pc.localDescription.sdp})
+            await self._follow_capture(sock, pc, result, RTCSessionDescription)
+            return False
+        finally:
+            result.frames_sent += track.sent
+            await pc.close()
+            await sock.close()
+
+    async def _follow_capture(self, sock: JsonSocket, pc: Any, result: SessionResult, description: Any) -> None:
+        while True:
+            message = await sock.receive(90)
+            if isinstance(message, Closed):
+                raise StepFailed(f"capture_closed:{message.code}")
+            kind = message.get("type")
+            if kind == "answer":
+                await pc.setRemoteDescription(description(sdp=message["sdp"], type="answer"))
+            elif kind == "status" and message.get("finished") and result.last_step_at is None:
+                result.last_step_at = time.monotonic()
+            elif kind in {"captured", "ended"}:
+                result.capture_ended_at = time.monotonic()
+                frames = message.get("frames") or {}
+                result.frames_received, result.frames_analysed = frames.get("received"), frames.get("analysed")
+                if kind == "ended":
+                    raise StepFailed(f"ended:{message.get('reason')}")
+                result.outcome = "captured"
+                return
+            elif kind == "error":
+                raise StepFailed(f"capture_error:{message.get('code')}")
+
+    async def _await_decision(self, updates: JsonSocket, result: SessionResult) -> None:
+        deadline = time.monotonic() + self.load.decision_timeout_s
+        while True:
+            message = await updates.receive(max(0.1, deadline - time.monotonic()))
+            if isinstance(message, Closed):
+                raise StepFailed(f"session_socket_closed:{message.code}")
+            state = (message.get("session") or {}).get("state")
+            if state in TERMINAL:
+                result.decided_at = time.monotonic()
+                if result.last_step_at is not None:
+                    result.latency_s = result.decided_at - result.last_step_at
+                result.outcome = "decided" if state in DECIDED else "liveness_failed"
+                result.reason = str(state)
+                return
+
+
+def _describe(message: dict[str, Any] | Closed) -> str:
+    if isinstance(message, Closed):
+        return f"closed:{message.code}"
+    return str(message.get("code") or message.get("type"))
+
+
+# --- the run: tablets, arrivals, bounds -----------------------------------------------------------
+
+
+@dataclass
+class RunPlan:
+    urls: list[str]
+    tablets: int
+    sessions: int
+    rate: float  # new sessions per second over all tablets; 0 = as fast as the tablets go
+    max_seconds: float
+
+
+async def run_tablets(plan: RunPlan, load: Load, on_result: Any = None) -> tuple[list[SessionResult], float]:
+    """Run `plan.sessions` sessions on `plan.tablets` tablets (URLs round-robin); stops by itself."""
+    counter = iter(range(plan.sessions))
+    results: list[SessionResult] = []
+    next_start = [time.monotonic()]
+    began = time.monotonic()
+    deadline = began + plan.max_seconds
+
+    async def tablet_loop(number: int) -> None:
+        tablet = Tablet(plan.urls[number % len(plan.urls)], load)
+        try:
+            await tablet.sign_in()
+        except (StepFailed, OSError) as exc:
+            results.append(SessionResult(index=-1, url=tablet.url, reason=f"sign_in:{exc}"))
+            return
+        for index in counter:
+            if plan.rate > 0:
+                wait, next_start[0] = next_start[0] - time.monotonic(), max(next_start[0], time.monotonic())
+                next_start[0] += 1.0 / plan.rate
+                await asyncio.sleep(max(0.0, wait))
+            if time.monotonic() > deadline:
+                return
+            try:
+                result = await tablet.run_session(index)
+            except Exception as exc:  # noqa: BLE001 - a client bug is one failed session, not a dead tablet
+                result = SessionResult(index=index, url=tablet.url, reason=f"client_error:{type(exc).__name__}:{exc}")
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+
+    tasks = [asyncio.ensure_future(tablet_loop(number)) for number in range(plan.tablets)]
+    _, pending = await asyncio.wait(tasks, timeout=plan.max_seconds + 120)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return sorted(results, key=lambda r: r.index), time.monotonic() - began
+
+
+# --- server processes: /proc sampling and the SIGUSR1 diagnostic ----------------------------------
+
+
+@dataclass
+class Sample:
+    t: float
+    pid: int
+    role: str
+    cpu_percent: float
+    rss_mib: float
+    threads: int
+
+
+class ProcMonitor:
+    """CPU and RSS of the server processes (with their children), read from /proc via psutil."""
+
+    def __init__(self, pids: dict[int, str], interval: float = 1.0) -> None:
+        import psutil
+
+        self.interval = interval
+        self.processes = {pid: (role, psutil.Process(pid)) for pid, role in pids.items()}
+        self.samples: list[Sample] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="proc-monitor")
+        self._began = time.monotonic()
+        self._cpu: dict[int, float] = {}
+
+    def start(self) -> ProcMonitor:
+        self._cpu = {pid: self._cpu_seconds(pid) for pid in self.processes}
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _tree(self, pid: int) -> list[Any]:
+        import psutil
+
+        process = self.processes[pid][1]
+        try:
+            return [process, *process.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def _cpu_seconds(self, pid: int) -> float:
+        total = 0.0
+        for process in self._tree(pid):
+            with contextlib.suppress(Exception):
+                times = process.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    def rss_mib(self, pid: int) -> float:
+        total = 0
+        for process in self._tree(pid):
+            with contextlib.suppress(Exception):
+                total += process.memory_info().rss
+        return total / 2**20
+
+    def threads(self, pid: int) -> int:
+        with contextlib.suppress(Exception):
+            return int(self.processes[pid][1].num_threads())
+        return 0
+
+    def _run(self) -> None:
+        last = time.monotonic()
+        while not self._stop.wait(self.interval):
+            now = time.monotonic()
+            for pid, (role, _) in self.processes.items():
+                cpu = self._cpu_seconds(pid)
+                percent = 100.0 * (cpu - self._cpu.get(pid, cpu)) / max(now - last, 1e-6)
+                self._cpu[pid] = cpu
+                rss, threads = self.rss_mib(pid), self.threads(pid)
+                self.samples.append(Sample(round(now - self._began, 1), pid, role, round(percent, 1), rss, threads))
+            last = now
+
+    def rss_total(self, role: str) -> float:
+        return sum(self.rss_mib(pid) for pid, (r, _) in self.processes.items() if r == role)
+
+
+def udp_sockets(pid: int) -> int:
+    """Open UDP sockets of a process: each live peer connection holds its ICE sockets."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        return len(psutil.Process(pid).net_connections(kind="udp"))
+    return -1
+
+
+def diagnostics(pid: int, folder: Path | None, timeout: float = 20.0) -> dict[str, Any]:
+    """What a server started by `serve` reports on SIGUSR1; /proc figures for any other server."""
+    report: dict[str, Any] = {"pid": pid, "udp_sockets": udp_sockets(pid)}
+    with contextlib.suppress(Exception):
+        import psutil
+
+        report["proc_threads"] = psutil.Process(pid).num_threads()
+    if folder is None:
+        return report
+    target = folder / f"{pid}.json"
+    target.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if target.exists():
+            with contextlib.suppress(ValueError):
+                report.update(json.loads(target.read_text()))
+                return report
+        time.sleep(0.1)
+    report["diagnostic"] = "no answer"
+    return report
+
+
+def serve(port: int) -> None:
+    """Run Daphne on `port` with the product's ASGI app, answering SIGUSR1 with a diagnostic file
+    in $SHIMING_BENCH_DIAG_DIR: peer connections open, capture slots, asyncio tasks, threads."""
+    from daphne.cli import CommandLineInterface
+    from daphne.server import twisted_loop
+
+    folder = Path(os.environ["SHIMING_BENCH_DIAG_DIR"])
+
+    def report() -> None:
+        import gc
+
+        from aiortc import RTCPeerConnection
+
+        from capture.webrtc.registry import get_registry
+
+        gc.collect()
+        open_pcs = sum(
+            1 for obj in gc.get_objects() if type(obj) is RTCPeerConnection and obj.connectionState != "closed"
+        )
+        names = [t.name for t in threading.enumerate()]
+        registry = get_registry()
+        payload = {
+            "peer_connections_open": open_pcs,
+            "capture_slots_reserved": registry.active_count,
+            "capture_peers": len(registry.peers()),
+            "asyncio_tasks": len(asyncio.all_tasks(twisted_loop)),
+            "python_threads": len(names),
+            "analysis_pool_threads": sum(name.startswith("capture-analysis") for name in names),
+            "other_pool_threads": sum(name.startswith(("ThreadPoolExecutor", "asyncio_")) for name in names),
+        }
+        tmp = folder / f"{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(payload))
+        tmp.replace(folder / f"{os.getpid()}.json")
+
+    signal.signal(signal.SIGUSR1, lambda *_: twisted_loop.call_soon_threadsafe(report))
+    CommandLineInterface().run(["-b", "127.0.0.1", "-p", str(port), "config.asgi:application"])
+
+
+# --- starting a stack -----------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    web: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    logs: Path = Path()
+    diag_dir: Path = Path()
+
+    def pids(self) -> dict[int, str]:
+        return {**{p.pid: "web" for p in self.web}, **{p.pid: "worker" for p in self.workers}}
+
+    def stop(self) -> None:
+        for process in [*self.web, *self.workers]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*self.web, *self.workers]:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def stack_env(database_url: str, redis_url: str, max_captures: int, diag_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SHIMING_FIXED_CHALLENGE_PLAN": FIXED_PLAN,
+        "SHIMING_MAX_CAPTURE_SESSIONS": str(max_captures),
+        "SHIMING_BENCH_DIAG_DIR": str(diag_dir),
+        # One clerk opens every session: the per-clerk and per-outlet limits would be the bottleneck.
+        "THROTTLE_SESSION_CREATE": "100000/min",
+        "THROTTLE_OUTLET_SESSION_CREATE": "100000/min",
+        "THROTTLE_CAPTURE_ATTEMPT": "100000/min",
+        "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK": "100000",
+        "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET": "100000",
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "GLOG_minloglevel": "2",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def prepare_database(database_url: str, redis_url: str, env: dict[str, str]) -> None:
+    """Create the load database if missing, migrate, seed the demo clerk; empty the load Redis DB."""
+    import psycopg
+    import redis
+
+    name = urlsplit(database_url).path.lstrip("/")
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')  # the name is ours, not user input
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT_ROOT, env=env, check=True)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(predicate: Any, what: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.3)
+
+
+def start_stack(web: int, workers: int, env: dict[str, str], logs: Path) -> Stack:
+    """`web` Daphne processes (own ports) and `workers` Celery workers (one prefork process each)."""
+    import requests
+
+    stack = Stack(logs=logs, diag_dir=Path(env["SHIMING_BENCH_DIAG_DIR"]))
+    try:
+        for number in range(workers):
+            log = logs / f"worker{number}.log"
+            with log.open("wb") as sink:
+                command = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker", "-Q", "default,face"]
+                command += ["-c", "1", "--pool", "prefork", "-n", f"load{number}-{os.getpid()}@%h"]
+                command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
+                process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            stack.workers.append(process)
+        for number in range(web):
+            port, log = free_port(), logs / f"web{number}.log"
+            with log.open("wb") as sink:
+                command = [sys.executable, str(Path(__file__).resolve()), "serve", "--port", str(port)]
+                process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            stack.web.append(process)
+            stack.urls.append(f"http://127.0.0.1:{port}")
+        for process, url in zip(stack.web, stack.urls, strict=True):
+            log = logs / f"web{stack.web.index(process)}.log"
+
+            def healthy(url: str = url) -> bool:
+                with contextlib.suppress(requests.RequestException):
+                    return requests.get(f"{url}/api/health/", timeout=5).status_code == 200
+                return False
+
+            wait_for(healthy, f"Daphne at {url}", process, log, 180)
+        for number, process in enumerate(stack.workers):
+            log = logs / f"worker{number}.log"
+            wait_for(lambda log=log: "ready." in log.read_text(errors="replace"), "worker", process, log, 240)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+def summarize(results: list[SessionResult], wall_s: float, monitor: ProcMonitor | None) -> dict[str, Any]:
+    latencies = [r.latency_s for r in results if r.latency_s is not None]
+    analysed = [r.frames_analysed for r in results if r.frames_analysed is not None]
+    received = [r.frames_received for r in results if r.frames_received is not None]
+    capture_s = sum((r.capture_ended_at or 0) - r.capture_started_at for r in results if r.capture_started_at)
+    reasons: dict[str, int] = {}
+    for result in results:
+        if result.outcome == "failed":
+            reasons[result.reason] = reasons.get(result.reason, 0) + 1
+    summary: dict[str, Any] = {
+        "sessions": len(results),
+        "decided": sum(r.outcome == "decided" for r in results),
+        "liveness_failed": sum(r.outcome == "liveness_failed" for r in results),
+        "failed": sum(r.outcome == "failed" for r in results),
+        "failure_reasons": reasons,
+        "decisions": _count(r.reason for r in results if r.outcome != "failed"),
+        "busy_refusals": sum(r.busy_refusals for r in results),
+        "busy_refusals_clean": all(r.busy_clean for r in results),
+        "left_running": sum(r.state in {"liveness_running", "matching", "liveness_passed"} for r in results),
+        "wall_s": round(wall_s, 1),
+        "latency_p50_s": _round(percentile(latencies, 0.5)),
+        "latency_p95_s": _round(percentile(latencies, 0.95)),
+        "latency_max_s": _round(max(latencies) if latencies else None),
+        "frames_analysed_per_session": _round(sum(analysed) / len(analysed) if analysed else None),
+        "frames_dropped_by_budget_per_session": _round(
+            (sum(received) - sum(analysed)) / len(analysed) if analysed and len(received) == len(analysed) else None
+        ),
+        "frames_analysed_per_s": _round(sum(analysed) / wall_s if wall_s else None),
+        "mean_concurrent_captures": _round(capture_s / wall_s if wall_s else None),
+        "client_frames_sent": sum(r.frames_sent for r in results),
+    }
+    if monitor is not None:
+        summary["server"] = _server_summary(monitor.samples)
+    return summary
+
+
+def _server_summary(samples: list[Sample]) -> dict[str, Any]:
+    by_pid: dict[int, list[Sample]] = {}
+    for sample in samples:
+        by_pid.setdefault(sample.pid, []).append(sample)
+    summary = {}
+    for pid, rows in by_pid.items():
+        cpu = [row.cpu_percent for row in rows[1:]] or [0.0]
+        summary[str(pid)] = {
+            "role": rows[0].role,
+            "cpu_mean_percent": round(sum(cpu) / len(cpu), 1),
+            "cpu_max_percent": max(cpu),
+            "rss_first_mib": round(rows[0].rss_mib),
+            "rss_last_mib": round(rows[-1].rss_mib),
+            "rss_max_mib": round(max(row.rss_mib for row in rows)),
+            "threads_last": rows[-1].threads,
+        }
+    return summary
+
+
+def _count(items: Iterator[str] | Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return counts
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    columns = [
+        ("layout", "layout"),
+        ("tablets", "tablets"),
+        ("sessions", "n"),
+        ("decided", "decided"),
+        ("liveness_failed", "live_fail"),
+        ("failed", "failed"),
+        ("busy_refusals", "busy"),
+        ("latency_p50_s", "p50_s"),
+        ("latency_p95_s", "p95_s"),
+        ("latency_max_s", "max_s"),
+        ("frames_analysed_per_session", "fr/sess"),
+        ("frames_dropped_by_budget_per_session", "drop/sess"),
+        ("frames_analysed_per_s", "fr/s"),
+        ("mean_concurrent_captures", "conc"),
+        ("web_cpu_percent", "web_cpu%"),
+        ("worker_cpu_percent", "wrk_cpu%"),
+        ("web_rss_mib", "web_rss"),
+        ("client_cpu_percent", "tab_cpu%"),
+        ("uptime_load1", "load1"),
+    ]
+    print(" ".join(f"{title:>9}" for _, title in columns))
+    for row in rows:
+        print(" ".join(f"{_cell(row.get(key)):>9}" for key, _ in columns))
+    for row in rows:
+        if row.get("failure_reasons"):
+            print(f"  {row['layout']} tablets={row['tablets']} failures: {row['failure_reasons']}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def flat_row(layout: str, tablets: int, summary: dict[str, Any], load1: float) -> dict[str, Any]:
+    row = {"layout": layout, "tablets": tablets, "uptime_load1": load1, **summary}
+    server = summary.get("server", {})
+    for role in ("web", "worker"):
+        entries = [entry for entry in server.values() if entry["role"] == role]
+        row[f"{role}_cpu_percent"] = round(sum(entry["cpu_mean_percent"] for entry in entries), 1) if entries else None
+        row[f"{role}_rss_mib"] = sum(entry["rss_last_mib"] for entry in entries) if entries else None
+    return row
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", action="append", default=[], help="target server (repeat: tablets round-robin)")
+    parser.add_argument("--server-pids", default="", help="pids of servers you started (CPU/RSS from /proc)")
+    parser.add_argument("--layouts", default="", help="start the servers: WEBxWORKERS list, e.g. 1x1,2x1,1x2")
+    parser.add_argument("--tablets", default="2", help="concurrent tablets; a list sweeps: 1,2,4")
+    parser.add_argument("--sessions", type=int, default=10, help="sessions per tablet count")
+    parser.add_argument("--rate", type=float, default=0.0, help="new sessions per second (0: no pacing)")
+    parser.add_argument("--clip", default=DEFAULT_CLIP, help="clip under the shared testdata folder")
+    parser.add_argument("--max-seconds", type=float, default=900, help="bound of each run")
+    parser.add_argument("--max-captures", type=int, default=8, help="SHIMING_MAX_CAPTURE_SESSIONS of started servers")
+    parser.add_argument("--warmup", type=int, default=1, help="sessions run first and not counted")
+    parser.add_argument("--busy-retries", type=int, default=3)
+    parser.add_argument("--username", default=DEMO_USER)
+    parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument("--database-url", default=f"postgres://postgres@127.0.0.1:5432/{LOAD_DATABASE}")
+    parser.add_argument("--redis-url", default=LOAD_REDIS)
+    parser.add_argument("--leak-check", type=int, default=0, help="RSS after this many sessions vs after the run")
+    parser.add_argument("--json", type=Path, default=None, help="write every figure here")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str]) -> int:
+    if argv[:1] == ["serve"]:
+        serve(int(argv[argv.index("--port") + 1]))
+        return 0
+    args = parse_args(argv)
+    if not args.layouts and not args.url:
+        raise SystemExit("give --url (servers you run) or --layouts (servers this script starts)")
+    for url in args.url:
+        if urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
+            raise SystemExit(f"loopback only: {url}")
+    clip = testdata_root() / args.clip
+    frames, fps = load_clip(clip)
+    with tempfile.TemporaryDirectory(prefix="shiming-load-") as scratch:
+        card = make_document_card(clip, Path(scratch))
+        load = Load(frames, fps, card, args.username, args.password, busy_retries=args.busy_retries)
+        print(f"clip {clip.name}: {len(frames)} frames at {fps:g} fps; machine: {os.cpu_count()} cores")
+        report = run_layouts(args, load, Path(scratch)) if args.layouts else run_external(args, load)
+    print_table(report["rows"])
+    for extra in ("leak_check", "idle"):
+        if extra in report:
+            print(f"{extra}: {json.dumps(report[extra])}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str))
+        print(f"figures written to {args.json}")
+    return 0
+
+
+def tablet_counts(args: argparse.Namespace) -> list[int]:
+    return [int(value) for value in args.tablets.split(",") if value]
+
+
+def run_external(args: argparse.Namespace, load: Load) -> dict[str, Any]:
+    pids = {int(pid): "web" for pid in args.server_pids.split(",") if pid}
+    return sweep(args, load, args.url, pids, None, "external")
+
+
+def run_layouts(args: argparse.Namespace, load: Load, scratch: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {"rows": [], "layouts": {}}
+    for layout in args.layouts.split(","):
+        web, workers = (int(part) for part in layout.lower().split("x"))
+        logs = Path(tempfile.mkdtemp(prefix=f"shiming-load-{layout}-"))
+        diag = scratch / f"diag-{layout}"
+        diag.mkdir()
+        env = stack_env(args.database_url, args.redis_url, args.max_captures, diag)
+        prepare_database(args.database_url, args.redis_url, env)
+        print(f"layout {layout}: starting {web} Daphne and {workers} Celery worker(s); logs in {logs}")
+        stack = start_stack(web, workers, env, logs)
+        try:
+            part = sweep(args, load, stack.urls, stack.pids(), diag, layout)
+        finally:
+            stack.stop()
+        report["rows"] += part.pop("rows")
+        report["layouts"][layout] = part
+        for key in ("leak_check", "idle"):
+            if key in part:
+                report[key] = part[key]
+    return report
+
+
+def sweep(
+    args: argparse.Namespace, load: Load, urls: list[str], pids: dict[int, str], diag: Path | None, layout: str
+) -> dict[str, Any]:
+    report: dict[str, Any] = {"rows": [], "runs": []}
+    web_pids = [pid for pid, role in pids.items() if role == "web"]
+    if args.warmup:
+        # One warm-up tablet per server: every process loads its models before the measured runs.
+        warm = RunPlan(urls, len(urls), args.warmup * len(urls), 0, args.max_seconds)
+        warm_results, _ = asyncio.run(run_tablets(warm, load))
+        print(f"warm-up: {[(r.outcome, r.reason) for r in warm_results]}", flush=True)
+        time.sleep(3)
+    report["idle_before"] = [diagnostics(pid, diag) for pid in web_pids]
+    for tablets in tablet_counts(args):
+        monitor = ProcMonitor(pids).start() if pids else None
+        plan = RunPlan(urls, tablets, args.sessions, args.rate, args.max_seconds)
+        rss_marks: dict[str, float] = {}
+
+        load1 = load_average()
+        print(f"{layout}: {tablets} tablet(s), {args.sessions} sessions; uptime load1 {load1}", flush=True)
+        client_cpu = time.process_time()
+        results, wall = asyncio.run(run_tablets(plan, load, on_result=_rss_marker(args.leak_check, monitor, rss_marks)))
+        client_cpu = time.process_time() - client_cpu
+        if monitor is not None:
+            monitor.stop()
+        summary = summarize(results, wall, monitor)
+        summary["client_cpu_percent"] = round(100 * client_cpu / wall, 1)  # the tablets share the cores
+        row = flat_row(layout, tablets, summary, load1)
+        report["rows"].append(row)
+        report["runs"].append(
+            {"tablets": tablets, "summary": summary, "sessions": [asdict(r) for r in results], "rss": rss_marks}
+        )
+        if args.leak_check and monitor is not None:
+            time.sleep(5)
+            rss_marks["after_run_mib"] = monitor.rss_total("web")
+            report["leak_check"] = {"layout": layout, "tablets": tablets, **rss_marks}
+            if monitor.samples:
+                report["runs"][-1]["samples"] = [asdict(s) for s in monitor.samples]
+    report["idle_after"] = settle(web_pids, diag, report["idle_before"])
+    report["idle"] = {"before": report["idle_before"], "after": report["idle_after"]}
+    return report
+
+
+def _rss_marker(after: int, monitor: ProcMonitor | None, marks: dict[str, float]) -> Any:
+    count = [0]
+
+    def on_result(result: SessionResult) -> None:
+        count[0] += 1
+        if monitor is not None and after and count[0] == after:
+            marks[f"after_{after}_sessions_mib"] = monitor.rss_total("web")
+
+    return on_result
+
+
+def settle(
+    pids: list[int], diag: Path | None, before: list[dict[str, Any]], seconds: float = 20
+) -> list[dict[str, Any]]:
+    """Diagnostics once the servers are idle again (waits up to `seconds` for the counts to fall)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        after = [diagnostics(pid, diag) for pid in pids]
+        idle = all(
+            entry.get("peer_connections_open", 0) == 0
+            and entry.get("capture_slots_reserved", 0) == 0
+            and entry.get("asyncio_tasks", 0) <= base.get("asyncio_tasks", 0)
+            for entry, base in zip(after, before, strict=True)
+        )
+        if idle or time.monotonic() > deadline:
+            return after
+        time.sleep(2)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
