@@ -96,7 +96,8 @@ def reject_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 
 class SupervisorReadMixin:
-    """Supervisors and admins read these pages by role, not by per-model permissions."""
+    """Read-only pages that supervisors and admins see by role, not by per-model permissions;
+    changes go through the services (actions), never through the admin's forms."""
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_supervisor(request.user)
@@ -104,8 +105,28 @@ class SupervisorReadMixin:
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_supervisor(request.user)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
-class SessionAdminBase(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OutletScopedMixin:
+    """Staff see their own outlet's rows; a superuser sees every outlet."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return queryset
+        outlet = staff_outlet(request.user)
+        return queryset.filter(outlet=outlet) if outlet else queryset.none()
+
+
+class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "id",
         "state",
@@ -121,22 +142,6 @@ class SessionAdminBase(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[t
     list_select_related = ["outlet", "subscriber"]
     readonly_fields = [f.name for f in VerificationSession._meta.fields] + ["evidence_links"]
     exclude = ["challenge_nonce"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        outlet = staff_outlet(request.user)
-        return queryset.filter(outlet=outlet) if outlet else queryset.none()
 
     @admin.display(description="Subscriber")
     def subscriber_name(self, session: VerificationSession) -> str:
@@ -206,27 +211,11 @@ class ManualReviewAdmin(SessionAdminBase):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEventAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "outlet"]
     list_filter = ["action", "outlet", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["object_id", "actor_label", "action"]
     readonly_fields = ["created_at", "actor", "actor_label", "action", "object_type", "object_id", "outlet", "details"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        outlet = staff_outlet(request.user)
-        return queryset.filter(outlet=outlet) if outlet else queryset.none()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ConsentText)
@@ -289,15 +278,6 @@ class DataSubjectAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[t
     fields = ["document_type", "number_masked", "birth_date", "created_at"]
     readonly_fields = ["document_type", "number_masked", "birth_date", "created_at"]
     actions = [export_subjects, erase_subjects]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return super().get_actions(request) if is_supervisor(request.user) else {}

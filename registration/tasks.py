@@ -28,16 +28,18 @@ def _evidence_bytes(session: VerificationSession, kind: str) -> bytes | None:
     return services.evidence_read(evidence=evidence, actor=None, purpose=f"worker:{kind}")
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=30,
-    max_retries=5,
-    soft_time_limit=30,
-    time_limit=45,
-)
+# Idempotent tasks (they re-read state and do nothing twice), so acks_late and retries are safe.
+JUDGEMENT_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 30,
+    "max_retries": 5,
+}
+
+
+@shared_task(**JUDGEMENT_TASK_OPTIONS, soft_time_limit=30, time_limit=45)
 def liveness_verdict(self: Any, session_id: str) -> str:
     """Recompute the liveness verdict from the stored trace; this verdict is the one that counts."""
     from capture.liveness import ChallengePlan, LivenessConfig, recompute_verdict
@@ -64,16 +66,7 @@ def liveness_verdict(self: Any, session_id: str) -> str:
     return SessionState.LIVENESS_PASSED if passed else SessionState.LIVENESS_FAILED
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=30,
-    max_retries=5,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(**JUDGEMENT_TASK_OPTIONS, soft_time_limit=60, time_limit=90)
 def match_faces(self: Any, session_id: str) -> str:
     """Match the live frame 1:1 against the session's own ID portrait and decide (idempotent)."""
     from .face_matching import FaceMatchingError, ModelUnavailable, get_matcher
