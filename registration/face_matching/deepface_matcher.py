@@ -224,6 +224,10 @@ class DeepFaceMatcher(FaceMatcher):
         self.config = config if config is not None else MatcherConfig.from_settings()
         self._models: _Models | None = None
         self._load_lock = threading.Lock()
+        # The detectors (mediapipe graphs, mtcnn) and dlib's models are not safe to call from two
+        # threads at once: a threads-pool worker or the ASGI process's sync threads share this
+        # instance, and two concurrent calls hung a worker. One inference at a time per process.
+        self._inference_lock = threading.Lock()
 
     # Loading ------------------------------------------------------------------------------------
 
@@ -231,9 +235,10 @@ class DeepFaceMatcher(FaceMatcher):
         """Load the models and run one match on a synthetic image, so the first customer doesn't wait."""
         models = self._loaded()
         blank = np.full((CHIP_SIZE, CHIP_SIZE, 3), 128, np.uint8)
-        for name in {*self.config.reference_detectors, *self.config.probe_detectors}:
-            models.detectors[name](blank)
-        self._embed_chip(blank)
+        with self._inference_lock:
+            for name in {*self.config.reference_detectors, *self.config.probe_detectors}:
+                models.detectors[name](blank)
+            self._embed_chip(blank)
 
     def _loaded(self) -> _Models:
         with self._load_lock:
@@ -304,7 +309,9 @@ class DeepFaceMatcher(FaceMatcher):
     def locate_document_portrait(self, page: FaceImage) -> DocumentPortrait:
         """The holder's portrait cropped from an ID page photo (or a card-reader chip, as is)."""
         image = to_bgr_image(page, role=ImageRole.REFERENCE, max_pixels=self.config.max_image_pixels)
-        face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
+        self._loaded()
+        with self._inference_lock:
+            face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
         return crop_portrait(image, face, margin=self.config.portrait_margin)
 
     # Embedding ----------------------------------------------------------------------------------
@@ -332,6 +339,11 @@ class DeepFaceMatcher(FaceMatcher):
     # Matching -----------------------------------------------------------------------------------
 
     def match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
+        self._loaded()
+        with self._inference_lock:
+            return self._match(reference, probe)
+
+    def _match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
         started = time.perf_counter()
         max_pixels = self.config.max_image_pixels
         reference_image = to_bgr_image(reference, role=ImageRole.REFERENCE, max_pixels=max_pixels)
