@@ -274,7 +274,8 @@ def still_camera_file(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
 def playwright_driver() -> Iterator[Any]:
     # Module scope: Playwright's sync API keeps an event loop on the main thread while it runs,
     # which would break `async_to_sync` in every test collected after the browser tests.
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # pinned in requirements.lock: a missing install is an error, not a skip
+
     with sync_api.sync_playwright() as driver:
         yield driver
 
