@@ -61,7 +61,8 @@ def clip_frames(path: Path) -> tuple[list[np.ndarray], float]:
         ok, frame = capture.read()
         if not ok:
             break
-        frames.append(cv2.resize(frame, FRAME_SIZE, interpolation=cv2.INTER_AREA))
+        # RGB, as the capture asks PyAV for (`to_ndarray(format="rgb24")`).
+        frames.append(cv2.cvtColor(cv2.resize(frame, FRAME_SIZE, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB))
     capture.release()
     return frames, fps
 
@@ -118,7 +119,7 @@ def main() -> None:
     decoded = [clip_frames(path) for path in clips]
     names = ("extraction wall", "engine wall", "total wall", "extraction cpu", "engine cpu", "total cpu")
     timings: Timings = {name: [] for name in names}
-    with LandmarkExtractor(config) as extractor:
+    with LandmarkExtractor(config, color="rgb") as extractor:
         for run in range(args.repeat):
             sink: Timings = timings if run > 0 or args.repeat == 1 else {name: [] for name in names}
             for frames, fps in decoded:

@@ -37,16 +37,26 @@ _FOREHEAD, _CHIN = 10, 152
 def eye_aspect_ratio(mesh: Mesh, eye: tuple[int, int, tuple[tuple[int, int], ...]]) -> float:
     """Mean eyelid opening over eye width (2-D), several eyelid pairs for a steadier value."""
     outer, inner, pairs = eye
-    width = float(np.linalg.norm(mesh[outer, :2] - mesh[inner, :2]))
+    width = float(np.hypot(*(mesh[outer, :2] - mesh[inner, :2])))
     if width <= 1e-6:
         return 0.0
-    openings = [float(np.linalg.norm(mesh[upper, :2] - mesh[lower, :2])) for upper, lower in pairs]
-    return sum(openings) / len(openings) / width
+    upper, lower = _EYELIDS[eye] if eye in _EYELIDS else _eyelid_indices(pairs)
+    openings = np.hypot(*(mesh[upper, :2] - mesh[lower, :2]).T)
+    return float(openings.mean()) / width
 
 
-def _unit(vector: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 1e-9 else vector
+def _eyelid_indices(pairs: tuple[tuple[int, int], ...]) -> tuple[list[int], list[int]]:
+    return [upper for upper, _ in pairs], [lower for _, lower in pairs]
+
+
+_EYELIDS = {eye: _eyelid_indices(eye[2]) for eye in (RIGHT_EYE, LEFT_EYE)}
+_PAIR_STARTS = [a for a, _ in _HORIZONTAL_PAIRS]
+_PAIR_ENDS = [b for _, b in _HORIZONTAL_PAIRS]
+
+
+def _unit(x: float, y: float, z: float) -> tuple[float, float, float]:
+    norm = math.sqrt(x * x + y * y + z * z)
+    return (x / norm, y / norm, z / norm) if norm > 1e-9 else (x, y, z)
 
 
 def head_pose(mesh: Mesh) -> tuple[float, float, float]:
@@ -57,21 +67,32 @@ def head_pose(mesh: Mesh) -> tuple[float, float, float]:
     are read with atan2 against a normal that always has a component toward the camera, so
     the estimate cannot flip to +-180 degrees the way a badly initialised solvePnP does.
     yaw > 0: turned to the person's own right; pitch > 0: looking up.
+    (Plain floats: on three-element vectors numpy's per-call overhead dominates.)
     """
-    x_axis = _unit(sum((mesh[b] - mesh[a] for a, b in _HORIZONTAL_PAIRS), np.zeros(3)))
-    down = mesh[_CHIN] - mesh[_FOREHEAD]
-    y_axis = _unit(down - float(np.dot(down, x_axis)) * x_axis)
-    into_face = _unit(np.cross(x_axis, y_axis))  # points away from the camera when frontal
-    depth = max(float(into_face[2]), 1e-6)
-    yaw = math.degrees(math.atan2(float(into_face[0]), depth))
-    pitch = math.degrees(math.atan2(float(into_face[1]), math.hypot(float(into_face[0]), depth)))
-    roll = math.degrees(math.atan2(float(x_axis[1]), float(x_axis[0])))
+    sx, sy, sz = (float(v) for v in (mesh[_PAIR_ENDS] - mesh[_PAIR_STARTS]).sum(axis=0))
+    xx, xy, xz = _unit(sx, sy, sz)
+    dx, dy, dz = (float(v) for v in mesh[_CHIN] - mesh[_FOREHEAD])
+    along = dx * xx + dy * xy + dz * xz
+    yx, yy, yz = _unit(dx - along * xx, dy - along * xy, dz - along * xz)
+    # into_face = x_axis cross y_axis: points away from the camera when frontal
+    nx, ny, nz = _unit(xy * yz - xz * yy, xz * yx - xx * yz, xx * yy - xy * yx)
+    depth = max(nz, 1e-6)
+    yaw = math.degrees(math.atan2(nx, depth))
+    pitch = math.degrees(math.atan2(ny, math.hypot(nx, depth)))
+    roll = math.degrees(math.atan2(xy, xx))
     return yaw, pitch, roll
+
+
+_ANCHORS = list(ANCHOR_INDICES)
 
 
 def anchor_points(mesh: Mesh) -> tuple[tuple[float, float], ...]:
     """2-D pixel positions of the planar-check landmarks, rounded to 0.1 px."""
-    return tuple((round(float(mesh[i, 0]), 1), round(float(mesh[i, 1]), 1)) for i in ANCHOR_INDICES)
+    return tuple((round(x, 1), round(y, 1)) for x, y in mesh[_ANCHORS, :2].tolist())
+
+
+_SIGNATURE_STARTS = [a for a, _ in SIGNATURE_PAIRS]
+_SIGNATURE_ENDS = [b for _, b in SIGNATURE_PAIRS]
 
 
 def face_signature(mesh: Mesh) -> tuple[float, ...]:
@@ -79,4 +100,5 @@ def face_signature(mesh: Mesh) -> tuple[float, ...]:
     span = float(np.linalg.norm(mesh[_EYE_SPAN[0]] - mesh[_EYE_SPAN[1]]))
     if span <= 1e-6:
         return ()
-    return tuple(round(float(np.linalg.norm(mesh[a] - mesh[b])) / span, 4) for a, b in SIGNATURE_PAIRS)
+    distances = np.linalg.norm(mesh[_SIGNATURE_STARTS] - mesh[_SIGNATURE_ENDS], axis=1) / span
+    return tuple(round(value, 4) for value in distances.tolist())

@@ -9,6 +9,7 @@ from their centroid), so they do not depend on the resolution or the distance to
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,41 +27,56 @@ class MotionFit:
     parallax: float
 
 
-def _normalise(points: Points) -> tuple[Points, Points]:
-    """Hartley normalisation: centroid at 0, mean distance sqrt(2); returns points and T."""
-    centroid = points.mean(axis=0)
-    spread = float(np.sqrt(((points - centroid) ** 2).sum(axis=1)).mean())
-    scale = np.sqrt(2.0) / spread if spread > 1e-9 else 1.0
-    transform = np.array([[scale, 0.0, -scale * centroid[0]], [0.0, scale, -scale * centroid[1]], [0, 0, 1]])
-    return (points - centroid) * scale, transform
+def _centroid(points: Points) -> Points:
+    centroid: Points = points.sum(axis=0) / len(points)  # ndarray.mean costs 4x as much on 24 points
+    return centroid
+
+
+def _normalise(points: Points) -> tuple[Points, float, Points]:
+    """Hartley normalisation: centroid at 0, mean distance sqrt(2); returns points, scale, centroid."""
+    centroid = _centroid(points)
+    centred = points - centroid
+    spread = float(np.sqrt(np.einsum("ij,ij->i", centred, centred)).sum()) / len(points)
+    scale = math.sqrt(2.0) / spread if spread > 1e-9 else 1.0
+    return centred * scale, scale, centroid
+
+
+def _denormalise(scale: float, centroid: Points) -> npt.NDArray[np.float64]:
+    return np.array([[scale, 0.0, -scale * centroid[0]], [0.0, scale, -scale * centroid[1]], [0.0, 0.0, 1.0]])
 
 
 def fit_homography(source: Points, target: Points) -> npt.NDArray[np.float64]:
     """Least-squares homography (normalised DLT) mapping `source` onto `target`."""
-    src, t_src = _normalise(source)
-    dst, t_dst = _normalise(target)
+    src, src_scale, src_centroid = _normalise(source)
+    dst, dst_scale, dst_centroid = _normalise(target)
     count = len(src)
-    ones, zeros = np.ones(count), np.zeros(count)
     x, y, u, v = src[:, 0], src[:, 1], dst[:, 0], dst[:, 1]
-    rows = np.empty((2 * count, 9))
-    rows[0::2] = np.column_stack([-x, -y, -ones, zeros, zeros, zeros, u * x, u * y, u])
-    rows[1::2] = np.column_stack([zeros, zeros, zeros, -x, -y, -ones, v * x, v * y, v])
-    _, _, vt = np.linalg.svd(rows)
+    rows = np.zeros((2 * count, 9))
+    even, odd = rows[0::2], rows[1::2]
+    even[:, 0], even[:, 1], even[:, 2] = -x, -y, -1.0
+    even[:, 6], even[:, 7], even[:, 8] = u * x, u * y, u
+    odd[:, 3], odd[:, 4], odd[:, 5] = -x, -y, -1.0
+    odd[:, 6], odd[:, 7], odd[:, 8] = v * x, v * y, v
+    _, _, vt = np.linalg.svd(rows, full_matrices=False)
     normalised = vt[-1].reshape(3, 3)
-    homography: npt.NDArray[np.float64] = np.linalg.inv(t_dst) @ normalised @ t_src
+    t_dst_inverse = np.array(
+        [[1.0 / dst_scale, 0.0, dst_centroid[0]], [0.0, 1.0 / dst_scale, dst_centroid[1]], [0.0, 0.0, 1.0]]
+    )
+    homography: npt.NDArray[np.float64] = t_dst_inverse @ normalised @ _denormalise(src_scale, src_centroid)
     return homography / homography[2, 2] if abs(homography[2, 2]) > 1e-12 else homography
 
 
 def _apply(homography: npt.NDArray[np.float64], points: Points) -> Points:
-    projected = np.c_[points, np.ones(len(points))] @ homography.T
-    w = np.where(np.abs(projected[:, 2]) > 1e-9, projected[:, 2], 1e-9)
+    projected = points @ homography[:, :2].T + homography[:, 2]
+    w = projected[:, 2]
+    w = np.where(np.abs(w) > 1e-9, w, 1e-9)
     result: Points = projected[:, :2] / w[:, None]
     return result
 
 
 def _similarity_fit(source: Points, target: Points) -> Points:
     """`source` moved by the least-squares rotation, uniform scale and translation."""
-    src_centroid, dst_centroid = source.mean(axis=0), target.mean(axis=0)
+    src_centroid, dst_centroid = _centroid(source), _centroid(target)
     src, dst = source - src_centroid, target - dst_centroid
     a = float((src * dst).sum())
     b = float((src[:, 0] * dst[:, 1] - src[:, 1] * dst[:, 0]).sum())
@@ -74,12 +90,12 @@ def _similarity_fit(source: Points, target: Points) -> Points:
 
 
 def _rms(difference: Points) -> float:
-    return float(np.sqrt((difference**2).sum(axis=1).mean()))
+    return math.sqrt(float(np.einsum("ij,ij->", difference, difference)) / len(difference))
 
 
 def motion_fit(reference: Points, current: Points) -> MotionFit:
     """Compare the anchors of the current frame with those of the reference frame."""
-    size = _rms(reference - reference.mean(axis=0))
+    size = _rms(reference - _centroid(reference))
     if size <= 1e-9:
         return MotionFit(0.0, 0.0)
     # The homography is fitted current -> reference, so its error is in the reference's units.

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -30,8 +31,8 @@ _BEST_FRAME_MAX_ANGLE = 12.0
 class BestFrame:
     """The sharpest frontal frame with open eyes, for face matching (memory only).
 
-    `image` is a copy in the session's colour order (BGR unless the session was built with
-    `color="rgb"`)."""
+    `image` is a BGR copy (converted when the session takes RGB frames), as OpenCV and the
+    face matcher expect."""
 
     image: Frame
     t: float
@@ -146,4 +147,5 @@ class LivenessSession:
         score = features.sharpness * (1.0 - abs(yaw) / 45.0)
         best = self._best
         if best is None or score > best.sharpness * (1.0 - abs(best.yaw) / 45.0):
-            self._best = BestFrame(frame.copy(), features.t, features.sharpness, yaw, pitch)
+            image = frame.copy() if self._extractor.color == "bgr" else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+            self._best = BestFrame(np.asarray(image, dtype=np.uint8), features.t, features.sharpness, yaw, pitch)

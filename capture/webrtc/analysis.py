@@ -65,8 +65,8 @@ class ChallengeAnalysis(Protocol):
     step_timeout_seconds: float
     session_timeout_seconds: float
 
-    def process(self, bgr: np.ndarray, t: float) -> ChallengeStatus:
-        """Analyse one frame (BGR, unmirrored) at media time `t` seconds; CPU-bound."""
+    def process(self, rgb: np.ndarray, t: float) -> ChallengeStatus:
+        """Analyse one frame (RGB, unmirrored) at media time `t` seconds; CPU-bound."""
         ...
 
     def outcome(self) -> CaptureOutcome:
@@ -94,15 +94,16 @@ class LivenessSessionAnalysis:
         from capture.liveness.session import LivenessSession
 
         self._config = config
-        self._session = LivenessSession(ChallengePlan.parse(list(plan)), config)
+        # RGB straight from the decoder: what mediapipe takes, one colour conversion fewer.
+        self._session = LivenessSession(ChallengePlan.parse(list(plan)), config, color="rgb")
         self._step_count = len(plan)
         self._result: Any = None
         self.fps_budget = config.fps_budget
         self.step_timeout_seconds = config.step_timeout_seconds
         self.session_timeout_seconds = config.session_timeout_seconds
 
-    def process(self, bgr: np.ndarray, t: float) -> ChallengeStatus:
-        update = self._session.offer(bgr, timestamp=t)
+    def process(self, rgb: np.ndarray, t: float) -> ChallengeStatus:
+        update = self._session.offer(rgb, timestamp=t)
         if update is None:  # over the engine's own budget: show what was shown
             update = self._session.last_update
         if update is None:

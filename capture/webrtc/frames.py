@@ -84,5 +84,5 @@ class FramePump:
 
 
 def _process_frame(analysis: ChallengeAnalysis, frame: VideoFrame, t: float) -> ChallengeStatus:
-    """In a worker thread: convert the frame to BGR pixels and analyse it."""
-    return analysis.process(frame.to_ndarray(format="bgr24"), t)
+    """In a worker thread: convert the frame to RGB pixels and analyse it."""
+    return analysis.process(frame.to_ndarray(format="rgb24"), t)

@@ -30,10 +30,10 @@ class FakeAnalysis:
         self.last_frame: np.ndarray | None = None
         self.closed = False
 
-    def process(self, bgr: np.ndarray, t: float) -> ChallengeStatus:
+    def process(self, rgb: np.ndarray, t: float) -> ChallengeStatus:
         self.threads.add(threading.current_thread().name)
         self.times.append(t)
-        self.last_frame = bgr
+        self.last_frame = rgb
         done = min(len(self.times) // self.frames_per_step, len(self.plan))
         finished = done == len(self.plan)
         return ChallengeStatus(
@@ -49,7 +49,7 @@ class FakeAnalysis:
     def outcome(self) -> CaptureOutcome:
         jpeg = b""
         if self.last_frame is not None:
-            ok, encoded = cv2.imencode(".jpg", self.last_frame)
+            ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(self.last_frame, cv2.COLOR_RGB2BGR))
             jpeg = encoded.tobytes() if ok else b""
         return CaptureOutcome(
             trace={"frames": [{"t": t} for t in self.times], "plan": self.plan},

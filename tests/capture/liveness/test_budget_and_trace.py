@@ -32,9 +32,10 @@ def test_budget_after_a_stall_does_not_burst() -> None:
 class FakeExtractor:
     """Plays a scripted stream of features instead of looking at pixels."""
 
-    def __init__(self) -> None:
+    def __init__(self, color: str = "bgr") -> None:
         self.stream = FaceStream()
         self.calls = 0
+        self.color = color
 
     def reset(self) -> None:
         self.stream = FaceStream()
@@ -55,13 +56,16 @@ class Clock:
         return self.now
 
 
-def run_fake_session(camera_fps: float = 30.0, seconds: float = 3.0) -> tuple[LivenessSession, FakeExtractor, int]:
-    extractor, clock = FakeExtractor(), Clock()
+def run_fake_session(
+    camera_fps: float = 30.0, seconds: float = 3.0, color: str = "bgr"
+) -> tuple[LivenessSession, FakeExtractor, int]:
+    extractor, clock = FakeExtractor(color), Clock()
     session = LivenessSession(ChallengePlan.parse("blink"), CONFIG, clock=clock, extractor=extractor)  # type: ignore[arg-type]
     dropped = 0
     for index in range(int(camera_fps * seconds)):
         clock.now = 100.0 + index / camera_fps
         frame = np.full((48, 64, 3), index % 251, dtype=np.uint8)
+        frame[:, :, 2] = 255  # the last channel: red in BGR, blue in RGB
         if session.offer(frame, timestamp=50.0 + index / camera_fps) is None:
             dropped += 1
     return session, extractor, dropped
@@ -90,6 +94,16 @@ def test_session_passes_keeps_a_best_frame_and_its_trace_replays() -> None:
     assert all("rx" in frame and "d" in frame for frame in trace["frames"])
     replayed = recompute_verdict(trace, ChallengePlan.parse("blink"), CONFIG)
     assert replayed == result.verdict
+
+
+@pytest.mark.parametrize(("color", "saturated_in_bgr"), [("bgr", 2), ("rgb", 0)])
+def test_best_frame_is_bgr_whatever_order_the_session_takes(color: str, saturated_in_bgr: int) -> None:
+    """The matcher and the JPEG encoder take BGR; the capture feeds the session RGB."""
+    session, _, _ = run_fake_session(color=color)
+    best = session.result().best_frame
+    assert best is not None
+    assert (best.image[:, :, saturated_in_bgr] == 255).all()
+    assert (best.image[:, :, 2 - saturated_in_bgr] != 255).any()
 
 
 def test_trace_version_is_checked() -> None:
