@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/matching.py [--pairs 40] [--testdata ../shared/testdata]
 
-Pins itself to CPU 0 and one TensorFlow / OpenMP thread (a Celery worker process with
-``--concurrency`` equal to the cores). Runs the production matcher and a bare ``DeepFace.verify``
+Pins itself to one CPU (the first it may use: `taskset -c 1 ...` picks CPU 1) and one
+TensorFlow / OpenMP thread (a Celery worker process with ``--concurrency`` equal to the cores). Runs the production matcher and a bare ``DeepFace.verify``
 (model Dlib, detector mediapipe, align off: the fastest bare configuration measured in issue 4)
 on the same decoded pairs, interleaved, after a warm-up. Prints a table; not a test.
 This script imports deepface for the bare baseline only; the product imports it in one module.
@@ -24,8 +24,8 @@ from pathlib import Path
 for _name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-if hasattr(os, "sched_setaffinity"):
-    os.sched_setaffinity(0, {0})
+if hasattr(os, "sched_setaffinity"):  # one core: the first this process may use (`taskset -c N` picks it)
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

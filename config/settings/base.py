@@ -214,7 +214,7 @@ SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", defau
 # Detector chains per image type; the next detector runs only when the first finds no face.
 SHIMING_FACE_REFERENCE_DETECTORS: list[str] = env.list("SHIMING_FACE_REFERENCE_DETECTORS", default=["dlib", "mtcnn"])
 SHIMING_FACE_PROBE_DETECTORS: list[str] = env.list("SHIMING_FACE_PROBE_DETECTORS", default=["mediapipe", "mtcnn"])
-SHIMING_FACE_DETECTION_MAX_SIDE = env.int("SHIMING_FACE_DETECTION_MAX_SIDE", default=640)
+SHIMING_FACE_DETECTION_MAX_SIDE = env.int("SHIMING_FACE_DETECTION_MAX_SIDE", default=512)
 # A second face at least this fraction of the largest one's width makes an image "several faces".
 SHIMING_FACE_SEVERAL_FACES_RATIO = env.float("SHIMING_FACE_SEVERAL_FACES_RATIO", default=0.7)
 

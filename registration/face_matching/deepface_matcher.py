@@ -3,7 +3,7 @@
 Pipeline for each image (ID portrait = reference, live frame = probe):
 
 1. decode (bytes) or check (array) the BGR image;
-2. detection view: downscale to ``detection_max_side`` = 640 px (bare DeepFace time grows
+2. detection view: downscale to ``detection_max_side`` = 512 px (bare DeepFace time grows
    linearly with megapixels; a tablet's live frame is 640x480 anyway), or upscale and pad tiny
    card-reader chips to ``detection_min_side``;
 3. detect with the image type's detector chain: the next detector runs only when the previous one
@@ -18,10 +18,10 @@ Pipeline for each image (ID portrait = reference, live frame = probe):
 6. Euclidean distance between the two embeddings, placed in a band by ``policy.decide``.
 
 Detector choice, measured on one core (see bench/matching.py and the match_eval command):
-- ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 640 px: found exactly one face on all
-  ten document specimens and all 40 verification photos (~47 ms per image on average), with the
-  boxes the 5-point shape predictor was trained on. MediaPipe missed 2 of 10 specimens and, in short-range mode,
-  returned a 300 px false face on a passport page. ``mtcnn`` (~0.3-1 s) is the fallback.
+- ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 512 px: found exactly one face on all
+  ten document specimens and all 40 verification photos (~30 ms per image; ~40 ms at 640 px with
+  the same accuracy), with the boxes the 5-point shape predictor was trained on. MediaPipe missed
+  2 of 10 specimens and, in short-range mode, returned a 300 px false face on a passport page. ``mtcnn`` (~0.3-1 s) is the fallback.
 - Live frame: ``mediapipe`` short-range model (selection 0, confidence 0.5): one face on every
   sampled frame of the six liveness clips and on all 40 photos, 4-15 ms. The full-range model
   missed img61. ``mtcnn`` is the fallback.
@@ -86,7 +86,7 @@ class MatcherConfig:
     reject_threshold: float = 0.75
     reference_detectors: tuple[str, ...] = ("dlib", "mtcnn")
     probe_detectors: tuple[str, ...] = ("mediapipe", "mtcnn")
-    detection_max_side: int = 640
+    detection_max_side: int = 512
     detection_min_side: int = 320
     several_faces_ratio: float = 0.7
     portrait_margin: float = DEFAULT_PORTRAIT_MARGIN
