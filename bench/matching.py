@@ -3,7 +3,8 @@
     .venv/bin/python bench/matching.py [--pairs 40] [--testdata ../shared/testdata]
 
 Pins itself to one CPU (the first it may use: `taskset -c 1 ...` picks CPU 1) and one
-TensorFlow / OpenMP thread (a Celery worker process with ``--concurrency`` equal to the cores). Runs the production matcher and a bare ``DeepFace.verify``
+TensorFlow / OpenMP thread (a Celery worker process with ``--concurrency`` equal to the cores).
+Runs the production matcher and a bare ``DeepFace.verify``
 (model Dlib, detector mediapipe, align off: the fastest bare configuration measured in issue 4)
 on the same decoded pairs, interleaved, after a warm-up. Prints a table; not a test.
 This script imports deepface for the bare baseline only; the product imports it in one module.

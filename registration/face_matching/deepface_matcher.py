@@ -21,7 +21,8 @@ Detector choice, measured on one core (see bench/matching.py and the match_eval 
 - ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 512 px: found exactly one face on all
   ten document specimens and all 40 verification photos (~30 ms per image; ~40 ms at 640 px with
   the same accuracy), with the boxes the 5-point shape predictor was trained on. MediaPipe missed
-  2 of 10 specimens and, in short-range mode, returned a 300 px false face on a passport page. ``mtcnn`` (~0.3-1 s) is the fallback.
+  2 of 10 specimens and, in short-range mode, returned a 300 px false face on a passport page.
+  ``mtcnn`` (~0.3-1 s) is the fallback.
 - Live frame: ``mediapipe`` short-range model (selection 0, confidence 0.5): one face on every
   sampled frame of the six liveness clips and on all 40 photos, 4-15 ms. The full-range model
   missed img61. ``mtcnn`` is the fallback.
