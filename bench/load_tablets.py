@@ -926,7 +926,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=0.0, help="new sessions per second (0: no pacing)")
     parser.add_argument("--clip", default=DEFAULT_CLIP, help="clip under the shared testdata folder")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound of each run")
-    parser.add_argument("--max-captures", type=int, default=8, help="SHIMING_MAX_CAPTURE_SESSIONS of started servers")
+    parser.add_argument("--max-captures", type=int, default=3, help="SHIMING_MAX_CAPTURE_SESSIONS of started servers")
     parser.add_argument("--warmup", type=int, default=1, help="sessions run first and not counted")
     parser.add_argument("--busy-retries", type=int, default=3)
     parser.add_argument("--username", default=DEMO_USER)
@@ -934,6 +934,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--database-url", default=f"postgres://postgres@127.0.0.1:5432/{LOAD_DATABASE}")
     parser.add_argument("--redis-url", default=LOAD_REDIS)
     parser.add_argument("--leak-check", type=int, default=0, help="RSS after this many sessions vs after the run")
+    parser.add_argument("--settle-seconds", type=float, default=30, help="idle time before the after-run RSS")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     return parser.parse_args(argv)
 
@@ -1029,8 +1030,12 @@ def sweep(
             {"tablets": tablets, "summary": summary, "sessions": [asdict(r) for r in results], "rss": rss_marks}
         )
         if args.leak_check and monitor is not None:
-            time.sleep(5)
+            rss_marks["just_after_run_mib"] = monitor.rss_total("web")
+            time.sleep(args.settle_seconds)  # idle: let the last captures' buffers go back
             rss_marks["after_run_mib"] = monitor.rss_total("web")
+            first = rss_marks.get(f"after_{args.leak_check}_sessions_mib")
+            if first:
+                rss_marks["after_run_vs_first_percent"] = round(100 * (rss_marks["after_run_mib"] / first - 1), 1)
             report["leak_check"] = {"layout": layout, "tablets": tablets, **rss_marks}
             if monitor.samples:
                 report["runs"][-1]["samples"] = [asdict(s) for s in monitor.samples]
@@ -1044,8 +1049,12 @@ def _rss_marker(after: int, monitor: ProcMonitor | None, marks: dict[str, float]
 
     def on_result(result: SessionResult) -> None:
         count[0] += 1
-        if monitor is not None and after and count[0] == after:
+        if monitor is None or not after:
+            return
+        if count[0] == after:
             marks[f"after_{after}_sessions_mib"] = monitor.rss_total("web")
+        if count[0] % after == 0:  # the trend: a leak climbs from block to block, a cache does not
+            marks[f"at_{count[0]}_sessions_mib"] = monitor.rss_total("web")
 
     return on_result
 

@@ -227,7 +227,9 @@ SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_SESSION_T
 
 # --- Capture ----------------------------------------------------------------------------------
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])
-SHIMING_MAX_CAPTURE_SESSIONS = env.int("SHIMING_MAX_CAPTURE_SESSIONS", default=8)
+# Captures one web process analyses at once; beyond that the page says "busy, retry". About 1.5
+# per core of the host (docs/capacity.md): past that the CPU is full and every capture slows down.
+SHIMING_MAX_CAPTURE_SESSIONS = env.int("SHIMING_MAX_CAPTURE_SESSIONS", default=3)
 # Capture attempts started per minute, per clerk and per outlet (a clerk cannot honestly do more).
 SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK", default=30)
 SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET", default=120)
