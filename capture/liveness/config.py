@@ -57,6 +57,7 @@ class LivenessConfig:
     face_jump_max_widths: float = 0.6
     face_jump_max_scale: float = 1.5
     face_jump_max_gap_seconds: float = 0.5
+    face_lost_restart_seconds: float = 1.0
     max_restarts: int = 2
     max_identical_frames: int = 10
     max_clock_drift_seconds: float = 1.0

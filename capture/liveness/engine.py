@@ -62,6 +62,7 @@ class ChallengeEngine:
         self._first_t: float | None = None
         self._last_t = 0.0
         self._previous_face: FrameFeatures | None = None
+        self._last_face_t: float | None = None
         self._last_yaw: float | None = None
         self._restarts = 0
         self._verdict: LivenessVerdict | None = None
@@ -118,7 +119,8 @@ class ChallengeEngine:
 
     def _track_face(self, frame: FrameFeatures) -> bool:
         relative_yaw, relative_pitch = self.relative_pose(frame)
-        if self._verdict is None and self._continuity.jumped(frame, relative_yaw, relative_pitch):
+        away, self._last_face_t = self._face_was_away(frame), frame.t
+        if self._verdict is None and (away or self._continuity.jumped(frame, relative_yaw, relative_pitch)):
             self._restart(frame)
             return True
         motion = frame_motion(self._previous_face, frame)
@@ -128,6 +130,18 @@ class ChallengeEngine:
         for event in self._detect(frame, relative_yaw):
             self._on_event(event)
         return False
+
+    def _face_was_away(self, frame: FrameFeatures) -> bool:
+        """The calibrated face was out of sight long enough for someone else to take its place.
+
+        Proportions from the mesh hardly tell two people apart and a newcomer can step in where
+        the last face was, so after `face_lost_restart_seconds` without a face the person who
+        comes back calibrates again (a turn or a blink never hides the face for that long).
+        """
+        attempt = self._attempt
+        if attempt is None or attempt.calibration is None or self._last_face_t is None:
+            return False
+        return frame.t - self._last_face_t > self.config.face_lost_restart_seconds
 
     def _detect(self, frame: FrameFeatures, relative_yaw: float) -> list[LivenessEvent]:
         events = []

@@ -10,6 +10,7 @@ from capture.liveness import (
     ChallengeEngine,
     ChallengePlan,
     EventType,
+    FrameFeatures,
     LivenessConfig,
     Phase,
     Quality,
@@ -125,7 +126,8 @@ def test_step_timeout_fails_with_no_blink() -> None:
 def test_countdown_counts_down_the_step() -> None:
     engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
     prompted = calibrated(engine, stream)
-    [update] = feed(engine, [stream.frame(prompted + 3.0)])
+    # Frames keep coming (the face never leaves) up to 3 s after the prompt.
+    update = feed(engine, (stream.frame(t) for t in times(1.0, prompted + 3.0 + 1 / 15)))[-1]
     assert update.prompt == "blink"
     assert update.seconds_remaining == pytest.approx(CONFIG.step_timeout_seconds - 3.0, abs=0.01)
 
@@ -213,6 +215,40 @@ def test_face_jump_restarts_the_challenge() -> None:
     verdict = engine.finish()
     assert verdict.passed, verdict.reasons
     assert verdict.restarts == 1
+
+
+def absent(t: float) -> FrameFeatures:
+    """A frame in which no face was found."""
+    return FrameFeatures(t=t, n_faces=0, quality=Quality.NO_FACE, frame_width=640, frame_height=480, digest=f"{t}")
+
+
+def test_face_away_for_over_a_second_restarts_at_the_same_place() -> None:
+    """Someone else could step in where the customer was: whoever comes back calibrates again."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (absent(t) for t in times(1.0, 2.2)))
+    [update] = feed(engine, [stream.frame(2.27)])
+    assert update.restarted
+    assert update.phase is Phase.CALIBRATING
+    feed(engine, (stream.frame(t) for t in times(2.34, 3.5)))
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=3.8)) for t in times(3.5, 4.5)))
+    verdict = engine.finish()
+    assert verdict.passed, verdict.reasons
+    assert verdict.restarts == 1
+
+
+def test_face_lost_briefly_or_before_calibration_does_not_restart() -> None:
+    """A fast turn or a blur loses the face for a few frames; before calibration there is no one to lose."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    feed(engine, (absent(t) for t in times(0.0, 1.5)))
+    updates = feed(engine, (stream.frame(t) for t in times(1.5, 2.5)))
+    assert not any(update.restarted for update in updates)
+    feed(engine, (absent(t) for t in times(2.5, 3.2)))
+    updates = feed(engine, (stream.frame(t, ear=blink_ear(t, at=3.6)) for t in times(3.2, 4.2)))
+    assert not any(update.restarted for update in updates)
+    verdict = engine.finish()
+    assert verdict.passed, verdict.reasons
+    assert verdict.restarts == 0
 
 
 def test_identity_change_restarts_and_too_many_restarts_fail() -> None:
