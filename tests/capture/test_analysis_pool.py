@@ -20,7 +20,7 @@ PLAN = ["blink", "blink", "blink"]
 def rgb_frames(testdata: Path) -> list[np.ndarray]:
     """The first 3 s of a shared clip at 640x480, RGB as the decoder gives them, at 15 fps."""
     capture = cv2.VideoCapture(str(testdata / "liveness_video" / "liveportrait_d12.mp4"))
-    frames = []
+    frames: list[np.ndarray] = []
     while len(frames) < 75:
         ok, frame = capture.read()
         if not ok:
