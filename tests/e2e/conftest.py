@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,18 +136,16 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def live_server_process(
-    e2e_tools: None, subprocess_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+@contextmanager
+def running_daphne(env: dict[str, str], log: Path) -> Iterator[Server]:
+    """A real Daphne serving the project on a free loopback port, its output in `log`; stopped on exit."""
     port = _free_port()
     daphne = str(Path(sys.executable).parent / "daphne")
-    log = tmp_path_factory.mktemp("server") / "daphne.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             cwd=PROJECT_ROOT,
-            env=subprocess_env,
+            env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -155,6 +154,18 @@ def live_server_process(
         yield Server(url=f"http://127.0.0.1:{port}", log=log)
     finally:
         _stop(process)
+    assert process.returncode is not None
+
+
+@pytest.fixture(scope="session")
+def live_server_process(
+    e2e_tools: None, subprocess_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("server") / "daphne.log"
+    try:
+        with running_daphne(subprocess_env, log) as server:
+            yield server
+    finally:
         (ARTIFACTS / "logs").mkdir(parents=True, exist_ok=True)
         shutil.copy(log, ARTIFACTS / "logs" / "daphne.log")
 

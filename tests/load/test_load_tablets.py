@@ -5,8 +5,6 @@ SHIMING_MAX_CAPTURE_SESSIONS (1 here) a tablet is told "busy, retry" and its ses
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +13,7 @@ from typing import Any
 import pytest
 
 from bench.load_tablets import Load, RunPlan, SessionResult, load_clip, make_document_card, run_tablets
-from tests.conftest import PROJECT_ROOT
-from tests.e2e.conftest import FIXED_PLAN, HAPPY_CLIP, Server, _free_port, _stop, _wait_for_port
+from tests.e2e.conftest import FIXED_PLAN, HAPPY_CLIP, Server, running_daphne
 
 pytestmark = [pytest.mark.load, pytest.mark.worker]
 
@@ -29,29 +26,14 @@ def one_slot_server(
     e2e_tools: None, subprocess_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """Daphne allowed one capture at a time, with the session-create limits out of the way."""
-    port = _free_port()
     env = {
         **subprocess_env,
         "SHIMING_MAX_CAPTURE_SESSIONS": "1",
         "THROTTLE_SESSION_CREATE": "1000/min",
         "THROTTLE_OUTLET_SESSION_CREATE": "1000/min",
     }
-    log = tmp_path_factory.mktemp("load-server") / "daphne.log"
-    daphne = str(Path(sys.executable).parent / "daphne")
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for_port(port, process, log)
-        yield Server(url=f"http://127.0.0.1:{port}", log=log)
-    finally:
-        _stop(process)
-    assert process.returncode is not None
+    with running_daphne(env, tmp_path_factory.mktemp("load-server") / "daphne.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
