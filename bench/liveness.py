@@ -47,8 +47,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from capture.liveness import ChallengeEngine, ChallengePlan, FrameBudget, LivenessConfig  # noqa: E402
-from capture.liveness.extractor import LandmarkExtractor  # noqa: E402
+from liveness import ChallengeEngine, ChallengePlan, FrameBudget, LivenessConfig  # noqa: E402
+from liveness.extractor import LandmarkExtractor  # noqa: E402
 
 FRAME_SIZE = (640, 480)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .liveness import LivenessConfig
+from liveness import LivenessConfig
 
 
 def liveness_config() -> LivenessConfig:

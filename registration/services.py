@@ -142,7 +142,7 @@ def new_challenge_plan(*, previous: list[str] | None) -> list[str]:
     fixed = settings.SHIMING_FIXED_CHALLENGE_PLAN
     if fixed:
         return list(fixed)
-    from capture.liveness import ChallengePlan, draw_plan
+    from liveness import ChallengePlan, draw_plan
 
     last = ChallengePlan.parse(previous) if previous else None
     plan = draw_plan(random.SystemRandom(), step_count=settings.SHIMING_LIVENESS_STEPS, previous=last)

@@ -1,4 +1,4 @@
-"""The adapter between the frame pump and the liveness engine (`capture.liveness`).
+"""The adapter between the frame pump and the liveness engine (`liveness`).
 
 This is the only module that knows the engine's API. The pump sees `ChallengeAnalysis`: feed it
 decoded frames (in a worker thread, never on the event loop), read back what the page should show,
@@ -21,10 +21,10 @@ import cv2
 import mediapipe  # noqa: F401
 import numpy as np
 
-from capture.liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
+from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
 
 if TYPE_CHECKING:
-    from capture.liveness.extractor import LandmarkExtractor
+    from liveness.extractor import LandmarkExtractor
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class ExtractorPool:
         self._idle: list[LandmarkExtractor] = []
 
     def acquire(self, config: LivenessConfig) -> LandmarkExtractor:
-        from capture.liveness.extractor import LandmarkExtractor
+        from liveness.extractor import LandmarkExtractor
 
         stale: list[LandmarkExtractor] = []
         with self._lock:
@@ -149,7 +149,7 @@ class LivenessSessionAnalysis:
         pool: ExtractorPool = EXTRACTORS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from capture.liveness.session import LivenessSession
+        from liveness.session import LivenessSession
 
         self._config = config
         self._pool = pool

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from capture.liveness import LivenessConfig
 from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
+from liveness import LivenessConfig
 
 PLAN = ["blink", "blink", "blink"]
 

@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from capture.liveness import ChallengePlan, LivenessConfig, LivenessVerdict, draw_plan
-from capture.liveness.session import LivenessSession
+from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, draw_plan
+from liveness.session import LivenessSession
 
 
 class _MediaClock:

@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
-from capture.liveness import LivenessConfig
-from capture.liveness.extractor import LandmarkExtractor
-from capture.liveness.features import QUALITY_HINTS, Quality
+from liveness import LivenessConfig
+from liveness.extractor import LandmarkExtractor
+from liveness.features import QUALITY_HINTS, Quality
 
 Image = np.ndarray
 WIDTH, HEIGHT = 640, 480
@@ -96,7 +96,7 @@ def test_direct_graph_run_gives_the_landmarks_face_mesh_process_gives(frame: Ima
     a mediapipe upgrade that changed the solution's internals must fail here, not mislead."""
     import mediapipe as mp
 
-    from capture.liveness.extractor import _mesh_array
+    from liveness.extractor import _mesh_array
 
     nudged = np.asarray(
         cv2.warpAffine(frame, np.array([[1, 0, 25], [0, 1, 10]], dtype=np.float32), (WIDTH, HEIGHT)), dtype=np.uint8

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from capture.liveness import ChallengePlan, EventType, LivenessConfig, Reason, recompute_verdict
-from capture.liveness.extractor import LandmarkExtractor
+from liveness import ChallengePlan, EventType, LivenessConfig, Reason, recompute_verdict
+from liveness.extractor import LandmarkExtractor
 
 from .conftest import CLIP_PLAN, ClipRun, play
 

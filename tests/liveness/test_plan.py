@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from capture.liveness import ChallengePlan, ChallengeStep, draw_plan
+from liveness import ChallengePlan, ChallengeStep, draw_plan
 
 
 def test_plan_never_repeats_twice_in_a_row() -> None:

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from capture.liveness import ChallengePlan, FrameBudget, FrameFeatures, LivenessConfig, recompute_verdict
-from capture.liveness.session import LivenessSession
+from liveness import ChallengePlan, FrameBudget, FrameFeatures, LivenessConfig, recompute_verdict
+from liveness.session import LivenessSession
 
 from .synthetic import FaceStream, blink_ear
 

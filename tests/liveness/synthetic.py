@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from capture.liveness import ChallengeEngine, FrameFeatures, LivenessUpdate, Quality
+from liveness import ChallengeEngine, FrameFeatures, LivenessUpdate, Quality
 
 # A rough face in millimetres: x to the image's right, y down, z away from the camera. The
 # nose tip sticks out toward the camera and the outline lies behind the eyes, as on a head.

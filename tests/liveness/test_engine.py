@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from capture.liveness import (
+from liveness import (
     ChallengeEngine,
     ChallengePlan,
     EventType,

@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 import pytest
 
-from capture.liveness import ChallengePlan, EventType, LivenessConfig, LivenessVerdict, Reason
-from capture.liveness.extractor import LandmarkExtractor
-from capture.liveness.session import LivenessSession
+from liveness import ChallengePlan, EventType, LivenessConfig, LivenessVerdict, Reason
+from liveness.extractor import LandmarkExtractor
+from liveness.session import LivenessSession
 
 from .attacks import Frame, as_print, jittered_still, load_print, swung_print
 from .conftest import MediaClock

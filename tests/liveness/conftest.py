@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from capture.liveness import ChallengePlan, LivenessConfig, LivenessVerdict
-from capture.liveness.extractor import LandmarkExtractor
-from capture.liveness.session import LivenessSession
+from liveness import ChallengePlan, LivenessConfig, LivenessVerdict
+from liveness.extractor import LandmarkExtractor
+from liveness.session import LivenessSession
 
 CLIP_PLAN = ChallengePlan.parse("blink,turn_left,turn_right")
 
