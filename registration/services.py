@@ -55,8 +55,7 @@ def _today() -> date:
 
 
 def _notify_on_commit(session: VerificationSession) -> None:
-    from capture.groups import broadcast_session_update
-
+    from .realtime import broadcast_session_update
     from .selectors import session_public_payload
 
     payload = session_public_payload(session)

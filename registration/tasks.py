@@ -42,8 +42,9 @@ JUDGEMENT_TASK_OPTIONS: dict[str, Any] = {
 @shared_task(**JUDGEMENT_TASK_OPTIONS, soft_time_limit=30, time_limit=45)
 def liveness_verdict(self: Any, session_id: str) -> str:
     """Recompute the liveness verdict from the stored trace; this verdict is the one that counts."""
-    from capture.liveness_settings import liveness_config
     from liveness import ChallengePlan, LivenessConfig, recompute_verdict
+
+    from .liveness_settings import liveness_config
 
     session = VerificationSession.objects.select_related("outlet").get(pk=session_id)
     if session.state != SessionState.LIVENESS_RUNNING or session.liveness_finished_at is None:

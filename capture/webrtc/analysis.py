@@ -86,7 +86,7 @@ class ChallengeAnalysis(Protocol):
 def liveness_config() -> LivenessConfig:
     """The engine's thresholds: the same object the verdict task uses, when that module exists."""
     try:
-        from capture.liveness_settings import liveness_config as from_settings
+        from registration.liveness_settings import liveness_config as from_settings
     except ImportError:
         return LivenessConfig()
     return from_settings()

@@ -107,9 +107,9 @@ def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, 
     """Run the live engine over a clip as the capture does (media clock), returning trace and best frame."""
     import cv2
 
-    from capture.liveness_settings import liveness_config
     from liveness import ChallengePlan
     from liveness.session import LivenessSession
+    from registration.liveness_settings import liveness_config
 
     now = [0.0]
     live = LivenessSession(ChallengePlan.parse(plan), liveness_config(), clock=lambda: now[0])

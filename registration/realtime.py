@@ -1,4 +1,5 @@
-"""Channels group names and the one function that pushes a session's change to its screens."""
+"""Channels group names and the one function that pushes a session's change to its screens (the
+clerk's page and the outlet dashboard). It belongs to registration: a session's state is its to announce."""
 
 from __future__ import annotations
 
