@@ -211,6 +211,12 @@ DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
 # shared labelled pairs (README, "Face matching"): approve <= accept < manual review <= reject < reject.
 SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=0.65)
 SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=0.75)
+# Targets the thresholds are calibrated for (`manage.py face_calibrate`, README "Face matching"):
+# the false match rate the accept threshold must keep, and the share of genuine customers the
+# reject threshold may turn away outright (1 %: an outright reject loses a genuine customer, a
+# review costs a supervisor a minute, so doubt goes to review).
+SHIMING_FACE_TARGET_FMR = env.float("SHIMING_FACE_TARGET_FMR", default=1e-4)
+SHIMING_FACE_TARGET_FNMR_REJECT = env.float("SHIMING_FACE_TARGET_FNMR_REJECT", default=0.01)
 # Detector chains per image type; the next detector runs only when the first finds no face.
 SHIMING_FACE_REFERENCE_DETECTORS: list[str] = env.list("SHIMING_FACE_REFERENCE_DETECTORS", default=["dlib", "mtcnn"])
 SHIMING_FACE_PROBE_DETECTORS: list[str] = env.list("SHIMING_FACE_PROBE_DETECTORS", default=["mediapipe", "mtcnn"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import abc
 import enum
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +22,20 @@ from django.utils.module_loading import import_string
 from registration.face_matching.policy import DecisionBand
 
 if TYPE_CHECKING:
+    import numpy as np
     import numpy.typing as npt
 
     from registration.face_matching.document import DocumentPortrait
 
     FaceImage = npt.NDArray[Any] | bytes  # uint8 BGR; OpenCV stubs type arrays loosely
+    EmbeddingVector = npt.NDArray[np.float64]
 else:
     FaceImage = Any
+    EmbeddingVector = Any
+
+# How several live frames are combined, chosen by measurement (README, "Several live frames"):
+# the smallest distance of any frame to the reference.
+FRAME_FUSION = "best_of"
 
 DEFAULT_MATCHER = "registration.face_matching.deepface_matcher.DeepFaceMatcher"
 
@@ -95,6 +103,17 @@ class MatchTimings:
 
 
 @dataclass(frozen=True)
+class FaceEmbedding:
+    """One face's embedding, held in memory for the length of one match: never stored or logged."""
+
+    vector: EmbeddingVector
+    face: FaceBox
+    detector: str
+    detect_ms: float
+    embed_ms: float
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The outcome of one 1:1 comparison. Distance is lower for more alike faces."""
 
@@ -108,8 +127,11 @@ class MatchResult:
     reference_detector: str
     probe_detector: str
     reference_face: FaceBox
-    probe_face: FaceBox
+    probe_face: FaceBox  # the face of the frame that gave ``distance``
     timings: MatchTimings
+    frame_distances: tuple[float, ...] = ()  # one per live frame compared, in the order given
+    frames_without_face: int = 0  # live frames skipped because no face was found in them
+    fusion: str = FRAME_FUSION
 
 
 class FaceMatcher(abc.ABC):
@@ -127,8 +149,18 @@ class FaceMatcher(abc.ABC):
         """
 
     @abc.abstractmethod
-    def match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
-        """Compare the ID portrait (``reference``) with the live frame (``probe``).
+    def embed(self, image: FaceImage, role: ImageRole) -> FaceEmbedding:
+        """The embedding of the one face of ``image`` (same errors as ``match``). Never persist it."""
+
+    @abc.abstractmethod
+    def match(self, reference: FaceImage, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
+        """Compare the ID portrait (``reference``) with the live frame, or several live frames.
+
+        ``probe`` is one image or a list / tuple of frames of the same capture. The reference is
+        embedded once per call; with several frames the distance is the smallest of the frames'
+        distances (``FRAME_FUSION``). A frame where no face is found is skipped (counted in
+        ``frames_without_face``) as long as one frame has a face; a frame with two faces of
+        similar size refuses the whole match.
 
         Raises UnreadableImage, NoFaceFound or SeveralFaces (with ``role`` set to the image at
         fault) for input problems, ModelUnavailable for deployment faults.
