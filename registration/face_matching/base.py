@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from registration.face_matching.document import DocumentPortrait
+    from registration.face_matching.quality import PortraitQuality
 
     FaceImage = npt.NDArray[Any] | bytes  # uint8 BGR; OpenCV stubs type arrays loosely
     EmbeddingVector = npt.NDArray[np.float64]
@@ -147,6 +148,11 @@ class FaceMatcher(abc.ABC):
 
         Raises NoFaceFound or SeveralFaces (several candidate portraits) with a reason code.
         """
+
+    @abc.abstractmethod
+    def check_document_portrait(self, portrait: FaceImage) -> PortraitQuality:
+        """Measure the document portrait; raise a ``quality.PortraitUnusable`` when it is too small,
+        blurred or turned (the clerk retakes the photo), NoFaceFound / SeveralFaces as ``match``."""
 
     @abc.abstractmethod
     def embed(self, image: FaceImage, role: ImageRole) -> FaceEmbedding:

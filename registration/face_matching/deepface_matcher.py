@@ -62,6 +62,7 @@ from registration.face_matching.base import (
 )
 from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, DocumentPortrait, crop_portrait
 from registration.face_matching.policy import MatchPolicy, decide
+from registration.face_matching.quality import PortraitLimits, PortraitQuality, check_portrait, pose, sharpness
 from registration.face_matching.selection import BgrImage, detection_view, select_single_face
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class MatcherConfig:
     mediapipe_model_selection: int = 0
     mediapipe_min_confidence: float = 0.5
     max_image_pixels: int = 40_000_000
+    portrait_limits: PortraitLimits = field(default_factory=PortraitLimits)
 
     def __post_init__(self) -> None:
         for detector in (*self.reference_detectors, *self.probe_detectors):
@@ -324,10 +326,32 @@ class DeepFaceMatcher(FaceMatcher):
             face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
         return crop_portrait(image, face, margin=self.config.portrait_margin)
 
+    def check_document_portrait(self, portrait: FaceImage) -> PortraitQuality:
+        image = to_bgr_image(portrait, role=ImageRole.REFERENCE, max_pixels=self.config.max_image_pixels)
+        self._loaded()
+        with self._inference_lock:
+            face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
+            _region, landmarks = self._face_landmarks(image, face)
+        points = np.array([(landmarks.part(i).x, landmarks.part(i).y) for i in range(5)], dtype=np.float64)
+        roll, yaw = pose(points)
+        x0, y0 = max(0, face.x), max(0, face.y)
+        face_grey = cv2.cvtColor(image[y0 : y0 + face.h, x0 : x0 + face.w], cv2.COLOR_BGR2GRAY)
+        quality = PortraitQuality(face.w, round(sharpness(face_grey), 2), round(roll, 2), round(yaw, 3))
+        check_portrait(quality, self.config.portrait_limits)
+        return quality
+
     # Embedding ----------------------------------------------------------------------------------
 
     def embed_face(self, image: BgrImage, face: FaceBox) -> np.ndarray:
         """128-d Dlib embedding of one face, aligned on the full-resolution image. Never stored."""
+        import dlib
+
+        region, landmarks = self._face_landmarks(image, face)
+        chip = dlib.get_face_chip(region, landmarks, size=CHIP_SIZE, padding=CHIP_PADDING)
+        return self._embed_chip(chip)
+
+    def _face_landmarks(self, image: BgrImage, face: FaceBox) -> tuple[BgrImage, Any]:
+        """(the region around the face, upscaled when small; dlib's 5 landmarks in that region)."""
         import dlib
 
         models = self._loaded()
@@ -343,9 +367,7 @@ class DeepFaceMatcher(FaceMatcher):
             )
             side, cx, cy = side * SMALL_FACE_UPSCALE, cx * SMALL_FACE_UPSCALE, cy * SMALL_FACE_UPSCALE
         rect = dlib.rectangle(round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2))
-        landmarks = models.shape_predictor(region, rect)
-        chip = dlib.get_face_chip(region, landmarks, size=CHIP_SIZE, padding=CHIP_PADDING)
-        return self._embed_chip(chip)
+        return region, models.shape_predictor(region, rect)
 
     def _embed_chip(self, chip_bgr: BgrImage) -> np.ndarray:
         embedding = self._loaded().recognizer.forward(chip_bgr)

@@ -92,6 +92,7 @@ def roc_auc(genuine: Sequence[float], impostor: Sequence[float]) -> float:
 
 def best_accuracy(genuine: Sequence[float], impostor: Sequence[float]) -> tuple[float, float]:
     """(highest binary accuracy over all thresholds, its threshold): an optimistic, in-sample figure."""
+
     def accuracy(p: RocPoint) -> float:  # accuracy_at from the point's rates, without a pass over the pairs
         return (p.tar * len(genuine) + (1.0 - p.far) * len(impostor)) / (len(genuine) + len(impostor))
 

@@ -116,6 +116,9 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+LISTED = 20  # undetected pairs listed in the text report
+
+
 class Command(BaseCommand):
     help = "Run labelled face sets through the production matcher and print verification metrics."
     requires_system_checks: list[str] = []  # no database, no app checks needed
@@ -271,7 +274,9 @@ def _report(s: dict[str, Any]) -> str:
         + "; ".join(f"{role}: {counts}" for role, counts in s["detectors_used"].items()),
         f"undetected pairs: {len(s['undetected'])}",
     ]
-    lines += [f"  line {u['line']}: {u['img_a']} vs {u['img_b']}: {u['reason']}" for u in s["undetected"]]
+    lines += [f"  line {u['line']}: {u['img_a']} vs {u['img_b']}: {u['reason']}" for u in s["undetected"][:LISTED]]
+    if len(s["undetected"]) > LISTED:
+        lines.append(f"  ... and {len(s['undetected']) - LISTED} more (all of them are in the JSON)")
     for name, per_set in s.get("sets", {}).items():
         lines += ["", f"--- set {name} ---", *_set_report(per_set)]
     if "det_curve" in s:

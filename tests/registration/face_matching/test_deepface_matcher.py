@@ -149,3 +149,61 @@ def test_get_matcher_builds_the_configured_class_once(settings: object, tmp_path
         assert first.config.deepface_home == tmp_path
     finally:
         reset_matcher()
+
+
+# --- several live frames --------------------------------------------------------------------------
+
+
+def test_several_frames_take_the_best_frame_and_embed_the_reference_once(
+    matcher: DeepFaceMatcher, load_image: Loader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference, customer, stranger = load_image(PERSON), load_image(SAME_PERSON_AGAIN), load_image(STRANGER)
+    alone = [matcher.match(reference, frame).distance for frame in (stranger, customer)]
+    roles: list[ImageRole] = []
+    embed = matcher._embed  # spy on the one path every image takes to its embedding
+
+    def counting(image: np.ndarray, role: ImageRole) -> object:
+        roles.append(role)
+        return embed(image, role)
+
+    monkeypatch.setattr(matcher, "_embed", counting)
+
+    result = matcher.match(reference, [stranger, customer])
+
+    assert roles == [ImageRole.REFERENCE, ImageRole.PROBE, ImageRole.PROBE]
+    assert result.frame_distances == pytest.approx(alone)
+    assert result.distance == pytest.approx(min(alone))  # best of: FRAME_FUSION
+    assert result.fusion == "best_of"
+    assert result.probe_face == matcher.match(reference, customer).probe_face
+
+
+def test_a_frame_without_a_face_is_skipped_when_another_has_one(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    blank = np.full((480, 640, 3), 200, np.uint8)
+    single = matcher.match(load_image(PERSON), load_image(SAME_PERSON_AGAIN))
+
+    result = matcher.match(load_image(PERSON), (blank, load_image(SAME_PERSON_AGAIN)))
+
+    assert result.frames_without_face == 1
+    assert result.distance == pytest.approx(single.distance)
+
+
+def test_frames_without_any_face_are_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    blank = np.full((480, 640, 3), 200, np.uint8)
+
+    with pytest.raises(NoFaceFound) as raised:
+        matcher.match(load_image(PERSON), [blank, blank])
+
+    assert raised.value.role is ImageRole.PROBE
+
+
+def test_one_frame_with_two_faces_refuses_the_whole_match(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    customer = resize_to_height(face_crop(matcher, load_image(SAME_PERSON_AGAIN)), 300)
+    stranger = resize_to_height(face_crop(matcher, load_image(STRANGER)), 300)
+
+    with pytest.raises(SeveralFaces):
+        matcher.match(load_image(PERSON), [load_image(SAME_PERSON_AGAIN), side_by_side(customer, stranger)])
+
+
+def test_an_empty_list_of_frames_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    with pytest.raises(UnreadableImage):
+        matcher.match(load_image(PERSON), [])
