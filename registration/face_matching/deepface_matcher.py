@@ -61,7 +61,12 @@ from registration.face_matching.base import (
     UnreadableImage,
 )
 from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, DocumentPortrait, crop_portrait
-from registration.face_matching.policy import MatchPolicy, decide
+from registration.face_matching.policy import (
+    CALIBRATED_ACCEPT_THRESHOLD,
+    CALIBRATED_REJECT_THRESHOLD,
+    MatchPolicy,
+    decide,
+)
 from registration.face_matching.quality import PortraitLimits, PortraitQuality, check_portrait, pose, sharpness
 from registration.face_matching.selection import BgrImage, detection_view, select_single_face
 
@@ -93,8 +98,8 @@ class MatcherConfig:
     """Every tunable of the DeepFace matcher; ``from_settings`` reads them from Django settings."""
 
     deepface_home: Path
-    accept_threshold: float = 0.65
-    reject_threshold: float = 0.75
+    accept_threshold: float = CALIBRATED_ACCEPT_THRESHOLD
+    reject_threshold: float = CALIBRATED_REJECT_THRESHOLD
     reference_detectors: tuple[str, ...] = ("dlib", "mtcnn")
     probe_detectors: tuple[str, ...] = ("mediapipe", "mtcnn")
     detection_max_side: int = 512

