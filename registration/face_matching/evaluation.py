@@ -100,50 +100,6 @@ def best_accuracy(genuine: Sequence[float], impostor: Sequence[float]) -> tuple[
     return accuracy_at(genuine, impostor, point.threshold), point.threshold
 
 
-def _gap_midpoint(below: float, above: float) -> float:
-    if not math.isfinite(above):
-        return below
-    return (below + above) / 2.0
-
-
-def recommend_accept_threshold(genuine: Sequence[float], impostor: Sequence[float], max_far: float) -> float:
-    """Highest threshold with FAR <= max_far, moved to the middle of the gap to the next impostor.
-
-    Sitting exactly on the last accepted distance would leave no margin for new faces; the middle of
-    the gap between that distance and the first impostor distance that would push FAR over the
-    target is the least over-fitted choice these pairs allow.
-    """
-    _tar, threshold = tar_at_far(genuine, impostor, max_far)
-    allowed_false = math.floor(max_far * len(impostor) + 1e-9)
-    ordered = sorted(impostor)
-    next_impostor = ordered[allowed_false] if allowed_false < len(ordered) else math.inf
-    if not math.isfinite(threshold):
-        return max(0.0, next_impostor / 2.0) if math.isfinite(next_impostor) else 0.0
-    return _gap_midpoint(threshold, next_impostor)
-
-
-def recommend_reject_threshold(
-    genuine: Sequence[float], impostor: Sequence[float], accept: float, impostor_quantile: float = 0.05
-) -> float:
-    """Where outright rejection starts: above every same-person pair and the closest impostors.
-
-    The larger of (a) the middle of the gap above the farthest finite same-person distance, so no
-    same-person pair whose faces were found is rejected outright, and (b) the ``impostor_quantile``
-    of impostor distances, so the closest impostors land in manual review rather than being
-    decided by a threshold fitted to them. Never below the accept threshold.
-    """
-    candidates = [accept]
-    finite_genuine = [d for d in genuine if math.isfinite(d)]
-    if finite_genuine:
-        worst_genuine = max(finite_genuine)
-        above = [d for d in (*genuine, *impostor) if math.isfinite(d) and d > worst_genuine]
-        candidates.append(_gap_midpoint(worst_genuine, min(above, default=math.inf)))
-    finite_impostor = sorted(d for d in impostor if math.isfinite(d))
-    if finite_impostor:
-        candidates.append(_quantile(finite_impostor, impostor_quantile))
-    return max(candidates)
-
-
 def _quantile(ordered: Sequence[float], q: float) -> float:
     """Linear-interpolated quantile of an ascending, non-empty sequence."""
     position = q * (len(ordered) - 1)

@@ -20,6 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registration.face_matching import calibration, evaluation
@@ -35,15 +36,20 @@ from registration.face_matching.identity_sets import (
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 
 
-def summarise(scored: list[ScoredPair], *, max_far: float, root: Path, policy: MatchPolicy) -> dict[str, Any]:
+def summarise(
+    scored: list[ScoredPair], *, max_far: float, max_fnmr_reject: float, root: Path, policy: MatchPolicy
+) -> dict[str, Any]:
     genuine = [s.distance for s in scored if s.pair.same]
     impostor = [s.distance for s in scored if not s.pair.same]
     eer, eer_threshold = evaluation.equal_error_rate(genuine, impostor)
     tar_1, thr_1 = evaluation.tar_at_far(genuine, impostor, 0.01)
     tar_01, thr_01 = evaluation.tar_at_far(genuine, impostor, 0.001)
     best_accuracy, best_threshold = evaluation.best_accuracy(genuine, impostor)
-    accept = evaluation.recommend_accept_threshold(genuine, impostor, max_far)
-    reject = evaluation.recommend_reject_threshold(genuine, impostor, accept)
+    # The same rule as face_calibrate, on these pairs alone (face_calibrate picks across sets).
+    chosen = calibration.calibrate(
+        [ScoreSet.of("pairs", genuine, impostor)], target_fmr=max_far, target_fnmr_reject=max_fnmr_reject
+    )
+    accept, reject = chosen.accept.threshold, chosen.reject.threshold
     return {
         "pairs": len(scored),
         "genuine_pairs": len(genuine),
@@ -61,6 +67,9 @@ def summarise(scored: list[ScoredPair], *, max_far: float, root: Path, policy: M
             "recommended_accept": accept,
             "recommended_reject": reject,
             "recommended_far_target": max_far,
+            "recommended_far_demonstrated": chosen.accept.demonstrated,
+            "recommended_far_supported": chosen.accept.supported_target,
+            "recommended_fnmr_reject_target": max_fnmr_reject,
             "eer": eer_threshold,
             "best_accuracy": best_threshold,
             "far_1pct": thr_1,
@@ -131,7 +140,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
         parser.add_argument("--output", type=Path, help="write the JSON here and the DET curve next to it (.det.png)")
         parser.add_argument(
-            "--far-target", type=float, default=0.001, help="FAR the recommended accept threshold keeps (0.001)"
+            "--far-target",
+            type=float,
+            default=settings.SHIMING_FACE_TARGET_FMR,
+            help="false match rate the recommended accept threshold keeps (SHIMING_FACE_TARGET_FMR)",
+        )
+        parser.add_argument(
+            "--fnmr-reject-target",
+            type=float,
+            default=settings.SHIMING_FACE_TARGET_FNMR_REJECT,
+            help="share of same-person pairs the recommended reject threshold may reject outright",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -151,12 +169,12 @@ class Command(BaseCommand):
         except ModelUnavailable as error:
             raise CommandError(f"face model unavailable: {error}") from error
         policy = MatchPolicy(*_configured_thresholds(matcher))
+        targets = {"max_far": options["far_target"], "max_fnmr_reject": options["fnmr_reject_target"]}
         pooled = [scored for scored_set in by_set.values() for scored in scored_set]
-        summary = summarise(pooled, max_far=options["far_target"], root=root, policy=policy)
+        summary = summarise(pooled, **targets, root=root, policy=policy)
         if len(by_set) > 1:
             summary["sets"] = {
-                name: summarise(scored, max_far=options["far_target"], root=root, policy=policy)
-                for name, scored in by_set.items()
+                name: summarise(scored, **targets, root=root, policy=policy) for name, scored in by_set.items()
             }
         summary["seconds"] = round(time.perf_counter() - started, 1)
         if options["output"] is not None:
@@ -266,10 +284,16 @@ def _report(s: dict[str, Any]) -> str:
         lines.append(f"  {kind:<9} " + "  ".join(f"{band}={count}" for band, count in counts.items()))
     lines += [
         "",
-        f"recommended thresholds: accept {t['recommended_accept']:.4f} (FAR <= {t['recommended_far_target']:.2%}, "
-        f"middle of the gap to the next impostor), reject {t['recommended_reject']:.4f} "
-        "(the larger of: middle of the gap above the farthest same-person pair; 5th percentile of "
-        "different-person distances)",
+        f"recommended thresholds (the face_calibrate rule on these pairs): accept {t['recommended_accept']:.4f} "
+        f"for FMR {t['recommended_far_target']:.0e} ("
+        + (
+            "demonstrated"
+            if t["recommended_far_demonstrated"]
+            else f"not demonstrated: these pairs support {t['recommended_far_supported']:.1e}, the threshold is "
+            "strictly below the closest different-person pair"
+        )
+        + f"), reject {t['recommended_reject']:.4f} (at most {t['recommended_fnmr_reject_target']:.0%} of "
+        "same-person pairs rejected outright)",
         "detectors that found the face: "
         + "; ".join(f"{role}: {counts}" for role, counts in s["detectors_used"].items()),
         f"undetected pairs: {len(s['undetected'])}",
