@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,33 +46,24 @@ def _flush_test_redis() -> None:
         client.close()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(
-    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_celery_worker(
+    log_path: Path, *, database_url: str, queues: str | None, name: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker (prefork, both queues) on the test database and the test Redis database.
+    """Start a real Celery worker (prefork, one process) and wait for "ready."; stop it on exit.
 
-    Tests that use it need committed data: use `transactional_db`.
+    `queues` is the `-Q` argument; None starts the worker without `-Q`, serving every queue.
     """
-    from django.db import connection
-
-    _flush_test_redis()
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _test_database_url_for(connection.settings_dict),
+        "DATABASE_URL": database_url,
         "PYTHONUNBUFFERED": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config.celery_app",
-        "worker",
-        "-Q",
-        "default,face",
+    command = [sys.executable, "-m", "celery", "-A", "config.celery_app", "worker"]
+    if queues is not None:
+        command += ["-Q", queues]
+    command += [
         "-c",
         "1",
         "--pool",
@@ -80,26 +72,46 @@ def celery_worker_process(
         "--without-mingle",
         "--without-heartbeat",
         "-n",
-        f"test-worker-{os.getpid()}@%h",
+        f"{name}-{os.getpid()}@%h",
         "--loglevel",
         "INFO",
     ]
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 180
-    while "ready." not in log_path.read_text(errors="replace"):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            worker.kill()
-            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text(errors='replace')[-4000:]}")
-        time.sleep(0.2)
-    worker.log_path = log_path  # type: ignore[attr-defined]
-    yield worker
-    worker.send_signal(signal.SIGTERM)
     try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+        deadline = time.monotonic() + 180
+        while "ready." not in log_path.read_text(errors="replace"):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{log_path.read_text(errors='replace')[-4000:]}")
+            time.sleep(0.2)
+        yield worker
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker (prefork, both queues) on the test database and the test Redis database.
+
+    Tests that use it need committed data: use `transactional_db`. Its log is at `worker.log_path`.
+    """
+    from django.db import connection
+
+    _flush_test_redis()
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    database_url = _test_database_url_for(connection.settings_dict)
+    with running_celery_worker(
+        log_path, database_url=database_url, queues="default,face", name="test-worker"
+    ) as worker:
+        worker.log_path = log_path  # type: ignore[attr-defined]
+        yield worker
 
 
 def _test_database_url_for(settings_dict: dict[str, Any]) -> str:
