@@ -133,3 +133,27 @@ def test_admin_changes_retention_and_thresholds_and_it_is_audited(
 def test_supervisor_cannot_change_the_policy(supervisor: Any) -> None:
     response = _admin_client(supervisor).get("/admin/registration/verificationpolicy/add/")
     assert response.status_code == 403
+
+
+def test_a_refused_policy_save_shows_the_error_and_no_success_message() -> None:
+    from django.contrib.messages import get_messages
+
+    from registration.models import VerificationPolicy
+    from registration.roles import ADMIN
+
+    client = _admin_client(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
+    form = {
+        "face_accept_threshold": "0.09",  # above the reject threshold: the service refuses it
+        "face_reject_threshold": "0.05",
+        "evidence_retention_hours": "24",
+        "max_active_numbers_per_id": "",
+        "session_ttl_seconds": "",
+        "max_liveness_attempts": "",
+    }
+    response = client.post("/admin/registration/verificationpolicy/add/", form, follow=True)
+    shown = [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
+    page = response.content.decode()
+    assert not [text for level, text in shown if level == "success"], shown
+    assert "The accept threshold must not be above the reject threshold." in page
+    assert not VerificationPolicy.objects.exists()
+    assert not AuditEvent.objects.filter(action="policy.updated").exists()
