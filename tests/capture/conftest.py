@@ -8,7 +8,6 @@ from typing import Any, cast
 import pytest
 from django.contrib.auth.models import User
 
-from capture.webrtc import registry as registry_module
 from registration.models import Outlet, VerificationSession
 from registration.roles import CLERK
 from registration.state_machine import SessionState
@@ -16,6 +15,7 @@ from tests import factories
 from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
 from tests.capture.fakes import FakeAnalysis
 from tests.factories import OutletFactory, make_staff
+from tests.peer_registry import fresh_peer_registry
 
 __all__ = ["reseed_after_flush"]
 
@@ -70,8 +70,5 @@ def judgements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def fresh_registry(settings: Any) -> Iterator[None]:
     """Each test gets its own peer registry (the limit may be overridden per test) and a known plan."""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["blink", "turn_left", "turn_right"]
-    registry_module._registry = None
-    yield
-    if registry_module._registry is not None:
-        registry_module._registry.shutdown_executor()
-    registry_module._registry = None
+    with fresh_peer_registry():
+        yield

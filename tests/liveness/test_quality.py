@@ -108,7 +108,7 @@ def test_direct_graph_run_gives_the_landmarks_face_mesh_process_gives(frame: Ima
     ):
         for image in frames:
             rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-            faces = direct._run_mesh(rgb)
+            faces = direct._run_mesh(rgb)  # noqa: SLF001  the raw mesh output is what is compared
             landmarks = solution.process(rgb).multi_face_landmarks
             if not image.any():  # the black frame: no face either way
                 assert faces == []
