@@ -29,7 +29,7 @@ class FaceMeshGraph:
 
     def __init__(self) -> None:
         import mediapipe as mp  # heavy import, kept out of the engine's import path
-        from mediapipe.python._framework_bindings import _packet_getter  # noqa: SLF001 - the adapter (module doc)
+        from mediapipe.python._framework_bindings import _packet_getter
 
         self._solution: Any = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=False,

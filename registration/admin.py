@@ -10,6 +10,7 @@ import base64
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -242,12 +243,33 @@ class VerificationPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return type(form_class.__name__, (_PolicyForm, form_class), {"actor": request.user})
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        values = {field: form.cleaned_data[field] for field in form.changed_data}
+        # The service wrote the policy while the form was validated (see _PolicyForm.clean).
+        obj.pk = form.saved_policy.pk
+
+
+class _PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Saves through `services.policy_update` from `clean()`, so a refusal becomes a form error:
+    the admin shows the page again with the error, writes nothing and shows no success message.
+    (Saving in `save_model` is too late: the admin has already decided the save succeeded.)"""
+
+    actor: Any
+    saved_policy: VerificationPolicy
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        values = {field: cleaned[field] for field in self.changed_data if field in cleaned}
         try:
-            services.policy_update(actor=request.user, values=values)
+            self.saved_policy = services.policy_update(actor=self.actor, values=values)
         except DomainError as exc:
-            self.message_user(request, exc.message, level=messages.ERROR)
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return cleaned
 
 
 @admin.action(description="Export the selected people's data (JSON)")

@@ -211,7 +211,8 @@ class AuthTokenApi(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 data = request.data if isinstance(request.data, dict) else {}
                 credentials = {"username": data.get("username", "")}
-                return lockout_response(request._request, None, credentials)  # type: ignore[return-value]
+                # DRF's Request wraps the Django HttpRequest in `_request`; axes' response needs that one.
+                return lockout_response(request._request, None, credentials)  # type: ignore[return-value]  # noqa: SLF001
             raise
 
 

@@ -47,10 +47,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from registration.face_matching.base import (
+from registration.face_matching.base import FaceMatcher
+from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, crop_portrait
+from registration.face_matching.policy import MatchPolicy, decide
+from registration.face_matching.selection import detection_view, select_single_face
+from registration.face_matching.types import (
+    BgrImage,
+    DocumentPortrait,
     FaceBox,
     FaceImage,
-    FaceMatcher,
     ImageRole,
     MatchResult,
     MatchTimings,
@@ -58,9 +63,6 @@ from registration.face_matching.base import (
     NoFaceFound,
     UnreadableImage,
 )
-from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, DocumentPortrait, crop_portrait
-from registration.face_matching.policy import MatchPolicy, decide
-from registration.face_matching.selection import BgrImage, detection_view, select_single_face
 
 logger = logging.getLogger(__name__)
 

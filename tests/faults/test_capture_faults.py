@@ -15,11 +15,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from capture.routing import websocket_urlpatterns
-from capture.webrtc import registry as registry_module
 from registration import services
 from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
 from tests.conftest import wait_until
+from tests.peer_registry import fresh_peer_registry
 
 from .conftest import fault_injected, sessions_lost
 from .services import RedisServer
@@ -41,11 +41,8 @@ def scripted_capture(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setattr("capture.webrtc.analysis.build_analysis", lambda plan: FakeAnalysis(list(plan)))
     judged: list[str] = []
     monkeypatch.setattr("registration.services._enqueue_judgement", judged.append)
-    registry_module._registry = None
-    yield judged
-    if registry_module._registry is not None:
-        registry_module._registry.shutdown_executor()
-    registry_module._registry = None
+    with fresh_peer_registry():
+        yield judged
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -95,9 +96,13 @@ def test_match_without_a_passed_liveness_does_nothing(
     celery_worker_process: Any, new_session: Callable[..., VerificationSession]
 ) -> None:
     session = new_session()
-    match_faces.delay(str(session.pk))
-    expire_stale_sessions.delay()  # runs after the match on the same single-process worker
-    time.sleep(2.0)
+    sent = match_faces.delay(str(session.pk))
+    # No result backend: the worker's own log line proves the task ran, finished, and took the
+    # "nothing to do" branch (it returns the unchanged state) before the database is checked.
+    log_path: Path = celery_worker_process.log_path
+    finished = f"Task registration.tasks.match_faces[{sent.id}] succeeded"
+    assert wait_until(lambda: finished in log_path.read_text(errors="replace"), timeout=30), "match_faces never ran"
+    assert re.search(rf"{re.escape(finished)} in [0-9.e-]+s: 'created'", log_path.read_text(errors="replace"))
     session.refresh_from_db()
     assert session.state == "created"
     assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()
