@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from .errors import NotFound
-from .models import ConsentText, Outlet, StaffProfile, VerificationSession
+from .models import ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -59,6 +59,11 @@ def session_list(
 def current_consent_text(kind: str, language: str) -> ConsentText | None:
     texts = ConsentText.objects.filter(kind=kind, is_current=True)
     return texts.filter(language=language).first() or texts.filter(language="zh-hans").first()
+
+
+def evidence_of_kind(session: VerificationSession, kind: str) -> Evidence | None:
+    """The session's one piece of evidence of `kind` (still encrypted), or None when there is none."""
+    return Evidence.objects.filter(session=session, kind=kind).select_related("session__outlet").first()
 
 
 def session_public_payload(session: VerificationSession) -> dict[str, Any]:

@@ -176,7 +176,7 @@ class LivenessSessionAnalysis:
         result = self._finish()
         verdict = result.verdict.to_dict()
         return CaptureOutcome(
-            trace=self._session.export_trace(),
+            trace={**self._session.export_trace(), "config": self._config.to_dict()},
             best_frame_jpeg=_jpeg(result.best_frame.image) if result.best_frame is not None else None,
             live_summary={"passed": result.verdict.passed, **verdict},
         )

@@ -40,7 +40,7 @@ def scripted_capture(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["blink", "turn_left", "turn_right"]
     monkeypatch.setattr("capture.webrtc.analysis.build_analysis", lambda plan: FakeAnalysis(list(plan)))
     judged: list[str] = []
-    monkeypatch.setattr("registration.services._enqueue_judgement", judged.append)
+    monkeypatch.setattr("registration.services.attempts._enqueue_judgement", judged.append)
     registry_module._registry = None
     yield judged
     if registry_module._registry is not None:

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from liveness import ChallengePlan, LivenessConfig
 from registration import services
+from registration.liveness_settings import liveness_config
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.tasks import expire_stale_sessions, liveness_verdict, match_faces, purge_expired_evidence
 from tests.conftest import wait_until
@@ -103,16 +105,18 @@ def test_match_without_a_passed_liveness_does_nothing(
     assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()
 
 
-def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, Any], bytes]:
-    """Run the live engine over a clip as the capture does (media clock), returning trace and best frame."""
+def _run_clip(
+    clip: Path, plan: str, *, still: bool = False, config: LivenessConfig | None = None
+) -> tuple[dict[str, Any], bytes]:
+    """Run the live engine over a clip as the capture does (media clock), returning the trace (with the
+    configuration it ran with, as the capture stores it) and the best frame."""
     import cv2
 
-    from liveness import ChallengePlan
     from liveness.session import LivenessSession
-    from registration.liveness_settings import liveness_config
 
+    config = config or liveness_config()
     now = [0.0]
-    live = LivenessSession(ChallengePlan.parse(plan), liveness_config(), clock=lambda: now[0])
+    live = LivenessSession(ChallengePlan.parse(plan), config, clock=lambda: now[0])
     video = cv2.VideoCapture(str(clip))
     fps = video.get(cv2.CAP_PROP_FPS)
     ok, first = video.read()
@@ -129,7 +133,7 @@ def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, 
     result = live.result()
     best = result.best_frame.image if result.best_frame is not None else first
     encoded = cv2.imencode(".jpg", best)[1].tobytes()
-    return live.export_trace(), encoded
+    return {**live.export_trace(), "config": config.to_dict()}, encoded
 
 
 def _session_after_capture(
@@ -141,7 +145,7 @@ def _session_after_capture(
     )
     services.capture_start(session_id=session.pk, actor=session.clerk)
     session.refresh_from_db()
-    with patch.object(services, "_enqueue_judgement"):  # the test sends the task itself, twice
+    with patch("registration.services.attempts._enqueue_judgement"):  # the test sends the task itself, twice
         services.capture_finish(
             session_id=session.pk, nonce=session.challenge_nonce, trace=trace, best_frame_jpeg=frame, live_summary={}
         )
