@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from registration import selectors, services
 from registration.errors import NotFound
 from registration.models import EvidenceKind, VerificationSession
+from registration.policy import effective_policy
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
 
 from .labels import state_labels
@@ -132,7 +133,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         "frontend/capture.html",
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
-        max_attempts=settings.SHIMING_MAX_LIVENESS_ATTEMPTS,
+        max_attempts=effective_policy().max_liveness_attempts,
     )
 
 

@@ -197,7 +197,7 @@ class ConsentTextApi(APIView):
         text = selectors.current_consent_text(query.validated_data["kind"], query.validated_data["language"])
         if text is None:
             raise NotFound("No consent text is published.")
-        return Response(ConsentTextOutput(text).data)
+        return Response({**ConsentTextOutput(text).data, "body": selectors.consent_text_body(text)})
 
 
 class AuthTokenApi(ObtainAuthToken):

@@ -9,8 +9,10 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
+from .consent_texts import RETENTION_PLACEHOLDER
 from .errors import NotFound
 from .models import ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
+from .policy import effective_policy
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -59,6 +61,12 @@ def session_list(
 def current_consent_text(kind: str, language: str) -> ConsentText | None:
     texts = ConsentText.objects.filter(kind=kind, is_current=True)
     return texts.filter(language=language).first() or texts.filter(language="zh-hans").first()
+
+
+def consent_text_body(text: ConsentText, *, retention_hours: int | None = None) -> str:
+    """The body as shown to the customer: the configured evidence retention named where it says so."""
+    hours = effective_policy().evidence_retention_hours if retention_hours is None else retention_hours
+    return text.body.replace(RETENTION_PLACEHOLDER, str(hours))
 
 
 def evidence_of_kind(session: VerificationSession, kind: str) -> Evidence | None:

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 
-from registration.face_matching.policy import DecisionBand
-
 if TYPE_CHECKING:
     import numpy.typing as npt
 
@@ -96,14 +94,11 @@ class MatchTimings:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The outcome of one 1:1 comparison. Distance is lower for more alike faces."""
+    """The facts of one 1:1 comparison. Distance is lower for more alike faces; the matcher decides no
+    band: the judgement service places the distance with the effective policy's thresholds."""
 
     distance: float
     distance_metric: str
-    accept_threshold: float
-    reject_threshold: float
-    band: DecisionBand
-    reason_codes: tuple[str, ...]
     model: str
     reference_detector: str
     probe_detector: str

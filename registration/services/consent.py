@@ -13,6 +13,8 @@ from .. import crypto
 from ..documents import age_on, mask_number, validate_document
 from ..errors import InvalidInput
 from ..models import ConsentRecord, ConsentText, VerificationSession
+from ..policy import effective_policy
+from ..selectors import consent_text_body
 from ..state_machine import ALTERNATIVE_FROM, check_transition
 from .registrations import needs_guardian_consent
 from .transitions import S, User, session_lock, session_move, session_open, today
@@ -34,7 +36,7 @@ def consent_record(
         session = session_lock(session_id)
         check_transition(session.state, S.CONSENTED)
         text = _consent_text(ConsentText.Kind.FACE_PROCESSING, consent_version, language)
-        ConsentRecord.objects.create(session=session, consent_text=text, kind=text.kind)
+        ConsentRecord.objects.create(session=session, consent_text=text, kind=text.kind, **_as_shown(text))
         guardian_details: dict[str, Any] = {}
         if needs_guardian_consent(session.subscriber):
             guardian_details = _record_guardian_consent(
@@ -57,6 +59,12 @@ def _consent_text(kind: str, version: str, language: str) -> ConsentText:
     return text
 
 
+def _as_shown(text: ConsentText) -> dict[str, Any]:
+    """What the customer agreed to: the body with the configured retention rendered in, and that retention."""
+    hours = effective_policy().evidence_retention_hours
+    return {"shown_body": consent_text_body(text, retention_hours=hours), "retention_hours": hours}
+
+
 def _record_guardian_consent(
     session: VerificationSession, version: str, language: str, name: str, document_type: str, number: str
 ) -> dict[str, Any]:
@@ -72,6 +80,7 @@ def _record_guardian_consent(
         session=session,
         consent_text=text,
         kind=text.kind,
+        **_as_shown(text),
         guardian_name=" ".join(name.split()),
         guardian_document_masked=mask_number(document.number),
         guardian_document_hash=crypto.id_number_hash(document.document_type, document.number),

@@ -48,7 +48,7 @@ def make_session(clerk: Any) -> Callable[..., VerificationSession]:
             phone_number=make_phone(),
         )
         if state != SessionState.CREATED:
-            services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
         if state == SessionState.DOCUMENT_CAPTURED:
             # The portrait crop belongs to the matcher's module: store a stand-in and move the state.
             services.evidence_store(

@@ -53,7 +53,7 @@ def make_session(clerk: Any) -> Callable[..., VerificationSession]:
             phone_number=make_phone(),
         )
         if state != SessionState.CREATED:
-            services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
         if portrait is not None:
             services.evidence_store(
                 session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"

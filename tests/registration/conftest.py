@@ -76,4 +76,4 @@ def new_session(clerk: Any, registration_input: Callable[..., dict[str, Any]]) -
 @pytest.fixture
 def consented_session(new_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
     session = new_session()
-    return services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+    return services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
