@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
-from liveness import LivenessConfig
+from liveness import FrameBudget, LivenessConfig
 
 PLAN = ["blink", "blink", "blink"]
 
@@ -45,10 +45,12 @@ def analysis(pool: ExtractorPool, config: LivenessConfig, clock: MediaClock) -> 
 
 
 def run(capture: LivenessSessionAnalysis, clock: MediaClock, frames: list[np.ndarray]) -> list[dict[str, object]]:
-    """Every frame of the clip at 25 fps; the per-frame features of the trace."""
+    """The clip at 25 fps, admitted as the frame pump does; the per-frame features of the trace."""
+    budget = FrameBudget(capture.fps_budget)
     for index, frame in enumerate(frames):
         clock.now = index / 25.0
-        capture.process(frame, clock.now)
+        if budget.admit(clock.now):
+            capture.process(frame, clock.now)
     return list(capture.outcome().trace["frames"])
 
 

@@ -135,7 +135,7 @@ def _run_clip(
     result = live.result()
     best = result.best_frame.image if result.best_frame is not None else first
     encoded = cv2.imencode(".jpg", best)[1].tobytes()
-    return {**live.export_trace(), "config": config.to_dict()}, encoded
+    return live.export_trace(), encoded  # the trace carries the config it ran with
 
 
 def _session_after_capture(
