@@ -100,7 +100,7 @@ class OutletSessionCreateThrottle(SimpleRateThrottle):
 
 def _session_response(session_id: Any, request: Request, code: int = status.HTTP_200_OK) -> Response:
     session = selectors.session_get_for_user(request.user, session_id)
-    return Response(SessionOutput(session).data, status=code)
+    return Response(selectors.session_public_payload(session), status=code)
 
 
 class SessionListCreateApi(APIView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registration import services
+from registration import selectors, services
 from registration.models import (
     AuditEvent,
     ConsentRecord,
@@ -378,6 +379,15 @@ def test_supervisor_approval_still_respects_the_per_id_limit(
 
 
 # --- consent text, health, schema ---------------------------------------------------------------
+
+
+def test_the_api_page_and_pushes_share_one_session_shape(
+    client_for: Callable[[Any], APIClient], clerk: Any, consented_session: VerificationSession
+) -> None:
+    """One shape of a session: what the API answers is what the page starts from and the pushes carry."""
+    answer = client_for(clerk).get(f"/api/sessions/{consented_session.pk}/").json()
+    session = VerificationSession.objects.get(pk=consented_session.pk)
+    assert json.loads(json.dumps(selectors.session_public_payload(session))) == answer
 
 
 def test_consent_text_is_served_in_the_customers_language(client_for: Callable[[Any], APIClient], clerk: Any) -> None:
