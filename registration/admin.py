@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -25,7 +25,6 @@ from .errors import DomainError
 from .models import (
     AuditEvent,
     ConsentText,
-    Evidence,
     IdentityDocument,
     ManualReviewSession,
     Outlet,
@@ -34,7 +33,7 @@ from .models import (
     VerificationSession,
 )
 from .roles import is_supervisor
-from .selectors import staff_outlet
+from .selectors import evidence_of_kind, staff_outlet
 from .state_machine import SessionState
 
 
@@ -181,7 +180,9 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
         if not is_supervisor(request.user):
             return HttpResponseForbidden("Only supervisors and admins may see evidence.")
         session = get_object_or_404(self.get_queryset(request), pk=session_id)
-        evidence = get_object_or_404(Evidence, session=session, kind=kind)
+        evidence = evidence_of_kind(session, kind)
+        if evidence is None:
+            raise Http404("No such evidence.")
         if evidence.content_type != "image/jpeg":
             return HttpResponseForbidden("Only images can be shown.")
         content = services.evidence_read(evidence=evidence, actor=request.user, purpose="admin_review")

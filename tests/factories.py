@@ -84,7 +84,7 @@ def make_session(
     when `portrait` is given, then moved straight to `state` (no capture runs)."""
     session = services.registration_create(clerk=clerk, **registration_details(**details))
     if state != SessionState.CREATED:
-        services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     if portrait is not None:
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"

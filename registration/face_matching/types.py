@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy.typing as npt
 
-from registration.face_matching.policy import DecisionBand
-
 BgrImage = npt.NDArray[Any]  # uint8, (H, W, 3), BGR; OpenCV stubs type results loosely
 FaceImage = npt.NDArray[Any] | bytes  # a decoded BGR array or an encoded image file
 
@@ -87,14 +85,11 @@ class MatchTimings:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The outcome of one 1:1 comparison. Distance is lower for more alike faces."""
+    """The facts of one 1:1 comparison. Distance is lower for more alike faces; the matcher decides no
+    band: the judgement service places the distance with the effective policy's thresholds."""
 
     distance: float
     distance_metric: str
-    accept_threshold: float
-    reject_threshold: float
-    band: DecisionBand
-    reason_codes: tuple[str, ...]
     model: str
     reference_detector: str
     probe_detector: str

@@ -62,7 +62,7 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[FakeAnalysis]:
 def judgements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the verdict chain instead of sending it to the broker (no worker in these tests)."""
     enqueued: list[str] = []
-    monkeypatch.setattr("registration.services._enqueue_judgement", enqueued.append)
+    monkeypatch.setattr("registration.services.attempts._enqueue_judgement", enqueued.append)
     return enqueued
 
 

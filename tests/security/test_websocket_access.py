@@ -70,7 +70,7 @@ def make_session(staff: dict[str, Any]) -> Callable[..., VerificationSession]:
             phone_number=make_phone(),
         )
         if state != S.CREATED:
-            services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
             services.evidence_store(
                 session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"portrait", content_type="image/jpeg"
             )

@@ -75,6 +75,17 @@ def test_a_capture_reuses_the_last_captures_extractor_and_gets_the_same_trace(rg
     assert run(again, clock, rgb_frames) == reference  # no tracking state or previous frame carried over
 
 
+def test_the_trace_carries_the_configuration_the_capture_ran_with(rgb_frames: list[np.ndarray]) -> None:
+    """The worker judges with the stored configuration, so the capture must store the one it used."""
+    config = dataclasses.replace(LivenessConfig(), turn_yaw_degrees=15.0)
+    clock = MediaClock()
+    capture = analysis(ExtractorPool(), config, clock)
+    run(capture, clock, rgb_frames[:15])
+    trace = capture.outcome().trace
+    assert trace["config"] == config.to_dict()
+    assert LivenessConfig.from_dict(trace["config"]) == config
+
+
 def test_concurrent_captures_get_their_own_extractors_and_the_pool_keeps_them(rgb_frames: list[np.ndarray]) -> None:
     pool, config = ExtractorPool(), LivenessConfig()
     captures = [LivenessSessionAnalysis(PLAN, config, pool) for _ in range(3)]
