@@ -1,138 +1,60 @@
 """The face matcher contract: what the Celery task calls, what it gets back, what it may raise.
 
-Images cross this interface as either
-- ``numpy.ndarray``: decoded, ``uint8``, shape (H, W, 3) in **BGR** order (the OpenCV and DeepFace
-  convention); (H, W) greyscale and (H, W, 4) BGRA are accepted and converted, or
-- ``bytes``: an encoded JPEG / PNG / WebP file, decoded by the matcher (EXIF orientation applied).
-
+The images, errors and results it speaks in are defined in ``types`` (and re-exported here).
 Nothing biometric is stored by a matcher: no embedding, crop or image is written anywhere.
 """
 
 from __future__ import annotations
 
 import abc
-import enum
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
-from registration.face_matching.policy import DecisionBand
+from registration.face_matching.types import (
+    FRAME_FUSION,
+    BgrImage,
+    DocumentPortrait,
+    FaceBox,
+    FaceEmbedding,
+    FaceImage,
+    FaceMatchingError,
+    ImageRole,
+    MatchResult,
+    MatchTimings,
+    ModelUnavailable,
+    NoFaceFound,
+    SeveralFaces,
+    UnreadableImage,
+)
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    from registration.face_matching.document import DocumentPortrait
     from registration.face_matching.quality import PortraitQuality
 
-    FaceImage = npt.NDArray[Any] | bytes  # uint8 BGR; OpenCV stubs type arrays loosely
-    EmbeddingVector = npt.NDArray[np.float64]
-else:
-    FaceImage = Any
-    EmbeddingVector = Any
-
-# How several live frames are combined, chosen by measurement (README, "Several live frames"):
-# the smallest distance of any frame to the reference.
-FRAME_FUSION = "best_of"
+__all__ = [
+    "DEFAULT_MATCHER",
+    "FRAME_FUSION",
+    "BgrImage",
+    "DocumentPortrait",
+    "FaceBox",
+    "FaceEmbedding",
+    "FaceImage",
+    "FaceMatcher",
+    "FaceMatchingError",
+    "ImageRole",
+    "MatchResult",
+    "MatchTimings",
+    "ModelUnavailable",
+    "NoFaceFound",
+    "SeveralFaces",
+    "UnreadableImage",
+    "get_matcher",
+    "reset_matcher",
+]
 
 DEFAULT_MATCHER = "registration.face_matching.deepface_matcher.DeepFaceMatcher"
-
-
-class ImageRole(enum.StrEnum):
-    """Which side of the 1:1 comparison an image is on."""
-
-    REFERENCE = "reference"  # the ID document portrait (page photo, crop or card-reader chip)
-    PROBE = "probe"  # the live frame from the capture session
-
-
-class FaceMatchingError(Exception):
-    """Base of the domain errors; ``reason_code`` is stable and safe to store and show."""
-
-    reason_code = "face_matching_error"
-
-    def __init__(self, message: str, *, role: ImageRole | None = None) -> None:
-        super().__init__(message)
-        self.role = role
-
-
-class UnreadableImage(FaceMatchingError):
-    reason_code = "unreadable_image"
-
-
-class NoFaceFound(FaceMatchingError):
-    reason_code = "no_face_found"
-
-
-class SeveralFaces(FaceMatchingError):
-    reason_code = "several_faces"
-
-
-class ModelUnavailable(FaceMatchingError):
-    """A model or weights file is missing or broken: a deployment fault, never a customer's."""
-
-    reason_code = "model_unavailable"
-
-
-@dataclass(frozen=True)
-class FaceBox:
-    """One detected face, in pixels of the image it was found in."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    confidence: float
-
-    @property
-    def area(self) -> int:
-        return self.w * self.h
-
-
-@dataclass(frozen=True)
-class MatchTimings:
-    """Where the time of one match went, in milliseconds."""
-
-    decode_ms: float
-    detect_reference_ms: float
-    detect_probe_ms: float
-    embed_reference_ms: float
-    embed_probe_ms: float
-    total_ms: float
-
-
-@dataclass(frozen=True)
-class FaceEmbedding:
-    """One face's embedding, held in memory for the length of one match: never stored or logged."""
-
-    vector: EmbeddingVector
-    face: FaceBox
-    detector: str
-    detect_ms: float
-    embed_ms: float
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    """The outcome of one 1:1 comparison. Distance is lower for more alike faces."""
-
-    distance: float
-    distance_metric: str
-    accept_threshold: float
-    reject_threshold: float
-    band: DecisionBand
-    reason_codes: tuple[str, ...]
-    model: str
-    reference_detector: str
-    probe_detector: str
-    reference_face: FaceBox
-    probe_face: FaceBox  # the face of the frame that gave ``distance``
-    timings: MatchTimings
-    frame_distances: tuple[float, ...] = ()  # one per live frame compared, in the order given
-    frames_without_face: int = 0  # live frames skipped because no face was found in them
-    fusion: str = FRAME_FUSION
 
 
 class FaceMatcher(abc.ABC):

@@ -22,16 +22,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from registration.face_matching.base import (
+from registration.face_matching.base import FaceMatcher
+from registration.face_matching.calibration import ScoreSet
+from registration.face_matching.document import card_reader_chip
+from registration.face_matching.types import (
     FaceEmbedding,
-    FaceMatcher,
     FaceMatchingError,
     ImageRole,
     ModelUnavailable,
     NoFaceFound,
 )
-from registration.face_matching.calibration import ScoreSet
-from registration.face_matching.document import card_reader_chip
 
 REQUIRED_COLUMNS = ("img_a", "img_b", "same")
 TRUE_LABELS = {"1", "true", "yes", "same"}

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from django.utils.translation import gettext
 
-from registration.face_matching.base import FaceMatchingError, ImageRole
+from registration.face_matching.types import FaceMatchingError, ImageRole
 
 SHARPNESS_SIDE = 112  # the face is compared at one size, so sharpness does not depend on resolution
 

@@ -8,7 +8,7 @@ configured detectors); a pair where a face could not be found is counted as not 
 reference cut to the 102x126 px portrait of a PRC ID card reader. The report has the pooled
 figures and a breakdown by set; ``--output`` writes the JSON and a DET curve (``FILE.det.png``:
 false match rate against false non-match rate, log axes, the configured thresholds marked).
-Needs no database.
+The configured thresholds are the effective policy's (the database's admin overrides on the settings).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registration.face_matching import calibration, evaluation
-from registration.face_matching.base import FaceMatcher, ModelUnavailable, get_matcher
+from registration.face_matching.base import ModelUnavailable, get_matcher
 from registration.face_matching.calibration import ScoreSet
 from registration.face_matching.identity_sets import (
     IdentitySetError,
@@ -34,6 +34,7 @@ from registration.face_matching.identity_sets import (
     score_set_scores,
 )
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
+from registration.policy import effective_policy
 
 
 def summarise(
@@ -168,7 +169,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         except ModelUnavailable as error:
             raise CommandError(f"face model unavailable: {error}") from error
-        policy = MatchPolicy(*_configured_thresholds(matcher))
+        policy = _configured_policy()
         targets = {"max_far": options["far_target"], "max_fnmr_reject": options["fnmr_reject_target"]}
         pooled = [scored for scored_set in by_set.values() for scored in scored_set]
         summary = summarise(pooled, **targets, root=root, policy=policy)
@@ -236,11 +237,10 @@ def write_det_curve(path: Path, sets: list[ScoreSet], policy: MatchPolicy) -> No
     pyplot.close(figure)
 
 
-def _configured_thresholds(matcher: FaceMatcher) -> tuple[float, float]:
-    config = getattr(matcher, "config", None)
-    if config is None or not hasattr(config, "accept_threshold"):
-        raise CommandError("the configured matcher exposes no thresholds (config.accept_threshold)")
-    return config.accept_threshold, config.reject_threshold
+def _configured_policy() -> MatchPolicy:
+    """The thresholds production decides with: the effective policy (admin overrides on the settings)."""
+    policy = effective_policy()
+    return MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold)
 
 
 def _json_safe(value: Any) -> Any:

@@ -18,7 +18,13 @@ from registration.face_matching.base import (
     reset_matcher,
 )
 from registration.face_matching.deepface_matcher import DeepFaceMatcher
-from registration.face_matching.policy import DecisionBand
+from registration.face_matching.policy import (
+    CALIBRATED_ACCEPT_THRESHOLD,
+    CALIBRATED_REJECT_THRESHOLD,
+    DecisionBand,
+    MatchPolicy,
+    decide,
+)
 
 from .conftest import resize_to_height, side_by_side
 
@@ -28,6 +34,8 @@ Loader = Callable[[str], np.ndarray]
 PHOTOS = "verification/deepface/"
 # img3 and img12 show the same person; img48 someone else (pairs.csv lines 2 and 139).
 PERSON, SAME_PERSON_AGAIN, STRANGER = PHOTOS + "img3.jpg", PHOTOS + "img12.jpg", PHOTOS + "img48.jpg"
+# The product's default bands (SHIMING_FACE_ACCEPT/REJECT_THRESHOLD): the matcher reports only the distance.
+POLICY = MatchPolicy(accept_threshold=CALIBRATED_ACCEPT_THRESHOLD, reject_threshold=CALIBRATED_REJECT_THRESHOLD)
 
 
 def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
@@ -42,10 +50,8 @@ def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
 def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert result.band is DecisionBand.APPROVE
-    assert result.distance <= result.accept_threshold
+    assert decide(result.distance, POLICY).band is DecisionBand.APPROVE
     assert result.model == "Dlib"
-    assert result.reason_codes == ("distance_below_accept_threshold",)
 
 
 # Same person, photos years apart (0.35-0.62): the calibrated threshold sends them to a supervisor,
@@ -59,7 +65,7 @@ def test_same_person_far_apart_goes_to_review(
 ) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert result.band is DecisionBand.MANUAL_REVIEW
+    assert decide(result.distance, POLICY).band is DecisionBand.MANUAL_REVIEW
 
 
 @pytest.mark.parametrize(
@@ -71,8 +77,7 @@ def test_different_people_are_not_approved(
 ) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert result.band is not DecisionBand.APPROVE
-    assert result.distance > result.accept_threshold
+    assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
 
 
 def test_encoded_bytes_give_the_same_distance_as_arrays(matcher: DeepFaceMatcher, testdata: Path) -> None:
@@ -118,9 +123,9 @@ def test_frame_with_a_larger_stranger_compares_only_the_stranger(matcher: DeepFa
 
     result = matcher.match(reference, frame)
 
-    assert customer_alone.band is not DecisionBand.REJECT  # the matching face really is in the frame
+    assert decide(customer_alone.distance, POLICY).band is not DecisionBand.REJECT  # the customer is in the frame
     assert result.probe_face.x + result.probe_face.w <= 80 + stranger.shape[1] + 10  # the stranger's side
-    assert result.band is not DecisionBand.APPROVE
+    assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
     assert result.distance > customer_alone.distance
 
 
@@ -174,18 +179,19 @@ def test_several_frames_take_the_best_frame_and_embed_the_reference_once(
 ) -> None:
     reference, customer, stranger = load_image(PERSON), load_image(SAME_PERSON_AGAIN), load_image(STRANGER)
     alone = [matcher.match(reference, frame).distance for frame in (stranger, customer)]
-    roles: list[ImageRole] = []
-    embed = matcher._embed  # spy on the one path every image takes to its embedding
+    embedded: list[np.ndarray] = []
+    embed_face = matcher.embed_face  # every face of a match goes through it once
 
-    def counting(image: np.ndarray, role: ImageRole) -> object:
-        roles.append(role)
-        return embed(image, role)
+    def counting(image: np.ndarray, face: object) -> np.ndarray:
+        embedded.append(image)
+        return embed_face(image, face)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(matcher, "_embed", counting)
+    monkeypatch.setattr(matcher, "embed_face", counting)
 
     result = matcher.match(reference, [stranger, customer])
 
-    assert roles == [ImageRole.REFERENCE, ImageRole.PROBE, ImageRole.PROBE]
+    assert len(embedded) == 3  # the reference once, each frame once
+    assert embedded[0] is reference
     assert result.frame_distances == pytest.approx(alone)
     assert result.distance == pytest.approx(min(alone))  # best of: FRAME_FUSION
     assert result.fusion == "best_of"
