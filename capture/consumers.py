@@ -237,6 +237,7 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     nonce=self.nonce,
                     trace=end.outcome.trace,
                     best_frame_jpeg=end.outcome.best_frame_jpeg,
+                    extra_frames_jpeg=end.outcome.extra_frames_jpeg,
                     live_summary=end.outcome.live_summary,
                 )
                 await self._send({"type": "captured", "frames": self._frame_counts()})

@@ -25,6 +25,8 @@ Frame = npt.NDArray[np.uint8]
 Clock = Callable[[], float]
 
 _BEST_FRAME_MAX_ANGLE = 12.0
+_EXTRA_FRAMES_KEPT = 3  # candidates for best_frames(n): sharp, frontal, eyes open
+_EXTRA_FRAMES_MIN_GAP = 0.5  # seconds between two kept frames: different moments, not near-copies
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class LivenessSession:
         self._trace: list[TraceFrame] = []
         self._origin: tuple[float, float] | None = None
         self._best: BestFrame | None = None
+        self._candidates: list[BestFrame] = []
         self._last_update: LivenessUpdate | None = None
 
     @property
@@ -117,6 +120,7 @@ class LivenessSession:
         update = self._engine.process(features, received_at)
         if update.restarted:
             self._best = None
+            self._candidates = []
         if update.phase in (Phase.CALIBRATING, Phase.CHALLENGE):
             self._consider_best(frame, features)
         self._last_update = update
@@ -129,6 +133,14 @@ class LivenessSession:
             self._extractor.close()
             self._owns_extractor = False
         return LivenessResult(verdict, self._best)
+
+    def best_frames(self, n: int) -> tuple[BestFrame, ...]:
+        """Up to ``n`` (at most 3) sharp, frontal, eyes-open frames at least 0.5 s apart, best first.
+
+        The same qualification as the best frame; for matching with several live frames.
+        """
+        ranked = sorted(self._candidates, key=_frame_score, reverse=True)
+        return tuple(ranked[: max(0, n)])
 
     def export_trace(self) -> dict[str, Any]:
         """The JSON-ready trace of the frames processed so far."""
@@ -150,6 +162,27 @@ class LivenessSession:
             return
         score = features.sharpness * (1.0 - abs(yaw) / 45.0)
         best = self._best
-        if best is None or score > best.sharpness * (1.0 - abs(best.yaw) / 45.0):
-            image = frame.copy() if self._extractor.color == "bgr" else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-            self._best = BestFrame(np.asarray(image, dtype=np.uint8), features.t, features.sharpness, yaw, pitch)
+        improves_best = best is None or score > _frame_score(best)
+        if not improves_best and not self._is_candidate(features.t, score):
+            return
+        image = frame.copy() if self._extractor.color == "bgr" else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+        kept = BestFrame(np.asarray(image, dtype=np.uint8), features.t, features.sharpness, yaw, pitch)
+        if improves_best:
+            self._best = kept
+        self._keep_candidate(kept)
+
+    def _is_candidate(self, t: float, score: float) -> bool:
+        """Would a frame at ``t`` with ``score`` enter the kept frames?"""
+        near = [c for c in self._candidates if abs(c.t - t) < _EXTRA_FRAMES_MIN_GAP]
+        if near:
+            return all(score > _frame_score(c) for c in near)
+        return len(self._candidates) < _EXTRA_FRAMES_KEPT or score > min(map(_frame_score, self._candidates))
+
+    def _keep_candidate(self, frame: BestFrame) -> None:
+        others = [c for c in self._candidates if abs(c.t - frame.t) >= _EXTRA_FRAMES_MIN_GAP]
+        self._candidates = sorted([*others, frame], key=_frame_score, reverse=True)[:_EXTRA_FRAMES_KEPT]
+
+
+def _frame_score(frame: BestFrame) -> float:
+    """Sharpness, discounted for a turned head: the best frame's ranking."""
+    return frame.sharpness * (1.0 - abs(frame.yaw) / 45.0)

@@ -54,6 +54,9 @@ class ChallengeStatus:
         }
 
 
+MATCH_FRAMES = 3  # live frames the match compares (best of): the best frame and the next two
+
+
 @dataclass(frozen=True, slots=True)
 class CaptureOutcome:
     """Everything `services.capture_finish` stores: the trace, the best frame (JPEG) and a summary."""
@@ -61,6 +64,7 @@ class CaptureOutcome:
     trace: dict[str, Any]
     best_frame_jpeg: bytes | None
     live_summary: dict[str, Any] = field(default_factory=dict)
+    extra_frames_jpeg: tuple[bytes, ...] = ()  # the next best frames, for the match only
 
 
 class ChallengeAnalysis(Protocol):
@@ -171,6 +175,7 @@ class LivenessSessionAnalysis:
             trace=self._session.export_trace(),
             best_frame_jpeg=encode_jpeg(result.best_frame.image) if result.best_frame is not None else None,
             live_summary={"passed": result.verdict.passed, **verdict},
+            extra_frames_jpeg=tuple(encode_jpeg(frame.image) for frame in self._session.best_frames(MATCH_FRAMES)[1:]),
         )
 
     def close(self) -> None:

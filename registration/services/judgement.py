@@ -14,7 +14,8 @@ from django.utils import timezone
 from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
-from registration.models import EvidenceKind, VerificationSession
+from registration.images import unpack_frames
+from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
 from registration.selectors import evidence_of_kind
 
@@ -99,8 +100,12 @@ def faces_match(*, session_id: UUID | str) -> str:
     )
     if portrait is None or live_frame is None:
         return match_to_manual_review(session_id=session_id, reason="evidence_missing")
+    extra = evidence_read_kind(
+        session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA, actor=None, purpose="worker:live_frames_extra"
+    )
+    frames = [live_frame, *(unpack_frames(extra) if extra else [])]
     try:
-        result = get_matcher().match(portrait, live_frame)
+        result = get_matcher().match(portrait, frames)
     except ModelUnavailable as exc:
         # A deployment fault: the case goes to a person, and the caller fails loudly for the operators.
         match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
@@ -124,6 +129,9 @@ def faces_match(*, session_id: UUID | str) -> str:
             "reference_detector": result.reference_detector,
             "probe_detector": result.probe_detector,
             "timings_ms": asdict(result.timings),
+            "frames": len(frames),
+            "frame_distances": list(result.frame_distances),
+            "fusion": result.fusion,
         },
     )
     return decision
@@ -162,9 +170,13 @@ def match_apply(
     model: str,
     detail: dict[str, Any],
 ) -> bool:
-    """Write the matcher's decision once; returns False when the session was already decided."""
+    """Write the matcher's decision once; returns False when the session was already decided.
+
+    The extra live frames served only this match: they are deleted in the same transaction.
+    """
     with transaction.atomic():
         session = session_lock(session_id)
+        Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         if session.state != S.MATCHING:
             return False
         session.match_distance = distance

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -157,3 +158,20 @@ def test_calibration_uses_the_configured_baseline_percentile() -> None:
             engine.process(stream.frame(index / 15, ear=ear), index / 15)
         assert engine.calibration is not None
         assert engine.calibration.ear_left == pytest.approx(expected)
+
+
+def test_best_frames_are_qualified_spread_in_time_and_ranked_with_the_best_first() -> None:
+    session, _, _ = run_fake_session(seconds=3.0)
+    best = session.result().best_frame
+
+    frames = session.best_frames(3)
+
+    assert best is not None
+    assert 1 <= len(frames) <= 3
+    assert frames[0].t == best.t  # the best frame leads
+    times = sorted(frame.t for frame in frames)
+    assert all(later - earlier >= 0.5 for earlier, later in itertools.pairwise(times))
+    scores = [frame.sharpness * (1.0 - abs(frame.yaw) / 45.0) for frame in frames]
+    assert scores == sorted(scores, reverse=True)
+    assert session.best_frames(1) == frames[:1]
+    assert session.best_frames(0) == ()

@@ -19,6 +19,7 @@ from django.utils import timezone
 from liveness import ChallengePlan, LivenessConfig
 from registration import services
 from registration.face_matching import MatchResult
+from registration.images import FRAMES_CONTENT_TYPE, pack_frames, unpack_frames
 from registration.liveness_settings import liveness_config
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationPolicy, VerificationSession
 from registration.tasks import expire_stale_sessions, liveness_verdict, match_faces, purge_expired_evidence
@@ -145,7 +146,11 @@ def _run_clip(
 
 
 def _session_after_capture(
-    new_session: Callable[..., VerificationSession], trace: dict[str, Any], frame: bytes, plan: str
+    new_session: Callable[..., VerificationSession],
+    trace: dict[str, Any],
+    frame: bytes,
+    plan: str,
+    extra_frames: tuple[bytes, ...] = (),
 ) -> VerificationSession:
     session = new_session()
     VerificationSession.objects.filter(pk=session.pk).update(
@@ -155,7 +160,12 @@ def _session_after_capture(
     session.refresh_from_db()
     with patch("registration.services.attempts._enqueue_judgement"):  # the test sends the task itself, twice
         services.capture_finish(
-            session_id=session.pk, nonce=session.challenge_nonce, trace=trace, best_frame_jpeg=frame, live_summary={}
+            session_id=session.pk,
+            nonce=session.challenge_nonce,
+            trace=trace,
+            best_frame_jpeg=frame,
+            live_summary={},
+            extra_frames_jpeg=extra_frames,
         )
     return session
 
@@ -246,3 +256,50 @@ def test_the_matcher_reports_facts_and_decides_no_band() -> None:
     names = {field.name for field in dataclasses.fields(MatchResult)}
     assert {"distance", "distance_metric", "model"} <= names
     assert not names & {"band", "reason_codes", "accept_threshold", "reject_threshold"}
+
+
+@pytest.mark.model
+def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    """The best frame shows a stranger, an extra frame the customer: best of the frames approves."""
+    session = _session_ready_to_match(new_session, testdata, "img2.jpg", "img48.jpg")
+    extra = (testdata / "verification" / "deepface" / "img6.jpg").read_bytes()
+    services.evidence_store(
+        session=session,
+        kind=EvidenceKind.LIVE_FRAMES_EXTRA,
+        content=pack_frames([extra]),
+        content_type=FRAMES_CONTENT_TYPE,
+    )
+    match_faces.delay(str(session.pk))
+    match_faces.delay(str(session.pk))
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "approved", timeout=120)
+    session.refresh_from_db()
+    assert session.match_detail["frames"] == 2
+    assert session.match_detail["fusion"] == "best_of"
+    first, second = session.match_detail["frame_distances"]
+    assert session.match_distance == second < first
+    assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
+    assert Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAME).exists()  # kept for review
+
+
+@pytest.mark.django_db
+def test_capture_stores_the_extra_frames_encrypted_next_to_the_best_frame(
+    new_session: Callable[..., VerificationSession],
+) -> None:
+    session = _session_after_capture(
+        new_session, {"frames": []}, b"\xff\xd8best", "blink", extra_frames=(b"\xff\xd8two", b"\xff\xd8three")
+    )
+
+    stored = Evidence.objects.get(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA)
+    assert b"\xff\xd8two" not in bytes(stored.ciphertext)  # encrypted at rest
+    content = services.evidence_read(evidence=stored, actor=None, purpose="test")
+    assert unpack_frames(content) == [b"\xff\xd8two", b"\xff\xd8three"]
+
+
+def test_frames_blob_round_trips_and_refuses_a_truncated_one() -> None:
+    frames = [b"a", b"", b"\x00" * 300]
+
+    assert unpack_frames(pack_frames(frames)) == frames
+    with pytest.raises(ValueError, match="truncated"):
+        unpack_frames(pack_frames(frames)[:-1])
