@@ -18,7 +18,7 @@ from django.utils import timezone
 from registration.audit import audit
 from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
-from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
 from registration.state_machine import check_transition
 
@@ -96,6 +96,8 @@ def capture_finish(
                 content=pack_frames(extra_frames_jpeg),
                 content_type=FRAMES_CONTENT_TYPE,
             )
+        else:  # never match this attempt with the frames of an earlier one
+            Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         session.challenge_nonce = ""
         session.liveness_finished_at = timezone.now()
         session.liveness_detail = {"live": live_summary}

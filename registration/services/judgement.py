@@ -73,6 +73,8 @@ def liveness_verdict_apply(*, session_id: UUID | str, passed: bool, reasons: lis
         session = session_lock(session_id)
         if session.state != S.LIVENESS_RUNNING:
             return False
+        if not passed:  # no match will run on this attempt: its extra frames have no purpose left
+            Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         session_move(
             session,
             S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED,

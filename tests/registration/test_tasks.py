@@ -303,3 +303,28 @@ def test_frames_blob_round_trips_and_refuses_a_truncated_one() -> None:
     assert unpack_frames(pack_frames(frames)) == frames
     with pytest.raises(ValueError, match="truncated"):
         unpack_frames(pack_frames(frames)[:-1])
+
+
+@pytest.mark.django_db
+def test_a_retry_without_extra_frames_never_keeps_those_of_the_earlier_attempt(
+    new_session: Callable[..., VerificationSession],
+) -> None:
+    session = _session_after_capture(new_session, {"frames": []}, b"\xff\xd8best", "blink", extra_frames=(b"old",))
+    services.liveness_verdict_apply(session_id=session.pk, passed=False, reasons=["no_blink"], detail={})
+
+    assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
+
+    services.evidence_store(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA, content=b"old", content_type="x")
+    VerificationSession.objects.filter(pk=session.pk).update(state="document_captured")
+    services.capture_start(session_id=session.pk, actor=session.clerk)
+    session.refresh_from_db()
+    with patch("registration.services.attempts._enqueue_judgement"):
+        services.capture_finish(
+            session_id=session.pk,
+            nonce=session.challenge_nonce,
+            trace={"frames": []},
+            best_frame_jpeg=b"\xff\xd8",
+            live_summary={},
+        )
+
+    assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
