@@ -37,7 +37,7 @@ RULES = ("one_frame", "best_of", "mean_embedding", "mean_distance")
 
 def embeddings(matcher: DeepFaceMatcher, folder: Path, *, chip: bool) -> list[tuple[str, object, object]]:
     """(person, reference embedding or None, probe embedding or None) per image of the folder."""
-    rows = []
+    rows: list[tuple[str, object, object]] = []
     for person in sorted(p for p in folder.iterdir() if p.is_dir()):
         for path in sorted(person.iterdir()):
             image = original = read_image(path)
