@@ -39,8 +39,10 @@ STRANGER, CUSTOMER_CLERK = "198.51.100.7", "198.51.100.8"
 
 
 def _sign_in(client: Client, username: str, password: str, *, peer: str, forwarded_for: str = "") -> Any:
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
-    return client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=peer, **headers)
+    meta: dict[str, Any] = {"REMOTE_ADDR": peer}
+    if forwarded_for:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return client.post("/login/", {"username": username, "password": password}, **meta)
 
 
 @pytest.fixture
