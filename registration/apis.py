@@ -90,6 +90,15 @@ class SessionCreateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class DocumentUploadThrottle(SimpleRateThrottle):
+    """Document photos per clerk: each one is decoded and searched for a face, which costs memory and CPU."""
+
+    scope = "document_upload"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class OutletSessionCreateThrottle(SimpleRateThrottle):
     scope = "outlet_session_create"
 
@@ -156,6 +165,8 @@ class SessionAlternativeApi(APIView):
 
 
 class SessionDocumentApi(APIView):
+    throttle_classes = [DocumentUploadThrottle]
+
     @extend_schema(request={"multipart/form-data": DocumentUploadInput}, responses=SessionOutput)
     def post(self, request: Request, session_id: str) -> Response:
         selectors.session_get_for_user(request.user, session_id)

@@ -164,6 +164,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "session_create": env("THROTTLE_SESSION_CREATE", default="30/min"),
         "outlet_session_create": env("THROTTLE_OUTLET_SESSION_CREATE", default="120/min"),
+        # Document photos per clerk: a registration needs one, a few with retakes.
+        "document_upload": env("THROTTLE_DOCUMENT_UPLOAD", default="10/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -196,7 +198,12 @@ SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = env.int("SHIMING_MAX_ACTIVE_NUMBERS_PER_ID",
 SHIMING_SESSION_TTL_SECONDS = env.int("SHIMING_SESSION_TTL_SECONDS", default=600)
 SHIMING_MAX_LIVENESS_ATTEMPTS = env.int("SHIMING_MAX_LIVENESS_ATTEMPTS", default=3)
 SHIMING_MAX_UPLOAD_BYTES = env.int("SHIMING_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
-SHIMING_MAX_IMAGE_PIXELS = env.int("SHIMING_MAX_IMAGE_PIXELS", default=40_000_000)
+# A document photo from a tablet camera (12-16 MP at most; the largest shared photo is 12.6 MP) and
+# the stored portrait and frame; decoding one costs ~12 bytes a pixel (registration/images.py).
+SHIMING_MAX_IMAGE_PIXELS = env.int("SHIMING_MAX_IMAGE_PIXELS", default=16_000_000)
+# Uploaded images decoded at once per web process, and how long a request waits for a turn.
+SHIMING_MAX_CONCURRENT_DECODES = env.int("SHIMING_MAX_CONCURRENT_DECODES", default=2)
+SHIMING_DECODE_WAIT_SECONDS = env.float("SHIMING_DECODE_WAIT_SECONDS", default=10.0)
 SHIMING_GUARDIAN_CONSENT_UNDER_AGE = env.int("SHIMING_GUARDIAN_CONSENT_UNDER_AGE", default=14)
 SHIMING_EVIDENCE_RETENTION_HOURS = env.int("SHIMING_EVIDENCE_RETENTION_HOURS", default=72)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
