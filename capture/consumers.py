@@ -286,6 +286,8 @@ def _parse_message(text_data: str | None, bytes_data: bytes | None) -> dict[str,
         message = json.loads(text_data)
     except ValueError:
         return "The message is not valid JSON."
+    except RecursionError:  # small enough to pass the size check, nested deeper than the parser's stack
+        return "The message is nested too deeply."
     if not isinstance(message, dict):
         return "The message must be a JSON object."
     return message

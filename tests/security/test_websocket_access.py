@@ -284,6 +284,8 @@ BAD_MESSAGES: list[tuple[str, str | bytes, str]] = [
     ("unknown type", '{"type": "finish", "passed": true}', "unknown_message"),
     ("no type", '{"sdp": "v=0"}', "unknown_message"),
     ("over-long message", json.dumps({"type": "offer", "sdp": "v=0" + "a" * 80_000}), "invalid_message"),
+    ("60 KB of nested JSON", "[" * 30_000 + "]" * 30_000, "invalid_message"),
+    ("nested JSON in an object", '{"type": "offer", "sdp": ' + "[" * 20_000 + "]" * 20_000 + "}", "invalid_message"),
     ("offer without SDP", '{"type": "offer"}', "invalid_offer"),
     ("offer SDP a number", '{"type": "offer", "sdp": 42}', "invalid_offer"),
     ("offer not SDP", '{"type": "offer", "sdp": "hello"}', "invalid_offer"),
