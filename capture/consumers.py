@@ -84,6 +84,13 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "session", "session": event["session"]})
 
 
+class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+    """Every WebSocket path no route matches: refused with 4404 (the HTTP side's 404)."""
+
+    async def connect(self) -> None:
+        await self.close(code=CLOSE_NOT_FOUND)
+
+
 def _session_payload(user: Any, session_id: str) -> dict[str, Any]:
     return selectors.session_public_payload(selectors.session_get_for_user(user, session_id))
 

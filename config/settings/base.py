@@ -185,10 +185,10 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Whose address a failure counts against: the TCP peer, or behind a trusted proxy the client it
-# names in X-Forwarded-For (registration/lockout.py). Addresses or CIDR blocks; none by default, so
+# names in X-Forwarded-For (registration/proxies.py). Addresses or CIDR blocks; none by default, so
 # X-Forwarded-For is ignored unless the deployment says which proxy writes it.
 SHIMING_TRUSTED_PROXIES: list[str] = env.list("SHIMING_TRUSTED_PROXIES", default=[])
-AXES_CLIENT_IP_CALLABLE = "registration.lockout.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "registration.proxies.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out user sees the sign-in page saying so (not axes' bare text), the API a JSON error.
 AXES_LOCKOUT_CALLABLE = "registration.lockout.lockout_response"

@@ -4,7 +4,7 @@ Daphne used to run with `--proxy-headers` on 0.0.0.0, believing any client's `X-
 header per request was a new counter, so guesses were unlimited. Behind the TLS proxy without it,
 every request had the proxy's address, so five bad guesses locked a user name for everyone. Now the
 web process listens on loopback behind the proxy and reads `X-Forwarded-For` only from
-`SHIMING_TRUSTED_PROXIES` (registration/lockout.py, `client_ip_address`): the lock is per user name
+`SHIMING_TRUSTED_PROXIES` (registration/proxies.py, `client_ip_address`): the lock is per user name
 and client address.
 """
 
