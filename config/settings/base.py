@@ -146,7 +146,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "registration.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -168,6 +168,9 @@ REST_FRAMEWORK = {
         "document_upload": env("THROTTLE_DOCUMENT_UPLOAD", default="10/min"),
     },
 }
+# API tokens (POST /api/auth/token/) stop working this long after they were issued; asking again
+# after that gives a new key (registration/authentication.py).
+SHIMING_API_TOKEN_TTL_HOURS = env.int("SHIMING_API_TOKEN_TTL_HOURS", default=12)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shiming API",
     "DESCRIPTION": "Real-name SIM registration with 1:1 face verification.",
