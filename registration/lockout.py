@@ -17,6 +17,7 @@ from django.shortcuts import render
 
 LOCKED_STATUS = 429
 
+
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
