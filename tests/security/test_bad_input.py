@@ -23,7 +23,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from registration import services
-from registration.models import VerificationSession
+from registration.models import EvidenceKind, VerificationSession
 from registration.roles import SUPERVISOR
 from registration.state_machine import SessionState
 from tests.factories import UserFactory, make_prc_id
@@ -185,7 +185,7 @@ PHONE_SPELLINGS = {
     "one full-width digit": _one_fullwidth("+8613900139000"),
     "ideographic space inside": "139\N{IDEOGRAPHIC SPACE}0013\N{IDEOGRAPHIC SPACE}9000",
 }
-CONSENT_WITH_GUARDIAN = {"consent_version": "1", "language": "zh-hans", "guardian_name": "钱 父"}
+CONSENT_WITH_GUARDIAN = {"consent_version": "2", "language": "zh-hans", "guardian_name": "钱 父"}
 
 
 def _unicode_identifier_cases() -> list[BadInput]:
@@ -591,7 +591,10 @@ def _session_in(
     session = new_session(**child)
     if state in {S.CONSENTED, S.REJECTED}:
         services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
-    if state in {S.MANUAL_REVIEW, S.APPROVED}:
+    if state in {S.MANUAL_REVIEW, S.APPROVED}:  # the supervisor approves with the document photo at hand
+        services.evidence_store(
+            session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8photo", content_type="image/jpeg"
+        )
         services.session_request_alternative(session_id=session.pk, actor=clerk, reason="declined")
     if state == S.APPROVED:
         services.session_decide(session_id=session.pk, supervisor=supervisor, decision="approved", note="checked")
