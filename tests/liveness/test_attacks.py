@@ -28,7 +28,7 @@ from .conftest import MediaClock
 
 CAMERA_FPS = 30.0
 PHOTOS = ["img1.jpg", "img3.jpg", "img10.jpg", "img20.jpg", "img50.jpg"]
-PLAN = ChallengePlan.parse("turn_left,blink,turn_right")
+PLAN = ChallengePlan.parse("turn_left,blink,turn_right").with_gaps((1.0, 1.0, 1.0))
 QUICK = dataclasses.replace(LivenessConfig(), step_timeout_seconds=4.0)  # shorter runs, same checks
 
 

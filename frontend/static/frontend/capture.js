@@ -66,6 +66,7 @@ let countdownTimer = null;
 let deadline = null;
 let attemptOpen = false;
 let attemptPhaseStarted = false;
+let promptAcknowledged = null;
 
 function setPhase(phase) {
   root.dataset.phase = phase;
@@ -289,11 +290,24 @@ function onStatus(status) {
   renderSteps(status.steps_done, status.step_index);
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
+    acknowledgePrompt(status.step_index);
   } else {
+    promptAcknowledged = null; // a hold-still gap comes before every prompt
     setPrompt(_("Look at the camera, face inside the oval"), null);
   }
   setCountdown(status.seconds_left);
   setHint(status.hint);
+}
+
+// The server times the customer's reaction from when the prompt was on screen (it bounds what we say).
+function acknowledgePrompt(stepIndex) {
+  if (promptAcknowledged === stepIndex) return;
+  promptAcknowledged = stepIndex;
+  requestAnimationFrame(() => {
+    if (captureSocket && captureSocket.readyState === WebSocket.OPEN) {
+      captureSocket.send(JSON.stringify({ type: "prompt_shown", step_index: stepIndex }));
+    }
+  });
 }
 
 function onCaptureError(message) {
