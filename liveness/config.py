@@ -37,6 +37,9 @@ class LivenessConfig:
     gap_min_seconds: float = 0.5
     gap_max_seconds: float = 1.5
     """Bounds of the random hold-still gap before each prompt, in which no turn may begin."""
+    still_gaps_forbid_blinks: bool = True
+    """A blink begun in the gap (or sooner than reaction_min after the prompt) is `too_early` too;
+    the page asks the customer to hold still with open eyes for that second."""
     turn_max_seconds: float = 3.0
     """Longest turn, from leaving the frontal band to coming back."""
 

@@ -149,6 +149,7 @@ class ChallengeEngine:
         self._previous_face = frame
         if motion is not None and self._planar.add(motion):
             self._fail(frame.t, Reason.PLANAR_MOTION)
+            self._forget_planar_blinks(frame.t)
         for event in self._detect(frame, relative_yaw):
             self._on_event(event)
         return False
@@ -184,10 +185,22 @@ class ChallengeEngine:
             return False
         return last is None or abs(yaw - last) <= self.config.max_yaw_step_degrees
 
+    def _forget_planar_blinks(self, t: float) -> None:
+        """A flat photo tilted toward the camera narrows its eyes: the 'blinks' seen while it moved
+        like a plane are perspective, not eyelids, and are not reported."""
+        since = t - self.config.planar_window_seconds
+        self._events = [event for event in self._events if event.type is not EventType.BLINK or event.t_end < since]
+
     def _on_event(self, event: LivenessEvent) -> None:
         if event.type is not EventType.BLINK and self._planar.turn_is_planar(event.t_start, event.t_end):
             self._fail(event.t_end, Reason.PLANAR_MOTION)
             return  # a photo's fake turn is not reported as a turn
+        if (
+            event.type is EventType.BLINK
+            and self._verdict is not None
+            and Reason.PLANAR_MOTION in self._verdict.reasons
+        ):
+            return  # the photo keeps moving like a plane after the failure: no blink from it either
         self._events.append(event)
         attempt = self._attempt
         if attempt is None or self._verdict is not None:

@@ -196,6 +196,10 @@ class LivenessSessionAnalysis:
         return self._result
 
 
+WAIT_FOR_PROMPT = "wait_for_prompt"
+"""The page's hint during a hold-still gap: an action now would be too early."""
+
+
 def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
     """The page's view of one engine update."""
     finished = update.phase in (Phase.PASSED, Phase.FAILED)
@@ -206,7 +210,7 @@ def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
         step=update.prompt if in_challenge else None,
         steps_done=update.steps_completed,
         step_seconds_left=None if finished or holding else max(0.0, update.seconds_remaining),
-        hint=None if finished else update.quality_hint or (HOLD_STILL if holding else None),
+        hint=None if finished else update.quality_hint or (WAIT_FOR_PROMPT if holding else None),
         finished=finished,
         passed=(update.phase is Phase.PASSED) if finished else None,
     )

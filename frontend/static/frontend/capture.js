@@ -31,6 +31,7 @@ const HINT_TEXT = {
   more_light: () => _("More light, please"),
   less_light: () => _("Too bright: move out of direct light"),
   hold_still: () => _("Hold still"),
+  wait_for_prompt: () => _("Hold still with your eyes open: wait for the next instruction"),
   move_back: () => _("Move back a little"),
   face_frontal: () => _("Look straight at the camera"),
   slow_decision: () => _("The decision takes longer than usual: it will appear here and on the dashboard."),

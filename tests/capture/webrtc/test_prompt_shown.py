@@ -50,3 +50,15 @@ def test_prompt_shown_reaches_the_analysis_and_bad_ones_are_refused(
 
     assert codes == ["invalid_message"] * 5
     assert fake_engine[0].prompts_shown == [0]
+
+
+def test_a_hold_still_gap_shows_no_step_and_asks_to_wait() -> None:
+    """No step during the gap, so the page has nothing to acknowledge and nothing to act on yet."""
+    from capture.webrtc.analysis import WAIT_FOR_PROMPT, status_from_update
+    from liveness import LivenessUpdate, Phase
+    from liveness.engine import HOLD_STILL
+
+    holding = status_from_update(LivenessUpdate(Phase.CHALLENGE, HOLD_STILL, 1, 3, 1, None, 0.4))
+    assert (holding.step, holding.hint, holding.step_seconds_left) == (None, WAIT_FOR_PROMPT, None)
+    prompted = status_from_update(LivenessUpdate(Phase.CHALLENGE, "turn_left", 1, 3, 1, None, 2.5))
+    assert (prompted.step, prompted.hint, prompted.step_seconds_left) == ("turn_left", None, 2.5)
