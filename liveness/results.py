@@ -127,10 +127,11 @@ class LivenessVerdict:
 class LivenessUpdate:
     """What the page shows after one frame.
 
-    `prompt` is a code: "look_at_camera" during calibration, the step code during the
-    challenge, "passed" or "failed" at the end. `quality_hint` is None or one of
-    "look_at_camera", "one_person_only", "move_closer", "more_light", "less_light",
-    "hold_still". `seconds_remaining` counts down the current step (or calibration).
+    `prompt` is a code: "look_at_camera" during calibration, "hold_still" during a step's gap
+    (no prompt shown yet), the step code once the prompt is sent, "passed" or "failed" at the end.
+    `quality_hint` is None or one of "look_at_camera", "one_person_only", "move_closer",
+    "more_light", "less_light", "hold_still". `seconds_remaining` counts down the time left to
+    begin the asked action (the gap's rest while holding still; calibration's time before).
     """
 
     phase: Phase
