@@ -3,6 +3,8 @@ the end. The only part of the package that sees pixels; it never writes them any
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +21,8 @@ from .extractor import ColorOrder, LandmarkExtractor
 from .features import FrameFeatures, Quality
 from .plan import ChallengePlan
 from .results import LivenessUpdate, LivenessVerdict, Phase
-from .trace import TraceFrame, trace_to_dict
+from .steps import draw_gaps
+from .trace import PromptShown, TraceFrame, trace_to_dict
 
 Frame = npt.NDArray[np.uint8]
 Clock = Callable[[], float]
@@ -76,9 +79,12 @@ class LivenessSession:
         color: ColorOrder = "bgr",
         keep_observing: bool = False,
         budgeted: bool = True,
+        rng: random.Random | None = None,
     ) -> None:
-        self.plan = plan
         self.config = config or LivenessConfig()
+        if not plan.gaps:  # the server draws the hold-still gaps; the trace keeps them
+            plan = plan.with_gaps(draw_gaps(rng or random.SystemRandom(), len(plan.steps), self.config))
+        self.plan = plan
         self._clock = clock
         self._owns_extractor = extractor is None
         self._extractor = extractor or LandmarkExtractor(self.config, color=color)
@@ -90,6 +96,9 @@ class LivenessSession:
         self._budget = FrameBudget(self.config.fps_budget) if budgeted else None
         self._keep_observing = keep_observing
         self._trace: list[TraceFrame] = []
+        self._prompts: list[PromptShown] = []
+        self._pending_prompts: list[tuple[int, float]] = []
+        self._prompts_lock = threading.Lock()  # prompt_shown comes from the event loop
         self._origin: tuple[float, float] | None = None
         self._best: BestFrame | None = None
         self._candidates: list[BestFrame] = []
@@ -105,6 +114,15 @@ class LivenessSession:
         """The most recent update."""
         return self._last_update
 
+    def prompt_shown(self, step_index: int, at: float | None = None) -> None:
+        """The page displayed step `step_index`'s prompt at clock time `at` (now if None).
+
+        Thread-safe: it is queued and given to the engine before the next frame, and recorded
+        in the trace with that frame's index so the replay is exact."""
+        now = self._clock() if at is None else at
+        with self._prompts_lock:
+            self._pending_prompts.append((step_index, now))
+
     def offer(self, frame: Frame, timestamp: float | None = None) -> LivenessUpdate | None:
         """Take one camera frame; None when the frame budget drops it."""
         now = self._clock()
@@ -114,6 +132,7 @@ class LivenessSession:
         t = media_time - self._origin[0]
         if (self.finished and not self._keep_observing) or (self._budget is not None and not self._budget.admit(t)):
             return None
+        self._apply_prompts()
         features = self._extractor.extract(frame, round(t, 4))
         received_at = round(now - self._origin[1], 4)
         self._trace.append(TraceFrame(features, received_at))
@@ -144,7 +163,16 @@ class LivenessSession:
 
     def export_trace(self) -> dict[str, Any]:
         """The JSON-ready trace of the frames processed so far."""
-        return trace_to_dict(self._trace, self.plan, self.config)
+        return trace_to_dict(self._trace, self.plan, self.config, self._prompts)
+
+    def _apply_prompts(self) -> None:
+        with self._prompts_lock:
+            pending, self._pending_prompts = self._pending_prompts, []
+        assert self._origin is not None  # noqa: S101 - set by the first offer
+        for step_index, at in pending:
+            shown = PromptShown(len(self._trace), step_index, round(at - self._origin[1], 4))
+            self._prompts.append(shown)
+            self._engine.prompt_shown(shown.step_index, shown.at)
 
     def _consider_best(self, frame: Frame, features: FrameFeatures) -> None:
         calibration = self._engine.calibration

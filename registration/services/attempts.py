@@ -20,7 +20,7 @@ from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
-from registration.state_machine import check_transition
+from registration.state_machine import check_action
 
 from .evidence import evidence_store
 from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open, subscriber_close
@@ -34,7 +34,7 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
-        check_transition(session.state, S.LIVENESS_RUNNING)
+        check_action("capture", session.state)
         if session.attempt_count >= effective_policy().max_liveness_attempts:
             raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
         _check_capture_rate(session, actor)

@@ -12,7 +12,7 @@ from registration.errors import InvalidInput
 from registration.face_matching import FaceMatchingError, get_matcher
 from registration.images import decode_upload, encode_jpeg
 from registration.models import EvidenceKind, VerificationSession
-from registration.state_machine import check_transition
+from registration.state_machine import check_action
 
 from .evidence import evidence_store
 from .transitions import S, User, session_lock, session_move, session_open
@@ -33,7 +33,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     """
     session_open(session_id)
     with transaction.atomic():
-        check_transition(session_lock(session_id).state, S.DOCUMENT_CAPTURED)
+        check_action("document", session_lock(session_id).state)
     image = decode_upload(data)  # outside the transaction: detection takes a moment
     try:
         matcher = get_matcher()
@@ -43,7 +43,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
         raise InvalidInput(PORTRAIT_ERRORS.get(exc.reason_code, str(exc)), code=exc.reason_code) from exc
     with transaction.atomic():
         session = session_lock(session_id)
-        check_transition(session.state, S.DOCUMENT_CAPTURED)
+        check_action("document", session.state)
         evidence_store(
             session=session,
             kind=EvidenceKind.ID_PORTRAIT,

@@ -4,6 +4,7 @@ match decided in its band. The tasks only load by id and call these."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict
+from registration.audit import audit
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.images import unpack_frames
@@ -25,6 +27,7 @@ from .evidence import evidence_read_kind
 from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
+logger = logging.getLogger(__name__)
 
 
 def liveness_judge(*, session_id: UUID | str) -> str:
@@ -174,12 +177,15 @@ def match_apply(
 ) -> bool:
     """Write the matcher's decision once; returns False when the session was already decided.
 
-    The extra live frames served only this match: they are deleted in the same transaction.
-    """
+    A result for a session that moved on without it (cancelled, expired) is logged and audited as
+    discarded, never dropped silently; a repeat of a result already written is not.
+    The extra live frames served only this match: they are deleted in the same transaction."""
     with transaction.atomic():
         session = session_lock(session_id)
         Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         if session.state != S.MATCHING:
+            if not session.match_model and session.match_distance is None:
+                _match_discarded(session, decision=decision, distance=distance, model=model)
             return False
         session.match_distance = distance
         session.match_threshold = threshold
@@ -200,3 +206,20 @@ def match_apply(
         if target == S.REJECTED:
             subscriber_close(session)
     return True
+
+
+def _match_discarded(session: VerificationSession, *, decision: str, distance: float | None, model: str) -> None:
+    logger.warning(
+        "match result %s (distance %s) for session %s discarded: the session is %s",
+        decision,
+        distance,
+        session.pk,
+        session.state,
+    )
+    audit(
+        actor=None,
+        action="match.discarded",
+        target=session,
+        outlet=session.outlet,
+        details={"state": session.state, "decision": decision, "distance": distance, "model": model},
+    )

@@ -61,7 +61,8 @@ def run_fake_session(
     camera_fps: float = 30.0, seconds: float = 3.0, color: str = "bgr"
 ) -> tuple[LivenessSession, FakeExtractor, int]:
     extractor, clock = FakeExtractor(color), Clock()
-    session = LivenessSession(ChallengePlan.parse("blink"), CONFIG, clock=clock, extractor=extractor)  # type: ignore[arg-type]
+    plan = ChallengePlan.parse("blink").with_gaps([0.0])  # the scripted blink at 1.6 s follows the prompt
+    session = LivenessSession(plan, CONFIG, clock=clock, extractor=extractor)  # type: ignore[arg-type]
     dropped = 0
     for index in range(int(camera_fps * seconds)):
         clock.now = 100.0 + index / camera_fps
@@ -93,7 +94,8 @@ def test_session_passes_keeps_a_best_frame_and_its_trace_replays() -> None:
     trace = json.loads(json.dumps(session.export_trace()))  # what the database gives back
     assert trace["plan"] == ["blink"]
     assert all("rx" in frame and "d" in frame for frame in trace["frames"])
-    replayed = recompute_verdict(trace, ChallengePlan.parse("blink"), CONFIG)
+    assert trace["gaps"] == [0.0]
+    replayed = recompute_verdict(trace, ChallengePlan.parse("blink"), CONFIG)  # the gaps come from the trace
     assert replayed == result.verdict
 
 

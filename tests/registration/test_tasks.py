@@ -125,7 +125,9 @@ def _run_clip(
 
     config = config or liveness_config()
     now = [0.0]
-    live = LivenessSession(ChallengePlan.parse(plan), config, clock=lambda: now[0])
+    steps = ChallengePlan.parse(plan)
+    # A fixed short gap: the clip's blink at 2.6 s must fall in the reaction window whatever is drawn.
+    live = LivenessSession(steps.with_gaps([0.5] * len(steps.steps)), config, clock=lambda: now[0])
     video = cv2.VideoCapture(str(clip))
     fps = video.get(cv2.CAP_PROP_FPS)
     ok, first = video.read()
