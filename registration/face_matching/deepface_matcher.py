@@ -33,8 +33,6 @@ Detector choice, measured on one core (see bench/matching.py and the match_eval 
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import logging
 import math
 import os
@@ -47,9 +45,9 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from registration.face_matching.base import FaceMatcher
+from registration.face_matching.decoding import to_bgr_image
 from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, crop_portrait
 from registration.face_matching.quality import PortraitLimits, PortraitQuality, check_portrait, pose, sharpness
 from registration.face_matching.selection import detection_view, select_single_face
@@ -67,14 +65,12 @@ from registration.face_matching.types import (
     NoFaceFound,
     UnreadableImage,
 )
+from registration.face_matching.weights import link_dlib_weights
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "Dlib"
 DISTANCE_METRIC = "euclidean"
-RECOGNITION_WEIGHTS = "dlib_face_recognition_resnet_model_v1.dat"
-LANDMARK_WEIGHTS = "shape_predictor_5_face_landmarks.dat"
-REQUIRED_WEIGHTS = (RECOGNITION_WEIGHTS, LANDMARK_WEIGHTS)
 SUPPORTED_DETECTORS = ("dlib", "mediapipe", "mtcnn", "opencv")
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -85,10 +81,6 @@ CHIP_PADDING = 0.25
 # alignment made everything worse.
 SMALL_FACE_SIDE = 100
 SMALL_FACE_UPSCALE = 2
-
-
-class WeightsMissing(ModelUnavailable):
-    reason_code = "model_weights_missing"
 
 
 @dataclass(frozen=True)
@@ -137,78 +129,6 @@ def _names(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Detector names from a setting: a list, or one comma-separated string."""
     items = value.split(",") if isinstance(value, str) else value
     return tuple(item.strip() for item in items if item.strip())
-
-
-# --- Offline weights ----------------------------------------------------------------------------
-
-
-def face_recognition_models_dir() -> Path:
-    """Folder of the weights shipped by the face-recognition-models package.
-
-    Found without importing the package: its ``__init__`` needs ``pkg_resources``, which recent
-    setuptools no longer provides.
-    """
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("the face-recognition-models package is not installed; it ships the Dlib weights")
-    return Path(next(iter(spec.submodule_search_locations))) / "models"
-
-
-def link_dlib_weights(deepface_home: Path) -> Path:
-    """Link the Dlib weights into ``$DEEPFACE_HOME/.deepface/weights``, where DeepFace looks first.
-
-    Returns the weights folder. Raises WeightsMissing, naming the file, when a weight is neither
-    there already nor in face-recognition-models: DeepFace would otherwise try to download it.
-    """
-    weights_dir = deepface_home / ".deepface" / "weights"
-    weights_dir.mkdir(parents=True, exist_ok=True)
-    for name in REQUIRED_WEIGHTS:
-        target = weights_dir / name
-        if target.is_file() and target.stat().st_size > 0:
-            continue
-        source = face_recognition_models_dir() / name
-        if not source.is_file():
-            raise WeightsMissing(
-                f"face model weights {name!r} not found at {source} nor at {target}; install "
-                f"face-recognition-models or place the file there (nothing is downloaded)"
-            )
-        if target.is_symlink():  # a dangling link left by an older install
-            target.unlink()
-        target.symlink_to(source)
-        logger.info("linked %s -> %s", target, source)
-    return weights_dir
-
-
-# --- Images -------------------------------------------------------------------------------------
-
-
-def to_bgr_image(image: FaceImage, *, role: ImageRole, max_pixels: int) -> BgrImage:
-    """A (H, W, 3) uint8 BGR array from encoded bytes or an array (see base.py for the contract)."""
-    if isinstance(image, bytes | bytearray | memoryview):
-        return _decode(bytes(image), role=role, max_pixels=max_pixels)
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.size == 0:
-        raise UnreadableImage(f"the {role} image must be bytes or a non-empty uint8 array", role=role)
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.ndim == 3 and image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    if image.ndim == 3 and image.shape[2] == 3:
-        return image
-    raise UnreadableImage(f"the {role} image has an unsupported shape {image.shape}", role=role)
-
-
-def _decode(data: bytes, *, role: ImageRole, max_pixels: int) -> BgrImage:
-    try:
-        with Image.open(io.BytesIO(data)) as header:  # reads the header only: refuse bombs first
-            width, height = header.size
-    except Exception as error:
-        raise UnreadableImage(f"the {role} image is not a readable image file", role=role) from error
-    if width * height > max_pixels:
-        raise UnreadableImage(f"the {role} image has {width}x{height} pixels, over the limit", role=role)
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise UnreadableImage(f"the {role} image could not be decoded", role=role)
-    return decoded
 
 
 # --- The matcher --------------------------------------------------------------------------------
