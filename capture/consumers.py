@@ -175,10 +175,12 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         elif kind == "cancel":
             if self.peer is not None:
                 await self.peer.close("cancelled_by_clerk")
+        elif kind == "prompt_shown":
+            await self._prompt_shown(message.get("step_index"))
         elif kind == "ping":
             await self._send({"type": "pong"})
         else:
-            await self._error("unknown_message", "Unknown message type: expected offer, cancel or ping.")
+            await self._error("unknown_message", "Unknown message type: expected offer, prompt_shown, cancel or ping.")
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -235,6 +237,14 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return
         await self._send({"type": "answer", "sdp": answer})
 
+    async def _prompt_shown(self, step_index: Any) -> None:
+        """The page displayed a step's prompt: the reaction window runs from then (bounded by the server)."""
+        if not isinstance(step_index, int) or isinstance(step_index, bool) or step_index < 0:
+            await self._error("invalid_message", "prompt_shown needs a step_index (a whole number).")
+            return
+        if self.peer is not None:
+            self.peer.prompt_shown(step_index)
+
     async def _on_peer_end(self, end: PeerEnd) -> None:
         """The attempt is over: store it for the workers' verdict, or record why it was cut short."""
         try:
@@ -244,6 +254,7 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     nonce=self.nonce,
                     trace=end.outcome.trace,
                     best_frame_jpeg=end.outcome.best_frame_jpeg,
+                    extra_frames_jpeg=end.outcome.extra_frames_jpeg,
                     live_summary=end.outcome.live_summary,
                 )
                 await self._send({"type": "captured", "frames": self._frame_counts()})

@@ -106,3 +106,24 @@ def decode_jpeg(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as image:
         rgb = np.asarray(image.convert("RGB"))
     return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+FRAMES_CONTENT_TYPE = "application/x-shiming-jpeg-frames"
+
+
+def pack_frames(frames: tuple[bytes, ...] | list[bytes]) -> bytes:
+    """Several encoded frames in one evidence blob: each one a 4-byte big-endian length, then its bytes."""
+    return b"".join(len(frame).to_bytes(4, "big") + frame for frame in frames)
+
+
+def unpack_frames(blob: bytes) -> list[bytes]:
+    """The frames of ``pack_frames``; ValueError on a truncated blob."""
+    frames, offset = [], 0
+    while offset < len(blob):
+        size = int.from_bytes(blob[offset : offset + 4], "big")
+        frame = blob[offset + 4 : offset + 4 + size]
+        if offset + 4 > len(blob) or len(frame) != size:
+            raise ValueError("truncated frames blob")
+        frames.append(frame)
+        offset += 4 + size
+    return frames

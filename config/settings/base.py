@@ -7,6 +7,9 @@ from pathlib import Path
 
 import environ
 
+# Pure constants (no Django import): the calibrated face thresholds have one home, next to the bands.
+from registration.face_matching.policy import CALIBRATED_ACCEPT_THRESHOLD, CALIBRATED_REJECT_THRESHOLD
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -222,10 +225,17 @@ SHIMING_FACE_MATCHER = env(
     "SHIMING_FACE_MATCHER", default="registration.face_matching.deepface_matcher.DeepFaceMatcher"
 )
 DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
-# Three decision bands on the Dlib Euclidean distance, chosen with `manage.py match_eval` on the
-# shared labelled pairs (README, "Face matching"): approve <= accept < manual review <= reject < reject.
-SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=0.65)
-SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=0.75)
+# Three decision bands on the Dlib Euclidean distance: approve <= accept < manual review <= reject
+# < reject. The defaults are the ones `manage.py face_calibrate` computes on the shared sets for the
+# targets below (registration/face_matching/policy.py, README "Face matching").
+SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=CALIBRATED_ACCEPT_THRESHOLD)
+SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=CALIBRATED_REJECT_THRESHOLD)
+# Targets the thresholds are calibrated for (`manage.py face_calibrate`, README "Face matching"):
+# the false match rate the accept threshold must keep, and the share of genuine customers the
+# reject threshold may turn away outright (1 %: an outright reject loses a genuine customer, a
+# review costs a supervisor a minute, so doubt goes to review).
+SHIMING_FACE_TARGET_FMR = env.float("SHIMING_FACE_TARGET_FMR", default=1e-4)
+SHIMING_FACE_TARGET_FNMR_REJECT = env.float("SHIMING_FACE_TARGET_FNMR_REJECT", default=0.01)
 # Detector chains per image type; the next detector runs only when the first finds no face.
 SHIMING_FACE_REFERENCE_DETECTORS: list[str] = env.list("SHIMING_FACE_REFERENCE_DETECTORS", default=["dlib", "mtcnn"])
 SHIMING_FACE_PROBE_DETECTORS: list[str] = env.list("SHIMING_FACE_PROBE_DETECTORS", default=["mediapipe", "mtcnn"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from uuid import UUID
 
 from django.db import transaction
@@ -25,14 +26,19 @@ PORTRAIT_ERRORS = {
 def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source: str) -> VerificationSession:
     """Check an ID document photo (or a chip portrait), crop its portrait and keep only that, encrypted.
 
-    The page itself is never stored: only the portrait crop that the match will use.
+    The page itself is never stored: only the portrait crop that the match will use. A portrait
+    too small, blurred or turned to be matched is refused (400, ``portrait_too_small`` /
+    ``portrait_blurred`` / ``portrait_turned``, a message for the clerk to retake the photo)
+    before anything is written.
     """
     session_open(session_id)
     with transaction.atomic():
         check_action("document", session_lock(session_id).state)
     image = decode_upload(data)  # outside the transaction: detection takes a moment
     try:
-        portrait = get_matcher().locate_document_portrait(image.bgr)
+        matcher = get_matcher()
+        portrait = matcher.locate_document_portrait(image.bgr)
+        quality = matcher.check_document_portrait(portrait.image)
     except FaceMatchingError as exc:
         raise InvalidInput(PORTRAIT_ERRORS.get(exc.reason_code, str(exc)), code=exc.reason_code) from exc
     with transaction.atomic():
@@ -50,6 +56,10 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
             S.DOCUMENT_CAPTURED,
             actor=actor,
             document_captured_at=timezone.now(),
-            details={"source": source, "portrait_box": [face.x, face.y, face.w, face.h]},
+            details={
+                "source": source,
+                "portrait_box": [face.x, face.y, face.w, face.h],
+                "portrait_quality": asdict(quality),
+            },
         )
     return session

@@ -16,7 +16,8 @@ from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_v
 from registration.audit import audit
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
-from registration.models import EvidenceKind, VerificationSession
+from registration.images import unpack_frames
+from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
 from registration.selectors import evidence_of_kind
 
@@ -75,6 +76,8 @@ def liveness_verdict_apply(*, session_id: UUID | str, passed: bool, reasons: lis
         session = session_lock(session_id)
         if session.state != S.LIVENESS_RUNNING:
             return False
+        if not passed:  # no match will run on this attempt: its extra frames have no purpose left
+            Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         session_move(
             session,
             S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED,
@@ -102,8 +105,12 @@ def faces_match(*, session_id: UUID | str) -> str:
     )
     if portrait is None or live_frame is None:
         return match_to_manual_review(session_id=session_id, reason="evidence_missing")
+    extra = evidence_read_kind(
+        session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA, actor=None, purpose="worker:live_frames_extra"
+    )
+    frames = [live_frame, *(unpack_frames(extra) if extra else [])]
     try:
-        result = get_matcher().match(portrait, live_frame)
+        result = get_matcher().match(portrait, frames)
     except ModelUnavailable as exc:
         # A deployment fault: the case goes to a person, and the caller fails loudly for the operators.
         match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
@@ -127,6 +134,9 @@ def faces_match(*, session_id: UUID | str) -> str:
             "reference_detector": result.reference_detector,
             "probe_detector": result.probe_detector,
             "timings_ms": asdict(result.timings),
+            "frames": len(frames),
+            "frame_distances": list(result.frame_distances),
+            "fusion": result.fusion,
         },
     )
     return decision
@@ -168,9 +178,11 @@ def match_apply(
     """Write the matcher's decision once; returns False when the session was already decided.
 
     A result for a session that moved on without it (cancelled, expired) is logged and audited as
-    discarded, never dropped silently; a repeat of a result already written is not."""
+    discarded, never dropped silently; a repeat of a result already written is not.
+    The extra live frames served only this match: they are deleted in the same transaction."""
     with transaction.atomic():
         session = session_lock(session_id)
+        Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         if session.state != S.MATCHING:
             if not session.match_model and session.match_distance is None:
                 _match_discarded(session, decision=decision, distance=distance, model=model)

@@ -31,6 +31,7 @@ const HINT_TEXT = {
   more_light: () => _("More light, please"),
   less_light: () => _("Too bright: move out of direct light"),
   hold_still: () => _("Hold still"),
+  wait_for_prompt: () => _("Hold still with your eyes open: wait for the next instruction"),
   move_back: () => _("Move back a little"),
   face_frontal: () => _("Look straight at the camera"),
   slow_decision: () => _("The decision takes longer than usual: it will appear here and on the dashboard."),
@@ -66,6 +67,7 @@ let countdownTimer = null;
 let deadline = null;
 let attemptOpen = false;
 let attemptPhaseStarted = false;
+let promptAcknowledged = null;
 
 function setPhase(phase) {
   root.dataset.phase = phase;
@@ -289,11 +291,24 @@ function onStatus(status) {
   renderSteps(status.steps_done, status.step_index);
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
+    acknowledgePrompt(status.step_index);
   } else {
+    promptAcknowledged = null; // a hold-still gap comes before every prompt
     setPrompt(_("Look at the camera, face inside the oval"), null);
   }
   setCountdown(status.seconds_left);
   setHint(status.hint);
+}
+
+// The server times the customer's reaction from when the prompt was on screen (it bounds what we say).
+function acknowledgePrompt(stepIndex) {
+  if (promptAcknowledged === stepIndex) return;
+  promptAcknowledged = stepIndex;
+  requestAnimationFrame(() => {
+    if (captureSocket && captureSocket.readyState === WebSocket.OPEN) {
+      captureSocket.send(JSON.stringify({ type: "prompt_shown", step_index: stepIndex }));
+    }
+  });
 }
 
 function onCaptureError(message) {
