@@ -33,7 +33,7 @@ from .models import (
     VerificationSession,
 )
 from .roles import ADMIN, has_role, is_supervisor
-from .selectors import evidence_of_kind, staff_outlet
+from .selectors import consent_text_used, evidence_of_kind, staff_outlet
 from .state_machine import SessionState
 
 
@@ -232,8 +232,21 @@ class AuditEventAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):
 
 @admin.register(ConsentText)
 class ConsentTextAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A text customers agreed to is read-only here (publish a new version); every save is audited."""
+
     list_display = ["kind", "version", "language", "title", "is_current", "published_at"]
     list_filter = ["kind", "language", "is_current"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and consent_text_used(obj):
+            return [*services.CONSENT_TEXT_CONTENT, "published_at"]
+        return ["published_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj is not None and consent_text_used(obj))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.consent_text_save(actor=request.user, text=obj, changed=list(form.changed_data), created=not change)
 
 
 @admin.register(VerificationPolicy)

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from .consent_texts import RETENTION_PLACEHOLDER
 from .documents import normalise_mainland_mobile
 from .errors import NotFound
-from .models import ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
+from .models import ConsentRecord, ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
 from .policy import effective_policy
 from .serializers import SessionOutput
 
@@ -58,6 +58,11 @@ def session_list(
     if phone_number:  # the stored spelling (E.164); a full-width or malformed number is refused
         sessions = sessions.filter(subscriber__phone_number=normalise_mainland_mobile(phone_number))
     return sessions.order_by("-created_at")
+
+
+def consent_text_used(text: ConsentText) -> bool:
+    """Whether a customer (or guardian) has agreed to this text: then it may never change."""
+    return ConsentRecord.objects.filter(consent_text=text).exists()
 
 
 def current_consent_text(kind: str, language: str) -> ConsentText | None:

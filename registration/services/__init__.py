@@ -6,7 +6,7 @@ registrations, consent, documents, evidence, attempts, judgement, decisions, pol
 transitions (locking and moving a session, expiry)."""
 
 from .attempts import capture_abort, capture_finish, capture_start
-from .consent import consent_record, session_request_alternative
+from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .decisions import session_cancel, session_decide
 from .documents import document_upload
 from .evidence import evidence_purge, evidence_read, evidence_read_kind, evidence_reencrypt, evidence_store
@@ -24,10 +24,12 @@ from .subjects import subject_erase, subject_export, subject_find
 from .transitions import sessions_expire_stale
 
 __all__ = [
+    "CONSENT_TEXT_CONTENT",
     "capture_abort",
     "capture_finish",
     "capture_start",
     "consent_record",
+    "consent_text_save",
     "document_upload",
     "evidence_purge",
     "evidence_read",

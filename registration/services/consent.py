@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from registration import crypto
+from registration.audit import audit
 from registration.documents import age_on, mask_number, validate_document
-from registration.errors import InvalidInput
+from registration.errors import Conflict, InvalidInput
 from registration.models import ConsentRecord, ConsentText, VerificationSession
 from registration.policy import effective_policy
-from registration.selectors import consent_text_body
+from registration.selectors import consent_text_body, consent_text_used
 from registration.state_machine import check_action
 
 from .registrations import needs_guardian_consent
@@ -104,3 +105,25 @@ def session_request_alternative(*, session_id: UUID | str, actor: User, reason: 
             details={"non_biometric": True, "reason": reason.strip()[:400]},
         )
     return session
+
+
+CONSENT_TEXT_CONTENT = ("version", "kind", "language", "title", "body")
+
+
+def consent_text_save(*, actor: User, text: ConsentText, changed: list[str], created: bool) -> ConsentText:
+    """Publish or edit a consent text, audited. A text a customer agreed to is immutable: publish a new
+    version instead (only whether it is current may still change)."""
+    with transaction.atomic():
+        if not created and set(changed) & set(CONSENT_TEXT_CONTENT) and consent_text_used(text):
+            raise Conflict(
+                "Customers have agreed to this text: publish a new version instead of editing it.",
+                code="consent_text_in_use",
+            )
+        text.save()
+        audit(
+            actor=actor,
+            action="consent_text.published" if created else "consent_text.changed",
+            target=text,
+            details={"version": text.version, "kind": text.kind, "language": text.language, "changed": changed},
+        )
+    return text
