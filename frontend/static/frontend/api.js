@@ -107,6 +107,12 @@ export function stateLabel(state) {
 
 export { _ };
 
+// Named placeholders, "%(name)s", filled in a translated text (the catalogue's own `interpolate`).
+export function format(text, values) {
+  if (window.interpolate) return window.interpolate(text, values, true);
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 // What a decision's reason codes mean, in the page's language (codes stay as they are in the API).
 const REASON_TEXT = {
   distance_below_accept_threshold: () => _("The live face matches the document photo."),
@@ -123,6 +129,9 @@ const REASON_TEXT = {
   repeated_frames: () => _("The video repeated itself."),
   impossible_timestamps: () => _("The video's timing was impossible."),
   incomplete: () => _("The check was not finished."),
+  wrong_action: () => _("A different movement was made than the one asked for."),
+  too_early: () => _("The movement started before it was asked for."),
+  too_late: () => _("The movement came too late."),
   no_live_frame: () => _("No clear picture of the face was taken."),
   liveness_attempts_exhausted: () => _("No attempts are left."),
   no_face_found: () => _("No face was found."),

@@ -1,6 +1,7 @@
 // The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
-import { _, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
+import { _, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
+import { HintSettler, STEP_TEXT, failureText, hintForStep } from "./feedback.js";
 
 const root = document.getElementById("capture");
 const preview = document.getElementById("preview");
@@ -15,14 +16,11 @@ const outcomeDetail = document.getElementById("outcome-detail");
 const retryButton = document.getElementById("retry");
 const resultLink = document.getElementById("to-result");
 const homeLink = document.getElementById("to-home");
+const attemptsLine = document.getElementById("attempts-left");
+const stage = document.querySelector("#capture .stage");
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
 let session = JSON.parse(document.getElementById("session-payload").textContent);
 
-const STEP_TEXT = {
-  blink: () => _("Blink your eyes"),
-  turn_left: () => _("Turn your head to your left, then back"),
-  turn_right: () => _("Turn your head to your right, then back"),
-};
 const STEP_ICON = { blink: "iconBlink", turn_left: "iconTurnLeft", turn_right: "iconTurnRight" };
 const HINT_TEXT = {
   look_at_camera: () => _("Look at the camera, face inside the oval"),
@@ -34,7 +32,10 @@ const HINT_TEXT = {
   move_back: () => _("Move back a little"),
   face_frontal: () => _("Look straight at the camera"),
   slow_decision: () => _("The decision takes longer than usual: it will appear here and on the dashboard."),
+  turn_and_return_left: () => _("Turn to your left as far as is comfortable, then back to the camera"),
+  turn_and_return_right: () => _("Turn to your right as far as is comfortable, then back to the camera"),
 };
+
 const ENDED_TEXT = {
   disconnected: () => _("The connection was lost."),
   no_offer: () => _("The browser did not start the video in time."),
@@ -66,6 +67,9 @@ let countdownTimer = null;
 let deadline = null;
 let attemptOpen = false;
 let attemptPhaseStarted = false;
+// The step the last attempt failed on: {index, step}, index -1 while the face was not yet calibrated.
+let failedStep = null;
+let challengeStarted = false;
 
 function setPhase(phase) {
   root.dataset.phase = phase;
@@ -81,23 +85,46 @@ function setPrompt(text, iconKey) {
   }
 }
 
-function renderSteps(done, current) {
+function renderSteps(done, current, failed = -1) {
   stepsList.replaceChildren(...plan.map((step, index) => {
     const item = document.createElement("li");
     item.textContent = STEP_TEXT[step] ? STEP_TEXT[step]() : step;
-    item.className = index < done ? "done" : index === current ? "current" : "todo";
+    if (index < done) item.className = "done";
+    else if (index === failed) item.className = "failed";
+    else item.className = index === current ? "current" : "todo";
+    if (index === failed) item.setAttribute("aria-label", `${item.textContent}: ${_("not passed")}`);
     return item;
   }));
 }
 
-function setHint(code) {
+function showHint(code) {
   if (!code) {
     show(hintLine, false);
+    delete hintLine.dataset.code;
     return;
   }
   hintLine.textContent = HINT_TEXT[code] ? HINT_TEXT[code]() : _("Adjust your position");
   hintLine.dataset.code = code;
   show(hintLine, true);
+}
+
+// Per-frame hints go through the settler (no flicker); `setHint` applies one at once.
+const hints = new HintSettler(showHint);
+const setHint = (code) => hints.set(code);
+const proposeHint = (code) => hints.propose(code);
+
+// The oval leans the way the head turns (the preview is mirrored, like a mirror).
+function setOvalStep(step) {
+  if (!stage) return;
+  stage.classList.toggle("turning-left", step === "turn_left");
+  stage.classList.toggle("turning-right", step === "turn_right");
+}
+
+function showAttemptsLeft() {
+  const max = Number(root.dataset.maxAttempts);
+  attemptsLine.textContent = format(_("Attempts left: %(left)s of %(max)s"), { left: Math.max(0, attemptsLeft()), max });
+  attemptsLine.dataset.left = String(Math.max(0, attemptsLeft()));
+  show(attemptsLine, true);
 }
 
 function tickCountdown() {
@@ -135,6 +162,7 @@ function showOutcome(kind, title, detail) {
   outcomeDetail.textContent = detail || "";
   show(outcomeBox, true);
   setHint(null);
+  setOvalStep(null);
 }
 
 function attemptsLeft() {
@@ -181,8 +209,9 @@ function onSession(payload) {
         return;
       }
       stopMedia();
-      showOutcome("liveness_failed", _("The live check did not pass."), reasonsText(payload.liveness_reasons));
+      showOutcome("liveness_failed", _("The live check did not pass."), failureText(failedStep, payload.liveness_reasons));
       setPrompt(attemptsLeft() > 0 ? _("You may try again.") : _("No attempts are left."), null);
+      showAttemptsLeft();
       offerRetry();
       return;
     case "expired":
@@ -249,6 +278,10 @@ async function onCaptureMessage(message) {
     case "captured":
       attemptOpen = false;
       attemptPhaseStarted = false;
+      if (root.dataset.phase === "not_passed") {
+        stopMedia(); // the failure is on screen; the stored verdict follows on the session socket
+        return;
+      }
       setPhase("checking");
       setPrompt(_("Checking…"), null);
       stopMedia();
@@ -266,6 +299,7 @@ async function onCaptureMessage(message) {
       showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[message.reason] ? ENDED_TEXT[message.reason]() : message.reason);
       setPrompt("", null);
       session.state = "liveness_failed";
+      showAttemptsLeft();
       offerRetry();
       return;
     case "error":
@@ -278,22 +312,41 @@ async function onCaptureMessage(message) {
 function onStatus(status) {
   if (status.finished) {
     if (lastStepEndedAt === null) lastStepEndedAt = performance.now();
-    renderSteps(plan.length, -1);
     setCountdown(null);
+    setOvalStep(null);
+    if (status.passed === false) {
+      showFailedStep(status);
+      return;
+    }
+    renderSteps(plan.length, -1);
     setHint(null);
     setPhase("checking");
     setPrompt(_("Done. Checking…"), "iconDone");
     return;
   }
   setPhase("challenge");
-  renderSteps(status.steps_done, status.step_index);
+  if (status.step) challengeStarted = true;
+  renderSteps(status.steps_done, status.step ? status.step_index : -1);
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
   } else {
     setPrompt(_("Look at the camera, face inside the oval"), null);
   }
-  setCountdown(status.seconds_left);
-  setHint(status.hint);
+  setOvalStep(status.step);
+  // The step's clock is shown once the face is tracked and a step is asked for, never before.
+  setCountdown(status.step ? status.seconds_left : null);
+  proposeHint(hintForStep(status.step, status.hint));
+}
+
+// The engine ended the attempt without a pass: the steps done keep their ✓, the one that was
+// running is marked as not passed, and nothing on screen says "done".
+function showFailedStep(status) {
+  const index = challengeStarted ? Math.min(status.steps_done, plan.length - 1) : -1;
+  failedStep = { index, step: index >= 0 ? plan[index] : null };
+  renderSteps(status.steps_done, -1, index);
+  setPrompt("", null);
+  showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));
+  showAttemptsLeft();
 }
 
 function onCaptureError(message) {
@@ -342,6 +395,9 @@ async function startAttempt() {
   show(retryButton, false);
   show(homeLink, false);
   lastStepEndedAt = null;
+  failedStep = null;
+  challengeStarted = false;
+  show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
   setPhase("starting");
