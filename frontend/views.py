@@ -70,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "frontend/dashboard.html",
-        {"outlet": outlet, "sessions": sessions, "state_labels": state_labels()},
+        {"outlet": outlet, "sessions": sessions, "state_labels": state_labels(), "time_zone": settings.TIME_ZONE},
     )
 
 
