@@ -23,12 +23,7 @@ run: $(STAMP)
 	@mkdir -p var
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v 0
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
-	@echo ""
-	@echo "  Shiming is starting: open http://$(HOST):$(PORT)/"
-	@echo "  Sign in as clerk / shiming-demo   (also: supervisor, admin; same password)"
-	@echo "  Admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
-	@echo ""
-	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python scripts/serve $(HOST) $(PORT)
 
 ## test: set up and run the whole suite against real PostgreSQL and Redis (started if needed)
 test: $(STAMP) services lint typecheck pytest
