@@ -20,4 +20,6 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/capture/", views.capture, name="capture"),
     path("sessions/<uuid:session_id>/result/", views.result, name="result"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("manifest.webmanifest", views.web_app_manifest, name="manifest"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

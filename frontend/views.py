@@ -11,9 +11,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from registration import selectors, services
@@ -139,3 +142,31 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
 @login_required
 def result(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return _session_page(request, "frontend/result.html", _session_or_404(request, session_id))
+
+
+@require_GET
+def web_app_manifest(request: HttpRequest) -> JsonResponse:
+    """The installable web-app manifest: the tablet can add Shiming to its home screen, full screen."""
+    manifest = {
+        "name": _("Shiming real-name registration"),
+        "short_name": _("Shiming"),
+        "lang": get_language(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#f5f6f8",
+        "theme_color": "#c8102e",
+        "icons": [
+            {"src": static("frontend/icons/app-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("frontend/icons/app-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("frontend/icons/app.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: answer with the icon, not a 404."""
+    return redirect(static("frontend/icons/favicon-32.png"), permanent=True)

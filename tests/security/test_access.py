@@ -146,6 +146,9 @@ CASES: list[Case] = [
     ),
     Case("GET login/", "GET", "/login/", "anonymous", ANONYMOUS, 200),
     Case("GET jsi18n/", "GET", "/jsi18n/", "anonymous", ANONYMOUS, 200),
+    # The installable app's manifest and icon hold no data: public, like the static files.
+    Case("GET manifest.webmanifest", "GET", "/manifest.webmanifest", "anonymous", ANONYMOUS, 200),
+    Case("GET favicon.ico", "GET", "/favicon.ico", "anonymous", ANONYMOUS, 301),
     Case("POST logout/", "POST", "/logout/", "anonymous", ANONYMOUS, 302, {}, redirect_to="/login/"),
     # --- API ----------------------------------------------------------------------------------
     # The API's description is public on purpose (tests/registration/test_apis.py); it holds no data.
