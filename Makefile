@@ -7,7 +7,7 @@ PORT ?= 8000
 LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: run test lint typecheck pytest services lock messages clean
+.PHONY: run test lint typecheck pytest services lock messages audio clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11): install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,8 +18,10 @@ $(STAMP): requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+AUDIO_STAMP := frontend/static/frontend/audio/.built
+
 ## run: set up and start the product on SQLite, the in-memory channel layer and in-process tasks
-run: $(STAMP)
+run: $(STAMP) $(AUDIO_STAMP)
 	@mkdir -p var
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v 0
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
@@ -50,5 +52,13 @@ lock:
 messages: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py compilemessages -l zh_Hans -l en --ignore=.venv
 
+## audio: synthesise the spoken live-check prompts (espeak-ng; Opus when ffmpeg is there), both languages
+audio: $(STAMP)
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py prompt_audio
+
+# Rebuilt when a prompt or its translation changes; the command writes the stamp once it has built them.
+$(AUDIO_STAMP): frontend/prompts.py locale/zh_Hans/LC_MESSAGES/djangojs.mo locale/en/LC_MESSAGES/djangojs.mo | $(STAMP)
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py prompt_audio
+
 clean:
-	rm -rf var .mypy_cache .ruff_cache
+	rm -rf var .mypy_cache .ruff_cache frontend/static/frontend/audio

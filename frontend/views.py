@@ -25,6 +25,7 @@ from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
 
 from .labels import state_labels
+from .prompts import prompt_audio_urls
 
 S = SessionState
 
@@ -136,6 +137,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
         max_attempts=settings.SHIMING_MAX_LIVENESS_ATTEMPTS,
+        prompt_audio=prompt_audio_urls(),
     )
 
 

@@ -1,7 +1,9 @@
 // The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
 import { _, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
+import { activeDeviceId, offerCameraChoice, openCamera } from "./camera.js";
 import { HintSettler, STEP_TEXT, failureText, hintForStep } from "./feedback.js";
+import { PromptVoice } from "./voice.js";
 
 const root = document.getElementById("capture");
 const preview = document.getElementById("preview");
@@ -18,8 +20,11 @@ const resultLink = document.getElementById("to-result");
 const homeLink = document.getElementById("to-home");
 const attemptsLine = document.getElementById("attempts-left");
 const stage = document.querySelector("#capture .stage");
+const cameraSelect = document.getElementById("camera-select");
+const FACE_VIDEO = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
 let session = JSON.parse(document.getElementById("session-payload").textContent);
+const voice = new PromptVoice(JSON.parse(document.getElementById("prompt-audio").textContent), document.getElementById("sound-toggle"));
 
 const STEP_ICON = { blink: "iconBlink", turn_left: "iconTurnLeft", turn_right: "iconTurnRight" };
 const HINT_TEXT = {
@@ -212,6 +217,7 @@ function onSession(payload) {
       showOutcome("liveness_failed", _("The live check did not pass."), failureText(failedStep, payload.liveness_reasons));
       setPrompt(attemptsLeft() > 0 ? _("You may try again.") : _("No attempts are left."), null);
       showAttemptsLeft();
+      if (attemptsLeft() > 0) voice.say("try_again");
       offerRetry();
       return;
     case "expired":
@@ -322,6 +328,7 @@ function onStatus(status) {
     setHint(null);
     setPhase("checking");
     setPrompt(_("Done. Checking…"), "iconDone");
+    voice.say("checking");
     return;
   }
   setPhase("challenge");
@@ -329,8 +336,10 @@ function onStatus(status) {
   renderSteps(status.steps_done, status.step ? status.step_index : -1);
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
+    voice.say(status.step, `step-${status.step_index}`);
   } else {
     setPrompt(_("Look at the camera, face inside the oval"), null);
+    voice.say("look_at_camera");
   }
   setOvalStep(status.step);
   // The step's clock is shown once the face is tracked and a step is asked for, never before.
@@ -347,6 +356,7 @@ function showFailedStep(status) {
   setPrompt("", null);
   showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));
   showAttemptsLeft();
+  voice.say("not_passed");
 }
 
 function onCaptureError(message) {
@@ -368,10 +378,7 @@ function onCaptureError(message) {
 
 async function startCamera() {
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
-      audio: false,
-    });
+    stream = await openCamera("face", FACE_VIDEO);
   } catch (error) {
     attemptPhaseStarted = false;
     setPhase("camera_denied");
@@ -386,7 +393,27 @@ async function startCamera() {
     return false;
   }
   preview.srcObject = stream;
+  // A different camera is chosen before the attempt starts: the stream is swapped in place.
+  offerCameraChoice(cameraSelect, "face", activeDeviceId(stream), () => {
+    if (root.dataset.phase !== "connecting" && root.dataset.phase !== "challenge") return;
+    switchCamera();
+  });
   return true;
+}
+
+async function switchCamera() {
+  let next;
+  try {
+    next = await openCamera("face", FACE_VIDEO);
+  } catch {
+    return; // keep the camera that works
+  }
+  const track = next.getVideoTracks()[0];
+  const sender = pc && pc.getSenders().find((candidate) => candidate.track && candidate.track.kind === "video");
+  if (sender) await sender.replaceTrack(track);
+  if (stream) stream.getTracks().forEach((old) => old.stop());
+  stream = next;
+  preview.srcObject = stream;
 }
 
 async function startAttempt() {
@@ -397,6 +424,7 @@ async function startAttempt() {
   lastStepEndedAt = null;
   failedStep = null;
   challengeStarted = false;
+  voice.reset();
   show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
