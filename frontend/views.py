@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from registration import selectors, services
 from registration.errors import NotFound
-from registration.models import Evidence, EvidenceKind, VerificationSession
+from registration.models import Evidence, EvidenceKind, Subscriber, VerificationSession
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
 
 from .labels import state_labels
@@ -80,7 +80,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/register.html", {"outlet": selectors.staff_outlet(request.user)})
+    context = {
+        "outlet": selectors.staff_outlet(request.user),
+        "name_max_length": Subscriber._meta.get_field("full_name").max_length,
+        "open_states": sorted(str(state) for state in OPEN_STATES),
+        "state_labels": state_labels(),
+    }
+    return render(request, "frontend/register.html", context)
 
 
 @login_required
@@ -107,7 +113,8 @@ def document(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if session.state not in {S.CONSENTED, S.DOCUMENT_CAPTURED}:
         return redirect("frontend:session", session_id=session.pk)
-    return _session_page(request, "frontend/document.html", session)
+    limit_mb = f"{settings.SHIMING_MAX_UPLOAD_BYTES / (1024 * 1024):g}"
+    return _session_page(request, "frontend/document.html", session, upload_limit_mb=limit_mb)
 
 
 @login_required

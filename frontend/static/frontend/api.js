@@ -30,7 +30,10 @@ const ERROR_MESSAGES = {
   unreadable_image: () => _("The file is not a readable image."),
   face_too_small: () => _("The portrait on the document is too small: hold the document closer."),
   not_an_image: () => _("The file is not a readable image."),
-  upload_too_large: () => _("The image is too large."),
+  upload_too_large: (error) => {
+    const limit = error.details && error.details.limit_mb;
+    return limit ? format(_("The image is larger than %(limit)s MB: take the photo again, or choose a smaller file."), { limit: Number(limit.toFixed(1)) }) : _("The image is too large.");
+  },
   empty_upload: () => _("Choose or take a photo first."),
   throttled: () => _("Too many requests: wait a moment and try again."),
   not_authenticated: () => _("Your sign-in has expired: sign in again."),
@@ -40,7 +43,7 @@ const ERROR_MESSAGES = {
 export function errorMessage(error) {
   if (!error) return _("Something went wrong: try again.");
   const known = ERROR_MESSAGES[error.code];
-  return known ? known() : error.message || _("Something went wrong: try again.");
+  return known ? known(error) : error.message || _("Something went wrong: try again.");
 }
 
 export async function api(url, { method = "GET", json, form } = {}) {

@@ -1,6 +1,6 @@
 // The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
-import { _, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
+import { _, api, errorMessage, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
 import { activeDeviceId, offerCameraChoice, openCamera } from "./camera.js";
 import { HintSettler, STEP_TEXT, failureText, hintForStep } from "./feedback.js";
 import { PromptVoice } from "./voice.js";
@@ -18,6 +18,7 @@ const outcomeDetail = document.getElementById("outcome-detail");
 const retryButton = document.getElementById("retry");
 const resultLink = document.getElementById("to-result");
 const homeLink = document.getElementById("to-home");
+const byHandButton = document.getElementById("by-hand");
 const attemptsLine = document.getElementById("attempts-left");
 const stage = document.querySelector("#capture .stage");
 const cameraSelect = document.getElementById("camera-select");
@@ -390,6 +391,8 @@ async function startCamera() {
     );
     setPrompt("", null);
     show(retryButton, true);
+    show(homeLink, true);
+    show(byHandButton, ["document_captured", "liveness_failed"].includes(session.state));
     return false;
   }
   preview.srcObject = stream;
@@ -421,6 +424,7 @@ async function startAttempt() {
   show(outcomeBox, false);
   show(retryButton, false);
   show(homeLink, false);
+  show(byHandButton, false);
   lastStepEndedAt = null;
   failedStep = null;
   challengeStarted = false;
@@ -439,6 +443,18 @@ async function startAttempt() {
 }
 
 retryButton.addEventListener("click", () => startAttempt());
+
+// Without a camera the customer can still be registered: a supervisor checks the document by hand.
+byHandButton.addEventListener("click", async () => {
+  byHandButton.disabled = true;
+  const result = await api(root.dataset.alternativeUrl, { method: "POST", json: { reason: "camera_unavailable" } });
+  byHandButton.disabled = false;
+  if (result.ok) {
+    window.location.assign(root.dataset.alternativeNext);
+    return;
+  }
+  outcomeDetail.textContent = errorMessage(result.error);
+});
 window.addEventListener("pagehide", () => {
   if (captureSocket) captureSocket.close();
   stopMedia();
