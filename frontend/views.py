@@ -40,6 +40,7 @@ NEXT_PAGE = {
 
 
 def _session_or_404(request: HttpRequest, session_id: UUID) -> VerificationSession:
+    services.sessions_expire_stale()  # a session past its time is shown, and refused, as expired
     try:
         return selectors.session_get_for_user(request.user, session_id)
     except NotFound as exc:
@@ -59,6 +60,7 @@ def _session_page(request: HttpRequest, template: str, session: VerificationSess
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:20]
     return render(
         request,
@@ -70,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     outlet = selectors.staff_outlet(request.user)
+    services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:100]
     return render(
         request,
@@ -82,11 +85,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     context = {
         "outlet": selectors.staff_outlet(request.user),
+        "initial": _restart_data(request),
         "name_max_length": Subscriber._meta.get_field("full_name").max_length,
         "open_states": sorted(str(state) for state in OPEN_STATES),
         "state_labels": state_labels(),
     }
     return render(request, "frontend/register.html", context)
+
+
+# A registration that ended without a decision can be started again from its data.
+RESTARTABLE = {S.EXPIRED, S.CANCELLED}
+
+
+def _restart_data(request: HttpRequest) -> dict[str, str]:
+    """The customer's details of the session in ?from=, to fill a new registration: name, document
+    type, phone and birth date. Never its evidence, and not the document number (kept only masked
+    and encrypted): the clerk types it again from the document in hand."""
+    try:
+        old = selectors.session_get_for_user(request.user, UUID(request.GET.get("from", "")))
+    except (ValueError, NotFound):
+        return {}
+    if old.state not in RESTARTABLE:
+        return {}
+    subscriber, document = old.subscriber, old.subscriber.document
+    return {
+        "from": str(old.pk),
+        "full_name": subscriber.full_name,
+        "document_type": document.document_type,
+        "phone_number": subscriber.phone_number.removeprefix("+86"),
+        "birth_date": document.birth_date.isoformat() if document.birth_date else "",
+    }
 
 
 @login_required
@@ -150,7 +178,8 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
 
 @login_required
 def result(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    return _session_page(request, "frontend/result.html", _session_or_404(request, session_id))
+    session = _session_or_404(request, session_id)
+    return _session_page(request, "frontend/result.html", session, open_states=OPEN_STATES)
 
 
 @require_GET

@@ -19,6 +19,7 @@ const retryButton = document.getElementById("retry");
 const resultLink = document.getElementById("to-result");
 const homeLink = document.getElementById("to-home");
 const byHandButton = document.getElementById("by-hand");
+const restartLink = document.getElementById("restart");
 const attemptsLine = document.getElementById("attempts-left");
 const stage = document.querySelector("#capture .stage");
 const cameraSelect = document.getElementById("camera-select");
@@ -224,9 +225,10 @@ function onSession(payload) {
     case "expired":
     case "cancelled":
       stopMedia();
-      showOutcome("ended", stateLabel(payload.state), "");
+      showOutcome("ended", payload.state === "expired" ? _("This registration has expired.") : stateLabel(payload.state), "");
       setPrompt("", null);
       show(homeLink, true);
+      show(restartLink, true);
       return;
     default:
   }
@@ -375,6 +377,7 @@ function onCaptureError(message) {
   setPrompt("", null);
   show(retryButton, message.code === "busy");
   show(homeLink, true);
+  show(restartLink, message.code === "session_expired");
 }
 
 async function startCamera() {
