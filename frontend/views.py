@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET
 from registration import selectors, services
 from registration.errors import NotFound
 from registration.models import Evidence, EvidenceKind, Subscriber, VerificationSession
+from registration.roles import is_supervisor
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
 
 from .labels import state_labels
 from .prompts import prompt_audio_urls
+from .review import distance_band, liveness_steps
 
 S = SessionState
 
@@ -208,3 +210,63 @@ def web_app_manifest(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page links: answer with the icon, not a 404."""
     return redirect(static("frontend/icons/favicon-32.png"), permanent=True)
+
+
+# --- the supervisor's review ----------------------------------------------------------------------
+
+REVIEW_IMAGES = {"portrait": EvidenceKind.ID_PORTRAIT, "live": EvidenceKind.LIVE_FRAME}
+
+
+def _supervisor_only(request: HttpRequest) -> HttpResponse | None:
+    if not is_supervisor(request.user):
+        return HttpResponseForbidden(_("Only a supervisor can review cases."))
+    return None
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """The first case waiting for a decision, or "nothing to review"; ?after= skips to the next one."""
+    if (refused := _supervisor_only(request)) is not None:
+        return refused
+    queue = selectors.review_queue(request.user)
+    after = request.GET.get("after")
+    next_case = queue.exclude(pk=after).first() if after else queue.first()
+    if next_case is not None:
+        return redirect("frontend:review-case", session_id=next_case.pk)
+    return render(request, "frontend/review_empty.html", {"outlet": selectors.staff_outlet(request.user)})
+
+
+@login_required
+def review_case(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    if (refused := _supervisor_only(request)) is not None:
+        return refused
+    session = _session_or_404(request, session_id)
+    kinds = set(session.evidence.values_list("kind", flat=True))
+    queue = selectors.review_queue(request.user)
+    return _session_page(
+        request,
+        "frontend/review.html",
+        session,
+        images={name: kind in kinds for name, kind in REVIEW_IMAGES.items()},
+        band=distance_band(session),
+        steps=liveness_steps(session),
+        waiting=queue.count(),
+        has_next=queue.exclude(pk=session.pk).exists(),
+        deciding=session.state == S.MANUAL_REVIEW,
+    )
+
+
+@login_required
+@require_GET
+def review_image(request: HttpRequest, session_id: UUID, name: str) -> HttpResponse:
+    """The document portrait or the live frame, for the supervisor deciding the case (audited)."""
+    if (refused := _supervisor_only(request)) is not None:
+        return refused
+    session = _session_or_404(request, session_id)
+    evidence = Evidence.objects.filter(session=session, kind=REVIEW_IMAGES.get(name, "")).first()
+    if evidence is None:
+        raise Http404("No such image for this case.")
+    content = services.evidence_read(evidence=evidence, actor=request.user, purpose="supervisor_review")
+    response = HttpResponse(content, content_type=evidence.content_type)
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .errors import DomainError
@@ -66,33 +67,6 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     @admin.display(description="Roles")
     def roles(self, user: Any) -> str:
         return ", ".join(user.groups.values_list("name", flat=True))
-
-
-def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], decision: str) -> None:  # type: ignore[type-arg]
-    done = 0
-    for session in queryset:
-        try:
-            services.session_decide(
-                session_id=session.pk,
-                supervisor=request.user,
-                decision=decision,
-                note=f"{decision} in the admin by {request.user.get_username()}",
-            )
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{session.pk}: {exc.message}", level=messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{done} session(s) {decision}.", level=messages.SUCCESS)
-
-
-@admin.action(description="Approve the selected sessions (supervisor)")
-def approve_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
-    _decide(modeladmin, request, queryset, "approved")
-
-
-@admin.action(description="Reject the selected sessions (supervisor)")
-def reject_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
-    _decide(modeladmin, request, queryset, "rejected")
 
 
 class SupervisorReadMixin:
@@ -199,15 +173,19 @@ class VerificationSessionAdmin(SessionAdminBase):
 
 @admin.register(ManualReviewSession)
 class ManualReviewAdmin(SessionAdminBase):
-    actions = [approve_sessions, reject_sessions]
+    """The queue; each case is decided on its review page (photos, distance, a required reason),
+    one at a time, never by a bulk action."""
+
+    actions = None
+    list_display = ["review_link", "outlet", "subscriber_name", "phone_number", "created_at", "match_distance"]
+    list_display_links = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(state=SessionState.MANUAL_REVIEW)
+        return super().get_queryset(request).filter(state=SessionState.MANUAL_REVIEW).order_by("created_at")
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        # The decisions are checked by the services' role rules, not by model change permissions.
-        actions = super().get_actions(request)
-        return actions if is_supervisor(request.user) else {}
+    @admin.display(description=_("Case"))
+    def review_link(self, session: VerificationSession) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("frontend:review-case", args=[session.pk]), _("Review"))
 
 
 @admin.register(AuditEvent)

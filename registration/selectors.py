@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from .errors import NotFound
 from .models import ConsentText, Outlet, StaffProfile, VerificationSession
+from .state_machine import SessionState
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -54,6 +55,11 @@ def session_list(
     if phone_number:
         sessions = sessions.filter(subscriber__phone_number=phone_number)
     return sessions.order_by("-created_at")
+
+
+def review_queue(user: User) -> QuerySet[VerificationSession]:
+    """The cases of the user's outlet waiting for a supervisor, oldest first."""
+    return sessions_visible_to(user).filter(state=SessionState.MANUAL_REVIEW).order_by("created_at", "pk")
 
 
 def current_consent_text(kind: str, language: str) -> ConsentText | None:
