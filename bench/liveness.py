@@ -79,7 +79,7 @@ def time_clip(
     time stolen by other processes on the shared machine does not count; wall time does."""
     extractor.reset()
     engine = ChallengeEngine(ChallengePlan.parse("blink,turn_left,turn_right"), config)
-    budget = FrameBudget(config)
+    budget = FrameBudget(config.fps_budget)
     for index, frame in enumerate(frames):
         t = index / fps
         if not budget.admit(t):

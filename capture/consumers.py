@@ -13,6 +13,7 @@ from django.conf import settings
 
 from registration import selectors, services
 from registration.errors import DomainError, NotFound
+from registration.policy import effective_policy
 from registration.realtime import outlet_group, session_group
 from registration.state_machine import SessionState
 
@@ -84,6 +85,10 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "session", "session": event["session"]})
 
 
+def _max_liveness_attempts() -> int:
+    return effective_policy().max_liveness_attempts
+
+
 def _session_payload(user: Any, session_id: str) -> dict[str, Any]:
     return selectors.session_public_payload(selectors.session_get_for_user(user, session_id))
 
@@ -144,7 +149,7 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 "type": "ready",
                 "plan": session.challenge_plan,
                 "attempt": session.attempt_count,
-                "max_attempts": settings.SHIMING_MAX_LIVENESS_ATTEMPTS,
+                "max_attempts": await database_sync_to_async(_max_liveness_attempts)(),
             }
         )
 

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET
 
 from registration import selectors, services
 from registration.errors import NotFound
-from registration.models import Evidence, EvidenceKind, Subscriber, VerificationSession
+from registration.models import EvidenceKind, Subscriber, VerificationSession
+from registration.policy import effective_policy
 from registration.roles import is_supervisor
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
 
@@ -154,7 +155,7 @@ def portrait(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if session.state in FINAL_STATES:
         raise Http404("The session is closed.")
-    evidence = Evidence.objects.filter(session=session, kind=EvidenceKind.ID_PORTRAIT).first()
+    evidence = selectors.evidence_of_kind(session, EvidenceKind.ID_PORTRAIT)
     if evidence is None:
         raise Http404("No portrait yet.")
     content = services.evidence_read(evidence=evidence, actor=request.user, purpose="clerk_document_check")
@@ -173,7 +174,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         "frontend/capture.html",
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
-        max_attempts=settings.SHIMING_MAX_LIVENESS_ATTEMPTS,
+        max_attempts=effective_policy().max_liveness_attempts,
         prompt_audio=prompt_audio_urls(),
     )
 
@@ -263,7 +264,7 @@ def review_image(request: HttpRequest, session_id: UUID, name: str) -> HttpRespo
     if (refused := _supervisor_only(request)) is not None:
         return refused
     session = _session_or_404(request, session_id)
-    evidence = Evidence.objects.filter(session=session, kind=REVIEW_IMAGES.get(name, "")).first()
+    evidence = selectors.evidence_of_kind(session, REVIEW_IMAGES.get(name, ""))
     if evidence is None:
         raise Http404("No such image for this case.")
     content = services.evidence_read(evidence=evidence, actor=request.user, purpose="supervisor_review")

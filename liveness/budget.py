@@ -1,8 +1,11 @@
-"""The frame budget: admit at most `fps_budget` frames per second, drop the rest."""
+"""The frame budget: admit at most `fps_budget` frames per second, drop the rest.
+
+This is the one admission rule. A live capture applies it in the frame pump (on the frames'
+media time, before a frame is decoded to pixels); a `LivenessSession` fed directly (the
+`liveness_check` command, the bench, tests) applies it itself, on the same media time.
+"""
 
 from __future__ import annotations
-
-from .config import LivenessConfig
 
 # A frame slightly early for its slot is still admitted, so a 30 fps camera gives 15 fps
 # rather than 10 fps when the budget is 15.
@@ -12,8 +15,10 @@ _EARLY_TOLERANCE = 0.25
 class FrameBudget:
     """Decides frame by frame, holding no frames: nothing ever queues behind it."""
 
-    def __init__(self, config: LivenessConfig) -> None:
-        self._interval = config.frame_interval
+    def __init__(self, fps_budget: float) -> None:
+        if fps_budget <= 0:
+            raise ValueError("fps_budget must be positive")
+        self._interval = 1.0 / fps_budget
         self._next_slot: float | None = None
 
     def admit(self, t: float) -> bool:

@@ -206,7 +206,7 @@ class ChallengeEngine:
             attempt.samples.append(frame)
         samples = attempt.samples
         if len(samples) >= config.calibration_min_frames and samples[-1].t - samples[0].t >= config.calibration_seconds:
-            attempt.calibration = _calibration_from(samples, frame.t)
+            attempt.calibration = _calibration_from(samples, frame.t, config.baseline_percentile)
             attempt.prompted_at = frame.t
             self._continuity.set_reference(attempt.calibration.signature)
         elif frame.t - attempt.started_at > config.step_timeout_seconds:
@@ -290,14 +290,15 @@ class ChallengeEngine:
         )
 
 
-def _calibration_from(samples: list[FrameFeatures], t: float) -> Calibration:
-    """Robust statistics: a high percentile of the eye ratios (a blink during calibration
-    does not lower it) and medians of the pose and the face signature."""
+def _calibration_from(samples: list[FrameFeatures], t: float, percentile: float) -> Calibration:
+    """Robust statistics: a high percentile of the eye ratios (`baseline_percentile`, as the
+    blink detector's open-eye level, so a blink during calibration does not lower it) and
+    medians of the pose and the face signature."""
     signatures = np.array([sample.signature for sample in samples if sample.signature])
     signature = tuple(round(float(value), 4) for value in np.median(signatures, axis=0)) if len(signatures) else ()
     return Calibration(
-        ear_left=float(np.percentile([sample.ear_left for sample in samples], 75)),
-        ear_right=float(np.percentile([sample.ear_right for sample in samples], 75)),
+        ear_left=float(np.percentile([sample.ear_left for sample in samples], percentile)),
+        ear_right=float(np.percentile([sample.ear_right for sample in samples], percentile)),
         yaw=float(np.median([sample.yaw for sample in samples])),
         pitch=float(np.median([sample.pitch for sample in samples])),
         signature=signature,

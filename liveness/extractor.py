@@ -26,6 +26,7 @@ from .landmarks import (
     face_signature,
     head_pose,
 )
+from .mediapipe_graph import FaceMeshGraph
 from .quality import assess_quality
 
 Frame = npt.NDArray[np.uint8]
@@ -34,8 +35,6 @@ ColorOrder = Literal["bgr", "rgb"]
 _SHARPNESS_WIDTH = 128
 _LOST_POINT: Point = (-1.0, -1.0)
 _FLOW_WINDOW = (15, 15)
-_MESH_INPUT, _MESH_OUTPUT = "image", "multi_face_landmarks"
-_MESH_TIMESTAMP_STEP = 33333  # microseconds, as FaceMesh.process steps its simulated clock
 _FLOW_MARGIN = 48  # px around the anchors: the 15 px window at pyramid level 2 reaches ~30 px
 _ANCHOR_LIST = list(ANCHOR_INDICES)
 
@@ -50,19 +49,10 @@ class LandmarkExtractor:
 
     def __init__(self, config: LivenessConfig | None = None, *, color: ColorOrder = "bgr") -> None:
         import mediapipe as mp  # heavy import, kept out of the engine's import path
-        from mediapipe.python._framework_bindings import _packet_getter
 
         self._config = config or LivenessConfig()
         self._color = color
-        self._mesh: Any = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=False,
-            max_num_faces=1,
-            refine_landmarks=True,
-            min_detection_confidence=0.5,
-            min_tracking_confidence=0.5,
-        )
-        self._mesh_input_type = self._mesh._input_stream_type_info[_MESH_INPUT]
-        self._serialized_protos = _packet_getter._get_serialized_proto_list
+        self._mesh = FaceMeshGraph()
         self._detector: Any = mp.solutions.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.6)
         self._frames_seen = 0
         self._face_count = 1
@@ -95,7 +85,7 @@ class LandmarkExtractor:
         rgb = frame if self._color == "rgb" else np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), dtype=np.uint8)
         gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
         height, width = gray.shape
-        faces = self._run_mesh(rgb)
+        faces = self._mesh.landmark_lists(rgb)
         digest = _digest(frame)
         if not faces:
             self._previous = None
@@ -106,26 +96,6 @@ class LandmarkExtractor:
         n_faces = self._count_faces(rgb)
         flow = self._track(gray, mesh)
         return _measure(mesh, gray, n_faces, flow, t, digest, self._config)
-
-    def _run_mesh(self, rgb: Frame) -> list[bytes]:
-        """The serialised landmark list of each face found (at most one), in tracking mode.
-
-        This is `FaceMesh.process` without the parts that cost ~0.6 ms a frame and give us
-        nothing: it builds a new namedtuple class on every call and parses each landmark list
-        into Python protobuf objects, which `_mesh_array` would read back field by field.
-        The graph, its input packet and its timestamps are the solution's own (mediapipe is
-        pinned at 0.10.21; tests compare this with `process`).
-        """
-        solution = self._mesh
-        solution._graph_outputs.clear()
-        solution._simulated_timestamp += _MESH_TIMESTAMP_STEP
-        packet = solution._make_packet(self._mesh_input_type, rgb).at(solution._simulated_timestamp)
-        solution._graph.add_packet_to_input_stream(stream=_MESH_INPUT, packet=packet)
-        solution._graph.wait_until_idle()
-        output = solution._graph_outputs.get(_MESH_OUTPUT)
-        if output is None or output.is_empty():
-            return []
-        return list(self._serialized_protos(output))
 
     def _count_faces(self, rgb: Frame) -> int:
         """Faces in view, re-checked every few frames (the mesh tracks only one face)."""

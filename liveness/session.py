@@ -60,7 +60,8 @@ class LivenessSession:
     `clock` is injected (monotonic seconds); `timestamp` is the frame's media time in seconds
     (e.g. `frame.time` of an aiortc VideoFrame), or None to use the clock. Frames are BGR
     uint8 (H, W, 3) unless `color="rgb"`; a pooled `extractor` passed in keeps its own colour
-    order, is reset for this stream and is not closed by the session.
+    order, is reset for this stream and is not closed by the session. `budgeted=False` when the
+    caller already admits frames by `FrameBudget` (then `offer` never returns None for budget).
     """
 
     def __init__(
@@ -72,6 +73,7 @@ class LivenessSession:
         extractor: LandmarkExtractor | None = None,
         color: ColorOrder = "bgr",
         keep_observing: bool = False,
+        budgeted: bool = True,
     ) -> None:
         self.plan = plan
         self.config = config or LivenessConfig()
@@ -81,7 +83,9 @@ class LivenessSession:
         if extractor is not None:
             extractor.reset()  # a pooled extractor must not carry the last customer's stream
         self._engine = ChallengeEngine(plan, self.config)
-        self._budget = FrameBudget(self.config)
+        # A caller that admits frames itself by the same `FrameBudget` (the capture's frame pump)
+        # passes budgeted=False, so the rule is applied once.
+        self._budget = FrameBudget(self.config.fps_budget) if budgeted else None
         self._keep_observing = keep_observing
         self._trace: list[TraceFrame] = []
         self._origin: tuple[float, float] | None = None
@@ -105,7 +109,7 @@ class LivenessSession:
         if self._origin is None:
             self._origin = (media_time, now)
         t = media_time - self._origin[0]
-        if (self.finished and not self._keep_observing) or not self._budget.admit(t):
+        if (self.finished and not self._keep_observing) or (self._budget is not None and not self._budget.admit(t)):
             return None
         features = self._extractor.extract(frame, round(t, 4))
         received_at = round(now - self._origin[1], 4)
@@ -128,7 +132,7 @@ class LivenessSession:
 
     def export_trace(self) -> dict[str, Any]:
         """The JSON-ready trace of the frames processed so far."""
-        return trace_to_dict(self._trace, self.plan)
+        return trace_to_dict(self._trace, self.plan, self.config)
 
     def _consider_best(self, frame: Frame, features: FrameFeatures) -> None:
         calibration = self._engine.calibration

@@ -37,9 +37,15 @@ class TraceFrame:
         return cls(FrameFeatures.from_dict(data), float(data["rx"]))
 
 
-def trace_to_dict(frames: list[TraceFrame], plan: ChallengePlan) -> dict[str, Any]:
-    """The JSON-ready trace: version, plan codes (for reference) and the frames."""
-    return {"version": TRACE_VERSION, "plan": plan.codes(), "frames": [frame.to_dict() for frame in frames]}
+def trace_to_dict(frames: list[TraceFrame], plan: ChallengePlan, config: LivenessConfig) -> dict[str, Any]:
+    """The JSON-ready trace: version, plan codes (for reference), the configuration the capture
+    ran with (`LivenessConfig.to_dict`, which the verdict task judges with) and the frames."""
+    return {
+        "version": TRACE_VERSION,
+        "plan": plan.codes(),
+        "config": config.to_dict(),
+        "frames": [frame.to_dict() for frame in frames],
+    }
 
 
 def frames_from_dict(trace: dict[str, Any]) -> list[TraceFrame]:

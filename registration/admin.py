@@ -10,11 +10,12 @@ import base64
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -25,7 +26,6 @@ from .errors import DomainError
 from .models import (
     AuditEvent,
     ConsentText,
-    Evidence,
     IdentityDocument,
     ManualReviewSession,
     Outlet,
@@ -34,7 +34,7 @@ from .models import (
     VerificationSession,
 )
 from .roles import is_supervisor
-from .selectors import staff_outlet
+from .selectors import evidence_of_kind, staff_outlet
 from .state_machine import SessionState
 
 
@@ -154,7 +154,9 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
         if not is_supervisor(request.user):
             return HttpResponseForbidden("Only supervisors and admins may see evidence.")
         session = get_object_or_404(self.get_queryset(request), pk=session_id)
-        evidence = get_object_or_404(Evidence, session=session, kind=kind)
+        evidence = evidence_of_kind(session, kind)
+        if evidence is None:
+            raise Http404("No such evidence.")
         if evidence.content_type != "image/jpeg":
             return HttpResponseForbidden("Only images can be shown.")
         content = services.evidence_read(evidence=evidence, actor=request.user, purpose="admin_review")
@@ -220,12 +222,33 @@ class VerificationPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return type(form_class.__name__, (_PolicyForm, form_class), {"actor": request.user})
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        values = {field: form.cleaned_data[field] for field in form.changed_data}
+        # The service wrote the policy while the form was validated (see _PolicyForm.clean).
+        obj.pk = form.saved_policy.pk
+
+
+class _PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Saves through `services.policy_update` from `clean()`, so a refusal becomes a form error:
+    the admin shows the page again with the error, writes nothing and shows no success message.
+    (Saving in `save_model` is too late: the admin has already decided the save succeeded.)"""
+
+    actor: Any
+    saved_policy: VerificationPolicy
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        values = {field: cleaned[field] for field in self.changed_data if field in cleaned}
         try:
-            services.policy_update(actor=request.user, values=values)
+            self.saved_policy = services.policy_update(actor=self.actor, values=values)
         except DomainError as exc:
-            self.message_user(request, exc.message, level=messages.ERROR)
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return cleaned
 
 
 @admin.action(description="Export the selected people's data (JSON)")

@@ -100,7 +100,7 @@ class OutletSessionCreateThrottle(SimpleRateThrottle):
 
 def _session_response(session_id: Any, request: Request, code: int = status.HTTP_200_OK) -> Response:
     session = selectors.session_get_for_user(request.user, session_id)
-    return Response(SessionOutput(session).data, status=code)
+    return Response(selectors.session_public_payload(session), status=code)
 
 
 class SessionListCreateApi(APIView):
@@ -197,7 +197,7 @@ class ConsentTextApi(APIView):
         text = selectors.current_consent_text(query.validated_data["kind"], query.validated_data["language"])
         if text is None:
             raise NotFound("No consent text is published.")
-        return Response(ConsentTextOutput(text).data)
+        return Response({**ConsentTextOutput(text).data, "body": selectors.consent_text_body(text)})
 
 
 class AuthTokenApi(ObtainAuthToken):
@@ -211,7 +211,8 @@ class AuthTokenApi(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 data = request.data if isinstance(request.data, dict) else {}
                 credentials = {"username": data.get("username", "")}
-                return lockout_response(request._request, None, credentials)  # type: ignore[return-value]
+                # DRF's Request wraps the Django HttpRequest in `_request`; axes' response needs that one.
+                return lockout_response(request._request, None, credentials)  # type: ignore[return-value]  # noqa: SLF001
             raise
 
 

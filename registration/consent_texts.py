@@ -1,7 +1,11 @@
-"""The first published consent texts (version 1), seeded by a data migration.
+"""The published consent texts, seeded by data migrations (version 1, then version 2).
 
-Later versions are published in the admin; a consent record always points at the exact text shown.
+Later versions are published in the admin; a consent record always points at the exact text shown
+and keeps the body as rendered for the customer. A body may name `{retention_hours}`: it is replaced
+with the effective policy's evidence retention when the text is shown (`selectors.consent_text_body`).
 """
+
+RETENTION_PLACEHOLDER = "{retention_hours}"
 
 CONSENT_V1 = {
     ("face_processing", "zh-hans"): (
@@ -32,4 +36,14 @@ CONSENT_V1 = {
         "The customer is under 14. As their guardian I consent to the processing of their face as described "
         "above, and give my own name and ID document.",
     ),
+}
+
+
+def _v2(body: str) -> str:
+    """Version 2 names the configured retention instead of a fixed 72 hours."""
+    return body.replace("72", RETENTION_PLACEHOLDER)
+
+
+CONSENT_V2 = {
+    key: (title, _v2(body) if key[0] == "face_processing" else body) for key, (title, body) in CONSENT_V1.items()
 }

@@ -170,6 +170,9 @@ class ConsentRecord(models.Model):
     guardian_name = models.CharField(max_length=200, blank=True)
     guardian_document_masked = models.CharField(max_length=32, blank=True)
     guardian_document_hash = models.CharField(max_length=64, blank=True)
+    # What the customer agreed to: the body as shown (retention rendered in) and that retention.
+    shown_body = models.TextField(blank=True)
+    retention_hours = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.kind} consent for {self.session_id}"

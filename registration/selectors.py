@@ -9,8 +9,11 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
+from .consent_texts import RETENTION_PLACEHOLDER
 from .errors import NotFound
-from .models import ConsentText, Outlet, StaffProfile, VerificationSession
+from .models import ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
+from .policy import effective_policy
+from .serializers import SessionOutput
 from .state_machine import SessionState
 
 User = AbstractBaseUser | AnonymousUser
@@ -67,24 +70,18 @@ def current_consent_text(kind: str, language: str) -> ConsentText | None:
     return texts.filter(language=language).first() or texts.filter(language="zh-hans").first()
 
 
+def consent_text_body(text: ConsentText, *, retention_hours: int | None = None) -> str:
+    """The body as shown to the customer: the configured evidence retention named where it says so."""
+    hours = effective_policy().evidence_retention_hours if retention_hours is None else retention_hours
+    return text.body.replace(RETENTION_PLACEHOLDER, str(hours))
+
+
+def evidence_of_kind(session: VerificationSession, kind: str) -> Evidence | None:
+    """The session's one piece of evidence of `kind` (still encrypted), or None when there is none."""
+    return Evidence.objects.filter(session=session, kind=kind).select_related("session__outlet").first()
+
+
 def session_public_payload(session: VerificationSession) -> dict[str, Any]:
-    """What the clerk's page and the dashboard may show of a session (no biometric data)."""
-    subscriber = session.subscriber
-    return {
-        "id": str(session.pk),
-        "state": session.state,
-        "outlet": session.outlet_id,
-        "subscriber_name": subscriber.full_name,
-        "phone_number": subscriber.phone_number,
-        "challenge_plan": session.challenge_plan,
-        "attempt_count": session.attempt_count,
-        "liveness_passed": session.liveness_passed,
-        "liveness_reasons": session.liveness_reasons,
-        "decision": session.decision,
-        "decision_reasons": session.decision_reasons,
-        "match_distance": session.match_distance,
-        "non_biometric": session.non_biometric,
-        "created_at": session.created_at.isoformat() if session.created_at else None,
-        "decided_at": session.decided_at.isoformat() if session.decided_at else None,
-        "expires_at": session.expires_at.isoformat() if session.expires_at else None,
-    }
+    """The one shape of a session for every reader: the API's answer, the page's initial state, the
+    consumer's first message and every pushed update (no biometric data)."""
+    return dict(SessionOutput(session).data)

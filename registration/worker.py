@@ -4,6 +4,7 @@ per process, after the fork, so the first customer does not wait for the models 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from celery.signals import celeryd_init, worker_process_init
@@ -13,12 +14,22 @@ FACE_QUEUE = "face"
 _serves_face_queue = False
 
 
+def serves_face_queue(queues: str | Iterable[str] | None) -> bool:
+    """Whether a worker started with these `-Q` queues takes face matching work.
+
+    `queues` is what Celery hands `celeryd_init`: None or "" without `-Q` (the worker then serves
+    every queue), a comma-separated string, or a list. Blank names are ignored, so "" and " , " mean
+    "no -Q" rather than "a queue called ''".
+    """
+    raw = (queues or "").split(",") if isinstance(queues, str) or queues is None else list(queues)
+    names = {name.strip() for name in raw} - {""}
+    return not names or FACE_QUEUE in names
+
+
 @celeryd_init.connect
 def _remember_queues(options: dict[str, Any] | None = None, **kwargs: Any) -> None:
     global _serves_face_queue
-    queues = (options or {}).get("queues") or ""
-    names = queues.split(",") if isinstance(queues, str) else list(queues)
-    _serves_face_queue = not names or FACE_QUEUE in names  # no -Q: the worker serves every queue
+    _serves_face_queue = serves_face_queue((options or {}).get("queues"))
 
 
 @worker_process_init.connect

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 
+from registration import services
 from registration.documents import prc_id_check_digit
-from registration.models import Outlet, StaffProfile
+from registration.models import EvidenceKind, Outlet, StaffProfile, VerificationSession
 from registration.roles import CLERK
+from registration.state_machine import SessionState
 
 _sequence = itertools.count(100)
 
@@ -53,3 +55,41 @@ class UserFactory(factory.django.DjangoModelFactory):
     def outlet(user: Any, create: bool, extracted: Outlet | None, **kwargs: object) -> None:
         if create and extracted is not None:
             StaffProfile.objects.create(user=user, outlet=extracted)
+
+
+# --- builders the fixtures in tests/conftest.py share ---------------------------------------------
+
+
+def registration_details(**overrides: Any) -> dict[str, Any]:
+    """What a clerk types to open a registration: a valid name, ID number and phone number."""
+    details: dict[str, Any] = {
+        "full_name": "张 三",
+        "document_type": "prc_id",
+        "document_number": make_prc_id(),
+        "phone_number": make_phone(),
+    }
+    details.update(overrides)
+    return details
+
+
+def make_staff(role: str | None, *, outlet: Outlet | None, **fields: Any) -> User:
+    """A staff user with one role (CLERK, SUPERVISOR, ADMIN or None) working at `outlet`."""
+    return cast(User, UserFactory(role=role, outlet=outlet, **fields))
+
+
+def make_session(
+    *, clerk: User, state: str = SessionState.CREATED, portrait: bytes | None = None, **details: Any
+) -> VerificationSession:
+    """A session opened by `clerk`, consented unless `state` is created, with the ID portrait stored
+    when `portrait` is given, then moved straight to `state` (no capture runs)."""
+    session = services.registration_create(clerk=clerk, **registration_details(**details))
+    if state != SessionState.CREATED:
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    if portrait is not None:
+        services.evidence_store(
+            session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"
+        )
+    if state not in {SessionState.CREATED, SessionState.CONSENTED}:
+        VerificationSession.objects.filter(pk=session.pk).update(state=state)
+    session.refresh_from_db()
+    return session

@@ -7,8 +7,13 @@ import importlib
 
 from django.apps import apps
 
-SEED_MIGRATION = "registration.migrations.0002_roles_consent_texts_audit_append_only"
+# Each seeding data migration and its function, in migration order.
+SEED_STEPS = (
+    ("registration.migrations.0002_roles_consent_texts_audit_append_only", "create_roles_and_texts"),
+    ("registration.migrations.0004_consent_names_configured_retention", "publish_v2"),
+)
 
 
 def seed_reference_rows() -> None:
-    importlib.import_module(SEED_MIGRATION).create_roles_and_texts(apps, None)
+    for module, function in SEED_STEPS:
+        getattr(importlib.import_module(module), function)(apps, None)

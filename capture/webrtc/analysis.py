@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-import cv2
 import numpy as np
 
 from config.startup_noise import filtered_native_stderr
 from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
+from registration.images import encode_jpeg
+from registration.liveness_settings import liveness_config
 
 # Importing mediapipe takes seconds (it loads TensorFlow). Done lazily on the first capture, in a
 # pool thread, it holds import locks the event loop then waits for; so the ASGI process pays it
@@ -70,6 +71,7 @@ class ChallengeAnalysis(Protocol):
     """One attempt's analysis. Not thread-safe: the pump calls it from one worker at a time."""
 
     fps_budget: float
+    """Frames per second the pump admits (by `liveness.FrameBudget`); the analysis does not drop any."""
     step_timeout_seconds: float
     session_timeout_seconds: float
 
@@ -84,15 +86,6 @@ class ChallengeAnalysis(Protocol):
     def close(self) -> None:
         """Release the landmark model."""
         ...
-
-
-def liveness_config() -> LivenessConfig:
-    """The engine's thresholds: the same object the verdict task uses, when that module exists."""
-    try:
-        from registration.liveness_settings import liveness_config as from_settings
-    except ImportError:
-        return LivenessConfig()
-    return from_settings()
 
 
 class ExtractorPool:
@@ -157,7 +150,9 @@ class LivenessSessionAnalysis:
         self._config = config
         self._pool = pool
         self._extractor: LandmarkExtractor | None = pool.acquire(config)
-        self._session = LivenessSession(ChallengePlan.parse(list(plan)), config, clock=clock, extractor=self._extractor)
+        self._session = LivenessSession(
+            ChallengePlan.parse(list(plan)), config, clock=clock, extractor=self._extractor, budgeted=False
+        )
         self._step_count = len(plan)
         self._result: Any = None
         self.fps_budget = config.fps_budget
@@ -168,9 +163,7 @@ class LivenessSessionAnalysis:
         if self._result is not None:  # ended: the extractor already serves another capture
             update = self._session.last_update
             return ChallengeStatus(0, None, 0, None, None) if update is None else status_from_update(update)
-        update = self._session.offer(rgb, timestamp=t)
-        if update is None:  # over the engine's own budget: show what was shown
-            update = self._session.last_update
+        update = self._session.offer(rgb, timestamp=t)  # the pump admitted it: never dropped here
         if update is None:
             return ChallengeStatus(0, None, 0, None, None)
         return status_from_update(update)
@@ -180,7 +173,7 @@ class LivenessSessionAnalysis:
         verdict = result.verdict.to_dict()
         return CaptureOutcome(
             trace=self._session.export_trace(),
-            best_frame_jpeg=_jpeg(result.best_frame.image) if result.best_frame is not None else None,
+            best_frame_jpeg=encode_jpeg(result.best_frame.image) if result.best_frame is not None else None,
             live_summary={"passed": result.verdict.passed, **verdict},
         )
 
@@ -211,11 +204,6 @@ def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
         finished=finished,
         passed=(update.phase is Phase.PASSED) if finished else None,
     )
-
-
-def _jpeg(bgr: np.ndarray, quality: int = 92) -> bytes | None:
-    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return encoded.tobytes() if ok else None
 
 
 def build_analysis(plan: Sequence[str]) -> ChallengeAnalysis:

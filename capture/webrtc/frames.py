@@ -1,5 +1,6 @@
-"""The frame pump: reads the customer's video track, drops frames down to the engine's budget,
-and runs the analysis of each admitted frame in the thread pool, one frame at a time."""
+"""The frame pump: reads the customer's video track, drops frames down to the engine's budget
+(`liveness.FrameBudget`, the one admission rule, on the frames' media time), and runs the
+analysis of each admitted frame in the thread pool, one frame at a time."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from concurrent.futures import Executor
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import VideoFrame
 
+from liveness import FrameBudget
+
 from .analysis import ChallengeAnalysis, ChallengeStatus
 
 logger = logging.getLogger(__name__)
@@ -23,8 +26,9 @@ class FramePump:
     """Feeds one attempt's analysis from one remote video track.
 
     The track is read continuously (aiortc queues every decoded frame, so an unread track grows
-    without bound). A frame is admitted when its media time reaches the next slot of the budget
-    and the previous frame's analysis has finished; every other frame is dropped.
+    without bound). A frame is admitted when the previous frame's analysis has finished and the
+    budget admits its media time; every other frame is dropped. The analysis is built not to
+    apply the budget a second time.
     """
 
     def __init__(
@@ -38,9 +42,8 @@ class FramePump:
         self._analysis = analysis
         self._executor = executor
         self._on_status = on_status
-        self._interval = 1.0 / analysis.fps_budget
+        self._budget = FrameBudget(analysis.fps_budget)
         self._first_time: float | None = None
-        self._next_slot = 0.0
         self._job: asyncio.Task[ChallengeStatus | None] | None = None
         self.frames_received = 0
         self.frames_admitted = 0
@@ -66,13 +69,10 @@ class FramePump:
         if self._first_time is None:
             self._first_time = media_time
         t = media_time - self._first_time
-        # A quarter-interval of tolerance absorbs timestamp jitter around the slot.
-        if t < self._next_slot - self._interval / 4 or (self._job is not None and not self._job.done()):
+        # A frame that arrives while the last one is still analysed is dropped before the budget
+        # sees it, so it does not take the slot of the next frame.
+        if (self._job is not None and not self._job.done()) or not self._budget.admit(t):
             return
-        # Slots stay on the budget's grid; a late frame moves the grid so the rate never exceeds it.
-        self._next_slot += self._interval
-        if self._next_slot < t + self._interval / 2:
-            self._next_slot = t + self._interval
         self.frames_admitted += 1
         self._job = asyncio.create_task(self._analyse(frame, t))
 

@@ -1,115 +1,51 @@
 """The face matcher contract: what the Celery task calls, what it gets back, what it may raise.
 
-Images cross this interface as either
-- ``numpy.ndarray``: decoded, ``uint8``, shape (H, W, 3) in **BGR** order (the OpenCV and DeepFace
-  convention); (H, W) greyscale and (H, W, 4) BGRA are accepted and converted, or
-- ``bytes``: an encoded JPEG / PNG / WebP file, decoded by the matcher (EXIF orientation applied).
-
+The images, errors and results it speaks in are defined in ``types`` (and re-exported here).
 Nothing biometric is stored by a matcher: no embedding, crop or image is written anywhere.
 """
 
 from __future__ import annotations
 
 import abc
-import enum
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 
-from registration.face_matching.policy import DecisionBand
+from registration.face_matching.types import (
+    BgrImage,
+    DocumentPortrait,
+    FaceBox,
+    FaceImage,
+    FaceMatchingError,
+    ImageRole,
+    MatchResult,
+    MatchTimings,
+    ModelUnavailable,
+    NoFaceFound,
+    SeveralFaces,
+    UnreadableImage,
+)
 
-if TYPE_CHECKING:
-    import numpy.typing as npt
-
-    from registration.face_matching.document import DocumentPortrait
-
-    FaceImage = npt.NDArray[Any] | bytes  # uint8 BGR; OpenCV stubs type arrays loosely
-else:
-    FaceImage = Any
+__all__ = [
+    "DEFAULT_MATCHER",
+    "BgrImage",
+    "DocumentPortrait",
+    "FaceBox",
+    "FaceImage",
+    "FaceMatcher",
+    "FaceMatchingError",
+    "ImageRole",
+    "MatchResult",
+    "MatchTimings",
+    "ModelUnavailable",
+    "NoFaceFound",
+    "SeveralFaces",
+    "UnreadableImage",
+    "get_matcher",
+    "reset_matcher",
+]
 
 DEFAULT_MATCHER = "registration.face_matching.deepface_matcher.DeepFaceMatcher"
-
-
-class ImageRole(enum.StrEnum):
-    """Which side of the 1:1 comparison an image is on."""
-
-    REFERENCE = "reference"  # the ID document portrait (page photo, crop or card-reader chip)
-    PROBE = "probe"  # the live frame from the capture session
-
-
-class FaceMatchingError(Exception):
-    """Base of the domain errors; ``reason_code`` is stable and safe to store and show."""
-
-    reason_code = "face_matching_error"
-
-    def __init__(self, message: str, *, role: ImageRole | None = None) -> None:
-        super().__init__(message)
-        self.role = role
-
-
-class UnreadableImage(FaceMatchingError):
-    reason_code = "unreadable_image"
-
-
-class NoFaceFound(FaceMatchingError):
-    reason_code = "no_face_found"
-
-
-class SeveralFaces(FaceMatchingError):
-    reason_code = "several_faces"
-
-
-class ModelUnavailable(FaceMatchingError):
-    """A model or weights file is missing or broken: a deployment fault, never a customer's."""
-
-    reason_code = "model_unavailable"
-
-
-@dataclass(frozen=True)
-class FaceBox:
-    """One detected face, in pixels of the image it was found in."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-    confidence: float
-
-    @property
-    def area(self) -> int:
-        return self.w * self.h
-
-
-@dataclass(frozen=True)
-class MatchTimings:
-    """Where the time of one match went, in milliseconds."""
-
-    decode_ms: float
-    detect_reference_ms: float
-    detect_probe_ms: float
-    embed_reference_ms: float
-    embed_probe_ms: float
-    total_ms: float
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    """The outcome of one 1:1 comparison. Distance is lower for more alike faces."""
-
-    distance: float
-    distance_metric: str
-    accept_threshold: float
-    reject_threshold: float
-    band: DecisionBand
-    reason_codes: tuple[str, ...]
-    model: str
-    reference_detector: str
-    probe_detector: str
-    reference_face: FaceBox
-    probe_face: FaceBox
-    timings: MatchTimings
 
 
 class FaceMatcher(abc.ABC):

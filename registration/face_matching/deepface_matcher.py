@@ -15,7 +15,8 @@ Pipeline for each image (ID portrait = reference, live frame = probe):
 5. align with dlib's 5-point shape predictor and ``dlib.get_face_chip`` (150 px, padding 0.25, the
    alignment the Dlib ResNet was trained with) on the full-resolution image, then embed with
    DeepFace's Dlib client (128-d);
-6. Euclidean distance between the two embeddings, placed in a band by ``policy.decide``.
+6. Euclidean distance between the two embeddings. The matcher reports it; the band is decided by the
+   judgement service from the effective policy (``services.judgement.faces_match``).
 
 Detector choice, measured on one core (see bench/matching.py and the match_eval command):
 - ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 512 px: found exactly one face on all
@@ -47,10 +48,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from registration.face_matching.base import (
+from registration.face_matching.base import FaceMatcher
+from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, crop_portrait
+from registration.face_matching.selection import detection_view, select_single_face
+from registration.face_matching.types import (
+    BgrImage,
+    DocumentPortrait,
     FaceBox,
     FaceImage,
-    FaceMatcher,
     ImageRole,
     MatchResult,
     MatchTimings,
@@ -58,9 +63,6 @@ from registration.face_matching.base import (
     NoFaceFound,
     UnreadableImage,
 )
-from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, DocumentPortrait, crop_portrait
-from registration.face_matching.policy import MatchPolicy, decide
-from registration.face_matching.selection import BgrImage, detection_view, select_single_face
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,6 @@ class MatcherConfig:
     """Every tunable of the DeepFace matcher; ``from_settings`` reads them from Django settings."""
 
     deepface_home: Path
-    accept_threshold: float = 0.65
-    reject_threshold: float = 0.75
     reference_detectors: tuple[str, ...] = ("dlib", "mtcnn")
     probe_detectors: tuple[str, ...] = ("mediapipe", "mtcnn")
     detection_max_side: int = 512
@@ -101,11 +101,6 @@ class MatcherConfig:
                 raise ValueError(f"unsupported face detector {detector!r}; use one of {SUPPORTED_DETECTORS}")
         if not self.reference_detectors or not self.probe_detectors:
             raise ValueError("each image type needs at least one face detector")
-        MatchPolicy(self.accept_threshold, self.reject_threshold)  # validates the pair
-
-    @property
-    def policy(self) -> MatchPolicy:
-        return MatchPolicy(self.accept_threshold, self.reject_threshold)
 
     @classmethod
     def from_settings(cls) -> MatcherConfig:
@@ -118,8 +113,6 @@ class MatcherConfig:
 
         return cls(
             deepface_home=Path(settings.DEEPFACE_HOME),
-            accept_threshold=float(setting("SHIMING_FACE_ACCEPT_THRESHOLD", defaults.accept_threshold)),
-            reject_threshold=float(setting("SHIMING_FACE_REJECT_THRESHOLD", defaults.reject_threshold)),
             reference_detectors=_names(setting("SHIMING_FACE_REFERENCE_DETECTORS", defaults.reference_detectors)),
             probe_detectors=_names(setting("SHIMING_FACE_PROBE_DETECTORS", defaults.probe_detectors)),
             detection_max_side=int(setting("SHIMING_FACE_DETECTION_MAX_SIDE", defaults.detection_max_side)),
@@ -362,14 +355,9 @@ class DeepFaceMatcher(FaceMatcher):
         distance = float(np.linalg.norm(reference_embedding - probe_embedding))
         if not math.isfinite(distance):
             raise ModelUnavailable("the face model returned an invalid embedding")
-        decision = decide(distance, self.config.policy)
         return MatchResult(
             distance=distance,
             distance_metric=DISTANCE_METRIC,
-            accept_threshold=self.config.accept_threshold,
-            reject_threshold=self.config.reject_threshold,
-            band=decision.band,
-            reason_codes=decision.reason_codes,
             model=MODEL_NAME,
             reference_detector=reference_detector,
             probe_detector=probe_detector,

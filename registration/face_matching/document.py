@@ -8,21 +8,10 @@ chip portrait (about 102x126 px) is accepted as it is: it is upscaled and padded
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from registration.face_matching.base import FaceBox, ImageRole
-from registration.face_matching.selection import BgrImage, select_single_face
+from registration.face_matching.selection import select_single_face
+from registration.face_matching.types import BgrImage, DocumentPortrait, FaceBox, ImageRole
 
 DEFAULT_PORTRAIT_MARGIN = 0.5
-
-
-@dataclass(frozen=True)
-class DocumentPortrait:
-    """The portrait crop (BGR) and where it is on the page (the face box, before the margin)."""
-
-    image: BgrImage
-    face: FaceBox
-    crop_box: FaceBox
 
 
 def locate_portrait(faces: list[FaceBox], *, several_faces_ratio: float) -> FaceBox:

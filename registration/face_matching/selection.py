@@ -6,14 +6,10 @@ No model here, so the rules can be tested on numbers alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
-import numpy.typing as npt
 
-from registration.face_matching.base import FaceBox, ImageRole, NoFaceFound, SeveralFaces
-
-BgrImage = npt.NDArray[Any]  # uint8, (H, W, 3), BGR; OpenCV stubs type results loosely
+from registration.face_matching.types import BgrImage, FaceBox, ImageRole, NoFaceFound, SeveralFaces
 
 # Grey border around small images: a card-reader chip is all face, and detectors miss faces that
 # touch the image edge.

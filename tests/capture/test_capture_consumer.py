@@ -24,7 +24,7 @@ from capture.routing import websocket_urlpatterns
 from capture.webrtc.peer import PeerTimeouts
 from capture.webrtc.registry import get_registry
 from registration import services
-from registration.models import Evidence, EvidenceKind, VerificationSession
+from registration.models import Evidence, EvidenceKind, VerificationPolicy, VerificationSession
 from registration.state_machine import SessionState
 from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive, receive_until
 
@@ -189,6 +189,24 @@ def test_a_second_connection_to_the_same_session_is_refused(
     assert refusal["code"] == "capture_in_progress"
     session.refresh_from_db()
     assert session.attempt_count == 1
+
+
+def test_ready_tells_the_attempt_limit_of_the_admin_policy(
+    make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis], settings: Any
+) -> None:
+    """The limit the services enforce (the admin-editable policy) is the one the page is told."""
+    settings.SHIMING_MAX_LIVENESS_ATTEMPTS = 3
+    VerificationPolicy.objects.create(pk=1, max_liveness_attempts=5)
+    session = make_session()
+
+    async def scenario() -> dict[str, Any]:
+        communicator, ready = await connect_ready(session, clerk)
+        await communicator.disconnect()
+        return ready
+
+    ready = async_to_sync(scenario)()
+
+    assert (ready["type"], ready["max_attempts"]) == ("ready", 5)
 
 
 def test_a_second_server_process_refuses_a_running_challenge(

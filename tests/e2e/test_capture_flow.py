@@ -110,7 +110,7 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
         document_number=make_prc_id(),
         phone_number=make_phone(),
     )
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     services.evidence_store(
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )

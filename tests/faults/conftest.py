@@ -16,11 +16,8 @@ from celery import Celery
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import FINAL_STATES, SessionState
 from tests.conftest import _test_database_url_for
-from tests.registration.conftest import clerk, new_session, outlet, registration_input
 
 from .services import CeleryWorker, RedisServer
-
-__all__ = ["clerk", "new_session", "outlet", "registration_input"]
 
 
 @dataclass

@@ -15,11 +15,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from capture.routing import websocket_urlpatterns
-from capture.webrtc import registry as registry_module
 from registration import services
 from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
 from tests.conftest import wait_until
+from tests.peer_registry import fresh_peer_registry
 
 from .conftest import fault_injected, sessions_lost
 from .services import RedisServer
@@ -40,17 +40,14 @@ def scripted_capture(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["blink", "turn_left", "turn_right"]
     monkeypatch.setattr("capture.webrtc.analysis.build_analysis", lambda plan: FakeAnalysis(list(plan)))
     judged: list[str] = []
-    monkeypatch.setattr("registration.services._enqueue_judgement", judged.append)
-    registry_module._registry = None
-    yield judged
-    if registry_module._registry is not None:
-        registry_module._registry.shutdown_executor()
-    registry_module._registry = None
+    monkeypatch.setattr("registration.services.attempts._enqueue_judgement", judged.append)
+    with fresh_peer_registry():
+        yield judged
 
 
 @pytest.fixture
 def ready_session(clerk: Any, new_session: Callable[..., VerificationSession]) -> VerificationSession:
-    session = services.consent_record(session_id=new_session().pk, actor=clerk, consent_version="1", language="zh-hans")
+    session = services.consent_record(session_id=new_session().pk, actor=clerk, consent_version="2", language="zh-hans")
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg")
     VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
     return VerificationSession.objects.get(pk=session.pk)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -16,8 +17,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from registration import services
+from registration import audit as audit_module
 from registration.models import AuditEvent, Subscriber, VerificationSession
+from registration.services import registrations, transitions
 from registration.state_machine import SessionState
 from tests.conftest import _test_database_url_for, wait_until
 from tests.security.snapshot import database_snapshot
@@ -50,7 +52,7 @@ def proxied_connection(transactional_db: None) -> Iterator[TcpProxy]:
 
 def _cut_when(proxy: TcpProxy, action: str) -> Any:
     """Patch the audit writer to cut the proxy just before it writes `action`: mid-transaction."""
-    real_audit = services.audit
+    real_audit = audit_module.audit
 
     def audit_then_cut(**kwargs: Any) -> Any:
         if kwargs["action"] == action:
@@ -58,7 +60,10 @@ def _cut_when(proxy: TcpProxy, action: str) -> Any:
             fault_injected()
         return real_audit(**kwargs)
 
-    return patch.object(services, "audit", audit_then_cut)
+    patches = ExitStack()
+    for module in (registrations, transitions):  # where session.created and every move are audited
+        patches.enter_context(patch.object(module, "audit", audit_then_cut))
+    return patches
 
 
 def _snapshot_after_restore(proxy: TcpProxy) -> dict[str, Any]:
@@ -97,7 +102,7 @@ def test_database_lost_mid_consent_leaves_the_session_as_it_was(
     client = APIClient()
     client.force_login(clerk)
     before = database_snapshot()
-    consent = {"consent_version": "1", "language": "zh-hans"}
+    consent = {"consent_version": "2", "language": "zh-hans"}
 
     with _cut_when(proxy, "session.consented"):  # after the consent record, before the audit
         response = client.post(f"/api/sessions/{session.pk}/consent/", consent, format="json")

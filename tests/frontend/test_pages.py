@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from registration.models import AuditEvent, VerificationSession
+from registration.models import AuditEvent, VerificationPolicy, VerificationSession
 from registration.state_machine import SessionState
 
 S = SessionState
@@ -123,6 +123,16 @@ def test_the_capture_page_carries_its_settings(
     assert f'data-capture-socket="/ws/capture/{session.pk}/"' in html
     assert "turn:turn.example.net:3478" in html
     assert 'id="session-payload"' in html
+
+
+def test_the_capture_page_tells_the_attempt_limit_of_the_admin_policy(
+    signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
+) -> None:
+    settings.SHIMING_MAX_LIVENESS_ATTEMPTS = 3
+    VerificationPolicy.objects.create(pk=1, max_liveness_attempts=5)
+    session = make_session(S.DOCUMENT_CAPTURED)
+    html = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
+    assert 'data-max-attempts="5"' in html
 
 
 def test_compiled_catalogues_are_committed_next_to_their_sources(settings: Any) -> None:

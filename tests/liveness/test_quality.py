@@ -8,6 +8,7 @@ face count is checked), as the first frame of a capture would be.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import cv2
@@ -92,23 +93,24 @@ def test_blur_lowers_sharpness_steadily(frame: Image, extractor: LandmarkExtract
 
 
 def test_direct_graph_run_gives_the_landmarks_face_mesh_process_gives(frame: Image) -> None:
-    """The extractor feeds the face-mesh graph itself and reads serialised landmarks (faster);
+    """The adapter feeds the face-mesh graph itself and reads serialised landmarks (faster);
     a mediapipe upgrade that changed the solution's internals must fail here, not mislead."""
     import mediapipe as mp
 
     from liveness.extractor import _mesh_array
+    from liveness.mediapipe_graph import FaceMeshGraph
 
     nudged = np.asarray(
         cv2.warpAffine(frame, np.array([[1, 0, 25], [0, 1, 10]], dtype=np.float32), (WIDTH, HEIGHT)), dtype=np.uint8
     )
     frames = [frame, nudged, np.ascontiguousarray(frame[:, ::-1]), np.zeros_like(frame)]
     with (
-        LandmarkExtractor(LivenessConfig(), color="rgb") as direct,
+        closing(FaceMeshGraph()) as direct,
         mp.solutions.face_mesh.FaceMesh(max_num_faces=1, refine_landmarks=True) as solution,
     ):
         for image in frames:
             rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-            faces = direct._run_mesh(rgb)
+            faces = direct.landmark_lists(rgb)
             landmarks = solution.process(rgb).multi_face_landmarks
             if not image.any():  # the black frame: no face either way
                 assert faces == []

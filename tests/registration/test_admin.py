@@ -131,3 +131,52 @@ def test_admin_changes_retention_and_thresholds_and_it_is_audited(
 def test_supervisor_cannot_change_the_policy(supervisor: Any) -> None:
     response = _admin_client(supervisor).get("/admin/registration/verificationpolicy/add/")
     assert response.status_code == 403
+
+
+def test_a_refused_policy_save_shows_the_error_and_no_success_message() -> None:
+    from django.contrib.messages import get_messages
+
+    from registration.models import VerificationPolicy
+    from registration.roles import ADMIN
+
+    client = _admin_client(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
+    form = {
+        "face_accept_threshold": "0.09",  # above the reject threshold: the service refuses it
+        "face_reject_threshold": "0.05",
+        "evidence_retention_hours": "24",
+        "max_active_numbers_per_id": "",
+        "session_ttl_seconds": "",
+        "max_liveness_attempts": "",
+    }
+    response = client.post("/admin/registration/verificationpolicy/add/", form, follow=True)
+    shown = [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
+    page = response.content.decode()
+    assert not [text for level, text in shown if level == "success"], shown
+    assert "The accept threshold must not be above the reject threshold." in page
+    assert not VerificationPolicy.objects.exists()
+    assert not AuditEvent.objects.filter(action="policy.updated").exists()
+
+
+def test_the_policy_change_page_saves_through_the_service_and_refuses_bad_thresholds() -> None:
+    from registration.models import VerificationPolicy
+    from registration.policy import effective_policy
+    from registration.roles import ADMIN
+
+    client = _admin_client(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
+    form = {
+        "face_accept_threshold": "0.05",
+        "face_reject_threshold": "0.09",
+        "evidence_retention_hours": "",
+        "max_active_numbers_per_id": "",
+        "session_ttl_seconds": "",
+        "max_liveness_attempts": "",
+    }
+    assert client.post("/admin/registration/verificationpolicy/add/", form).status_code == 302
+    change_url = f"/admin/registration/verificationpolicy/{VerificationPolicy.objects.get().pk}/change/"
+    refused = client.post(change_url, {**form, "face_accept_threshold": "0.10"})
+    assert refused.status_code == 200  # the form again, with the service's error
+    assert "The accept threshold must not be above the reject threshold." in refused.content.decode()
+    assert effective_policy().face_accept_threshold == 0.05
+    assert client.post(change_url, {**form, "face_accept_threshold": "0.06"}).status_code == 302
+    assert effective_policy().face_accept_threshold == 0.06
+    assert AuditEvent.objects.filter(action="policy.updated").count() == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,8 +10,15 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registration import services
-from registration.models import AuditEvent, ConsentRecord, Subscriber, SubscriberStatus, VerificationSession
+from registration import selectors, services
+from registration.models import (
+    AuditEvent,
+    ConsentRecord,
+    Subscriber,
+    SubscriberStatus,
+    VerificationPolicy,
+    VerificationSession,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,12 +183,32 @@ def test_consent_moves_the_session_and_keeps_the_record(
 ) -> None:
     session = new_session()
     response = client_for(clerk).post(
-        _url(session, "consent"), {"consent_version": "1", "language": "en"}, format="json"
+        _url(session, "consent"), {"consent_version": "2", "language": "en"}, format="json"
     )
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "consented"
     record = ConsentRecord.objects.get(session=session)
-    assert (record.consent_text.version, record.consent_text.language) == ("1", "en")
+    assert (record.consent_text.version, record.consent_text.language) == ("2", "en")
+
+
+def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    new_session: Callable[..., VerificationSession],
+) -> None:
+    """The retention is editable in the admin: the text shown and the consent record follow it."""
+    VerificationPolicy.objects.create(pk=1, evidence_retention_hours=24)
+    client = client_for(clerk)
+    for language, phrase in (("en", "within 24 hours after the decision"), ("zh-hans", "业务办结后24小时内删除")):
+        shown = client.get("/api/consent-text/", {"kind": "face_processing", "language": language}).json()
+        assert phrase in shown["body"]
+        assert "72" not in shown["body"]
+    session = new_session()
+    consent = {"consent_version": shown["version"], "language": "zh-hans"}
+    response = client.post(_url(session, "consent"), consent, format="json")
+    assert response.status_code == 200, response.json()
+    record = ConsentRecord.objects.get(session=session)
+    assert (record.retention_hours, record.shown_body) == (24, shown["body"])
 
 
 def test_consent_to_an_unknown_text_version_is_refused(
@@ -200,7 +228,7 @@ def test_consent_twice_is_an_illegal_transition(
     clerk: Any,
     consented_session: VerificationSession,
 ) -> None:
-    response = client_for(clerk).post(_url(consented_session, "consent"), {"consent_version": "1"}, format="json")
+    response = client_for(clerk).post(_url(consented_session, "consent"), {"consent_version": "2"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "illegal_transition",
@@ -215,7 +243,7 @@ def test_consent_on_another_outlets_session_is_not_found(
     new_session: Callable[..., VerificationSession],
 ) -> None:
     session = new_session()
-    response = client_for(other_clerk).post(_url(session, "consent"), {"consent_version": "1"}, format="json")
+    response = client_for(other_clerk).post(_url(session, "consent"), {"consent_version": "2"}, format="json")
     assert response.status_code == 404
     session.refresh_from_db()
     assert session.state == "created"
@@ -232,13 +260,13 @@ def test_minor_needs_a_guardians_consent(
 
     session = new_session(document_number=make_prc_id(date(2016, 1, 1)))
     client = client_for(clerk)
-    refused = client.post(_url(session, "consent"), {"consent_version": "1"}, format="json")
+    refused = client.post(_url(session, "consent"), {"consent_version": "2"}, format="json")
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "guardian_required"
     assert ConsentRecord.objects.count() == 0
     accepted = client.post(
         _url(session, "consent"),
-        {"consent_version": "1", "guardian_name": "李 四", "guardian_document_number": make_prc_id(date(1985, 5, 5))},
+        {"consent_version": "2", "guardian_name": "李 四", "guardian_document_number": make_prc_id(date(1985, 5, 5))},
         format="json",
     )
     assert accepted.status_code == 200, accepted.json()
@@ -284,7 +312,7 @@ def test_expired_session_refuses_further_steps(
 
     session = new_session()
     VerificationSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "1"}, format="json")
+    response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "2"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "session_expired"
     session.refresh_from_db()
@@ -353,9 +381,18 @@ def test_supervisor_approval_still_respects_the_per_id_limit(
 # --- consent text, health, schema ---------------------------------------------------------------
 
 
+def test_the_api_page_and_pushes_share_one_session_shape(
+    client_for: Callable[[Any], APIClient], clerk: Any, consented_session: VerificationSession
+) -> None:
+    """One shape of a session: what the API answers is what the page starts from and the pushes carry."""
+    answer = client_for(clerk).get(f"/api/sessions/{consented_session.pk}/").json()
+    session = VerificationSession.objects.get(pk=consented_session.pk)
+    assert json.loads(json.dumps(selectors.session_public_payload(session))) == answer
+
+
 def test_consent_text_is_served_in_the_customers_language(client_for: Callable[[Any], APIClient], clerk: Any) -> None:
     body = client_for(clerk).get("/api/consent-text/", {"language": "en"}).json()
-    assert body["version"] == "1"
+    assert body["version"] == "2"
     assert "refuse" in body["body"]
     assert client_for(None).get("/api/consent-text/").status_code in (401, 403)
     assert client_for(clerk).get("/api/consent-text/", {"kind": "tattoo"}).status_code == 400

@@ -29,7 +29,7 @@ def person(
     active = new_session(document_number=number)
     Subscriber.objects.filter(pk=active.subscriber_id).update(status="active")
     pending = new_session(document_number=number)
-    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="1", language="en")
+    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="2", language="en")
     for session in (active, pending):
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"

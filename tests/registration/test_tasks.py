@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,8 +15,11 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
+from liveness import ChallengePlan, LivenessConfig
 from registration import services
-from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
+from registration.face_matching import MatchResult
+from registration.liveness_settings import liveness_config
+from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationPolicy, VerificationSession
 from registration.tasks import expire_stale_sessions, liveness_verdict, match_faces, purge_expired_evidence
 from tests.conftest import wait_until
 
@@ -95,24 +100,30 @@ def test_match_without_a_passed_liveness_does_nothing(
     celery_worker_process: Any, new_session: Callable[..., VerificationSession]
 ) -> None:
     session = new_session()
-    match_faces.delay(str(session.pk))
-    expire_stale_sessions.delay()  # runs after the match on the same single-process worker
-    time.sleep(2.0)
+    sent = match_faces.delay(str(session.pk))
+    # No result backend: the worker's own log line proves the task ran, finished, and took the
+    # "nothing to do" branch (it returns the unchanged state) before the database is checked.
+    log_path: Path = celery_worker_process.log_path
+    finished = f"Task registration.tasks.match_faces[{sent.id}] succeeded"
+    assert wait_until(lambda: finished in log_path.read_text(errors="replace"), timeout=30), "match_faces never ran"
+    assert re.search(rf"{re.escape(finished)} in [0-9.e-]+s: 'created'", log_path.read_text(errors="replace"))
     session.refresh_from_db()
     assert session.state == "created"
     assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()
 
 
-def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, Any], bytes]:
-    """Run the live engine over a clip as the capture does (media clock), returning trace and best frame."""
+def _run_clip(
+    clip: Path, plan: str, *, still: bool = False, config: LivenessConfig | None = None
+) -> tuple[dict[str, Any], bytes]:
+    """Run the live engine over a clip as the capture does (media clock), returning the trace (with the
+    configuration it ran with, as the capture stores it) and the best frame."""
     import cv2
 
-    from liveness import ChallengePlan
     from liveness.session import LivenessSession
-    from registration.liveness_settings import liveness_config
 
+    config = config or liveness_config()
     now = [0.0]
-    live = LivenessSession(ChallengePlan.parse(plan), liveness_config(), clock=lambda: now[0])
+    live = LivenessSession(ChallengePlan.parse(plan), config, clock=lambda: now[0])
     video = cv2.VideoCapture(str(clip))
     fps = video.get(cv2.CAP_PROP_FPS)
     ok, first = video.read()
@@ -129,7 +140,7 @@ def _run_clip(clip: Path, plan: str, *, still: bool = False) -> tuple[dict[str, 
     result = live.result()
     best = result.best_frame.image if result.best_frame is not None else first
     encoded = cv2.imencode(".jpg", best)[1].tobytes()
-    return live.export_trace(), encoded
+    return live.export_trace(), encoded  # the trace carries the config it ran with
 
 
 def _session_after_capture(
@@ -141,7 +152,7 @@ def _session_after_capture(
     )
     services.capture_start(session_id=session.pk, actor=session.clerk)
     session.refresh_from_db()
-    with patch.object(services, "_enqueue_judgement"):  # the test sends the task itself, twice
+    with patch("registration.services.attempts._enqueue_judgement"):  # the test sends the task itself, twice
         services.capture_finish(
             session_id=session.pk, nonce=session.challenge_nonce, trace=trace, best_frame_jpeg=frame, live_summary={}
         )
@@ -179,3 +190,58 @@ def test_worker_fails_a_still_photo_and_the_match_never_runs(
     assert session.state == "liveness_failed"
     assert session.liveness_reasons
     assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.matching").exists()
+
+
+def test_worker_fails_a_trace_without_its_configuration(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+) -> None:
+    """No silent fallback to today's settings: a trace that does not say how it was judged is invalid."""
+    from liveness.trace import TRACE_VERSION
+
+    trace = {"version": TRACE_VERSION, "plan": ["blink"], "frames": []}
+    session = _session_after_capture(new_session, trace, b"jpeg", "blink")
+    liveness_verdict.delay(str(session.pk))
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
+    session.refresh_from_db()
+    assert session.liveness_reasons == ["trace_invalid"]
+
+
+@pytest.mark.model
+def test_worker_judges_with_the_configuration_stored_in_the_trace(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    """The clip passes under the worker's settings; the configuration it was captured with (stored in
+    the trace) demands a deeper blink than it ever shows, and that configuration is the one used."""
+    trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink")
+    assert LivenessConfig.from_dict(trace["config"]) == liveness_config()  # the worker's own settings
+    strict = dataclasses.replace(liveness_config(), blink_close_ratio=0.05, blink_open_ratio=0.1)
+    session = _session_after_capture(new_session, {**trace, "config": strict.to_dict()}, frame, "blink")
+    liveness_verdict.delay(str(session.pk))
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
+    session.refresh_from_db()
+    assert "trace_invalid" not in session.liveness_reasons
+    assert session.liveness_detail["verdict"]["verdict"] == "failed"
+
+
+@pytest.mark.model
+def test_worker_decides_the_band_from_the_admin_policy_not_the_matcher_settings(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    """The same person, approved under the settings' 0.65; the policy in the database says 0.05/0.10."""
+    VerificationPolicy.objects.create(pk=1, face_accept_threshold=0.05, face_reject_threshold=0.10)
+    session = _session_ready_to_match(new_session, testdata, "img3.jpg", "img12.jpg")
+    match_faces.delay(str(session.pk))
+    match_faces.delay(str(session.pk))
+    assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "rejected", timeout=120)
+    session.refresh_from_db()
+    assert session.decision_reasons == ["distance_above_reject_threshold"]
+    assert (session.match_threshold, session.match_detail["reject_threshold"]) == (0.05, 0.10)
+    assert session.match_distance is not None
+    assert session.match_distance < 0.65
+
+
+def test_the_matcher_reports_facts_and_decides_no_band() -> None:
+    """One place decides the band (the judgement service, from the effective policy)."""
+    names = {field.name for field in dataclasses.fields(MatchResult)}
+    assert {"distance", "distance_metric", "model"} <= names
+    assert not names & {"band", "reason_codes", "accept_threshold", "reject_threshold"}

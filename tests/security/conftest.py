@@ -7,31 +7,7 @@ from typing import Any
 import pytest
 from _pytest.terminal import TerminalReporter
 
-from tests.registration.conftest import (
-    clerk,
-    client_for,
-    consented_session,
-    new_session,
-    other_clerk,
-    other_outlet,
-    outlet,
-    registration_input,
-    supervisor,
-)
-
 from . import report
-
-__all__ = [
-    "clerk",
-    "client_for",
-    "consented_session",
-    "new_session",
-    "other_clerk",
-    "other_outlet",
-    "outlet",
-    "registration_input",
-    "supervisor",
-]
 
 
 @pytest.fixture(autouse=True)

@@ -60,8 +60,8 @@ def world(outlet: Any, other_outlet: Any, clerk: Any, supervisor: Any, other_cle
         )
 
     created = create()
-    consented = services.consent_record(session_id=create().pk, actor=clerk, consent_version="1", language="zh-hans")
-    captured = services.consent_record(session_id=create().pk, actor=clerk, consent_version="1", language="zh-hans")
+    consented = services.consent_record(session_id=create().pk, actor=clerk, consent_version="2", language="zh-hans")
+    captured = services.consent_record(session_id=create().pk, actor=clerk, consent_version="2", language="zh-hans")
     services.evidence_store(
         session=captured, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg", content_type="image/jpeg"
     )
@@ -105,7 +105,7 @@ NEW_REGISTRATION = {
     "document_number": "",  # filled per test
     "phone_number": "",
 }
-CONSENT = {"consent_version": "1", "language": "zh-hans"}
+CONSENT = {"consent_version": "2", "language": "zh-hans"}
 DECISION = {"decision": "approved", "note": "document checked by hand"}
 
 

@@ -215,13 +215,13 @@ CATALOGUE: list[BadInput] = [
         "consent: unknown version", S.CREATED, "consent", json_body({"consent_version": "99"}), 400, "consent_version"
     ),
     BadInput(
-        "consent: version a list", S.CREATED, "consent", json_body({"consent_version": ["1"]}), 400, "consent_version"
+        "consent: version a list", S.CREATED, "consent", json_body({"consent_version": ["2"]}), 400, "consent_version"
     ),
     BadInput(
         "consent: version 33 chars",
         S.CREATED,
         "consent",
-        json_body({"consent_version": "1" * 33}),
+        json_body({"consent_version": "2" * 33}),
         400,
         "consent_version",
     ),
@@ -229,7 +229,7 @@ CATALOGUE: list[BadInput] = [
         "consent: unknown field",
         S.CREATED,
         "consent",
-        json_body({"consent_version": "1", "scope": "all"}),
+        json_body({"consent_version": "2", "scope": "all"}),
         400,
         "scope",
     ),
@@ -237,7 +237,7 @@ CATALOGUE: list[BadInput] = [
         "consent: bad guardian document type",
         S.CREATED,
         "consent",
-        json_body({"consent_version": "1", "guardian_document_type": "x"}),
+        json_body({"consent_version": "2", "guardian_document_type": "x"}),
         400,
         "guardian_document_type",
     ),
@@ -245,7 +245,7 @@ CATALOGUE: list[BadInput] = [
         "consent: text/plain body",
         S.CREATED,
         "consent",
-        raw("consent_version=1", "text/plain"),
+        raw("consent_version=2", "text/plain"),
         415,
         "unsupported_media_type",
     ),
@@ -403,7 +403,7 @@ CATALOGUE: list[BadInput] = [
         BadInput(f"replay on {state}: {action}", state, action, json_body(body), 409, code, user=user)
         for state in (S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED)
         for action, body, user, code in (
-            ("consent", {"consent_version": "1"}, "clerk", "illegal_transition"),
+            ("consent", {"consent_version": "2"}, "clerk", "illegal_transition"),
             ("alternative", {"reason": "again"}, "clerk", "illegal_transition"),
             ("cancel", {}, "clerk", "illegal_transition"),
             ("decision", {"decision": "approved", "note": "again"}, "supervisor", "illegal_transition"),
@@ -421,7 +421,7 @@ CATALOGUE: list[BadInput] = [
         for state in (S.APPROVED, S.EXPIRED)
     ],
     BadInput(
-        "replay: consent twice", S.CONSENTED, "consent", json_body({"consent_version": "1"}), 409, "illegal_transition"
+        "replay: consent twice", S.CONSENTED, "consent", json_body({"consent_version": "2"}), 409, "illegal_transition"
     ),
     BadInput(
         "replay: decision before review",
@@ -446,7 +446,7 @@ def _session_in(
     """A session of outlet A brought to `state` through the services where a path exists."""
     session = new_session()
     if state in {S.CONSENTED, S.REJECTED}:
-        services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     if state in {S.MANUAL_REVIEW, S.APPROVED}:
         services.session_request_alternative(session_id=session.pk, actor=clerk, reason="declined")
     if state == S.APPROVED:

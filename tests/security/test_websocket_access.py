@@ -20,12 +20,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from capture.routing import websocket_urlpatterns
-from capture.webrtc import registry as registry_module
 from registration import services
 from registration.models import EvidenceKind, VerificationSession
 from registration.roles import CLERK
 from registration.state_machine import SessionState
 from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
+from tests.peer_registry import fresh_peer_registry
 
 from .report import record_access, record_bad_input
 from .snapshot import database_snapshot
@@ -43,11 +43,8 @@ def fresh_capture_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from tests.capture.fakes import FakeAnalysis
 
     monkeypatch.setattr("capture.webrtc.analysis.build_analysis", lambda plan: FakeAnalysis(list(plan)))
-    registry_module._registry = None
-    yield
-    if registry_module._registry is not None:
-        registry_module._registry.shutdown_executor()
-    registry_module._registry = None
+    with fresh_peer_registry():
+        yield
 
 
 @pytest.fixture
@@ -73,7 +70,7 @@ def make_session(staff: dict[str, Any]) -> Callable[..., VerificationSession]:
             phone_number=make_phone(),
         )
         if state != S.CREATED:
-            services.consent_record(session_id=session.pk, actor=clerk, consent_version="1", language="zh-hans")
+            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
             services.evidence_store(
                 session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"portrait", content_type="image/jpeg"
             )

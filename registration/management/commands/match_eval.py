@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from registration.face_matching import evaluation
 from registration.face_matching.base import FaceMatcher, FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
+from registration.policy import effective_policy
 
 REQUIRED_COLUMNS = ("img_a", "img_b", "same")
 TRUE_LABELS = {"1", "true", "yes", "same"}
@@ -187,7 +188,7 @@ class Command(BaseCommand):
             scored = [score_pair(matcher, pair) for pair in pairs]
         except ModelUnavailable as error:
             raise CommandError(f"face model unavailable: {error}") from error
-        policy = MatchPolicy(*_configured_thresholds(matcher))
+        policy = _configured_policy()
         summary = summarise(scored, max_far=options["far_target"], root=root, policy=policy)
         if options["json"]:
             self.stdout.write(json.dumps(_json_safe(summary), indent=2))
@@ -195,11 +196,10 @@ class Command(BaseCommand):
             self.stdout.write(_report(summary))
 
 
-def _configured_thresholds(matcher: FaceMatcher) -> tuple[float, float]:
-    config = getattr(matcher, "config", None)
-    if config is None or not hasattr(config, "accept_threshold"):
-        raise CommandError("the configured matcher exposes no thresholds (config.accept_threshold)")
-    return config.accept_threshold, config.reject_threshold
+def _configured_policy() -> MatchPolicy:
+    """The thresholds production decides with: the effective policy (admin overrides on the settings)."""
+    policy = effective_policy()
+    return MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold)
 
 
 def _json_safe(value: Any) -> Any:

@@ -18,7 +18,7 @@ from registration.face_matching.base import (
     reset_matcher,
 )
 from registration.face_matching.deepface_matcher import DeepFaceMatcher
-from registration.face_matching.policy import DecisionBand
+from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 
 from .conftest import resize_to_height, side_by_side
 
@@ -28,6 +28,8 @@ Loader = Callable[[str], np.ndarray]
 PHOTOS = "verification/deepface/"
 # img3 and img12 show the same person; img48 someone else (pairs.csv lines 2 and 139).
 PERSON, SAME_PERSON_AGAIN, STRANGER = PHOTOS + "img3.jpg", PHOTOS + "img12.jpg", PHOTOS + "img48.jpg"
+# The product's default bands (SHIMING_FACE_ACCEPT/REJECT_THRESHOLD): the matcher reports only the distance.
+POLICY = MatchPolicy(accept_threshold=0.65, reject_threshold=0.75)
 
 
 def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
@@ -41,10 +43,8 @@ def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
 def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert result.band is DecisionBand.APPROVE
-    assert result.distance <= result.accept_threshold
+    assert decide(result.distance, POLICY).band is DecisionBand.APPROVE
     assert result.model == "Dlib"
-    assert result.reason_codes == ("distance_below_accept_threshold",)
 
 
 @pytest.mark.parametrize(
@@ -56,8 +56,7 @@ def test_different_people_are_not_approved(
 ) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert result.band is not DecisionBand.APPROVE
-    assert result.distance > result.accept_threshold
+    assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
 
 
 def test_encoded_bytes_give_the_same_distance_as_arrays(matcher: DeepFaceMatcher, testdata: Path) -> None:
@@ -103,9 +102,9 @@ def test_frame_with_a_larger_stranger_compares_only_the_stranger(matcher: DeepFa
 
     result = matcher.match(reference, frame)
 
-    assert customer_alone.band is DecisionBand.APPROVE  # the matching face really is in the frame
+    assert decide(customer_alone.distance, POLICY).band is DecisionBand.APPROVE  # the customer is in the frame
     assert result.probe_face.x + result.probe_face.w <= 80 + stranger.shape[1] + 10  # the stranger's side
-    assert result.band is not DecisionBand.APPROVE
+    assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
     assert result.distance > customer_alone.distance
 
 

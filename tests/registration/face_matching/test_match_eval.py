@@ -30,6 +30,7 @@ def write_csv(path: Path, rows: list[str], header: str = "img_a,img_b,same,sourc
 
 
 @pytest.mark.model
+@pytest.mark.django_db  # the configured thresholds are the effective policy's
 def test_json_report_has_the_stable_keys_and_lists_undetected_pairs(
     production_matcher: DeepFaceMatcher, testdata: Path, tmp_path: Path
 ) -> None:
@@ -66,6 +67,7 @@ def test_json_report_has_the_stable_keys_and_lists_undetected_pairs(
 
 
 @pytest.mark.model
+@pytest.mark.django_db
 def test_text_report_names_the_figures(production_matcher: DeepFaceMatcher, testdata: Path, tmp_path: Path) -> None:
     pairs = write_csv(
         tmp_path / "pairs.csv",

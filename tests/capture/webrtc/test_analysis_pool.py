@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
-from liveness import LivenessConfig
+from liveness import FrameBudget, LivenessConfig
 
 PLAN = ["blink", "blink", "blink"]
 
@@ -45,10 +45,12 @@ def analysis(pool: ExtractorPool, config: LivenessConfig, clock: MediaClock) -> 
 
 
 def run(capture: LivenessSessionAnalysis, clock: MediaClock, frames: list[np.ndarray]) -> list[dict[str, object]]:
-    """Every frame of the clip at 25 fps; the per-frame features of the trace."""
+    """The clip at 25 fps, admitted as the frame pump does; the per-frame features of the trace."""
+    budget = FrameBudget(capture.fps_budget)
     for index, frame in enumerate(frames):
         clock.now = index / 25.0
-        capture.process(frame, clock.now)
+        if budget.admit(clock.now):
+            capture.process(frame, clock.now)
     return list(capture.outcome().trace["frames"])
 
 
@@ -71,6 +73,17 @@ def test_a_capture_reuses_the_last_captures_extractor_and_gets_the_same_trace(rg
     assert again._extractor is extractor
     assert len(reference) == 45  # 3 s at the 15 fps budget
     assert run(again, clock, rgb_frames) == reference  # no tracking state or previous frame carried over
+
+
+def test_the_trace_carries_the_configuration_the_capture_ran_with(rgb_frames: list[np.ndarray]) -> None:
+    """The worker judges with the stored configuration, so the capture must store the one it used."""
+    config = dataclasses.replace(LivenessConfig(), turn_yaw_degrees=15.0)
+    clock = MediaClock()
+    capture = analysis(ExtractorPool(), config, clock)
+    run(capture, clock, rgb_frames[:15])
+    trace = capture.outcome().trace
+    assert trace["config"] == config.to_dict()
+    assert LivenessConfig.from_dict(trace["config"]) == config
 
 
 def test_concurrent_captures_get_their_own_extractors_and_the_pool_keeps_them(rgb_frames: list[np.ndarray]) -> None:

@@ -1,0 +1,107 @@
+"""The types the face matching modules share: images, roles, errors, face boxes and results.
+
+Images cross the matcher interface as either
+- ``numpy.ndarray``: decoded, ``uint8``, shape (H, W, 3) in **BGR** order (the OpenCV and DeepFace
+  convention); (H, W) greyscale and (H, W, 4) BGRA are accepted and converted, or
+- ``bytes``: an encoded JPEG / PNG / WebP file, decoded by the matcher (EXIF orientation applied).
+
+This module imports nothing else of ``face_matching`` except the decision bands, so ``base``,
+``selection``, ``document`` and the DeepFace implementation all import from here, one way.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import numpy.typing as npt
+
+BgrImage = npt.NDArray[Any]  # uint8, (H, W, 3), BGR; OpenCV stubs type results loosely
+FaceImage = npt.NDArray[Any] | bytes  # a decoded BGR array or an encoded image file
+
+
+class ImageRole(enum.StrEnum):
+    """Which side of the 1:1 comparison an image is on."""
+
+    REFERENCE = "reference"  # the ID document portrait (page photo, crop or card-reader chip)
+    PROBE = "probe"  # the live frame from the capture session
+
+
+class FaceMatchingError(Exception):
+    """Base of the domain errors; ``reason_code`` is stable and safe to store and show."""
+
+    reason_code = "face_matching_error"
+
+    def __init__(self, message: str, *, role: ImageRole | None = None) -> None:
+        super().__init__(message)
+        self.role = role
+
+
+class UnreadableImage(FaceMatchingError):
+    reason_code = "unreadable_image"
+
+
+class NoFaceFound(FaceMatchingError):
+    reason_code = "no_face_found"
+
+
+class SeveralFaces(FaceMatchingError):
+    reason_code = "several_faces"
+
+
+class ModelUnavailable(FaceMatchingError):
+    """A model or weights file is missing or broken: a deployment fault, never a customer's."""
+
+    reason_code = "model_unavailable"
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """One detected face, in pixels of the image it was found in."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    confidence: float
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+
+@dataclass(frozen=True)
+class MatchTimings:
+    """Where the time of one match went, in milliseconds."""
+
+    decode_ms: float
+    detect_reference_ms: float
+    detect_probe_ms: float
+    embed_reference_ms: float
+    embed_probe_ms: float
+    total_ms: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The facts of one 1:1 comparison. Distance is lower for more alike faces; the matcher decides no
+    band: the judgement service places the distance with the effective policy's thresholds."""
+
+    distance: float
+    distance_metric: str
+    model: str
+    reference_detector: str
+    probe_detector: str
+    reference_face: FaceBox
+    probe_face: FaceBox
+    timings: MatchTimings
+
+
+@dataclass(frozen=True)
+class DocumentPortrait:
+    """The portrait crop (BGR) and where it is on the page (the face box, before the margin)."""
+
+    image: BgrImage
+    face: FaceBox
+    crop_box: FaceBox

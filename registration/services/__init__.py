@@ -1,0 +1,55 @@
+"""Writes, one module per sub-domain. Each service owns its transaction, enforces the product's rules,
+audits what it changed, and schedules side effects (tasks, pushes to screens) on commit.
+
+Callers import from here (`from registration import services`); the modules are:
+registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, and
+transitions (locking and moving a session, expiry)."""
+
+from .attempts import capture_abort, capture_finish, capture_start
+from .consent import consent_record, session_request_alternative
+from .decisions import session_cancel, session_decide
+from .documents import document_upload
+from .evidence import evidence_purge, evidence_read, evidence_read_kind, evidence_reencrypt, evidence_store
+from .judgement import (
+    faces_match,
+    liveness_judge,
+    liveness_verdict_apply,
+    match_apply,
+    match_to_manual_review,
+    matching_begin,
+)
+from .policy import policy_update
+from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
+from .subjects import subject_erase, subject_export, subject_find
+from .transitions import sessions_expire_stale
+
+__all__ = [
+    "capture_abort",
+    "capture_finish",
+    "capture_start",
+    "consent_record",
+    "document_upload",
+    "evidence_purge",
+    "evidence_read",
+    "evidence_read_kind",
+    "evidence_reencrypt",
+    "evidence_store",
+    "faces_match",
+    "liveness_judge",
+    "liveness_verdict_apply",
+    "match_apply",
+    "match_to_manual_review",
+    "matching_begin",
+    "needs_guardian_consent",
+    "new_challenge_plan",
+    "policy_update",
+    "registration_create",
+    "session_cancel",
+    "session_decide",
+    "session_request_alternative",
+    "sessions_expire_stale",
+    "subject_erase",
+    "subject_export",
+    "subject_find",
+    "subscriber_age",
+]

@@ -1,0 +1,141 @@
+"""Capture attempts: start one (a single-use nonce, the limits), store what it produced, or abort it.
+
+The judgement is enqueued by task name on commit, so services never import the tasks module."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from celery import chain, current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from registration.audit import audit
+from registration.errors import Conflict, RateLimited
+from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration.policy import effective_policy
+from registration.state_machine import check_transition
+
+from .evidence import evidence_store
+from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open, subscriber_close
+
+LIVENESS_VERDICT_TASK = "registration.tasks.liveness_verdict"
+MATCH_FACES_TASK = "registration.tasks.match_faces"
+
+
+def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession:
+    """Start a liveness attempt: a fresh single-use nonce binds the attempt to one connection."""
+    session_open(session_id)
+    with transaction.atomic():
+        session = session_lock(session_id)
+        check_transition(session.state, S.LIVENESS_RUNNING)
+        if session.attempt_count >= effective_policy().max_liveness_attempts:
+            raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
+        _check_capture_rate(session, actor)
+        session_move(
+            session,
+            S.LIVENESS_RUNNING,
+            actor=actor,
+            attempt_count=session.attempt_count + 1,
+            challenge_nonce=secrets.token_urlsafe(24),
+            liveness_started_at=timezone.now(),
+            details={"attempt": session.attempt_count + 1},
+        )
+    return session
+
+
+def _check_capture_rate(session: VerificationSession, actor: User) -> None:
+    """Rate limits on capture attempts per clerk and per outlet, counted from the audit log
+    (shared by every process, and the attempts are audited anyway)."""
+    since = timezone.now() - timedelta(minutes=1)
+    started = AuditEvent.objects.filter(action=f"session.{S.LIVENESS_RUNNING}", created_at__gte=since)
+    if started.filter(actor_id=actor.pk).count() >= settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK:
+        raise RateLimited("Too many capture attempts from this account: wait a minute.", code="capture_rate_clerk")
+    if started.filter(outlet_id=session.outlet_id).count() >= settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET:
+        raise RateLimited("Too many capture attempts at this outlet: wait a minute.", code="capture_rate_outlet")
+
+
+def capture_finish(
+    *,
+    session_id: UUID | str,
+    nonce: str,
+    trace: dict[str, Any],
+    best_frame_jpeg: bytes | None,
+    live_summary: dict[str, Any],
+) -> VerificationSession:
+    """Store the attempt's trace and best frame encrypted, then let the workers judge (on commit)."""
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state != S.LIVENESS_RUNNING or not secrets.compare_digest(session.challenge_nonce, nonce):
+            raise Conflict("This capture attempt is no longer current.", code="stale_capture")
+        evidence_store(
+            session=session,
+            kind=EvidenceKind.LIVENESS_TRACE,
+            content=json.dumps(trace, separators=(",", ":")).encode(),
+            content_type="application/json",
+        )
+        if best_frame_jpeg:
+            evidence_store(
+                session=session, kind=EvidenceKind.LIVE_FRAME, content=best_frame_jpeg, content_type="image/jpeg"
+            )
+        session.challenge_nonce = ""
+        session.liveness_finished_at = timezone.now()
+        session.liveness_detail = {"live": live_summary}
+        session.save(update_fields=["challenge_nonce", "liveness_finished_at", "liveness_detail", "updated_at"])
+        audit(
+            actor=None,
+            action="capture.finished",
+            target=session,
+            outlet=session.outlet,
+            details={"live_passed": live_summary.get("passed"), "frames": len(trace.get("frames", []))},
+        )
+        notify_on_commit(session)
+        transaction.on_commit(lambda: _enqueue_judgement(str(session.pk)))
+    return session
+
+
+def capture_abort(*, session_id: UUID | str, nonce: str, reason: str) -> VerificationSession | None:
+    """The connection ended before the challenge did: the attempt fails and may be retried."""
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state != S.LIVENESS_RUNNING or not secrets.compare_digest(session.challenge_nonce, nonce):
+            return None
+        session_move(
+            session,
+            S.LIVENESS_FAILED,
+            actor=None,
+            challenge_nonce="",
+            liveness_passed=False,
+            liveness_reasons=[reason],
+            liveness_finished_at=timezone.now(),
+            details={"reason": reason},
+        )
+        reject_if_attempts_exhausted(session)
+    return session
+
+
+def _enqueue_judgement(session_id: str) -> None:
+    """The verdict, then the match, by task name (routed to their queues by CELERY_TASK_ROUTES)."""
+    chain(
+        current_app.signature(LIVENESS_VERDICT_TASK, args=(session_id,), immutable=True),
+        current_app.signature(MATCH_FACES_TASK, args=(session_id,), immutable=True),
+    ).apply_async()
+
+
+def reject_if_attempts_exhausted(session: VerificationSession) -> None:
+    """A failed attempt that was the last one allowed by the policy rejects the registration."""
+    if session.state == S.LIVENESS_FAILED and session.attempt_count >= effective_policy().max_liveness_attempts:
+        session_move(
+            session,
+            S.REJECTED,
+            actor=None,
+            decision="rejected",
+            decision_reasons=["liveness_attempts_exhausted"],
+            details={"reason": "liveness_attempts_exhausted"},
+        )
+        subscriber_close(session)

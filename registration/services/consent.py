@@ -1,0 +1,107 @@
+"""The customer's separate consent to face processing, a guardian's for a minor, and the
+non-biometric alternative."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from registration import crypto
+from registration.documents import age_on, mask_number, validate_document
+from registration.errors import InvalidInput
+from registration.models import ConsentRecord, ConsentText, VerificationSession
+from registration.policy import effective_policy
+from registration.selectors import consent_text_body
+from registration.state_machine import ALTERNATIVE_FROM, check_transition
+
+from .registrations import needs_guardian_consent
+from .transitions import S, User, session_lock, session_move, session_open, today
+
+
+def consent_record(
+    *,
+    session_id: UUID | str,
+    actor: User,
+    consent_version: str,
+    language: str,
+    guardian_name: str = "",
+    guardian_document_type: str = "",
+    guardian_document_number: str = "",
+) -> VerificationSession:
+    """Record the customer's separate consent to face processing (and a guardian's, for a minor)."""
+    session_open(session_id)
+    with transaction.atomic():
+        session = session_lock(session_id)
+        check_transition(session.state, S.CONSENTED)
+        text = _consent_text(ConsentText.Kind.FACE_PROCESSING, consent_version, language)
+        ConsentRecord.objects.create(session=session, consent_text=text, kind=text.kind, **_as_shown(text))
+        guardian_details: dict[str, Any] = {}
+        if needs_guardian_consent(session.subscriber):
+            guardian_details = _record_guardian_consent(
+                session, consent_version, language, guardian_name, guardian_document_type, guardian_document_number
+            )
+        session_move(
+            session,
+            S.CONSENTED,
+            actor=actor,
+            consented_at=timezone.now(),
+            details={"consent_version": consent_version, "language": language, **guardian_details},
+        )
+    return session
+
+
+def _consent_text(kind: str, version: str, language: str) -> ConsentText:
+    text = ConsentText.objects.filter(kind=kind, version=version, language=language, is_current=True).first()
+    if text is None:
+        raise InvalidInput("That consent text is not the current one: reload the page.", code="consent_version")
+    return text
+
+
+def _as_shown(text: ConsentText) -> dict[str, Any]:
+    """What the customer agreed to: the body with the configured retention rendered in, and that retention."""
+    hours = effective_policy().evidence_retention_hours
+    return {"shown_body": consent_text_body(text, retention_hours=hours), "retention_hours": hours}
+
+
+def _record_guardian_consent(
+    session: VerificationSession, version: str, language: str, name: str, document_type: str, number: str
+) -> dict[str, Any]:
+    if not name.strip() or not number.strip():
+        raise InvalidInput(
+            "The customer is a minor: a guardian's name and ID document are required.", code="guardian_required"
+        )
+    document = validate_document(document_type or "prc_id", number, today=today())
+    if document.birth_date and age_on(document.birth_date, today()) < 18:
+        raise InvalidInput("The guardian must be an adult.", code="guardian_minor")
+    text = _consent_text(ConsentText.Kind.GUARDIAN, version, language)
+    ConsentRecord.objects.create(
+        session=session,
+        consent_text=text,
+        kind=text.kind,
+        **_as_shown(text),
+        guardian_name=" ".join(name.split()),
+        guardian_document_masked=mask_number(document.number),
+        guardian_document_hash=crypto.id_number_hash(document.document_type, document.number),
+    )
+    return {"guardian_consent": True}
+
+
+def session_request_alternative(*, session_id: UUID | str, actor: User, reason: str) -> VerificationSession:
+    """The customer declines face processing: a supervisor will check the document by hand."""
+    session_open(session_id)
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state not in ALTERNATIVE_FROM:
+            check_transition(session.state, S.MANUAL_REVIEW)
+        session_move(
+            session,
+            S.MANUAL_REVIEW,
+            actor=actor,
+            non_biometric=True,
+            alternative_reason=reason.strip()[:400],
+            details={"non_biometric": True, "reason": reason.strip()[:400]},
+        )
+    return session

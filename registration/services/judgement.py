@@ -1,0 +1,188 @@
+"""The worker's judgement: the liveness verdict recomputed from the stored trace, then the 1:1 face
+match decided in its band. The tasks only load by id and call these."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict
+from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
+from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
+from registration.models import EvidenceKind, VerificationSession
+from registration.policy import effective_policy
+from registration.selectors import evidence_of_kind
+
+from .attempts import reject_if_attempts_exhausted
+from .decisions import session_approve
+from .evidence import evidence_read_kind
+from .transitions import S, session_lock, session_move, subscriber_close
+
+DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
+
+
+def liveness_judge(*, session_id: UUID | str) -> str:
+    """Recompute the liveness verdict from the stored trace, with the configuration stored in it.
+
+    This verdict is the one that counts. A trace without its configuration (or one that does not
+    replay) fails with `trace_invalid`: the worker never substitutes today's settings."""
+    session = VerificationSession.objects.select_related("outlet").get(pk=session_id)
+    if session.state != S.LIVENESS_RUNNING or session.liveness_finished_at is None:
+        return str(session.state)  # already judged, or the capture has not finished
+    raw_trace = _worker_read(session, EvidenceKind.LIVENESS_TRACE)
+    if raw_trace is None:
+        return _liveness_write(session_id, passed=False, reasons=["no_trace"], detail={})
+    verdict = _verdict_of(json.loads(raw_trace), ChallengePlan.parse(session.challenge_plan))
+    if verdict is None:
+        return _liveness_write(session_id, passed=False, reasons=["trace_invalid"], detail={})
+    reasons = [reason.value for reason in verdict.reasons]
+    has_frame = evidence_of_kind(session, EvidenceKind.LIVE_FRAME) is not None
+    if verdict.passed and not has_frame:
+        reasons.append("no_live_frame")
+    return _liveness_write(session_id, passed=verdict.passed and has_frame, reasons=reasons, detail=verdict.to_dict())
+
+
+def _worker_read(session: VerificationSession, kind: str) -> bytes | None:
+    return evidence_read_kind(session=session, kind=kind, actor=None, purpose=f"worker:{kind}")
+
+
+def _verdict_of(trace: Any, plan: ChallengePlan) -> LivenessVerdict | None:
+    """The trace's verdict under its own stored configuration, or None when the trace is not valid."""
+    if not isinstance(trace, dict) or not isinstance(trace.get("config"), dict):
+        return None
+    try:
+        return recompute_verdict(trace, plan, LivenessConfig.from_dict(trace["config"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _liveness_write(session_id: UUID | str, *, passed: bool, reasons: list[str], detail: dict[str, Any]) -> str:
+    liveness_verdict_apply(session_id=session_id, passed=passed, reasons=reasons, detail=detail)
+    return S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED
+
+
+def liveness_verdict_apply(*, session_id: UUID | str, passed: bool, reasons: list[str], detail: dict[str, Any]) -> bool:
+    """Write the worker's liveness verdict once; returns False when it was already written."""
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state != S.LIVENESS_RUNNING:
+            return False
+        session_move(
+            session,
+            S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED,
+            actor=None,
+            liveness_passed=passed,
+            liveness_reasons=reasons,
+            liveness_detail={**session.liveness_detail, "verdict": detail},
+            details={"reasons": reasons},
+        )
+        reject_if_attempts_exhausted(session)
+    return True
+
+
+def faces_match(*, session_id: UUID | str) -> str:
+    """Match the live frame 1:1 against the session's own ID portrait and decide its band from the
+    effective policy (the one place the band is chosen). Idempotent; returns the session's state."""
+    session = matching_begin(session_id=session_id)
+    if session is None:  # already decided, or the liveness verdict did not pass
+        return str(VerificationSession.objects.values_list("state", flat=True).get(pk=session_id))
+    portrait = evidence_read_kind(
+        session=session, kind=EvidenceKind.ID_PORTRAIT, actor=None, purpose="worker:id_portrait"
+    )
+    live_frame = evidence_read_kind(
+        session=session, kind=EvidenceKind.LIVE_FRAME, actor=None, purpose="worker:live_frame"
+    )
+    if portrait is None or live_frame is None:
+        return match_to_manual_review(session_id=session_id, reason="evidence_missing")
+    try:
+        result = get_matcher().match(portrait, live_frame)
+    except ModelUnavailable as exc:
+        # A deployment fault: the case goes to a person, and the caller fails loudly for the operators.
+        match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
+        raise
+    except FaceMatchingError as exc:
+        return match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
+    policy = effective_policy()
+    outcome = decide(result.distance, MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold))
+    decision = DECISION_OF_BAND.get(outcome.band, "manual_review")
+    match_apply(
+        session_id=session_id,
+        decision=decision,
+        reasons=list(outcome.reason_codes),
+        distance=result.distance,
+        threshold=policy.face_accept_threshold,
+        model=result.model,
+        detail={
+            "distance_metric": result.distance_metric,
+            "accept_threshold": policy.face_accept_threshold,
+            "reject_threshold": policy.face_reject_threshold,
+            "reference_detector": result.reference_detector,
+            "probe_detector": result.probe_detector,
+            "timings_ms": asdict(result.timings),
+        },
+    )
+    return decision
+
+
+def match_to_manual_review(*, session_id: UUID | str, reason: str, error: str = "") -> str:
+    """The match could not decide (missing evidence, no face, a timeout, a model fault): a person will."""
+    match_apply(
+        session_id=session_id,
+        decision="manual_review",
+        reasons=[reason],
+        distance=None,
+        threshold=None,
+        model="",
+        detail={"error": error} if error else {},
+    )
+    return S.MANUAL_REVIEW
+
+
+def matching_begin(*, session_id: UUID | str) -> VerificationSession | None:
+    """Move a passed session into matching; returns None when there is nothing to match."""
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state == S.LIVENESS_PASSED:
+            session_move(session, S.MATCHING, actor=None, matching_started_at=timezone.now())
+        return session if session.state == S.MATCHING else None
+
+
+def match_apply(
+    *,
+    session_id: UUID | str,
+    decision: str,
+    reasons: list[str],
+    distance: float | None,
+    threshold: float | None,
+    model: str,
+    detail: dict[str, Any],
+) -> bool:
+    """Write the matcher's decision once; returns False when the session was already decided."""
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state != S.MATCHING:
+            return False
+        session.match_distance = distance
+        session.match_threshold = threshold
+        session.match_model = model
+        session.match_detail = detail
+        if decision == "approved":
+            session_approve(session, actor=None, reasons=reasons)
+            return True
+        target = S.REJECTED if decision == "rejected" else S.MANUAL_REVIEW
+        session_move(
+            session,
+            target,
+            actor=None,
+            decision=decision,
+            decision_reasons=reasons,
+            details={"reasons": reasons, "distance": distance},
+        )
+        if target == S.REJECTED:
+            subscriber_close(session)
+    return True

@@ -1,0 +1,129 @@
+"""Opening a registration: the subscriber, the session, and the real-name limits."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from liveness import ChallengePlan, draw_plan
+from registration import crypto
+from registration.audit import audit
+from registration.documents import age_on, mask_number, normalise_mainland_mobile, validate_document
+from registration.errors import Conflict, Forbidden, InvalidInput
+from registration.models import IdentityDocument, Subscriber, SubscriberStatus, VerificationSession
+from registration.policy import effective_policy
+from registration.roles import CLERK, SUPERVISOR
+from registration.selectors import staff_outlet
+
+from .transitions import User, notify_on_commit, require_role, today
+
+
+def new_challenge_plan(*, previous: list[str] | None) -> list[str]:
+    """A random challenge plan, never the same as the clerk's previous one (fixed in tests)."""
+    fixed = settings.SHIMING_FIXED_CHALLENGE_PLAN
+    if fixed:
+        return list(fixed)
+    last = ChallengePlan.parse(previous) if previous else None
+    plan = draw_plan(random.SystemRandom(), step_count=settings.SHIMING_LIVENESS_STEPS, previous=last)
+    return plan.codes()
+
+
+def registration_create(
+    *,
+    clerk: User,
+    full_name: str,
+    document_type: str,
+    document_number: str,
+    phone_number: str,
+    birth_date: date | None = None,
+) -> VerificationSession:
+    """Open a registration: a pending subscriber and a new verification session at the clerk's outlet."""
+    clerk_id = require_role(clerk, CLERK, SUPERVISOR)
+    outlet = staff_outlet(clerk)
+    if outlet is None:
+        raise Forbidden("Your account is not attached to an outlet.", code="no_outlet")
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise InvalidInput("The full name is required.", code="full_name")
+    document = validate_document(document_type, document_number, today=today(), birth_date=birth_date)
+    phone = normalise_mainland_mobile(phone_number)
+    number_hash = crypto.id_number_hash(document.document_type, document.number)
+
+    with transaction.atomic():
+        identity = _identity_document_locked(document.document_type, document.number, number_hash, document.birth_date)
+        check_activation_limits(identity=identity, phone_number=phone)
+        subscriber = Subscriber.objects.create(
+            full_name=full_name, document=identity, phone_number=phone, outlet=outlet
+        )
+        previous = (
+            VerificationSession.objects.filter(clerk_id=clerk_id)
+            .order_by("-created_at")
+            .values_list("challenge_plan", flat=True)
+            .first()
+        )
+        session = VerificationSession.objects.create(
+            subscriber=subscriber,
+            outlet=outlet,
+            clerk_id=clerk_id,
+            challenge_plan=new_challenge_plan(previous=previous),
+            expires_at=timezone.now() + timedelta(seconds=effective_policy().session_ttl_seconds),
+        )
+        audit(
+            actor=clerk,
+            action="session.created",
+            target=session,
+            outlet=outlet,
+            details={"document_type": document.document_type, "phone_number": mask_number(phone)},
+        )
+        notify_on_commit(session)
+    return session
+
+
+def _identity_document_locked(
+    document_type: str, number: str, number_hash: str, birth_date: date | None
+) -> IdentityDocument:
+    """Get or create the document's row and lock it, so the per-ID limit holds under concurrency."""
+    key_id, ciphertext = crypto.encrypt(number.encode(), associated_data=f"id:{document_type}".encode())
+    try:
+        with transaction.atomic():
+            IdentityDocument.objects.get_or_create(
+                document_type=document_type,
+                number_hash=number_hash,
+                defaults={
+                    "number_encrypted": ciphertext,
+                    "number_key_id": key_id,
+                    "number_masked": mask_number(number),
+                    "birth_date": birth_date,
+                },
+            )
+    except IntegrityError:
+        pass  # created concurrently by another registration: lock that one below
+    identity = IdentityDocument.objects.select_for_update().get(document_type=document_type, number_hash=number_hash)
+    if identity.birth_date is None and birth_date is not None:
+        identity.birth_date = birth_date
+        identity.save(update_fields=["birth_date"])
+    return identity
+
+
+def check_activation_limits(*, identity: IdentityDocument, phone_number: str) -> None:
+    """The real-name rules; the caller holds the identity document's row lock."""
+    active = Subscriber.objects.filter(document=identity, status=SubscriberStatus.ACTIVE)
+    limit = effective_policy().max_active_numbers_per_id
+    if active.count() >= limit:
+        raise Conflict(f"This identity document already holds {limit} active numbers.", code="id_limit_reached")
+    if Subscriber.objects.filter(phone_number=phone_number, status=SubscriberStatus.ACTIVE).exists():
+        raise Conflict("This phone number is already registered to an active subscriber.", code="phone_in_use")
+
+
+def subscriber_age(subscriber: Subscriber) -> int | None:
+    birth_date = subscriber.document.birth_date
+    return age_on(birth_date, today()) if birth_date else None
+
+
+def needs_guardian_consent(subscriber: Subscriber) -> bool:
+    age = subscriber_age(subscriber)
+    return age is not None and age < settings.SHIMING_GUARDIAN_CONSENT_UNDER_AGE

@@ -1,0 +1,119 @@
+"""Locking and moving a session: the single place a session changes state, and its expiry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from registration.audit import audit
+from registration.errors import Conflict, Forbidden, NotFound
+from registration.models import SubscriberStatus, VerificationSession
+from registration.policy import effective_policy
+from registration.realtime import broadcast_session_update
+from registration.roles import has_role
+from registration.selectors import session_public_payload
+from registration.state_machine import CUSTOMER_STATES, FINAL_STATES, SessionState, check_transition
+
+User = AbstractBaseUser | AnonymousUser
+S = SessionState
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def notify_on_commit(session: VerificationSession) -> None:
+    """Push the session's new state to its screens once the transaction commits."""
+    payload = session_public_payload(session)
+    transaction.on_commit(
+        lambda: broadcast_session_update(session_id=session.id, outlet_id=session.outlet_id, payload=payload)
+    )
+
+
+def session_lock(session_id: UUID | str) -> VerificationSession:
+    """Lock a session row (call inside a transaction), or raise NotFound."""
+    try:
+        return VerificationSession.objects.select_for_update().select_related("subscriber").get(pk=session_id)
+    except VerificationSession.DoesNotExist as exc:
+        raise NotFound("No such verification session.") from exc
+
+
+def session_move(
+    session: VerificationSession,
+    target: str,
+    *,
+    actor: User | None,
+    details: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """The single place a session changes state: check, write, audit, push."""
+    previous = session.state
+    check_transition(previous, target)
+    session.state = target
+    for name, value in fields.items():
+        setattr(session, name, value)
+    if target in FINAL_STATES:
+        now = timezone.now()
+        session.decided_at = session.decided_at or now
+        session.evidence_purge_after = now + timedelta(hours=effective_policy().evidence_retention_hours)
+    session.save()
+    audit(
+        actor=actor,
+        action=f"session.{target}",
+        target=session,
+        outlet=session.outlet,
+        details={"from": previous, "to": target, **(details or {})},
+    )
+    notify_on_commit(session)
+
+
+def subscriber_close(session: VerificationSession) -> None:
+    """A session that ends without approval leaves its pending subscriber rejected."""
+    subscriber = session.subscriber
+    if subscriber.status == SubscriberStatus.PENDING:
+        subscriber.status = SubscriberStatus.REJECTED
+        subscriber.save(update_fields=["status"])
+
+
+def require_role(actor: User, *roles: str) -> int:
+    """Return the acting user's id, or raise `Forbidden` when they lack every one of `roles`."""
+    if actor.pk is None or not has_role(actor, *roles):
+        raise Forbidden("Your role does not allow this.", code="role_required")
+    return int(actor.pk)
+
+
+def session_expire_if_due(session: VerificationSession, *, now: datetime) -> bool:
+    """Expire a locked customer-facing session whose time is up; returns whether it expired.
+
+    The one expiry rule, used by the customer-facing steps and by the periodic sweep."""
+    if session.state not in CUSTOMER_STATES or session.expires_at > now:
+        return False
+    session_move(session, S.EXPIRED, actor=None, details={"reason": "session_timeout"})
+    subscriber_close(session)
+    return True
+
+
+def session_open(session_id: UUID | str) -> None:
+    """Refuse a customer-facing step on an expired session; the expiry is committed on its own first."""
+    with transaction.atomic():
+        expired = session_expire_if_due(session_lock(session_id), now=timezone.now())
+    if expired:
+        raise Conflict("This verification session has expired: start a new one.", code="session_expired")
+
+
+def sessions_expire_stale(*, now: datetime | None = None) -> int:
+    """Expire every customer-facing session whose time is up; returns how many."""
+    now = now or timezone.now()
+    due = VerificationSession.objects.filter(state__in=CUSTOMER_STATES, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    count = 0
+    for session_id in list(due):
+        with transaction.atomic():
+            count += session_expire_if_due(session_lock(session_id), now=now)
+    return count
