@@ -26,6 +26,7 @@ from .errors import DomainError
 from .models import (
     AuditEvent,
     ConsentText,
+    EvidenceKind,
     IdentityDocument,
     ManualReviewSession,
     Outlet,
@@ -49,6 +50,12 @@ class StaffProfileInline(admin.StackedInline):  # type: ignore[type-arg]
     can_delete = False
 
 
+admin.site.site_header = _("Shiming administration")
+admin.site.site_title = _("Shiming administration")
+admin.site.index_title = _("Registrations, reviews and policy")
+# At tablet width the queue needs the whole screen: no model sidebar beside the tables.
+admin.site.enable_nav_sidebar = False
+
 User = get_user_model()
 admin.site.unregister(User)
 
@@ -59,12 +66,12 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "outlet", "roles"]
     list_filter = ["is_active", "groups", "staff_profile__outlet"]
 
-    @admin.display(description="Outlet")
+    @admin.display(description=_("outlet"))
     def outlet(self, user: Any) -> str:
         profile = getattr(user, "staff_profile", None)
         return profile.outlet.code if profile else "-"
 
-    @admin.display(description="Roles")
+    @admin.display(description=_("roles"))
     def roles(self, user: Any) -> str:
         return ", ".join(user.groups.values_list("name", flat=True))
 
@@ -117,27 +124,29 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     readonly_fields = [f.name for f in VerificationSession._meta.fields] + ["evidence_links"]
     exclude = ["challenge_nonce"]
 
-    @admin.display(description="Subscriber")
+    @admin.display(description=_("subscriber"))
     def subscriber_name(self, session: VerificationSession) -> str:
         return session.subscriber.full_name
 
-    @admin.display(description="Phone number")
+    @admin.display(description=_("phone number"))
     def phone_number(self, session: VerificationSession) -> str:
         return session.subscriber.phone_number
 
-    @admin.display(description="Evidence")
+    @admin.display(description=_("evidence"))
     def evidence_links(self, session: VerificationSession) -> str:
         kinds = list(session.evidence.values_list("kind", flat=True))
         if not kinds:
-            return "none stored (purged or not captured)"
+            return str(_("none stored (purged or not captured)"))
         links = [
             format_html(
-                '<a href="{}">{}</a>', reverse("admin:registration_evidence_view", args=[session.pk, kind]), kind
+                '<a href="{}">{}</a>',
+                reverse("admin:registration_evidence_view", args=[session.pk, kind]),
+                EvidenceKind(kind).label,
             )
             for kind in kinds
-            if kind != "liveness_trace"
+            if kind != EvidenceKind.LIVENESS_TRACE
         ]
-        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "trace only"
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else str(_("trace only"))
 
     def get_urls(self) -> list[Any]:
         custom = [
@@ -152,13 +161,13 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     def evidence_view(self, request: HttpRequest, session_id: str, kind: str) -> HttpResponse:
         """Show one evidence image to a supervisor or admin; the view is audited."""
         if not is_supervisor(request.user):
-            return HttpResponseForbidden("Only supervisors and admins may see evidence.")
+            return HttpResponseForbidden(_("Only supervisors and admins may see evidence."))
         session = get_object_or_404(self.get_queryset(request), pk=session_id)
         evidence = evidence_of_kind(session, kind)
         if evidence is None:
             raise Http404("No such evidence.")
         if evidence.content_type != "image/jpeg":
-            return HttpResponseForbidden("Only images can be shown.")
+            return HttpResponseForbidden(_("Only images can be shown."))
         content = services.evidence_read(evidence=evidence, actor=request.user, purpose="admin_review")
         encoded = base64.b64encode(content).decode()
         return HttpResponse(
@@ -251,7 +260,7 @@ class _PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
-@admin.action(description="Export the selected people's data (JSON)")
+@admin.action(description=_("Export the selected people's data (JSON)"))
 def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:  # type: ignore[type-arg]
     exports = [services.subject_export(actor=request.user, identity=identity) for identity in queryset]
     response = HttpResponse(json.dumps(exports, ensure_ascii=False, indent=2), content_type="application/json")
@@ -259,10 +268,10 @@ def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
     return response
 
 
-@admin.action(description="Erase the selected people's data (evidence now; records where no number is active)")
+@admin.action(description=_("Erase the selected people's data (evidence now; records where no number is active)"))
 def erase_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
     if not request.user.is_superuser:
-        modeladmin.message_user(request, "Only an admin can erase a person's data.", level=messages.ERROR)
+        modeladmin.message_user(request, _("Only an admin can erase a person's data."), level=messages.ERROR)
         return
     for identity in queryset:
         result = services.subject_erase(actor=request.user, identity=identity)

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
 
 
 class DocumentType(models.TextChoices):
-    PRC_ID_CARD = "prc_id", "PRC resident identity card"
-    PASSPORT = "passport", "Passport"
-    HK_MACAO_PERMIT = "hk_macao_permit", "Mainland travel permit for Hong Kong and Macao residents"
-    TAIWAN_PERMIT = "taiwan_permit", "Mainland travel permit for Taiwan residents"
+    PRC_ID_CARD = "prc_id", _("PRC resident identity card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
 
 
 @dataclass(frozen=True)
