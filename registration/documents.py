@@ -99,6 +99,16 @@ def validate_document(
     return ValidatedDocument(document_type, number, birth_date)
 
 
+def require_birth_date(document: ValidatedDocument) -> None:
+    """A registration needs the holder's date of birth (the age rules): a resident ID number carries
+    it, every other document needs it given."""
+    if document.birth_date is None:
+        raise InvalidInput(
+            "The date of birth is required for this document: it is not part of its number.",
+            code="birth_date_required",
+        )
+
+
 def normalise_mainland_mobile(raw: str) -> str:
     """Return a mainland mobile number in E.164 (+86 and 11 digits starting 13-19)."""
     digits = re.sub(r"[\s()-]", "", raw)

@@ -19,6 +19,7 @@ const ERROR_MESSAGES = {
   phone_in_use: () => _("This phone number is already registered to an active subscriber."),
   id_limit_reached: () => _("This identity document already holds the maximum number of active numbers."),
   full_name: () => _("The full name is required."),
+  birth_date_required: () => _("Enter the date of birth: this document's number does not contain it."),
   guardian_required: () => _("The customer is a minor: a guardian's name and ID document are required."),
   guardian_minor: () => _("The guardian must be an adult."),
   session_expired: () => _("This verification session has expired: start a new one."),
