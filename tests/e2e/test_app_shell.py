@@ -74,12 +74,14 @@ def test_with_two_cameras_the_choice_is_offered_and_remembered(
     page = two_camera_browser.new_context(viewport=TABLET, locale="zh-CN", bypass_csp=True).new_page()
     sign_in(page, live_server_process, user.username, password)
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
-    page.wait_for_selector("[data-camera-choice]:not([hidden]) #camera-select option:nth-child(2)", timeout=20_000)
+    # Options of a <select> never count as visible: wait for them to be there, the picker to be shown.
+    page.wait_for_selector("#camera-select option:nth-child(2)", state="attached", timeout=20_000)
+    page.wait_for_selector("[data-camera-choice]:not([hidden])")
     options = page.eval_on_selector_all("#camera-select option", "options => options.map(o => o.value)")
     page.select_option("#camera-select", options[1])
     screens.shot(page, "capture-camera-choice")
     page.reload()
-    page.wait_for_selector("#camera-select option:nth-child(2)", timeout=20_000)
+    page.wait_for_selector("#camera-select option:nth-child(2)", state="attached", timeout=20_000)
 
     assert len(options) == 2
     assert page.eval_on_selector("#camera-select", "select => select.value") == options[1]

@@ -58,21 +58,10 @@ def test_a_photo_over_the_limit_is_refused_with_the_limit(
 ) -> None:
     from django.conf import settings
 
-    from registration import services
+    from tests.factories import make_session
 
     user, password = clerk
-    session = off_loop(
-        lambda: services.registration_create(
-            clerk=user,
-            full_name="测试 客户",
-            document_type="prc_id",
-            document_number=make_prc_id(),
-            phone_number=make_phone(),
-        )
-    )
-    off_loop(
-        lambda: services.consent_record(session_id=session.pk, actor=user, consent_version="1", language="zh-hans")
-    )
+    session = off_loop(lambda: make_session(clerk=user, state=SessionState.CONSENTED))
     big = tmp_path / "big.jpg"
     big.write_bytes(b"\xff\xd8" + b"\0" * (settings.SHIMING_MAX_UPLOAD_BYTES + 10))
     page = launch_browser(None).new_page(viewport=TABLET, locale="zh-CN")
