@@ -18,10 +18,8 @@ $(STAMP): requirements.lock
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-AUDIO_STAMP := frontend/static/frontend/audio/.built
-
 ## run: set up and start the product on SQLite, the in-memory channel layer and in-process tasks
-run: $(STAMP) $(AUDIO_STAMP)
+run: $(STAMP)
 	@mkdir -p var
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v 0
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
@@ -52,13 +50,9 @@ lock:
 messages: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py compilemessages -l zh_Hans -l en --ignore=.venv
 
-## audio: synthesise the spoken live-check prompts (espeak-ng; Opus when ffmpeg is there), both languages
+## audio: re-synthesise the spoken live-check prompts (espeak-ng, Opus via ffmpeg) after a prompt or its translation changed
 audio: $(STAMP)
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py prompt_audio
 
-# Rebuilt when a prompt or its translation changes; the command writes the stamp once it has built them.
-$(AUDIO_STAMP): frontend/prompts.py locale/zh_Hans/LC_MESSAGES/djangojs.mo locale/en/LC_MESSAGES/djangojs.mo | $(STAMP)
-	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py prompt_audio
-
 clean:
-	rm -rf var .mypy_cache .ruff_cache frontend/static/frontend/audio
+	rm -rf var .mypy_cache .ruff_cache

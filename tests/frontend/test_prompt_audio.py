@@ -40,14 +40,23 @@ def test_the_command_builds_one_file_per_prompt_and_language(
 ) -> None:
     call_command("prompt_audio", out=tmp_path)
 
-    built = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.*") if path.name != ".built")
+    built = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.*"))
     extension = "opus" if shutil.which("ffmpeg") else "wav"
     assert built == sorted(f"{lang}/{code}.{extension}" for lang in prompts.VOICES for code in prompts.SPOKEN_PROMPTS)
-    assert (tmp_path / ".built").exists()
     if extension == "wav":
         with wave.open(str(tmp_path / "zh-hans" / "blink.wav")) as audio:
             assert 0.5 < audio.getnframes() / audio.getframerate() < 5  # "请眨眨眼", spoken
     assert "14 spoken prompts" in capsys.readouterr().out
+
+
+def test_every_prompt_is_committed_in_both_languages() -> None:
+    """`make audio` after a prompt or a translation changes; the committed files are what tablets play."""
+    for language in prompts.VOICES:
+        urls = prompts.prompt_audio_urls(language)
+        assert sorted(urls) == sorted(prompts.SPOKEN_PROMPTS), language
+        assert all(url.endswith(".opus") for url in urls.values())
+    total = sum(path.stat().st_size for path in prompts.AUDIO_DIR.rglob("*.opus"))
+    assert total < 300 * 1024
 
 
 def test_the_capture_page_offers_sound_only_when_the_prompts_were_built(

@@ -1,7 +1,8 @@
 """Build the spoken prompts: one audio file per prompt and language, offline, with espeak-ng.
 
-`make audio` runs this. With ffmpeg the files are Opus (a few KB each), otherwise espeak-ng's WAV.
-Without espeak-ng nothing is built and the page simply does not speak (one line says so).
+`make audio` runs this; its Opus output (about 130 KB for both languages) is committed, so a
+checkout speaks without espeak-ng. Without ffmpeg the files are espeak-ng's WAV (about 2 MB, for a
+local try only); without espeak-ng nothing is built (one line says so).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class Command(BaseCommand):
                 text = catalogue.gettext(msgid).rstrip("…").rstrip(".")
                 target = synthesise(espeak, ffmpeg, voice, text, folder / code)
                 total += target.stat().st_size
-        (out / ".built").touch()  # make's stamp: rebuilt when a prompt or a catalogue changes
         kind = FORMATS[0] if ffmpeg else FORMATS[1]
         count = len(VOICES) * len(SPOKEN_PROMPTS)
         self.stdout.write(f"{count} spoken prompts ({kind}, {total // 1024} KB) in {out}")
