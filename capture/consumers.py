@@ -85,6 +85,13 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "session", "session": event["session"]})
 
 
+class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+    """Every WebSocket path no route matches: refused with 4404 (the HTTP side's 404)."""
+
+    async def connect(self) -> None:
+        await self.close(code=CLOSE_NOT_FOUND)
+
+
 def _max_liveness_attempts() -> int:
     return effective_policy().max_liveness_attempts
 
@@ -168,10 +175,12 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         elif kind == "cancel":
             if self.peer is not None:
                 await self.peer.close("cancelled_by_clerk")
+        elif kind == "prompt_shown":
+            await self._prompt_shown(message.get("step_index"))
         elif kind == "ping":
             await self._send({"type": "pong"})
         else:
-            await self._error("unknown_message", "Unknown message type: expected offer, cancel or ping.")
+            await self._error("unknown_message", "Unknown message type: expected offer, prompt_shown, cancel or ping.")
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -228,6 +237,14 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return
         await self._send({"type": "answer", "sdp": answer})
 
+    async def _prompt_shown(self, step_index: Any) -> None:
+        """The page displayed a step's prompt: the reaction window runs from then (bounded by the server)."""
+        if not isinstance(step_index, int) or isinstance(step_index, bool) or step_index < 0:
+            await self._error("invalid_message", "prompt_shown needs a step_index (a whole number).")
+            return
+        if self.peer is not None:
+            self.peer.prompt_shown(step_index)
+
     async def _on_peer_end(self, end: PeerEnd) -> None:
         """The attempt is over: store it for the workers' verdict, or record why it was cut short."""
         try:
@@ -237,6 +254,7 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     nonce=self.nonce,
                     trace=end.outcome.trace,
                     best_frame_jpeg=end.outcome.best_frame_jpeg,
+                    extra_frames_jpeg=end.outcome.extra_frames_jpeg,
                     live_summary=end.outcome.live_summary,
                 )
                 await self._send({"type": "captured", "frames": self._frame_counts()})
@@ -291,6 +309,8 @@ def _parse_message(text_data: str | None, bytes_data: bytes | None) -> dict[str,
         message = json.loads(text_data)
     except ValueError:
         return "The message is not valid JSON."
+    except RecursionError:  # small enough to pass the size check, nested deeper than the parser's stack
+        return "The message is nested too deeply."
     if not isinstance(message, dict):
         return "The message must be a JSON object."
     return message

@@ -1,10 +1,9 @@
-"""The Celery application: broker from settings, tasks discovered from the Django apps."""
+"""The Celery application: broker from settings, tasks discovered from the Django apps.
 
-import os
+No default settings: importing `config` without DJANGO_SETTINGS_MODULE fails (config/__init__.py).
+"""
 
 from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("shiming")
 app.config_from_object("django.conf:settings", namespace="CELERY")

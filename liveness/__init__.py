@@ -9,6 +9,7 @@ Live capture (the WebRTC video track, one session per customer, in a worker thre
     plan = draw_plan(random.Random(), step_count=config.step_count, previous=last_plan)
     session = LivenessSession(plan, config, clock=time.monotonic)      # frames are BGR
     update = session.offer(frame_bgr, timestamp=frame_time_seconds)  # None: over budget
+    session.prompt_shown(update.step_index)  # when the page says the prompt is on screen
     # update.prompt, update.step_index, update.progress, update.quality_hint,
     # update.seconds_remaining -> the page
     result = session.result()          # LivenessResult(verdict, best_frame)
@@ -23,9 +24,13 @@ Direction convention: `turn_left` is the customer turning to their own left, whi
 nose toward the right of the unmirrored camera image (yaw < 0 here). The analysis never
 mirrors; only the preview shown to the customer may be mirrored.
 
-Reason codes (`Reason`): no_blink, no_turn, step_timeout, session_timeout,
-calibration_failed, planar_motion, identity_jump, suspected_injection (with repeated_frames
-or impossible_timestamps), incomplete.
+Strict steps (`liveness.steps`): before each prompt a server-drawn hold-still gap; the page
+acknowledges display with `session.prompt_shown(step_index)`; the answer must begin inside the
+reaction window; a turn too early, the wrong action or a late start fails the attempt.
+
+Reason codes (`Reason`, explained in `REASON_DESCRIPTIONS`): no_blink, no_turn, step_timeout,
+session_timeout, calibration_failed, planar_motion, identity_jump, suspected_injection (with
+repeated_frames or impossible_timestamps), incomplete, wrong_action, too_early, too_late.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from .engine import ChallengeEngine
 from .events import EventType, LivenessEvent
 from .features import FrameFeatures, Quality
 from .plan import ChallengePlan, ChallengeStep, draw_plan
-from .results import Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
+from .results import REASON_DESCRIPTIONS, Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
 from .trace import TraceFrame, recompute_verdict, trace_to_dict
 
 __all__ = [
+    "REASON_DESCRIPTIONS",
     "BestFrame",
     "Calibration",
     "ChallengeEngine",

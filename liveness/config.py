@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .plan import ChallengeStep
+
 
 @dataclass(frozen=True, slots=True)
 class LivenessConfig:
@@ -22,7 +24,24 @@ class LivenessConfig:
     calibration_max_abs_yaw: float = 20.0
     calibration_max_abs_pitch: float = 25.0
     step_timeout_seconds: float = 8.0
+    """Longest calibration, and the upper bound of a step (see `step_seconds`)."""
     session_timeout_seconds: float = 40.0
+
+    # --- Strict steps (see `liveness.steps`): server clock, seconds ---------------------------
+    reaction_min_seconds: float = 0.2
+    """A turn that begins sooner after the prompt was shown did not answer it (`too_early`)."""
+    reaction_max_seconds: float = 3.0
+    """The answer must begin within this long after the prompt was shown (else `too_late`)."""
+    prompt_ack_max_seconds: float = 0.5
+    """The page's 'prompt displayed' counts up to this long after the server sent the prompt."""
+    gap_min_seconds: float = 0.5
+    gap_max_seconds: float = 1.5
+    """Bounds of the random hold-still gap before each prompt, in which no turn may begin."""
+    still_gaps_forbid_blinks: bool = True
+    """A blink begun in the gap (or sooner than reaction_min after the prompt) is `too_early` too;
+    the page asks the customer to hold still with open eyes for that second."""
+    turn_max_seconds: float = 3.0
+    """Longest turn, from leaving the frontal band to coming back."""
 
     # --- Blink: eye aspect ratio relative to the person's own open-eye level -----------------
     baseline_window_seconds: float = 3.0
@@ -67,6 +86,12 @@ class LivenessConfig:
     def frame_interval(self) -> float:
         """Seconds between two admitted frames at the budget rate."""
         return 1.0 / self.fps_budget
+
+    def step_seconds(self, step: ChallengeStep) -> float:
+        """A step's limit from the prompt shown: the reaction window plus the action's own length,
+        never more than `step_timeout_seconds`."""
+        action = self.blink_max_seconds if step is ChallengeStep.BLINK else self.turn_max_seconds
+        return min(self.step_timeout_seconds, self.reaction_max_seconds + action)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as a JSON-ready dict (stored next to the trace)."""

@@ -9,6 +9,8 @@ which is only compared with the media times to notice impossible timestamps.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,13 +22,17 @@ from .features import QUALITY_HINTS, FrameFeatures, Quality
 from .guards import FaceContinuityGuard, InjectionGuard, PlanarMotionGuard, frame_motion
 from .plan import ChallengePlan, ChallengeStep
 from .results import Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
+from .steps import Judgement, StepTiming
 
+HOLD_STILL = "hold_still"
+"""The prompt during a step's gap: no action asked yet."""
 _TRACKABLE = frozenset(set(Quality) - {Quality.NO_FACE, Quality.MULTIPLE_FACES})
-_STEP_EVENTS = {
-    ChallengeStep.BLINK: EventType.BLINK,
-    ChallengeStep.TURN_LEFT: EventType.TURN_LEFT,
-    ChallengeStep.TURN_RIGHT: EventType.TURN_RIGHT,
+_JUDGEMENT_REASONS = {
+    Judgement.WRONG_ACTION: Reason.WRONG_ACTION,
+    Judgement.TOO_EARLY: Reason.TOO_EARLY,
+    Judgement.TOO_LATE: Reason.TOO_LATE,
 }
+_CLOCK_HISTORY_SECONDS = 10.0  # longer than any blink or turn: their starts must still be found
 
 
 @dataclass
@@ -37,16 +43,18 @@ class _Attempt:
     samples: list[FrameFeatures] = field(default_factory=list)
     calibration: Calibration | None = None
     steps: list[StepResult] = field(default_factory=list)
-    prompted_at: float = 0.0
+    timing: StepTiming | None = None
     blinked: bool = False
 
 
 class ChallengeEngine:
     """Runs one liveness session over a stream of frame features.
 
-    Call `process` for every admitted frame, in order; `finish` when the stream ends. The
-    verdict is decided once (pass, or the first failure) and then frozen; later frames still
-    feed the detectors so `events` covers the whole stream.
+    Call `process` for every admitted frame, in order; `prompt_shown` when the page says it
+    displayed a prompt; `finish` when the stream ends. The verdict is decided once (pass, or the
+    first failure) and then frozen; later frames still feed the detectors so `events` covers the
+    whole stream. Steps are strict (see `liveness.steps`): times of prompts and answers are on
+    the server clock (`received_at`).
     """
 
     def __init__(self, plan: ChallengePlan, config: LivenessConfig | None = None) -> None:
@@ -66,6 +74,9 @@ class ChallengeEngine:
         self._last_yaw: float | None = None
         self._restarts = 0
         self._verdict: LivenessVerdict | None = None
+        self._now = 0.0  # received_at of the frame being processed
+        self._clock_t: deque[float] = deque()  # media times of recent frames ...
+        self._clock_rx: deque[float] = deque()  # ... and when each reached the server
 
     # --- Public contract ---------------------------------------------------------------------
 
@@ -89,12 +100,23 @@ class ChallengeEngine:
         yaw0, pitch0 = self._frontal()
         return frame.yaw - yaw0, frame.pitch - pitch0
 
+    def prompt_shown(self, step_index: int, at: float) -> None:
+        """The page displayed the prompt of step `step_index` at server time `at` (received_at's
+        clock). Counts only for the current step, once, and within `prompt_ack_max_seconds` of
+        the prompt's sending."""
+        attempt = self._attempt
+        if attempt is None or attempt.timing is None or step_index != len(attempt.steps):
+            return
+        attempt.timing.acknowledge(at, self.config)
+
     def process(self, frame: FrameFeatures, received_at: float) -> LivenessUpdate:
         """Take one admitted frame; return what the page should show now."""
         if self._first_t is None:
             self._first_t = frame.t
             self._attempt = _Attempt(started_at=frame.t)
         self._last_t = frame.t
+        self._now = received_at
+        self._remember_clock(frame.t, received_at)
         restarted = False
         injection = self._injection.check(frame, received_at)
         if injection is not None:
@@ -127,6 +149,7 @@ class ChallengeEngine:
         self._previous_face = frame
         if motion is not None and self._planar.add(motion):
             self._fail(frame.t, Reason.PLANAR_MOTION)
+            self._forget_planar_blinks(frame.t)
         for event in self._detect(frame, relative_yaw):
             self._on_event(event)
         return False
@@ -162,10 +185,22 @@ class ChallengeEngine:
             return False
         return last is None or abs(yaw - last) <= self.config.max_yaw_step_degrees
 
+    def _forget_planar_blinks(self, t: float) -> None:
+        """A flat photo tilted toward the camera narrows its eyes: the 'blinks' seen while it moved
+        like a plane are perspective, not eyelids, and are not reported."""
+        since = t - self.config.planar_window_seconds
+        self._events = [event for event in self._events if event.type is not EventType.BLINK or event.t_end < since]
+
     def _on_event(self, event: LivenessEvent) -> None:
         if event.type is not EventType.BLINK and self._planar.turn_is_planar(event.t_start, event.t_end):
             self._fail(event.t_end, Reason.PLANAR_MOTION)
             return  # a photo's fake turn is not reported as a turn
+        if (
+            event.type is EventType.BLINK
+            and self._verdict is not None
+            and Reason.PLANAR_MOTION in self._verdict.reasons
+        ):
+            return  # the photo keeps moving like a plane after the failure: no blink from it either
         self._events.append(event)
         attempt = self._attempt
         if attempt is None or self._verdict is not None:
@@ -176,12 +211,24 @@ class ChallengeEngine:
             self._match_step(attempt, event)
 
     def _match_step(self, attempt: _Attempt, event: LivenessEvent) -> None:
-        """Complete the current step if this event answers its prompt (and came after it)."""
+        """Judge the event against the current step: answer it, ignore it, or fail the attempt."""
+        timing = attempt.timing
+        assert timing is not None  # noqa: S101 - set with the calibration
         step = self.plan.steps[len(attempt.steps)]
-        if _STEP_EVENTS[step] is not event.type or event.t_start < attempt.prompted_at:
-            return
-        attempt.steps.append(StepResult(step, attempt.prompted_at, event.t_end))
-        attempt.prompted_at = event.t_end
+        judgement = timing.judge(step, event.type, self._received_at(event.t_start), self.config)
+        if judgement is Judgement.ANSWERED:
+            attempt.steps.append(StepResult(step, timing.shown or 0.0, self._now))
+            attempt.timing = self._next_timing(len(attempt.steps))
+        elif judgement is not Judgement.IGNORED:
+            self._fail(event.t_end, _JUDGEMENT_REASONS[judgement])
+
+    def _next_timing(self, step_index: int) -> StepTiming | None:
+        """The clock of step `step_index`, its gap starting now (None after the last step)."""
+        if step_index >= len(self.plan.steps):
+            return None
+        gaps = self.plan.gaps
+        gap = gaps[step_index] if gaps else self.config.gap_min_seconds
+        return StepTiming(gap_start=self._now, gap=gap)
 
     def _advance(self, frame: FrameFeatures) -> None:
         attempt = self._attempt
@@ -192,9 +239,17 @@ class ChallengeEngine:
             self._calibrate(attempt, frame)
         elif len(attempt.steps) == len(self.plan.steps):
             self._complete(frame.t, attempt)
-        elif frame.t - attempt.prompted_at > self.config.step_timeout_seconds:
-            step = self.plan.steps[len(attempt.steps)]
-            self._fail(frame.t, Reason.STEP_TIMEOUT, Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN)
+        else:
+            self._run_step(attempt, frame.t)
+
+    def _run_step(self, attempt: _Attempt, t: float) -> None:
+        """Send the prompt once the gap is over; fail the step once it cannot be answered in time."""
+        timing = attempt.timing
+        assert timing is not None  # noqa: S101 - set with the calibration
+        timing.tick(self._now)
+        step = self.plan.steps[len(attempt.steps)]
+        if timing.overdue(step, self._now, self.config):
+            self._fail(t, Reason.STEP_TIMEOUT, Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN)
 
     def _calibrate(self, attempt: _Attempt, frame: FrameFeatures) -> None:
         config = self.config
@@ -207,7 +262,7 @@ class ChallengeEngine:
         samples = attempt.samples
         if len(samples) >= config.calibration_min_frames and samples[-1].t - samples[0].t >= config.calibration_seconds:
             attempt.calibration = _calibration_from(samples, frame.t, config.baseline_percentile)
-            attempt.prompted_at = frame.t
+            attempt.timing = self._next_timing(0)
             self._continuity.set_reference(attempt.calibration.signature)
         elif frame.t - attempt.started_at > config.step_timeout_seconds:
             self._fail(frame.t, Reason.CALIBRATION_FAILED)
@@ -246,8 +301,10 @@ class ChallengeEngine:
         if attempt is None or attempt.calibration is None:
             return ()
         steps = list(attempt.steps)
-        if len(steps) < len(self.plan.steps):
-            steps.append(StepResult(self.plan.steps[len(steps)], attempt.prompted_at, None))
+        timing = attempt.timing
+        if len(steps) < len(self.plan.steps) and timing is not None:
+            shown = timing.shown
+            steps.append(StepResult(self.plan.steps[len(steps)], timing.prompt_due if shown is None else shown, None))
         return tuple(steps)
 
     def _with_all_events(self, verdict: LivenessVerdict) -> LivenessVerdict:
@@ -256,6 +313,18 @@ class ChallengeEngine:
         )
 
     # --- Helpers -------------------------------------------------------------------------------
+
+    def _remember_clock(self, t: float, received_at: float) -> None:
+        self._clock_t.append(t)
+        self._clock_rx.append(received_at)
+        while self._clock_t and self._clock_t[0] < t - _CLOCK_HISTORY_SECONDS:
+            self._clock_t.popleft()
+            self._clock_rx.popleft()
+
+    def _received_at(self, t: float) -> float:
+        """When the frame of media time `t` (an event's start) reached the server."""
+        index = min(bisect_left(self._clock_t, t), len(self._clock_t) - 1)
+        return self._clock_rx[index]
 
     def _frontal(self) -> tuple[float, float]:
         attempt = self._attempt
@@ -283,11 +352,11 @@ class ChallengeEngine:
             return LivenessUpdate(
                 Phase.CALIBRATING, "look_at_camera", 0, count, 0, hint, max(remaining, 0.0), restarted
             )
-        remaining = self.config.step_timeout_seconds - (frame.t - attempt.prompted_at)
-        prompt = self.plan.steps[min(done, count - 1)].value
-        return LivenessUpdate(
-            Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, max(remaining, 0.0), restarted
-        )
+        timing = attempt.timing
+        step = self.plan.steps[min(done, count - 1)]
+        remaining = timing.seconds_left(self._now, self.config) if timing is not None else 0.0
+        prompt = step.value if timing is None or timing.issued_at is not None else HOLD_STILL
+        return LivenessUpdate(Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, remaining, restarted)
 
 
 def _calibration_from(samples: list[FrameFeatures], t: float, percentile: float) -> Calibration:

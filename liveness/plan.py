@@ -22,13 +22,27 @@ _TURNS = (ChallengeStep.TURN_LEFT, ChallengeStep.TURN_RIGHT)
 
 @dataclass(frozen=True, slots=True)
 class ChallengePlan:
-    """An ordered, non-empty sequence of steps."""
+    """An ordered, non-empty sequence of steps, and the hold-still gap (seconds) before each.
+
+    The gaps are drawn by the server when the capture starts (`steps.draw_gaps`) and stored in
+    the trace; a plan read back from its codes has none until `with_gaps` gives it the trace's.
+    An engine run on a plan without gaps uses `gap_min_seconds` before every step.
+    """
 
     steps: tuple[ChallengeStep, ...]
+    gaps: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.steps:
             raise ValueError("a challenge plan needs at least one step")
+        if self.gaps and len(self.gaps) != len(self.steps):
+            raise ValueError("a challenge plan has one gap per step, or none")
+        if any(gap < 0 for gap in self.gaps):
+            raise ValueError("a gap cannot be negative")
+
+    def with_gaps(self, gaps: Sequence[float]) -> ChallengePlan:
+        """The same steps with these gaps."""
+        return ChallengePlan(self.steps, tuple(float(gap) for gap in gaps))
 
     @classmethod
     def parse(cls, text: str | Sequence[str]) -> ChallengePlan:

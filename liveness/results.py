@@ -33,11 +33,34 @@ class Reason(StrEnum):
     REPEATED_FRAMES = "repeated_frames"
     IMPOSSIBLE_TIMESTAMPS = "impossible_timestamps"
     INCOMPLETE = "incomplete"
+    WRONG_ACTION = "wrong_action"
+    TOO_EARLY = "too_early"
+    TOO_LATE = "too_late"
+
+
+REASON_DESCRIPTIONS: dict[Reason, str] = {
+    Reason.NO_BLINK: "no blink was seen when one was needed",
+    Reason.NO_TURN: "the head turn asked for was not seen",
+    Reason.STEP_TIMEOUT: "a step was not answered within its limit (reaction window + the action's length)",
+    Reason.SESSION_TIMEOUT: "the whole challenge took too long",
+    Reason.CALIBRATION_FAILED: "no steady frontal face at the start",
+    Reason.PLANAR_MOTION: "the face moved like a flat picture",
+    Reason.IDENTITY_JUMP: "the face in view changed too often",
+    Reason.SUSPECTED_INJECTION: "the video does not behave like a live camera",
+    Reason.REPEATED_FRAMES: "the same frame came again and again",
+    Reason.IMPOSSIBLE_TIMESTAMPS: "frame times ran backwards or ahead of the clock",
+    Reason.INCOMPLETE: "the stream ended before the challenge did",
+    Reason.WRONG_ACTION: "a turn when a blink was asked, or a turn the wrong way",
+    Reason.TOO_EARLY: "a turn began before the prompt was shown (or sooner than a person reacts)",
+    Reason.TOO_LATE: "the action asked for began after the reaction window",
+}
+"""One line per reason code, for developers' tools (the pages have their own translated text)."""
 
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
-    """One prompted step: when it was asked for and when the matching action ended."""
+    """One prompted step: when its prompt counted as shown and when the matching action ended
+    (server clock, seconds since the session's first frame)."""
 
     step: ChallengeStep
     prompted_at: float
@@ -104,10 +127,11 @@ class LivenessVerdict:
 class LivenessUpdate:
     """What the page shows after one frame.
 
-    `prompt` is a code: "look_at_camera" during calibration, the step code during the
-    challenge, "passed" or "failed" at the end. `quality_hint` is None or one of
-    "look_at_camera", "one_person_only", "move_closer", "more_light", "less_light",
-    "hold_still". `seconds_remaining` counts down the current step (or calibration).
+    `prompt` is a code: "look_at_camera" during calibration, "hold_still" during a step's gap
+    (no prompt shown yet), the step code once the prompt is sent, "passed" or "failed" at the end.
+    `quality_hint` is None or one of "look_at_camera", "one_person_only", "move_closer",
+    "more_light", "less_light", "hold_still". `seconds_remaining` counts down the time left to
+    begin the asked action (the gap's rest while holding still; calibration's time before).
     """
 
     phase: Phase

@@ -3,6 +3,8 @@ the end. The only part of the package that sees pixels; it never writes them any
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,12 +21,15 @@ from .extractor import ColorOrder, LandmarkExtractor
 from .features import FrameFeatures, Quality
 from .plan import ChallengePlan
 from .results import LivenessUpdate, LivenessVerdict, Phase
-from .trace import TraceFrame, trace_to_dict
+from .steps import draw_gaps
+from .trace import PromptShown, TraceFrame, trace_to_dict
 
 Frame = npt.NDArray[np.uint8]
 Clock = Callable[[], float]
 
 _BEST_FRAME_MAX_ANGLE = 12.0
+_EXTRA_FRAMES_KEPT = 3  # candidates for best_frames(n): sharp, frontal, eyes open
+_EXTRA_FRAMES_MIN_GAP = 0.5  # seconds between two kept frames: different moments, not near-copies
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +79,12 @@ class LivenessSession:
         color: ColorOrder = "bgr",
         keep_observing: bool = False,
         budgeted: bool = True,
+        rng: random.Random | None = None,
     ) -> None:
-        self.plan = plan
         self.config = config or LivenessConfig()
+        if not plan.gaps:  # the server draws the hold-still gaps; the trace keeps them
+            plan = plan.with_gaps(draw_gaps(rng or random.SystemRandom(), len(plan.steps), self.config))
+        self.plan = plan
         self._clock = clock
         self._owns_extractor = extractor is None
         self._extractor = extractor or LandmarkExtractor(self.config, color=color)
@@ -88,8 +96,12 @@ class LivenessSession:
         self._budget = FrameBudget(self.config.fps_budget) if budgeted else None
         self._keep_observing = keep_observing
         self._trace: list[TraceFrame] = []
+        self._prompts: list[PromptShown] = []
+        self._pending_prompts: list[tuple[int, float]] = []
+        self._prompts_lock = threading.Lock()  # prompt_shown comes from the event loop
         self._origin: tuple[float, float] | None = None
         self._best: BestFrame | None = None
+        self._candidates: list[BestFrame] = []
         self._last_update: LivenessUpdate | None = None
 
     @property
@@ -102,6 +114,15 @@ class LivenessSession:
         """The most recent update."""
         return self._last_update
 
+    def prompt_shown(self, step_index: int, at: float | None = None) -> None:
+        """The page displayed step `step_index`'s prompt at clock time `at` (now if None).
+
+        Thread-safe: it is queued and given to the engine before the next frame, and recorded
+        in the trace with that frame's index so the replay is exact."""
+        now = self._clock() if at is None else at
+        with self._prompts_lock:
+            self._pending_prompts.append((step_index, now))
+
     def offer(self, frame: Frame, timestamp: float | None = None) -> LivenessUpdate | None:
         """Take one camera frame; None when the frame budget drops it."""
         now = self._clock()
@@ -111,12 +132,14 @@ class LivenessSession:
         t = media_time - self._origin[0]
         if (self.finished and not self._keep_observing) or (self._budget is not None and not self._budget.admit(t)):
             return None
+        self._apply_prompts()
         features = self._extractor.extract(frame, round(t, 4))
         received_at = round(now - self._origin[1], 4)
         self._trace.append(TraceFrame(features, received_at))
         update = self._engine.process(features, received_at)
         if update.restarted:
             self._best = None
+            self._candidates = []
         if update.phase in (Phase.CALIBRATING, Phase.CHALLENGE):
             self._consider_best(frame, features)
         self._last_update = update
@@ -130,9 +153,26 @@ class LivenessSession:
             self._owns_extractor = False
         return LivenessResult(verdict, self._best)
 
+    def best_frames(self, n: int) -> tuple[BestFrame, ...]:
+        """Up to ``n`` (at most 3) sharp, frontal, eyes-open frames at least 0.5 s apart, best first.
+
+        The same qualification as the best frame; for matching with several live frames.
+        """
+        ranked = sorted(self._candidates, key=_frame_score, reverse=True)
+        return tuple(ranked[: max(0, n)])
+
     def export_trace(self) -> dict[str, Any]:
         """The JSON-ready trace of the frames processed so far."""
-        return trace_to_dict(self._trace, self.plan, self.config)
+        return trace_to_dict(self._trace, self.plan, self.config, self._prompts)
+
+    def _apply_prompts(self) -> None:
+        with self._prompts_lock:
+            pending, self._pending_prompts = self._pending_prompts, []
+        assert self._origin is not None  # noqa: S101 - set by the first offer
+        for step_index, at in pending:
+            shown = PromptShown(len(self._trace), step_index, round(at - self._origin[1], 4))
+            self._prompts.append(shown)
+            self._engine.prompt_shown(shown.step_index, shown.at)
 
     def _consider_best(self, frame: Frame, features: FrameFeatures) -> None:
         calibration = self._engine.calibration
@@ -150,6 +190,27 @@ class LivenessSession:
             return
         score = features.sharpness * (1.0 - abs(yaw) / 45.0)
         best = self._best
-        if best is None or score > best.sharpness * (1.0 - abs(best.yaw) / 45.0):
-            image = frame.copy() if self._extractor.color == "bgr" else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
-            self._best = BestFrame(np.asarray(image, dtype=np.uint8), features.t, features.sharpness, yaw, pitch)
+        improves_best = best is None or score > _frame_score(best)
+        if not improves_best and not self._is_candidate(features.t, score):
+            return
+        image = frame.copy() if self._extractor.color == "bgr" else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+        kept = BestFrame(np.asarray(image, dtype=np.uint8), features.t, features.sharpness, yaw, pitch)
+        if improves_best:
+            self._best = kept
+        self._keep_candidate(kept)
+
+    def _is_candidate(self, t: float, score: float) -> bool:
+        """Would a frame at ``t`` with ``score`` enter the kept frames?"""
+        near = [c for c in self._candidates if abs(c.t - t) < _EXTRA_FRAMES_MIN_GAP]
+        if near:
+            return all(score > _frame_score(c) for c in near)
+        return len(self._candidates) < _EXTRA_FRAMES_KEPT or score > min(map(_frame_score, self._candidates))
+
+    def _keep_candidate(self, frame: BestFrame) -> None:
+        others = [c for c in self._candidates if abs(c.t - frame.t) >= _EXTRA_FRAMES_MIN_GAP]
+        self._candidates = sorted([*others, frame], key=_frame_score, reverse=True)[:_EXTRA_FRAMES_KEPT]
+
+
+def _frame_score(frame: BestFrame) -> float:
+    """Sharpness, discounted for a turned head: the best frame's ranking."""
+    return frame.sharpness * (1.0 - abs(frame.yaw) / 45.0)

@@ -1,9 +1,11 @@
 """The compact per-frame trace of a session, and the verdict recomputed from it.
 
 The trace holds, per admitted frame, the `FrameFeatures` (numbers only, no pixels) and the
-clock time the frame arrived. It is biometric data: store it with the session's evidence and
-delete it with that evidence. `recompute_verdict` replays it through a fresh engine, which
-gives exactly the verdict the live engine gave (this is what the Celery task calls).
+clock time the frame arrived; the configuration the capture ran with; the hold-still gaps the
+server drew; and each "prompt displayed" word of the page with the frame it came before. It
+is biometric data: store it with the session's evidence and delete it with that evidence.
+`recompute_verdict` replays it through a fresh engine, which gives exactly the verdict the
+live engine gave (this is what the Celery task calls).
 """
 
 from __future__ import annotations
@@ -37,13 +39,32 @@ class TraceFrame:
         return cls(FrameFeatures.from_dict(data), float(data["rx"]))
 
 
-def trace_to_dict(frames: list[TraceFrame], plan: ChallengePlan, config: LivenessConfig) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PromptShown:
+    """The page displayed step `step_index`'s prompt at server time `at`; the engine heard it
+    just before frame `before_frame` (an index into the trace's frames)."""
+
+    before_frame: int
+    step_index: int
+    at: float
+
+    def to_list(self) -> list[float | int]:
+        """JSON-ready: [before_frame, step_index, at]."""
+        return [self.before_frame, self.step_index, self.at]
+
+
+def trace_to_dict(
+    frames: list[TraceFrame], plan: ChallengePlan, config: LivenessConfig, prompts: list[PromptShown] | None = None
+) -> dict[str, Any]:
     """The JSON-ready trace: version, plan codes (for reference), the configuration the capture
-    ran with (`LivenessConfig.to_dict`, which the verdict task judges with) and the frames."""
+    ran with (`LivenessConfig.to_dict`, which the verdict task judges with), the gaps, the
+    page's prompt acknowledgements and the frames."""
     return {
         "version": TRACE_VERSION,
         "plan": plan.codes(),
         "config": config.to_dict(),
+        "gaps": list(plan.gaps),
+        "prompts": [prompt.to_list() for prompt in prompts or ()],
         "frames": [frame.to_dict() for frame in frames],
     }
 
@@ -55,14 +76,29 @@ def frames_from_dict(trace: dict[str, Any]) -> list[TraceFrame]:
     return [TraceFrame.from_dict(item) for item in trace["frames"]]
 
 
-def replay(frames: list[TraceFrame], plan: ChallengePlan, config: LivenessConfig) -> ChallengeEngine:
-    """A fresh engine fed every frame of the trace (not finished)."""
+def prompts_from_dict(trace: dict[str, Any]) -> list[PromptShown]:
+    """The page's prompt acknowledgements of a trace (none in a trace without them)."""
+    return [PromptShown(int(item[0]), int(item[1]), float(item[2])) for item in trace.get("prompts", ())]
+
+
+def replay(
+    frames: list[TraceFrame], plan: ChallengePlan, config: LivenessConfig, prompts: list[PromptShown] | None = None
+) -> ChallengeEngine:
+    """A fresh engine fed every frame of the trace, each acknowledgement before its frame (not finished)."""
     engine = ChallengeEngine(plan, config)
-    for frame in frames:
+    pending = sorted(prompts or (), key=lambda prompt: prompt.before_frame)
+    for index, frame in enumerate(frames):
+        while pending and pending[0].before_frame <= index:
+            shown = pending.pop(0)
+            engine.prompt_shown(shown.step_index, shown.at)
         engine.process(frame.features, frame.received_at)
     return engine
 
 
 def recompute_verdict(trace: dict[str, Any], plan: ChallengePlan, config: LivenessConfig) -> LivenessVerdict:
-    """The verdict of a stored trace, for the given plan and configuration."""
-    return replay(frames_from_dict(trace), plan, config).finish()
+    """The verdict of a stored trace, for the given plan and configuration.
+
+    A plan read back from its codes takes the gaps the capture drew from the trace."""
+    if not plan.gaps and trace.get("gaps"):
+        plan = plan.with_gaps(trace["gaps"])
+    return replay(frames_from_dict(trace), plan, config, prompts_from_dict(trace)).finish()

@@ -34,7 +34,7 @@ from .models import (
     VerificationPolicy,
     VerificationSession,
 )
-from .roles import is_supervisor
+from .roles import ADMIN, has_role, is_supervisor
 from .selectors import evidence_of_kind, staff_outlet
 from .state_machine import SessionState
 
@@ -96,15 +96,25 @@ class SupervisorReadMixin:
         return False
 
 
+def sees_every_outlet(user: Any) -> bool:
+    """Admins (and superusers) work across outlets; everyone else sees their own outlet only."""
+    return bool(user.is_superuser) or has_role(user, ADMIN)
+
+
 class OutletScopedMixin:
-    """Staff see their own outlet's rows; a superuser sees every outlet."""
+    """Staff see their own outlet's rows (changelist, search, actions, detail pages); admins see every
+    outlet. `outlet_field` is the lookup from the row to its outlet."""
+
+    outlet_field = "outlet"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        if request.user.is_superuser:
+        if sees_every_outlet(request.user):
             return queryset
         outlet = staff_outlet(request.user)
-        return queryset.filter(outlet=outlet) if outlet else queryset.none()
+        if outlet is None:
+            return queryset.none()
+        return queryset.filter(**{self.outlet_field: outlet}).distinct()
 
 
 class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
@@ -261,8 +271,12 @@ class _PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.action(description=_("Export the selected people's data (JSON)"))
-def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse:  # type: ignore[type-arg]
-    exports = [services.subject_export(actor=request.user, identity=identity) for identity in queryset]
+def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:  # type: ignore[type-arg]
+    try:
+        exports = [services.subject_export(actor=request.user, identity=identity) for identity in queryset]
+    except DomainError as exc:
+        modeladmin.message_user(request, exc.message, level=messages.ERROR)
+        return None
     response = HttpResponse(json.dumps(exports, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="subject-export.json"'
     return response
@@ -270,17 +284,21 @@ def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 @admin.action(description=_("Erase the selected people's data (evidence now; records where no number is active)"))
 def erase_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
-    if not request.user.is_superuser:
-        modeladmin.message_user(request, _("Only an admin can erase a person's data."), level=messages.ERROR)
-        return
     for identity in queryset:
-        result = services.subject_erase(actor=request.user, identity=identity)
+        try:
+            result = services.subject_erase(actor=request.user, identity=identity)
+        except DomainError as exc:
+            modeladmin.message_user(request, exc.message, level=messages.ERROR)
+            return
         modeladmin.message_user(request, f"{identity}: {result}", level=messages.SUCCESS)
 
 
 @admin.register(IdentityDocument)
-class DataSubjectAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """Data subjects by ID document: export and erasure (the number itself is never shown here)."""
+class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Data subjects by ID document: a supervisor sees the people of their outlet (masked numbers);
+    export and erasure span every outlet and are an admin's (the services check the role)."""
+
+    outlet_field = "subscribers__outlet"
 
     list_display = ["__str__", "document_type", "number_masked", "created_at"]
     list_filter = ["document_type"]
@@ -290,4 +308,4 @@ class DataSubjectAdmin(SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[t
     actions = [export_subjects, erase_subjects]
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return super().get_actions(request) if is_supervisor(request.user) else {}
+        return super().get_actions(request) if sees_every_outlet(request.user) else {}

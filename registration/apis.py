@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors, services
+from .authentication import token_for
 from .errors import DomainError, NotFound
 from .health import health_report
 from .lockout import lockout_response
@@ -90,6 +91,15 @@ class SessionCreateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class DocumentUploadThrottle(SimpleRateThrottle):
+    """Document photos per clerk: each one is decoded and searched for a face, which costs memory and CPU."""
+
+    scope = "document_upload"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class OutletSessionCreateThrottle(SimpleRateThrottle):
     scope = "outlet_session_create"
 
@@ -156,6 +166,8 @@ class SessionAlternativeApi(APIView):
 
 
 class SessionDocumentApi(APIView):
+    throttle_classes = [DocumentUploadThrottle]
+
     @extend_schema(request={"multipart/form-data": DocumentUploadInput}, responses=SessionOutput)
     def post(self, request: Request, session_id: str) -> Response:
         selectors.session_get_for_user(request.user, session_id)
@@ -201,12 +213,16 @@ class ConsentTextApi(APIView):
 
 
 class AuthTokenApi(ObtainAuthToken):
-    """The integrations' token endpoint. A user name locked out by django-axes gets the lockout answer:
-    axes marks the DRF request, which its middleware (looking at the Django request) never sees."""
+    """The integrations' token endpoint: the user's live token, a new one once it has expired.
+
+    A user name locked out by django-axes gets the lockout answer: axes marks the DRF request, which
+    its middleware (looking at the Django request) never sees."""
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            return super().post(request, *args, **kwargs)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            return Response({"token": token_for(serializer.validated_data["user"]).key})
         except exceptions.ValidationError:
             if getattr(request, "axes_locked_out", False):
                 data = request.data if isinstance(request.data, dict) else {}

@@ -78,6 +78,8 @@ def decrypt(key_id: str, blob: bytes, *, associated_data: bytes) -> bytes:
 
 def id_number_hash(document_type: str, document_number: str) -> str:
     """Keyed hash of a normalised ID number, for lookups and the per-ID limit."""
+    if not document_number.isascii():  # documents.ascii_identifier refuses these before anything is hashed
+        raise ValueError("an ID number must be validated (plain ASCII) before it is hashed")
     key = settings.SHIMING_ID_HASH_KEY
     if not key:
         raise ImproperlyConfigured("SHIMING_ID_HASH_KEY is not set")

@@ -2,11 +2,19 @@
 
 Each validator takes the raw text a clerk typed and returns the normalised value, or raises
 `InvalidInput` with a reason the clerk can act on.
+
+Identifiers are plain ASCII before anything else looks at them: a full-width one (U+FF11, what a
+Chinese input method types in full-width mode), an Arabic-Indic one (U+0661) or a Cyrillic Ha
+(U+0425, an X to the eye) would otherwise be a second spelling of the same document or phone
+number: a new identity with real-name limits of its own. They are refused, not folded: a record
+stored under such a spelling before this rule is left as it was, and the clerk re-types the
+number (`ascii_identifier`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,10 +46,12 @@ PRC_PROVINCE_CODES = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
     | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
 )
-PASSPORT_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{5,9}$")
-HK_MACAO_PERMIT_RE = re.compile(r"^[HM]\d{8}(\d{2})?$")
-TAIWAN_PERMIT_RE = re.compile(r"^\d{8}(\d{2})?$")
-MAINLAND_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII classes only: `\d` would also match every other script's digits.
+PRC_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+PASSPORT_RE = re.compile(r"^(?=.*[0-9])[A-Z0-9]{5,9}$")
+HK_MACAO_PERMIT_RE = re.compile(r"^[HM][0-9]{8}([0-9]{2})?$")
+TAIWAN_PERMIT_RE = re.compile(r"^[0-9]{8}([0-9]{2})?$")
+MAINLAND_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def prc_id_check_digit(first_17: str) -> str:
@@ -50,13 +60,38 @@ def prc_id_check_digit(first_17: str) -> str:
     return PRC_ID_CHECK_CODES[total % 11]
 
 
+def ascii_identifier(raw: str, *, code: str) -> str:
+    """`raw` unchanged if every character is ASCII; else `InvalidInput` naming the first other one.
+
+    The message says whether Unicode's compatibility folding (NFKC) would have made it ASCII (a
+    full-width or styled character: switch the keyboard to half-width) or not (another script).
+    """
+    for position, character in enumerate(raw):
+        if character.isascii():
+            continue
+        folded = unicodedata.normalize("NFKC", character)
+        if folded.isascii():
+            message = (
+                f"Character {position + 1} is a full-width or styled {folded!r}: "
+                "re-type the number with the plain digits 0-9 and letters A-Z (half-width keyboard)."
+            )
+        else:
+            message = (
+                f"Character {position + 1} is not a plain digit or letter: "
+                "re-type the number with the digits 0-9 and letters A-Z only."
+            )
+        details = {"position": position + 1, "character": f"U+{ord(character):04X}"}
+        raise InvalidInput(message, code=code, details=details)
+    return raw
+
+
 def _normalise(raw: str) -> str:
-    return re.sub(r"[\s-]", "", raw).upper()
+    return re.sub(r"[\s-]", "", ascii_identifier(raw, code="id_not_ascii"), flags=re.ASCII).upper()
 
 
 def validate_prc_id(raw: str, *, today: date) -> ValidatedDocument:
     number = _normalise(raw)
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not PRC_ID_RE.fullmatch(number):
         raise InvalidInput("A resident identity card number has 17 digits and a check digit or X.", code="id_format")
     if int(number[:2]) not in PRC_PROVINCE_CODES:
         raise InvalidInput("The region code of this identity card number does not exist.", code="id_region")
@@ -111,7 +146,7 @@ def require_birth_date(document: ValidatedDocument) -> None:
 
 def normalise_mainland_mobile(raw: str) -> str:
     """Return a mainland mobile number in E.164 (+86 and 11 digits starting 13-19)."""
-    digits = re.sub(r"[\s()-]", "", raw)
+    digits = re.sub(r"[\s()-]", "", ascii_identifier(raw, code="phone_not_ascii"), flags=re.ASCII)
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):

@@ -48,3 +48,10 @@ class IllegalTransition(Conflict):
 class RateLimited(DomainError):
     status_code = 429
     code = "rate_limited"
+
+
+class Busy(DomainError):
+    """The server is at its limit for this kind of work right now: retry in a moment."""
+
+    status_code = 503
+    code = "busy"

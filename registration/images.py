@@ -1,16 +1,29 @@
-"""Checking uploaded images before anything else touches them: size, type, decompression bombs."""
+"""Checking uploaded images before anything else touches them: size, type, decompression bombs.
+
+Decoding costs memory in proportion to the pixels, not the bytes (a 5 KB PNG can hold 40
+megapixels, ~120 MB as RGB and several copies on the way to a BGR array), so three limits hold
+before and around it: the upload's bytes, the pixel count read from the header before anything is
+decoded (`SHIMING_MAX_IMAGE_PIXELS`, what a document photo needs), and the number of decodes one
+process runs at once (`SHIMING_MAX_CONCURRENT_DECODES`; beyond it a request waits up to
+`SHIMING_DECODE_WAIT_SECONDS`, then is told to retry). Per-clerk upload rates are the API's
+(`document_upload` throttle).
+"""
 
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InvalidInput
+from .errors import Busy, InvalidInput
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP"})
 
@@ -23,6 +36,23 @@ class CheckedImage:
     source_format: str
 
 
+@lru_cache(maxsize=4)
+def _decode_slots(limit: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(limit)
+
+
+@contextmanager
+def decode_slot() -> Iterator[None]:
+    """Hold one of this process's `SHIMING_MAX_CONCURRENT_DECODES` decode slots, or raise `Busy`."""
+    slots = _decode_slots(settings.SHIMING_MAX_CONCURRENT_DECODES)
+    if not slots.acquire(timeout=settings.SHIMING_DECODE_WAIT_SECONDS):
+        raise Busy("The server is busy checking other photos: retry in a moment.", code="busy")
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def decode_upload(data: bytes) -> CheckedImage:
     """Decode an uploaded image or raise `InvalidInput` with the reason; never trust the file name."""
     if not data:
@@ -32,6 +62,11 @@ def decode_upload(data: bytes) -> CheckedImage:
         raise InvalidInput(
             f"The image is larger than {limit_mb:g} MB.", code="upload_too_large", details={"limit_mb": limit_mb}
         )
+    with decode_slot():
+        return _decode(data)
+
+
+def _decode(data: bytes) -> CheckedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -40,8 +75,13 @@ def decode_upload(data: bytes) -> CheckedImage:
                 width, height = probe.size
                 if source_format not in ACCEPTED_FORMATS:
                     raise InvalidInput("The upload is not a JPEG, PNG, WebP or BMP image.", code="not_an_image")
-                if width * height > settings.SHIMING_MAX_IMAGE_PIXELS:
-                    raise InvalidInput("The image has too many pixels.", code="decompression_bomb")
+                if width * height > settings.SHIMING_MAX_IMAGE_PIXELS:  # from the header: nothing decoded yet
+                    megapixels = settings.SHIMING_MAX_IMAGE_PIXELS / 1_000_000
+                    raise InvalidInput(
+                        f"The image has more than {megapixels:g} megapixels: a document photo needs fewer.",
+                        code="decompression_bomb",
+                        details={"width": width, "height": height},
+                    )
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
@@ -68,3 +108,24 @@ def decode_jpeg(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as image:
         rgb = np.asarray(image.convert("RGB"))
     return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+FRAMES_CONTENT_TYPE = "application/x-shiming-jpeg-frames"
+
+
+def pack_frames(frames: tuple[bytes, ...] | list[bytes]) -> bytes:
+    """Several encoded frames in one evidence blob: each one a 4-byte big-endian length, then its bytes."""
+    return b"".join(len(frame).to_bytes(4, "big") + frame for frame in frames)
+
+
+def unpack_frames(blob: bytes) -> list[bytes]:
+    """The frames of ``pack_frames``; ValueError on a truncated blob."""
+    frames, offset = [], 0
+    while offset < len(blob):
+        size = int.from_bytes(blob[offset : offset + 4], "big")
+        frame = blob[offset + 4 : offset + 4 + size]
+        if offset + 4 > len(blob) or len(frame) != size:
+            raise ValueError("truncated frames blob")
+        frames.append(frame)
+        offset += 4 + size
+    return frames

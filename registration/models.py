@@ -230,6 +230,8 @@ class EvidenceKind(models.TextChoices):
     ID_PORTRAIT = "id_portrait", _("ID portrait")
     LIVE_FRAME = "live_frame", _("Live frame")
     LIVENESS_TRACE = "liveness_trace", _("Liveness feature trace")
+    # More sharp, frontal, eyes-open frames of the capture, for the match only: deleted once it is decided.
+    LIVE_FRAMES_EXTRA = "live_frames_extra", _("Extra live frames (deleted after the match)")
 
 
 class Evidence(models.Model):

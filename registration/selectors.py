@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from .consent_texts import RETENTION_PLACEHOLDER
+from .documents import normalise_mainland_mobile
 from .errors import NotFound
 from .models import ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
 from .policy import effective_policy
@@ -55,8 +56,8 @@ def session_list(
         sessions = sessions.filter(state=state)
     if day:
         sessions = sessions.filter(created_at__date=day)
-    if phone_number:
-        sessions = sessions.filter(subscriber__phone_number=phone_number)
+    if phone_number:  # the stored spelling (E.164); a full-width or malformed number is refused
+        sessions = sessions.filter(subscriber__phone_number=normalise_mainland_mobile(phone_number))
     return sessions.order_by("-created_at")
 
 

@@ -59,6 +59,28 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Which actions the API, the admin and the capture socket may take in which state: the one table
+# (README, "Session states"). The alternative is only for the steps before the match (a clerk must not
+# pull a case being rejected to a person); a supervisor decides only a session in manual review.
+ACTION_STATES: dict[str, frozenset[str]] = {
+    "consent": frozenset({S.CREATED}),
+    "alternative": ALTERNATIVE_FROM,
+    "document": frozenset({S.CONSENTED, S.DOCUMENT_CAPTURED}),
+    "capture": frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_FAILED}),
+    "cancel": OPEN_STATES,
+    "decision": frozenset({S.MANUAL_REVIEW}),
+}
+
+
+def check_action(action: str, current: str) -> None:
+    """Raise `IllegalTransition` unless `action` may be taken on a session that is `current`."""
+    if current not in ACTION_STATES[action]:
+        raise IllegalTransition(
+            f"A session that is {current} does not allow {action}.",
+            details={"from": current, "action": action},
+        )
+
+
 def is_allowed(current: str, target: str) -> bool:
     return target in ALLOWED_TRANSITIONS[SessionState(current)]
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from config.startup_noise import filtered_native_stderr
 from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
+from liveness.engine import HOLD_STILL
 from registration.images import encode_jpeg
 from registration.liveness_settings import liveness_config
 
@@ -58,6 +59,9 @@ class ChallengeStatus:
         }
 
 
+MATCH_FRAMES = 3  # live frames the match compares (best of): the best frame and the next two
+
+
 @dataclass(frozen=True, slots=True)
 class CaptureOutcome:
     """Everything `services.capture_finish` stores: the trace, the best frame (JPEG) and a summary."""
@@ -65,6 +69,7 @@ class CaptureOutcome:
     trace: dict[str, Any]
     best_frame_jpeg: bytes | None
     live_summary: dict[str, Any] = field(default_factory=dict)
+    extra_frames_jpeg: tuple[bytes, ...] = ()  # the next best frames, for the match only
 
 
 class ChallengeAnalysis(Protocol):
@@ -77,6 +82,10 @@ class ChallengeAnalysis(Protocol):
 
     def process(self, rgb: np.ndarray, t: float) -> ChallengeStatus:
         """Analyse one frame (RGB, unmirrored) at media time `t` seconds; CPU-bound."""
+        ...
+
+    def prompt_shown(self, step_index: int) -> None:
+        """The page displayed step `step_index`'s prompt (now). Thread-safe: called on the event loop."""
         ...
 
     def outcome(self) -> CaptureOutcome:
@@ -168,6 +177,10 @@ class LivenessSessionAnalysis:
             return ChallengeStatus(0, None, 0, None, None)
         return status_from_update(update)
 
+    def prompt_shown(self, step_index: int) -> None:
+        if self._result is None:
+            self._session.prompt_shown(step_index)
+
     def outcome(self) -> CaptureOutcome:
         result = self._finish()
         verdict = result.verdict.to_dict()
@@ -175,6 +188,7 @@ class LivenessSessionAnalysis:
             trace=self._session.export_trace(),
             best_frame_jpeg=encode_jpeg(result.best_frame.image) if result.best_frame is not None else None,
             live_summary={"passed": result.verdict.passed, **verdict},
+            extra_frames_jpeg=tuple(encode_jpeg(frame.image) for frame in self._session.best_frames(MATCH_FRAMES)[1:]),
         )
 
     def close(self) -> None:
@@ -191,16 +205,21 @@ class LivenessSessionAnalysis:
         return self._result
 
 
+WAIT_FOR_PROMPT = "wait_for_prompt"
+"""The page's hint during a hold-still gap: an action now would be too early."""
+
+
 def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
     """The page's view of one engine update."""
     finished = update.phase in (Phase.PASSED, Phase.FAILED)
-    in_challenge = update.phase is Phase.CHALLENGE
+    holding = update.prompt == HOLD_STILL  # the gap before a prompt: no step shown, so nothing to acknowledge
+    in_challenge = update.phase is Phase.CHALLENGE and not holding
     return ChallengeStatus(
         step_index=update.step_index,
         step=update.prompt if in_challenge else None,
         steps_done=update.steps_completed,
-        step_seconds_left=None if finished else max(0.0, update.seconds_remaining),
-        hint=None if finished else update.quality_hint,
+        step_seconds_left=None if finished or holding else max(0.0, update.seconds_remaining),
+        hint=None if finished else update.quality_hint or (WAIT_FOR_PROMPT if holding else None),
         finished=finished,
         passed=(update.phase is Phase.PASSED) if finished else None,
     )

@@ -149,6 +149,13 @@ class CapturePeer:
         self._answered_at = time.monotonic()
         return pc.localDescription.sdp
 
+    def prompt_shown(self, step_index: int) -> None:
+        """The page says it displayed the prompt of step `step_index` (the engine bounds when that can be)."""
+        analysis = self._analysis
+        if self._closing or analysis is None or not analysis.done() or analysis.exception():
+            return
+        analysis.result().prompt_shown(step_index)
+
     async def close(self, reason: str) -> None:
         """End the attempt (idempotent): stop the pump, close the peer connection, report the end."""
         if self._closing:

@@ -8,6 +8,9 @@ from typing import Any
 
 import environ
 
+# Pure constants (no Django import): the calibrated face thresholds have one home, next to the bands.
+from registration.face_matching.policy import CALIBRATED_ACCEPT_THRESHOLD, CALIBRATED_REJECT_THRESHOLD
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -147,7 +150,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "registration.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
@@ -165,8 +168,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "session_create": env("THROTTLE_SESSION_CREATE", default="30/min"),
         "outlet_session_create": env("THROTTLE_OUTLET_SESSION_CREATE", default="120/min"),
+        # Document photos per clerk: a registration needs one, a few with retakes.
+        "document_upload": env("THROTTLE_DOCUMENT_UPLOAD", default="10/min"),
     },
 }
+# API tokens (POST /api/auth/token/) stop working this long after they were issued; asking again
+# after that gives a new key (registration/authentication.py).
+SHIMING_API_TOKEN_TTL_HOURS = env.int("SHIMING_API_TOKEN_TTL_HOURS", default=12)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shiming API",
     "DESCRIPTION": "Real-name SIM registration with 1:1 face verification.",
@@ -185,6 +193,11 @@ SPECTACULAR_SETTINGS = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Whose address a failure counts against: the TCP peer, or behind a trusted proxy the client it
+# names in X-Forwarded-For (registration/proxies.py). Addresses or CIDR blocks; none by default, so
+# X-Forwarded-For is ignored unless the deployment says which proxy writes it.
+SHIMING_TRUSTED_PROXIES: list[str] = env.list("SHIMING_TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "registration.proxies.client_ip_address"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out user sees the sign-in page saying so (not axes' bare text), the API a JSON error.
 AXES_LOCKOUT_CALLABLE = "registration.lockout.lockout_response"
@@ -194,7 +207,12 @@ SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = env.int("SHIMING_MAX_ACTIVE_NUMBERS_PER_ID",
 SHIMING_SESSION_TTL_SECONDS = env.int("SHIMING_SESSION_TTL_SECONDS", default=600)
 SHIMING_MAX_LIVENESS_ATTEMPTS = env.int("SHIMING_MAX_LIVENESS_ATTEMPTS", default=3)
 SHIMING_MAX_UPLOAD_BYTES = env.int("SHIMING_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
-SHIMING_MAX_IMAGE_PIXELS = env.int("SHIMING_MAX_IMAGE_PIXELS", default=40_000_000)
+# A document photo from a tablet camera (12-16 MP at most; the largest shared photo is 12.6 MP) and
+# the stored portrait and frame; decoding one costs ~12 bytes a pixel (registration/images.py).
+SHIMING_MAX_IMAGE_PIXELS = env.int("SHIMING_MAX_IMAGE_PIXELS", default=16_000_000)
+# Uploaded images decoded at once per web process, and how long a request waits for a turn.
+SHIMING_MAX_CONCURRENT_DECODES = env.int("SHIMING_MAX_CONCURRENT_DECODES", default=2)
+SHIMING_DECODE_WAIT_SECONDS = env.float("SHIMING_DECODE_WAIT_SECONDS", default=10.0)
 SHIMING_GUARDIAN_CONSENT_UNDER_AGE = env.int("SHIMING_GUARDIAN_CONSENT_UNDER_AGE", default=14)
 SHIMING_EVIDENCE_RETENTION_HOURS = env.int("SHIMING_EVIDENCE_RETENTION_HOURS", default=72)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
@@ -210,10 +228,17 @@ SHIMING_FACE_MATCHER = env(
     "SHIMING_FACE_MATCHER", default="registration.face_matching.deepface_matcher.DeepFaceMatcher"
 )
 DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
-# Three decision bands on the Dlib Euclidean distance, chosen with `manage.py match_eval` on the
-# shared labelled pairs (README, "Face matching"): approve <= accept < manual review <= reject < reject.
-SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=0.65)
-SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=0.75)
+# Three decision bands on the Dlib Euclidean distance: approve <= accept < manual review <= reject
+# < reject. The defaults are the ones `manage.py face_calibrate` computes on the shared sets for the
+# targets below (registration/face_matching/policy.py, README "Face matching").
+SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=CALIBRATED_ACCEPT_THRESHOLD)
+SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=CALIBRATED_REJECT_THRESHOLD)
+# Targets the thresholds are calibrated for (`manage.py face_calibrate`, README "Face matching"):
+# the false match rate the accept threshold must keep, and the share of genuine customers the
+# reject threshold may turn away outright (1 %: an outright reject loses a genuine customer, a
+# review costs a supervisor a minute, so doubt goes to review).
+SHIMING_FACE_TARGET_FMR = env.float("SHIMING_FACE_TARGET_FMR", default=1e-4)
+SHIMING_FACE_TARGET_FNMR_REJECT = env.float("SHIMING_FACE_TARGET_FNMR_REJECT", default=0.01)
 # Detector chains per image type; the next detector runs only when the first finds no face.
 SHIMING_FACE_REFERENCE_DETECTORS: list[str] = env.list("SHIMING_FACE_REFERENCE_DETECTORS", default=["dlib", "mtcnn"])
 SHIMING_FACE_PROBE_DETECTORS: list[str] = env.list("SHIMING_FACE_PROBE_DETECTORS", default=["mediapipe", "mtcnn"])

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import abc
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
 from registration.face_matching.types import (
+    FRAME_FUSION,
     BgrImage,
     DocumentPortrait,
     FaceBox,
+    FaceEmbedding,
     FaceImage,
     FaceMatchingError,
     ImageRole,
@@ -26,11 +30,16 @@ from registration.face_matching.types import (
     UnreadableImage,
 )
 
+if TYPE_CHECKING:
+    from registration.face_matching.quality import PortraitQuality
+
 __all__ = [
     "DEFAULT_MATCHER",
+    "FRAME_FUSION",
     "BgrImage",
     "DocumentPortrait",
     "FaceBox",
+    "FaceEmbedding",
     "FaceImage",
     "FaceMatcher",
     "FaceMatchingError",
@@ -63,8 +72,23 @@ class FaceMatcher(abc.ABC):
         """
 
     @abc.abstractmethod
-    def match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
-        """Compare the ID portrait (``reference``) with the live frame (``probe``).
+    def check_document_portrait(self, portrait: FaceImage) -> PortraitQuality:
+        """Measure the document portrait; raise a ``quality.PortraitUnusable`` when it is too small,
+        blurred or turned (the clerk retakes the photo), NoFaceFound / SeveralFaces as ``match``."""
+
+    @abc.abstractmethod
+    def embed(self, image: FaceImage, role: ImageRole) -> FaceEmbedding:
+        """The embedding of the one face of ``image`` (same errors as ``match``). Never persist it."""
+
+    @abc.abstractmethod
+    def match(self, reference: FaceImage, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
+        """Compare the ID portrait (``reference``) with the live frame, or several live frames.
+
+        ``probe`` is one image or a list / tuple of frames of the same capture. The reference is
+        embedded once per call; with several frames the distance is the smallest of the frames'
+        distances (``FRAME_FUSION``). A frame where no face is found is skipped (counted in
+        ``frames_without_face``) as long as one frame has a face; a frame with two faces of
+        similar size refuses the whole match.
 
         Raises UnreadableImage, NoFaceFound or SeveralFaces (with ``role`` set to the image at
         fault) for input problems, ModelUnavailable for deployment faults.

@@ -15,8 +15,9 @@ Pipeline for each image (ID portrait = reference, live frame = probe):
 5. align with dlib's 5-point shape predictor and ``dlib.get_face_chip`` (150 px, padding 0.25, the
    alignment the Dlib ResNet was trained with) on the full-resolution image, then embed with
    DeepFace's Dlib client (128-d);
-6. Euclidean distance between the two embeddings. The matcher reports it; the band is decided by the
-   judgement service from the effective policy (``services.judgement.faces_match``).
+6. Euclidean distance between the two embeddings (with several live frames: the smallest). The
+   matcher reports it; the band is decided by the judgement service from the effective policy
+   (``services.judgement.faces_match``).
 
 Detector choice, measured on one core (see bench/matching.py and the match_eval command):
 - ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 512 px: found exactly one face on all
@@ -32,29 +33,30 @@ Detector choice, measured on one core (see bench/matching.py and the match_eval 
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import logging
 import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from registration.face_matching.base import FaceMatcher
+from registration.face_matching.decoding import to_bgr_image
 from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, crop_portrait
+from registration.face_matching.quality import PortraitLimits, PortraitQuality, check_portrait, pose, sharpness
 from registration.face_matching.selection import detection_view, select_single_face
 from registration.face_matching.types import (
+    FRAME_FUSION,
     BgrImage,
     DocumentPortrait,
     FaceBox,
+    FaceEmbedding,
     FaceImage,
     ImageRole,
     MatchResult,
@@ -63,21 +65,22 @@ from registration.face_matching.types import (
     NoFaceFound,
     UnreadableImage,
 )
+from registration.face_matching.weights import link_dlib_weights
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "Dlib"
 DISTANCE_METRIC = "euclidean"
-RECOGNITION_WEIGHTS = "dlib_face_recognition_resnet_model_v1.dat"
-LANDMARK_WEIGHTS = "shape_predictor_5_face_landmarks.dat"
-REQUIRED_WEIGHTS = (RECOGNITION_WEIGHTS, LANDMARK_WEIGHTS)
 SUPPORTED_DETECTORS = ("dlib", "mediapipe", "mtcnn", "opencv")
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
-
-
-class WeightsMissing(ModelUnavailable):
-    reason_code = "model_weights_missing"
+# A face narrower than this (a 102x126 card-reader chip holds a ~55 px face) is upscaled 2x
+# (bicubic) before the 5-point landmarks and the alignment: measured on chip-resolution
+# references it lowers the same-person distances a little and moves no different-person pair
+# closer (README, "Chip portraits"). Margins (padding the chip) changed nothing; skipping the
+# alignment made everything worse.
+SMALL_FACE_SIDE = 100
+SMALL_FACE_UPSCALE = 2
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class MatcherConfig:
     mediapipe_model_selection: int = 0
     mediapipe_min_confidence: float = 0.5
     max_image_pixels: int = 40_000_000
+    portrait_limits: PortraitLimits = field(default_factory=PortraitLimits)
 
     def __post_init__(self) -> None:
         for detector in (*self.reference_detectors, *self.probe_detectors):
@@ -125,78 +129,6 @@ def _names(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Detector names from a setting: a list, or one comma-separated string."""
     items = value.split(",") if isinstance(value, str) else value
     return tuple(item.strip() for item in items if item.strip())
-
-
-# --- Offline weights ----------------------------------------------------------------------------
-
-
-def face_recognition_models_dir() -> Path:
-    """Folder of the weights shipped by the face-recognition-models package.
-
-    Found without importing the package: its ``__init__`` needs ``pkg_resources``, which recent
-    setuptools no longer provides.
-    """
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("the face-recognition-models package is not installed; it ships the Dlib weights")
-    return Path(next(iter(spec.submodule_search_locations))) / "models"
-
-
-def link_dlib_weights(deepface_home: Path) -> Path:
-    """Link the Dlib weights into ``$DEEPFACE_HOME/.deepface/weights``, where DeepFace looks first.
-
-    Returns the weights folder. Raises WeightsMissing, naming the file, when a weight is neither
-    there already nor in face-recognition-models: DeepFace would otherwise try to download it.
-    """
-    weights_dir = deepface_home / ".deepface" / "weights"
-    weights_dir.mkdir(parents=True, exist_ok=True)
-    for name in REQUIRED_WEIGHTS:
-        target = weights_dir / name
-        if target.is_file() and target.stat().st_size > 0:
-            continue
-        source = face_recognition_models_dir() / name
-        if not source.is_file():
-            raise WeightsMissing(
-                f"face model weights {name!r} not found at {source} nor at {target}; install "
-                f"face-recognition-models or place the file there (nothing is downloaded)"
-            )
-        if target.is_symlink():  # a dangling link left by an older install
-            target.unlink()
-        target.symlink_to(source)
-        logger.info("linked %s -> %s", target, source)
-    return weights_dir
-
-
-# --- Images -------------------------------------------------------------------------------------
-
-
-def to_bgr_image(image: FaceImage, *, role: ImageRole, max_pixels: int) -> BgrImage:
-    """A (H, W, 3) uint8 BGR array from encoded bytes or an array (see base.py for the contract)."""
-    if isinstance(image, bytes | bytearray | memoryview):
-        return _decode(bytes(image), role=role, max_pixels=max_pixels)
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.size == 0:
-        raise UnreadableImage(f"the {role} image must be bytes or a non-empty uint8 array", role=role)
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    if image.ndim == 3 and image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    if image.ndim == 3 and image.shape[2] == 3:
-        return image
-    raise UnreadableImage(f"the {role} image has an unsupported shape {image.shape}", role=role)
-
-
-def _decode(data: bytes, *, role: ImageRole, max_pixels: int) -> BgrImage:
-    try:
-        with Image.open(io.BytesIO(data)) as header:  # reads the header only: refuse bombs first
-            width, height = header.size
-    except Exception as error:
-        raise UnreadableImage(f"the {role} image is not a readable image file", role=role) from error
-    if width * height > max_pixels:
-        raise UnreadableImage(f"the {role} image has {width}x{height} pixels, over the limit", role=role)
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise UnreadableImage(f"the {role} image could not be decoded", role=role)
-    return decoded
 
 
 # --- The matcher --------------------------------------------------------------------------------
@@ -308,10 +240,32 @@ class DeepFaceMatcher(FaceMatcher):
             face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
         return crop_portrait(image, face, margin=self.config.portrait_margin)
 
+    def check_document_portrait(self, portrait: FaceImage) -> PortraitQuality:
+        image = to_bgr_image(portrait, role=ImageRole.REFERENCE, max_pixels=self.config.max_image_pixels)
+        self._loaded()
+        with self._inference_lock:
+            face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
+            _region, landmarks = self._face_landmarks(image, face)
+        points = np.array([(landmarks.part(i).x, landmarks.part(i).y) for i in range(5)], dtype=np.float64)
+        roll, yaw = pose(points)
+        x0, y0 = max(0, face.x), max(0, face.y)
+        face_grey = cv2.cvtColor(image[y0 : y0 + face.h, x0 : x0 + face.w], cv2.COLOR_BGR2GRAY)
+        quality = PortraitQuality(face.w, round(sharpness(face_grey), 2), round(roll, 2), round(yaw, 3))
+        check_portrait(quality, self.config.portrait_limits)
+        return quality
+
     # Embedding ----------------------------------------------------------------------------------
 
     def embed_face(self, image: BgrImage, face: FaceBox) -> np.ndarray:
         """128-d Dlib embedding of one face, aligned on the full-resolution image. Never stored."""
+        import dlib
+
+        region, landmarks = self._face_landmarks(image, face)
+        chip = dlib.get_face_chip(region, landmarks, size=CHIP_SIZE, padding=CHIP_PADDING)
+        return self._embed_chip(chip)
+
+    def _face_landmarks(self, image: BgrImage, face: FaceBox) -> tuple[BgrImage, Any]:
+        """(the region around the face, upscaled when small; dlib's 5 landmarks in that region)."""
         import dlib
 
         models = self._loaded()
@@ -321,10 +275,13 @@ class DeepFaceMatcher(FaceMatcher):
         region = np.ascontiguousarray(image[y0 : face.y + face.h + margin, x0 : face.x + face.w + margin])
         side = max(face.w, face.h)  # the shape predictor was trained on square dlib boxes
         cx, cy = face.x - x0 + face.w / 2, face.y - y0 + face.h / 2
+        if side < SMALL_FACE_SIDE:
+            region = cv2.resize(
+                region, None, fx=SMALL_FACE_UPSCALE, fy=SMALL_FACE_UPSCALE, interpolation=cv2.INTER_CUBIC
+            )
+            side, cx, cy = side * SMALL_FACE_UPSCALE, cx * SMALL_FACE_UPSCALE, cy * SMALL_FACE_UPSCALE
         rect = dlib.rectangle(round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2))
-        landmarks = models.shape_predictor(region, rect)
-        chip = dlib.get_face_chip(region, landmarks, size=CHIP_SIZE, padding=CHIP_PADDING)
-        return self._embed_chip(chip)
+        return region, models.shape_predictor(region, rect)
 
     def _embed_chip(self, chip_bgr: BgrImage) -> np.ndarray:
         embedding = self._loaded().recognizer.forward(chip_bgr)
@@ -332,46 +289,77 @@ class DeepFaceMatcher(FaceMatcher):
 
     # Matching -----------------------------------------------------------------------------------
 
-    def match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
+    def embed(self, image: FaceImage, role: ImageRole) -> FaceEmbedding:
+        self._loaded()
+        decoded = to_bgr_image(image, role=role, max_pixels=self.config.max_image_pixels)
+        with self._inference_lock:
+            return self._embed(decoded, role)
+
+    def _embed(self, image: BgrImage, role: ImageRole) -> FaceEmbedding:
+        started = time.perf_counter()
+        face, detector = self.detect_single_face(image, role)
+        detected = time.perf_counter()
+        vector = self.embed_face(image, face)
+        return FaceEmbedding(vector, face, detector, _ms(started, detected), _ms(detected, time.perf_counter()))
+
+    def match(self, reference: FaceImage, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
+        frames: list[FaceImage] = list(probe) if isinstance(probe, list | tuple) else [probe]  # type: ignore[list-item]
+        if not frames:
+            raise UnreadableImage("no live frame to compare", role=ImageRole.PROBE)
         self._loaded()
         with self._inference_lock:
-            return self._match(reference, probe)
+            return self._match(reference, frames)
 
-    def _match(self, reference: FaceImage, probe: FaceImage) -> MatchResult:
+    def _match(self, reference: FaceImage, frames: list[FaceImage]) -> MatchResult:
         started = time.perf_counter()
         max_pixels = self.config.max_image_pixels
         reference_image = to_bgr_image(reference, role=ImageRole.REFERENCE, max_pixels=max_pixels)
-        probe_image = to_bgr_image(probe, role=ImageRole.PROBE, max_pixels=max_pixels)
+        probe_images = [to_bgr_image(frame, role=ImageRole.PROBE, max_pixels=max_pixels) for frame in frames]
         decoded = time.perf_counter()
-        reference_face, reference_detector = self.detect_single_face(reference_image, ImageRole.REFERENCE)
-        reference_detected = time.perf_counter()
-        probe_face, probe_detector = self.detect_single_face(probe_image, ImageRole.PROBE)
-        probe_detected = time.perf_counter()
-        reference_embedding = self.embed_face(reference_image, reference_face)
-        reference_embedded = time.perf_counter()
-        probe_embedding = self.embed_face(probe_image, probe_face)
-        finished = time.perf_counter()
-
-        distance = float(np.linalg.norm(reference_embedding - probe_embedding))
-        if not math.isfinite(distance):
-            raise ModelUnavailable("the face model returned an invalid embedding")
+        reference_embedding = self._embed(reference_image, ImageRole.REFERENCE)  # once per call
+        probes, without_face = self._embed_frames(probe_images)
+        distances = tuple(_distance(reference_embedding, frame) for frame in probes)
+        best = min(range(len(probes)), key=distances.__getitem__)  # FRAME_FUSION: best of the frames
+        distance = distances[best]
         return MatchResult(
             distance=distance,
             distance_metric=DISTANCE_METRIC,
             model=MODEL_NAME,
-            reference_detector=reference_detector,
-            probe_detector=probe_detector,
-            reference_face=reference_face,
-            probe_face=probe_face,
+            reference_detector=reference_embedding.detector,
+            probe_detector=probes[best].detector,
+            reference_face=reference_embedding.face,
+            probe_face=probes[best].face,
             timings=MatchTimings(
                 decode_ms=_ms(started, decoded),
-                detect_reference_ms=_ms(decoded, reference_detected),
-                detect_probe_ms=_ms(reference_detected, probe_detected),
-                embed_reference_ms=_ms(probe_detected, reference_embedded),
-                embed_probe_ms=_ms(reference_embedded, finished),
-                total_ms=_ms(started, finished),
+                detect_reference_ms=reference_embedding.detect_ms,
+                detect_probe_ms=round(sum(p.detect_ms for p in probes), 2),
+                embed_reference_ms=reference_embedding.embed_ms,
+                embed_probe_ms=round(sum(p.embed_ms for p in probes), 2),
+                total_ms=_ms(started, time.perf_counter()),
             ),
+            frame_distances=distances,
+            frames_without_face=without_face,
+            fusion=FRAME_FUSION,
         )
+
+    def _embed_frames(self, images: list[BgrImage]) -> tuple[list[FaceEmbedding], int]:
+        """The embeddings of the frames that show a face; NoFaceFound only when none does."""
+        embeddings: list[FaceEmbedding] = []
+        for image in images:
+            try:
+                embeddings.append(self._embed(image, ImageRole.PROBE))
+            except NoFaceFound:
+                continue
+        if not embeddings:
+            raise NoFaceFound(f"no face found in any of the {len(images)} live frame(s)", role=ImageRole.PROBE)
+        return embeddings, len(images) - len(embeddings)
+
+
+def _distance(reference: FaceEmbedding, probe: FaceEmbedding) -> float:
+    distance = float(np.linalg.norm(reference.vector - probe.vector))
+    if not math.isfinite(distance):
+        raise ModelUnavailable("the face model returned an invalid embedding")
+    return distance
 
 
 def _ms(start: float, end: float) -> float:

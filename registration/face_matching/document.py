@@ -8,10 +8,15 @@ chip portrait (about 102x126 px) is accepted as it is: it is upscaled and padded
 
 from __future__ import annotations
 
+import cv2
+
 from registration.face_matching.selection import select_single_face
 from registration.face_matching.types import BgrImage, DocumentPortrait, FaceBox, ImageRole
 
 DEFAULT_PORTRAIT_MARGIN = 0.5
+# The portrait a PRC resident ID card reader returns from the chip: 102x126 px, head and shoulders.
+CHIP_WIDTH, CHIP_HEIGHT = 102, 126
+CHIP_FACE_WIDTH_SHARE = 0.55  # the detector's face box spans about this share of the chip's width
 
 
 def locate_portrait(faces: list[FaceBox], *, several_faces_ratio: float) -> FaceBox:
@@ -33,3 +38,19 @@ def crop_portrait(page: BgrImage, face: FaceBox, *, margin: float = DEFAULT_PORT
     box = margin_box(face, page.shape, margin)
     crop = page[box.y : box.y + box.h, box.x : box.x + box.w].copy()
     return DocumentPortrait(image=crop, face=face, crop_box=box)
+
+
+def card_reader_chip(image: BgrImage, face: FaceBox) -> BgrImage:
+    """``image`` as a card reader would return it: cut around ``face`` to 102x126 px (evaluation).
+
+    The face box takes ``CHIP_FACE_WIDTH_SHARE`` of the width, centred, a little above the middle
+    (hair and shoulders as on an ID photo); the border is replicated where the cut leaves the image.
+    """
+    width = face.w / CHIP_FACE_WIDTH_SHARE
+    height = width * CHIP_HEIGHT / CHIP_WIDTH
+    left = round(face.x + face.w / 2 - width / 2)
+    top = round(face.y + face.h / 2 - 0.45 * height)
+    pad = round(max(width, height))
+    framed = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    cut = framed[top + pad : top + pad + round(height), left + pad : left + pad + round(width)]
+    return cv2.resize(cut, (CHIP_WIDTH, CHIP_HEIGHT), interpolation=cv2.INTER_AREA)

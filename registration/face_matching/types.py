@@ -19,6 +19,11 @@ import numpy.typing as npt
 
 BgrImage = npt.NDArray[Any]  # uint8, (H, W, 3), BGR; OpenCV stubs type results loosely
 FaceImage = npt.NDArray[Any] | bytes  # a decoded BGR array or an encoded image file
+EmbeddingVector = npt.NDArray[Any]  # float64, (128,)
+
+# How several live frames are combined, chosen by measurement (README, "Several live frames"):
+# the smallest distance of any frame to the reference.
+FRAME_FUSION = "best_of"
 
 
 class ImageRole(enum.StrEnum):
@@ -84,6 +89,17 @@ class MatchTimings:
 
 
 @dataclass(frozen=True)
+class FaceEmbedding:
+    """One face's embedding, held in memory for the length of one match: never stored or logged."""
+
+    vector: EmbeddingVector
+    face: FaceBox
+    detector: str
+    detect_ms: float
+    embed_ms: float
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The facts of one 1:1 comparison. Distance is lower for more alike faces; the matcher decides no
     band: the judgement service places the distance with the effective policy's thresholds."""
@@ -94,8 +110,11 @@ class MatchResult:
     reference_detector: str
     probe_detector: str
     reference_face: FaceBox
-    probe_face: FaceBox
+    probe_face: FaceBox  # the face of the frame that gave ``distance``
     timings: MatchTimings
+    frame_distances: tuple[float, ...] = ()  # one per live frame compared, in the order given
+    frames_without_face: int = 0  # live frames skipped because no face was found in them
+    fusion: str = FRAME_FUSION
 
 
 @dataclass(frozen=True)

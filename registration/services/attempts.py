@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from registration.audit import audit
 from registration.errors import Conflict, RateLimited
-from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration.images import FRAMES_CONTENT_TYPE, pack_frames
+from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
-from registration.state_machine import check_transition
+from registration.state_machine import check_action
 
 from .evidence import evidence_store
 from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open, subscriber_close
@@ -33,7 +34,7 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
-        check_transition(session.state, S.LIVENESS_RUNNING)
+        check_action("capture", session.state)
         if session.attempt_count >= effective_policy().max_liveness_attempts:
             raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
         _check_capture_rate(session, actor)
@@ -67,8 +68,13 @@ def capture_finish(
     trace: dict[str, Any],
     best_frame_jpeg: bytes | None,
     live_summary: dict[str, Any],
+    extra_frames_jpeg: tuple[bytes, ...] = (),
 ) -> VerificationSession:
-    """Store the attempt's trace and best frame encrypted, then let the workers judge (on commit)."""
+    """Store the attempt's trace and best frame encrypted, then let the workers judge (on commit).
+
+    ``extra_frames_jpeg`` (the next best frames of the capture) are stored encrypted the same way,
+    for the match only: ``match_apply`` deletes them as soon as the match is decided.
+    """
     with transaction.atomic():
         session = session_lock(session_id)
         if session.state != S.LIVENESS_RUNNING or not secrets.compare_digest(session.challenge_nonce, nonce):
@@ -83,6 +89,15 @@ def capture_finish(
             evidence_store(
                 session=session, kind=EvidenceKind.LIVE_FRAME, content=best_frame_jpeg, content_type="image/jpeg"
             )
+        if best_frame_jpeg and extra_frames_jpeg:
+            evidence_store(
+                session=session,
+                kind=EvidenceKind.LIVE_FRAMES_EXTRA,
+                content=pack_frames(extra_frames_jpeg),
+                content_type=FRAMES_CONTENT_TYPE,
+            )
+        else:  # never match this attempt with the frames of an earlier one
+            Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         session.challenge_nonce = ""
         session.liveness_finished_at = timezone.now()
         session.liveness_detail = {"live": live_summary}

@@ -15,7 +15,7 @@ from registration.errors import InvalidInput
 from registration.models import ConsentRecord, ConsentText, VerificationSession
 from registration.policy import effective_policy
 from registration.selectors import consent_text_body
-from registration.state_machine import ALTERNATIVE_FROM, check_transition
+from registration.state_machine import check_action
 
 from .registrations import needs_guardian_consent
 from .transitions import S, User, session_lock, session_move, session_open, today
@@ -35,7 +35,7 @@ def consent_record(
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
-        check_transition(session.state, S.CONSENTED)
+        check_action("consent", session.state)
         text = _consent_text(ConsentText.Kind.FACE_PROCESSING, consent_version, language)
         ConsentRecord.objects.create(session=session, consent_text=text, kind=text.kind, **_as_shown(text))
         guardian_details: dict[str, Any] = {}
@@ -94,8 +94,7 @@ def session_request_alternative(*, session_id: UUID | str, actor: User, reason: 
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
-        if session.state not in ALTERNATIVE_FROM:
-            check_transition(session.state, S.MANUAL_REVIEW)
+        check_action("alternative", session.state)  # before the match only: 409 once matching
         session_move(
             session,
             S.MANUAL_REVIEW,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from uuid import UUID
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from registration.errors import InvalidInput
 from registration.face_matching import FaceMatchingError, get_matcher
 from registration.images import decode_upload, encode_jpeg
 from registration.models import EvidenceKind, VerificationSession
-from registration.state_machine import check_transition
+from registration.state_machine import check_action
 
 from .evidence import evidence_store
 from .transitions import S, User, session_lock, session_move, session_open
@@ -25,19 +26,24 @@ PORTRAIT_ERRORS = {
 def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source: str) -> VerificationSession:
     """Check an ID document photo (or a chip portrait), crop its portrait and keep only that, encrypted.
 
-    The page itself is never stored: only the portrait crop that the match will use.
+    The page itself is never stored: only the portrait crop that the match will use. A portrait
+    too small, blurred or turned to be matched is refused (400, ``portrait_too_small`` /
+    ``portrait_blurred`` / ``portrait_turned``, a message for the clerk to retake the photo)
+    before anything is written.
     """
     session_open(session_id)
     with transaction.atomic():
-        check_transition(session_lock(session_id).state, S.DOCUMENT_CAPTURED)
+        check_action("document", session_lock(session_id).state)
     image = decode_upload(data)  # outside the transaction: detection takes a moment
     try:
-        portrait = get_matcher().locate_document_portrait(image.bgr)
+        matcher = get_matcher()
+        portrait = matcher.locate_document_portrait(image.bgr)
+        quality = matcher.check_document_portrait(portrait.image)
     except FaceMatchingError as exc:
         raise InvalidInput(PORTRAIT_ERRORS.get(exc.reason_code, str(exc)), code=exc.reason_code) from exc
     with transaction.atomic():
         session = session_lock(session_id)
-        check_transition(session.state, S.DOCUMENT_CAPTURED)
+        check_action("document", session.state)
         evidence_store(
             session=session,
             kind=EvidenceKind.ID_PORTRAIT,
@@ -50,6 +56,10 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
             S.DOCUMENT_CAPTURED,
             actor=actor,
             document_captured_at=timezone.now(),
-            details={"source": source, "portrait_box": [face.x, face.y, face.w, face.h]},
+            details={
+                "source": source,
+                "portrait_box": [face.x, face.y, face.w, face.h],
+                "portrait_quality": asdict(quality),
+            },
         )
     return session

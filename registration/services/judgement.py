@@ -4,6 +4,7 @@ match decided in its band. The tasks only load by id and call these."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from typing import Any
 from uuid import UUID
@@ -12,9 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict
+from registration.audit import audit
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
-from registration.models import EvidenceKind, VerificationSession
+from registration.images import unpack_frames
+from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
 from registration.selectors import evidence_of_kind
 
@@ -24,6 +27,7 @@ from .evidence import evidence_read_kind
 from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
+logger = logging.getLogger(__name__)
 
 
 def liveness_judge(*, session_id: UUID | str) -> str:
@@ -72,6 +76,8 @@ def liveness_verdict_apply(*, session_id: UUID | str, passed: bool, reasons: lis
         session = session_lock(session_id)
         if session.state != S.LIVENESS_RUNNING:
             return False
+        if not passed:  # no match will run on this attempt: its extra frames have no purpose left
+            Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         session_move(
             session,
             S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED,
@@ -99,8 +105,12 @@ def faces_match(*, session_id: UUID | str) -> str:
     )
     if portrait is None or live_frame is None:
         return match_to_manual_review(session_id=session_id, reason="evidence_missing")
+    extra = evidence_read_kind(
+        session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA, actor=None, purpose="worker:live_frames_extra"
+    )
+    frames = [live_frame, *(unpack_frames(extra) if extra else [])]
     try:
-        result = get_matcher().match(portrait, live_frame)
+        result = get_matcher().match(portrait, frames)
     except ModelUnavailable as exc:
         # A deployment fault: the case goes to a person, and the caller fails loudly for the operators.
         match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
@@ -124,6 +134,9 @@ def faces_match(*, session_id: UUID | str) -> str:
             "reference_detector": result.reference_detector,
             "probe_detector": result.probe_detector,
             "timings_ms": asdict(result.timings),
+            "frames": len(frames),
+            "frame_distances": list(result.frame_distances),
+            "fusion": result.fusion,
         },
     )
     return decision
@@ -162,10 +175,17 @@ def match_apply(
     model: str,
     detail: dict[str, Any],
 ) -> bool:
-    """Write the matcher's decision once; returns False when the session was already decided."""
+    """Write the matcher's decision once; returns False when the session was already decided.
+
+    A result for a session that moved on without it (cancelled, expired) is logged and audited as
+    discarded, never dropped silently; a repeat of a result already written is not.
+    The extra live frames served only this match: they are deleted in the same transaction."""
     with transaction.atomic():
         session = session_lock(session_id)
+        Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
         if session.state != S.MATCHING:
+            if not session.match_model and session.match_distance is None:
+                _match_discarded(session, decision=decision, distance=distance, model=model)
             return False
         session.match_distance = distance
         session.match_threshold = threshold
@@ -186,3 +206,20 @@ def match_apply(
         if target == S.REJECTED:
             subscriber_close(session)
     return True
+
+
+def _match_discarded(session: VerificationSession, *, decision: str, distance: float | None, model: str) -> None:
+    logger.warning(
+        "match result %s (distance %s) for session %s discarded: the session is %s",
+        decision,
+        distance,
+        session.pk,
+        session.state,
+    )
+    audit(
+        actor=None,
+        action="match.discarded",
+        target=session,
+        outlet=session.outlet,
+        details={"state": session.state, "decision": decision, "distance": distance, "model": model},
+    )

@@ -9,8 +9,9 @@ from django.db import transaction
 from registration import crypto
 from registration.audit import audit
 from registration.documents import validate_document
-from registration.errors import NotFound
-from registration.models import Evidence, IdentityDocument, SubscriberStatus, VerificationSession
+from registration.errors import Forbidden, NotFound
+from registration.models import Evidence, IdentityDocument, Outlet, SubscriberStatus, VerificationSession
+from registration.roles import ADMIN, has_role
 from registration.state_machine import OPEN_STATES
 
 from .transitions import S, User, session_move, today
@@ -31,8 +32,28 @@ def _identity_number(identity: IdentityDocument) -> str:
     return crypto.decrypt(identity.number_key_id, bytes(identity.number_encrypted), associated_data=aad).decode()
 
 
+def _require_admin(actor: User | None) -> None:
+    """Subject export and erasure span every outlet: an admin's (or the operator's shell, actor None)."""
+    if actor is not None and not has_role(actor, ADMIN):
+        raise Forbidden("Only an admin can export or erase a person's data.", code="admin_required")
+
+
+def _audit_in_every_outlet(
+    actor: User | None, action: str, identity: IdentityDocument, details: dict[str, Any]
+) -> None:
+    """One audit row per outlet that holds the subject, so each outlet's own audit log shows it."""
+    outlets: list[Outlet | None] = list(
+        Outlet.objects.filter(subscribers__document=identity).distinct().order_by("code")
+    )
+    codes = [outlet.code for outlet in outlets if outlet is not None]
+    for outlet in outlets or [None]:
+        audit(actor=actor, action=action, target=identity, outlet=outlet, details={**details, "outlets": codes})
+
+
 def subject_export(*, actor: User | None, identity: IdentityDocument) -> dict[str, Any]:
-    """Everything held about the holder of one ID document (the right of access); audited."""
+    """Everything held about the holder of one ID document (the right of access); admins only, audited
+    in every outlet that holds the person."""
+    _require_admin(actor)
     subscribers = identity.subscribers.select_related("outlet").order_by("created_at")
     sessions = VerificationSession.objects.filter(subscriber__document=identity).order_by("created_at")
     export = {
@@ -80,12 +101,7 @@ def subject_export(*, actor: User | None, identity: IdentityDocument) -> dict[st
         ],
     }
     with transaction.atomic():
-        audit(
-            actor=actor,
-            action="subject.exported",
-            target=identity,
-            details={"sessions": len(export["verification_sessions"])},
-        )
+        _audit_in_every_outlet(actor, "subject.exported", identity, {"sessions": len(export["verification_sessions"])})
     return export
 
 
@@ -93,8 +109,9 @@ def subject_erase(*, actor: User | None, identity: IdentityDocument) -> dict[str
     """Erase a person's biometric evidence at once, and their records where no active number needs them.
 
     The real-name rules oblige the operator to keep the identity of an active number's holder, so
-    records behind an active number are kept (their evidence is still deleted).
+    records behind an active number are kept (their evidence is still deleted). Admins only.
     """
+    _require_admin(actor)
     with transaction.atomic():
         identity = IdentityDocument.objects.select_for_update().get(pk=identity.pk)
         sessions = VerificationSession.objects.select_for_update().filter(subscriber__document=identity)
@@ -115,5 +132,5 @@ def subject_erase(*, actor: User | None, identity: IdentityDocument) -> dict[str
             "subscribers_erased": anonymised,
             "subscribers_kept_active": kept,
         }
-        audit(actor=actor, action="subject.erased", target=identity, details=result)
+        _audit_in_every_outlet(actor, "subject.erased", identity, dict(result))
     return result

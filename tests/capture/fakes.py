@@ -29,6 +29,10 @@ class FakeAnalysis:
         self.threads: set[str] = set()
         self.last_frame: np.ndarray | None = None
         self.closed = False
+        self.prompts_shown: list[int] = []
+
+    def prompt_shown(self, step_index: int) -> None:
+        self.prompts_shown.append(step_index)
 
     def process(self, rgb: np.ndarray, t: float) -> ChallengeStatus:
         self.threads.add(threading.current_thread().name)

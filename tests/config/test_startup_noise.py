@@ -36,15 +36,20 @@ def test_known_native_start_up_lines_are_dropped_and_everything_else_passes() ->
         f"with filtered_native_stderr():\n    os.write(2, {written.encode()!r})\n"
         "os.write(2, b'after the block\\n')\n"
     )
-    result = python(code)
+    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [*KEPT, "after the block"]
 
 
 def test_the_libraries_log_levels_are_set_unless_the_environment_chose() -> None:
-    chosen = python("import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", TF_CPP_MIN_LOG_LEVEL="1")
-    default = python("import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")
+    local = "config.settings.local"
+    chosen = python(
+        "import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])",
+        TF_CPP_MIN_LOG_LEVEL="1",
+        DJANGO_SETTINGS_MODULE=local,
+    )
+    default = python("import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", DJANGO_SETTINGS_MODULE=local)
 
     assert (chosen.stdout.strip(), default.stdout.strip()) == ("1", "3")
 

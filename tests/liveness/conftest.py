@@ -17,7 +17,8 @@ from liveness import ChallengePlan, LivenessConfig, LivenessVerdict
 from liveness.extractor import LandmarkExtractor
 from liveness.session import LivenessSession
 
-CLIP_PLAN = ChallengePlan.parse("blink,turn_left,turn_right")
+# Fixed gaps, so a clip's run is the same on every test run (a live session draws them).
+CLIP_PLAN = ChallengePlan.parse("blink,turn_left,turn_right").with_gaps((1.0, 1.0, 1.0))
 
 
 @dataclass(frozen=True)

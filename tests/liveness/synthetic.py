@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from liveness import ChallengeEngine, FrameFeatures, LivenessUpdate, Quality
+from liveness import ChallengeEngine, FrameFeatures, LivenessUpdate, Phase, Quality
 
 # A rough face in millimetres: x to the image's right, y down, z away from the camera. The
 # nose tip sticks out toward the camera and the outline lies behind the eyes, as on a head.
@@ -115,3 +115,50 @@ def turn_yaw(t: float, at: float, peak: float, duration: float = 1.0) -> float:
     if not at <= t < at + duration:
         return 0.0
     return peak * math.sin(math.pi * (t - at) / duration)
+
+
+ACTION_YAW = {"turn_left": -35.0, "turn_right": 35.0}
+ACTIONS = ("blink", "turn_left", "turn_right")
+
+
+def perform(
+    engine: ChallengeEngine,
+    stream: FaceStream,
+    *,
+    until: float,
+    respond: Callable[[str], str | None] = lambda step: step,
+    reaction: float = 0.5,
+    ack_delay: float | None = 0.1,
+    extra: Callable[[float], str | None] = lambda t: None,
+    fps: float = 15.0,
+) -> list[LivenessUpdate]:
+    """A synthetic customer who watches the prompts (clock = media time).
+
+    Frontal and open-eyed, except: `reaction` s after a step's prompt appears they do
+    `respond(step)` ("blink", "turn_left", "turn_right" or None for nothing); the page
+    acknowledges the prompt `ack_delay` s after it appeared (None: never). `extra(t)` names an
+    action to start at frame time t regardless of prompts (a natural blink, a stray turn)."""
+    updates: list[LivenessUpdate] = []
+    actions: list[tuple[str, float]] = []
+    acks: list[tuple[int, float]] = []
+    seen_prompt: tuple[int, str] | None = None
+    for t in times(0.0, until, fps):
+        for index, at in [ack for ack in acks if ack[1] <= t]:
+            engine.prompt_shown(index, at)
+            acks.remove((index, at))
+        stray = extra(t)
+        if stray is not None:
+            actions.append((stray, t))
+        ear = min((blink_ear(t, at=start) for kind, start in actions if kind == "blink"), default=0.3)
+        yaw = sum(turn_yaw(t, at=start, peak=ACTION_YAW[kind]) for kind, start in actions if kind in ACTION_YAW)
+        update = engine.process(stream.frame(t, ear=ear, yaw=yaw), t)
+        updates.append(update)
+        prompt = (update.step_index, update.prompt)
+        if update.phase is Phase.CHALLENGE and update.prompt in ACTIONS and seen_prompt != prompt:
+            seen_prompt = prompt
+            action = respond(update.prompt)
+            if action is not None:
+                actions.append((action, t + reaction))
+            if ack_delay is not None:
+                acks.append((update.step_index, t + ack_delay))
+    return updates

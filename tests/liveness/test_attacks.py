@@ -27,8 +27,9 @@ from .attacks import Frame, as_print, jittered_still, load_print, swung_print
 from .conftest import MediaClock
 
 CAMERA_FPS = 30.0
-PHOTOS = ["img1.jpg", "img3.jpg", "img10.jpg", "img20.jpg", "img50.jpg"]
-PLAN = ChallengePlan.parse("turn_left,blink,turn_right")
+# img4, img21: swung, their eyes narrow with the perspective and gave "blinks" before the planar check.
+PHOTOS = ["img1.jpg", "img3.jpg", "img4.jpg", "img10.jpg", "img20.jpg", "img21.jpg", "img50.jpg"]
+PLAN = ChallengePlan.parse("turn_left,blink,turn_right").with_gaps((1.0, 1.0, 1.0))
 QUICK = dataclasses.replace(LivenessConfig(), step_timeout_seconds=4.0)  # shorter runs, same checks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -60,7 +61,8 @@ def run_fake_session(
     camera_fps: float = 30.0, seconds: float = 3.0, color: str = "bgr"
 ) -> tuple[LivenessSession, FakeExtractor, int]:
     extractor, clock = FakeExtractor(color), Clock()
-    session = LivenessSession(ChallengePlan.parse("blink"), CONFIG, clock=clock, extractor=extractor)  # type: ignore[arg-type]
+    plan = ChallengePlan.parse("blink").with_gaps([0.0])  # the scripted blink at 1.6 s follows the prompt
+    session = LivenessSession(plan, CONFIG, clock=clock, extractor=extractor)  # type: ignore[arg-type]
     dropped = 0
     for index in range(int(camera_fps * seconds)):
         clock.now = 100.0 + index / camera_fps
@@ -92,7 +94,8 @@ def test_session_passes_keeps_a_best_frame_and_its_trace_replays() -> None:
     trace = json.loads(json.dumps(session.export_trace()))  # what the database gives back
     assert trace["plan"] == ["blink"]
     assert all("rx" in frame and "d" in frame for frame in trace["frames"])
-    replayed = recompute_verdict(trace, ChallengePlan.parse("blink"), CONFIG)
+    assert trace["gaps"] == [0.0]
+    replayed = recompute_verdict(trace, ChallengePlan.parse("blink"), CONFIG)  # the gaps come from the trace
     assert replayed == result.verdict
 
 
@@ -157,3 +160,20 @@ def test_calibration_uses_the_configured_baseline_percentile() -> None:
             engine.process(stream.frame(index / 15, ear=ear), index / 15)
         assert engine.calibration is not None
         assert engine.calibration.ear_left == pytest.approx(expected)
+
+
+def test_best_frames_are_qualified_spread_in_time_and_ranked_with_the_best_first() -> None:
+    session, _, _ = run_fake_session(seconds=3.0)
+    best = session.result().best_frame
+
+    frames = session.best_frames(3)
+
+    assert best is not None
+    assert 1 <= len(frames) <= 3
+    assert frames[0].t == best.t  # the best frame leads
+    times = sorted(frame.t for frame in frames)
+    assert all(later - earlier >= 0.5 for earlier, later in itertools.pairwise(times))
+    scores = [frame.sharpness * (1.0 - abs(frame.yaw) / 45.0) for frame in frames]
+    assert scores == sorted(scores, reverse=True)
+    assert session.best_frames(1) == frames[:1]
+    assert session.best_frames(0) == ()

@@ -52,3 +52,17 @@ def test_unreadable_file_is_a_clear_error(testdata: Path) -> None:
 def test_bad_plan_is_a_clear_error(testdata: Path) -> None:
     with pytest.raises(CommandError, match="bad --plan"):
         run_command(str(testdata / "liveness_video" / "liveportrait_d0.mp4"), "--plan", "blink,nod")
+
+
+def test_every_reason_is_explained_and_the_gaps_are_shown(testdata: Path) -> None:
+    from liveness import REASON_DESCRIPTIONS, Reason
+
+    assert set(REASON_DESCRIPTIONS) == set(Reason)  # the new codes included: wrong_action, too_early, too_late
+    clip = str(testdata / "liveness_video" / "liveportrait_d0.mp4")
+    report = json.loads(run_command(clip, "--plan", "turn_left", "--seed", "3", "--json"))
+    assert report["reasons"]
+    assert report["reason_descriptions"] == {code: REASON_DESCRIPTIONS[Reason(code)] for code in report["reasons"]}
+    assert len(report["gaps"]) == 1
+    text = run_command(clip, "--plan", "turn_left", "--seed", "3")
+    assert all(f"  {code}: {REASON_DESCRIPTIONS[Reason(code)]}" in text for code in report["reasons"])
+    assert "(gaps " in text

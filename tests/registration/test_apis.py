@@ -232,8 +232,8 @@ def test_consent_twice_is_an_illegal_transition(
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "illegal_transition",
-        "message": "A session that is consented cannot become consented.",
-        "details": {"from": "consented", "to": "consented"},
+        "message": "A session that is consented does not allow consent.",
+        "details": {"from": "consented", "action": "consent"},
     }
 
 
@@ -329,7 +329,9 @@ def test_supervisor_decides_a_manual_review(
     supervisor: Any,
     new_session: Callable[..., VerificationSession],
 ) -> None:
-    session = services.session_request_alternative(session_id=new_session().pk, actor=clerk, reason="")
+    session = services.session_request_alternative(
+        session_id=new_session(portrait=b"\xff\xd8document-photo").pk, actor=clerk, reason=""
+    )
     url = _url(session, "decision")
     denied = client_for(clerk).post(url, {"decision": "approved", "note": "checked"}, format="json")
     assert denied.status_code == 403
@@ -368,7 +370,7 @@ def test_supervisor_approval_still_respects_the_per_id_limit(
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 1
     number = registration_input()["document_number"]
     waiting = services.session_request_alternative(
-        session_id=new_session(document_number=number).pk, actor=clerk, reason=""
+        session_id=new_session(document_number=number, portrait=b"\xff\xd8document-photo").pk, actor=clerk, reason=""
     )
     _activate(new_session(document_number=number))
     response = client_for(supervisor).post(

@@ -127,6 +127,62 @@ def test_bad_uploads_are_refused_with_a_reason_and_nothing_written(
     _nothing_written(consented_session)
 
 
+def _blurred(specimen: bytes) -> bytes:
+    page = cv2.imdecode(np.frombuffer(specimen, np.uint8), cv2.IMREAD_COLOR)
+    return _jpeg(cv2.GaussianBlur(page, (0, 0), 3.0))
+
+
+def _askew(specimen: bytes) -> bytes:
+    page = cv2.imdecode(np.frombuffer(specimen, np.uint8), cv2.IMREAD_COLOR)
+    height, width = page.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 22, 1.0)
+    return _jpeg(cv2.warpAffine(page, turn, (width, height), borderMode=cv2.BORDER_REPLICATE))
+
+
+def _tiny_chip(face_photo: np.ndarray) -> bytes:
+    return _jpeg(cv2.resize(face_photo, (48, 40), interpolation=cv2.INTER_AREA))
+
+
+@pytest.mark.parametrize(
+    ("make_upload", "code", "words"),
+    [
+        (lambda spec, face: _blurred(spec), "portrait_blurred", "blurred"),
+        (lambda spec, face: _askew(spec), "portrait_turned", "lies askew"),
+        (lambda spec, face: _tiny_chip(face), "portrait_too_small", "too small"),
+    ],
+    ids=["blurred", "askew", "too-small"],
+)
+def test_a_portrait_that_cannot_be_matched_is_refused_with_a_message_to_retake(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    consented_session: VerificationSession,
+    specimen: bytes,
+    face_photo: np.ndarray,
+    make_upload: Callable[[bytes, np.ndarray], bytes],
+    code: str,
+    words: str,
+) -> None:
+    client = client_for(clerk)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+
+    response = _upload(client, consented_session, make_upload(specimen, face_photo))
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["code"] == code
+    assert words in response.json()["error"]["message"]
+    assert "take the photo again" in response.json()["error"]["message"].lower()
+    _nothing_written(consented_session)
+
+
+def test_the_portrait_quality_is_kept_in_the_audit_trail(
+    client_for: Callable[[Any], APIClient], clerk: Any, consented_session: VerificationSession, specimen: bytes
+) -> None:
+    assert _upload(client_for(clerk), consented_session, specimen).status_code == 200
+
+    event = AuditEvent.objects.get(object_id=str(consented_session.pk), action="session.document_captured")
+    assert set(event.details["portrait_quality"]) == {"face_width", "sharpness", "roll_degrees", "yaw"}
+
+
 def test_upload_over_the_size_limit_is_refused(
     client_for: Callable[[Any], APIClient],
     clerk: Any,

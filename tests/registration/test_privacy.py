@@ -59,8 +59,13 @@ def test_erasure_deletes_evidence_and_keeps_only_what_the_real_name_rules_requir
     active = Subscriber.objects.get(pk=person["active"].subscriber_id)
     assert active.status == "active"
     assert active.full_name != "(erased)"
-    event = AuditEvent.objects.get(action="subject.erased")
-    assert event.details == {"evidence_deleted": 2, "subscribers_erased": 1, "subscribers_kept_active": 1}
+    event = AuditEvent.objects.get(action="subject.erased")  # one row per outlet holding the person: one here
+    assert event.details == {
+        "evidence_deleted": 2,
+        "subscribers_erased": 1,
+        "subscribers_kept_active": 1,
+        "outlets": [event.outlet.code if event.outlet else "?"],
+    }
 
 
 def test_unknown_subject_is_a_clear_error(registration_input: Callable[..., dict[str, Any]]) -> None:

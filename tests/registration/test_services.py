@@ -92,7 +92,11 @@ def test_per_id_limit_holds_when_two_approvals_race(
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 1
     number = registration_input()["document_number"]
     sessions = [
-        services.session_request_alternative(session_id=new_session(document_number=number).pk, actor=clerk, reason="")
+        services.session_request_alternative(
+            session_id=new_session(document_number=number, portrait=b"\xff\xd8document-photo").pk,
+            actor=clerk,
+            reason="",
+        )
         for _ in range(2)
     ]
     barrier = threading.Barrier(2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,12 @@ import cv2
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
 from registration import services
-from registration.models import VerificationSession
+from registration.models import EvidenceKind, VerificationSession
 from registration.roles import SUPERVISOR
 from registration.state_machine import SessionState
 from tests.factories import UserFactory, make_prc_id
@@ -94,6 +96,7 @@ class BadInput:
     method: str = "POST"
     user: str = "clerk"
     needs_images: bool = False
+    minor: bool = False  # the session's customer is under 14 (a guardian consents too)
 
 
 REGISTRATION = {"full_name": "钱 八", "document_type": "prc_id", "phone_number": "+8613900139000"}
@@ -107,6 +110,140 @@ def _wrong_check_digit() -> str:
 
 def _registration(**overrides: Any) -> dict[str, Any]:
     return {**REGISTRATION, "document_number": make_prc_id(), **overrides}
+
+
+# --- Unicode spellings of identifiers (finding 2): every digit form and confusable, every field ------
+def _digit_run(zero: int) -> str:
+    """The ten digits of a script whose zero is at code point `zero` (Unicode keeps them in order)."""
+    return "".join(chr(zero + value) for value in range(10))
+
+
+# Escapes rather than the characters themselves: they look like ASCII digits and letters in an editor.
+DIGIT_FORMS = {
+    "full-width digits": _digit_run(0xFF10),
+    "Arabic-Indic digits": _digit_run(0x0660),
+    "Persian digits": _digit_run(0x06F0),
+    "Devanagari digits": _digit_run(0x0966),
+    "mathematical bold digits": _digit_run(0x1D7CE),
+}
+
+
+def _digits_as(number: str, digits: str) -> str:
+    return number.translate(str.maketrans("0123456789", digits))
+
+
+def _one_fullwidth(number: str) -> str:
+    """Only the second-to-last digit full-width: the rest still looks like an ordinary number."""
+    return number[:-2] + _digits_as(number[-2], DIGIT_FORMS["full-width digits"]) + number[-1]
+
+
+def _prc_id_ending_in_x() -> str:
+    while not (number := make_prc_id()).endswith("X"):
+        pass
+    return number
+
+
+def _inserted(number: str, character: str) -> str:
+    return number[:6] + character + number[6:]
+
+
+PRC_ID = make_prc_id()
+PRC_ID_X = _prc_id_ending_in_x()
+PRC_ID_SPELLINGS: dict[str, str] = {
+    **{form: _digits_as(PRC_ID, digits) for form, digits in DIGIT_FORMS.items()},
+    "one full-width digit": _one_fullwidth(PRC_ID),
+    "Cyrillic Ha as the check character": PRC_ID_X[:-1] + "\N{CYRILLIC CAPITAL LETTER HA}",
+    "full-width X as the check character": PRC_ID_X[:-1] + "\N{FULLWIDTH LATIN CAPITAL LETTER X}",
+    "ideographic space inside": _inserted(PRC_ID, "\N{IDEOGRAPHIC SPACE}"),
+    "zero-width space inside": _inserted(PRC_ID, "\N{ZERO WIDTH SPACE}"),
+    "superscript digit": PRC_ID[:-2] + "\N{SUPERSCRIPT ONE}" + PRC_ID[-1],
+}
+OTHER_DOCUMENT_SPELLINGS: dict[str, dict[str, str]] = {
+    "passport": {
+        "full-width digits": "E" + _digits_as("12345678", DIGIT_FORMS["full-width digits"]),
+        "Arabic-Indic digits": "E" + _digits_as("12345678", DIGIT_FORMS["Arabic-Indic digits"]),
+        "Cyrillic Ie as the letter": "\N{CYRILLIC CAPITAL LETTER IE}12345678",
+        "full-width E as the letter": "\N{FULLWIDTH LATIN CAPITAL LETTER E}12345678",
+    },
+    "hk_macao_permit": {
+        "full-width digits": "H" + _digits_as("12345678", DIGIT_FORMS["full-width digits"]),
+        "Persian digits": "M" + _digits_as("12345678", DIGIT_FORMS["Persian digits"]),
+        "Cyrillic En as the prefix": "\N{CYRILLIC CAPITAL LETTER EN}12345678",
+        "Greek Mu as the prefix": "\N{GREEK CAPITAL LETTER MU}12345678",
+    },
+    "taiwan_permit": {
+        "full-width digits": _digits_as("12345678", DIGIT_FORMS["full-width digits"]),
+        "Arabic-Indic digits": _digits_as("12345678", DIGIT_FORMS["Arabic-Indic digits"]),
+        "Devanagari digits": _digits_as("12345678", DIGIT_FORMS["Devanagari digits"]),
+        "mathematical bold digits": _digits_as("12345678", DIGIT_FORMS["mathematical bold digits"]),
+    },
+}
+PHONE_SPELLINGS = {
+    **{form: "+86139" + _digits_as("00139000", digits) for form, digits in DIGIT_FORMS.items()},
+    "all full-width, with a full-width plus": "\N{FULLWIDTH PLUS SIGN}"
+    + _digits_as("8613900139000", DIGIT_FORMS["full-width digits"]),
+    "one full-width digit": _one_fullwidth("+8613900139000"),
+    "ideographic space inside": "139\N{IDEOGRAPHIC SPACE}0013\N{IDEOGRAPHIC SPACE}9000",
+}
+CONSENT_WITH_GUARDIAN = {"consent_version": "2", "language": "zh-hans", "guardian_name": "钱 父"}
+
+
+def _unicode_identifier_cases() -> list[BadInput]:
+    cases = [
+        BadInput(
+            f"create: PRC ID, {form}",
+            "",
+            CREATE,
+            json_body(_registration(document_number=number)),
+            400,
+            "id_not_ascii",
+        )
+        for form, number in PRC_ID_SPELLINGS.items()
+    ]
+    cases += [
+        BadInput(
+            f"create: {document_type}, {form}",
+            "",
+            CREATE,
+            json_body(_registration(document_type=document_type, document_number=number)),
+            400,
+            "id_not_ascii",
+        )
+        for document_type, spellings in OTHER_DOCUMENT_SPELLINGS.items()
+        for form, number in spellings.items()
+    ]
+    cases += [
+        BadInput(
+            f"create: phone, {form}", "", CREATE, json_body(_registration(phone_number=phone)), 400, "phone_not_ascii"
+        )
+        for form, phone in PHONE_SPELLINGS.items()
+    ]
+    cases += [
+        BadInput(
+            f"list: phone filter, {form}",
+            "",
+            f"/api/sessions/?phone_number={phone}",
+            raw(""),
+            400,
+            "phone_not_ascii",
+            method="GET",
+        )
+        for form, phone in list(PHONE_SPELLINGS.items())[:2]
+    ]
+    cases += [
+        BadInput(
+            f"consent: guardian's PRC ID, {form}",
+            S.CREATED,
+            "consent",
+            json_body({**CONSENT_WITH_GUARDIAN, "guardian_document_number": number}),
+            400,
+            "id_not_ascii",
+            minor=True,
+        )
+        for form, number in PRC_ID_SPELLINGS.items()
+        if form in {"full-width digits", "Arabic-Indic digits", "Cyrillic Ha as the check character"}
+    ]
+    return cases
 
 
 CREATE = "/api/sessions/"
@@ -432,6 +569,7 @@ CATALOGUE: list[BadInput] = [
         "illegal_transition",
         user="supervisor",
     ),
+    *_unicode_identifier_cases(),
 ]
 
 
@@ -441,13 +579,22 @@ def users(outlet: Any, clerk: Any, supervisor: Any) -> dict[str, Any]:
 
 
 def _session_in(
-    state: str, *, clerk: Any, supervisor: Any, new_session: Callable[..., VerificationSession]
+    state: str,
+    *,
+    clerk: Any,
+    supervisor: Any,
+    new_session: Callable[..., VerificationSession],
+    minor: bool = False,
 ) -> VerificationSession:
     """A session of outlet A brought to `state` through the services where a path exists."""
-    session = new_session()
+    child = {"document_number": make_prc_id(birth_date=date(timezone.localdate().year - 10, 1, 1))} if minor else {}
+    session = new_session(**child)
     if state in {S.CONSENTED, S.REJECTED}:
         services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
-    if state in {S.MANUAL_REVIEW, S.APPROVED}:
+    if state in {S.MANUAL_REVIEW, S.APPROVED}:  # the supervisor approves with the document photo at hand
+        services.evidence_store(
+            session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8photo", content_type="image/jpeg"
+        )
         services.session_request_alternative(session_id=session.pk, actor=clerk, reason="declined")
     if state == S.APPROVED:
         services.session_decide(session_id=session.pk, supervisor=supervisor, decision="approved", note="checked")
@@ -469,7 +616,7 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(
     path = bad.action
     if bad.session:
         session = _session_in(
-            bad.session, clerk=users["clerk"], supervisor=users["supervisor"], new_session=new_session
+            bad.session, clerk=users["clerk"], supervisor=users["supervisor"], new_session=new_session, minor=bad.minor
         )
         path = f"/api/sessions/{session.pk}/{bad.action}/"
     client = APIClient()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -185,6 +186,104 @@ def test_a_foreign_origin_is_refused_before_any_consumer_runs(staff: dict[str, A
     assert not foreign
 
 
+@dataclass(frozen=True)
+class OriginCase:
+    name: str
+    origin: str | None  # None: no Origin header at all
+    host: str = "localhost:8000"
+    scheme: str = "ws"  # the socket's own scheme as the server sees it
+    peer: str = "127.0.0.1"
+    forwarded_proto: str = ""
+    allowed: bool = False
+
+
+PROXY_PEER = "10.8.0.2"
+ORIGIN_CASES = [
+    OriginCase("same origin", "http://localhost:8000", allowed=True),
+    OriginCase("same origin, TLS socket", "https://localhost:8000", scheme="wss", allowed=True),
+    OriginCase("https page, plain socket", "https://localhost:8000"),
+    OriginCase("plain page, TLS socket", "http://localhost:8000", scheme="wss"),
+    OriginCase("other port", "http://localhost:9999"),
+    OriginCase("default port vs 8000", "http://localhost"),
+    OriginCase("foreign host", "http://evil.example:8000"),
+    OriginCase("host not allowed, origin matching it", "http://evil.example:8000", host="evil.example:8000"),
+    OriginCase("no Origin", None),
+    OriginCase("Origin null", "null"),
+    OriginCase("Origin with a path", "http://localhost:8000/x"),
+    OriginCase("ws: scheme as Origin", "ws://localhost:8000"),
+    OriginCase(
+        "behind the trusted proxy, https page",
+        "https://localhost",
+        host="localhost",
+        peer=PROXY_PEER,
+        forwarded_proto="https",
+        allowed=True,
+    ),
+    OriginCase(
+        "behind the trusted proxy, http page", "http://localhost", host="localhost", peer=PROXY_PEER,
+        forwarded_proto="https",
+    ),
+    OriginCase(
+        "X-Forwarded-Proto from an untrusted peer", "https://localhost", host="localhost", peer="203.0.113.9",
+        forwarded_proto="https",
+    ),
+    OriginCase("listed in CSRF_TRUSTED_ORIGINS", "https://tablets.example.com", allowed=True),
+    OriginCase("CSRF_TRUSTED_ORIGINS entry, other scheme", "http://tablets.example.com"),
+    OriginCase("CSRF_TRUSTED_ORIGINS entry, other port", "https://tablets.example.com:8443"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ORIGIN_CASES, ids=[case.name for case in ORIGIN_CASES])
+def test_the_origin_must_match_scheme_host_and_port(staff: dict[str, Any], settings: Any, case: OriginCase) -> None:
+    """The deployed application (config/asgi.py) lets a socket through only from this site's own pages."""
+    from config.asgi import application
+
+    settings.SHIMING_TRUSTED_PROXIES = [PROXY_PEER]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.CSRF_TRUSTED_ORIGINS = ["https://tablets.example.com"]
+    headers = [(b"host", case.host.encode())]
+    if case.origin is not None:
+        headers.append((b"origin", case.origin.encode()))
+    if case.forwarded_proto:
+        headers.append((b"x-forwarded-proto", case.forwarded_proto.encode()))
+
+    async def run() -> bool:
+        communicator = WebsocketCommunicator(application, "/ws/dashboard/", headers=headers)
+        communicator.scope.update(scheme=case.scheme, client=(case.peer, 50000), user=staff["clerk"])
+        connected, _ = await communicator.connect(timeout=5)
+        await communicator.disconnect()
+        return bool(connected)
+
+    connected = async_to_sync(run)()
+    expected = "accepted" if case.allowed else NOT_CONNECTED
+    record_access(f"WS Origin: {case.name}", "right user" if case.allowed else "anonymous", expected=expected,
+                  got="accepted" if connected else NOT_CONNECTED)  # fmt: skip
+    assert connected == case.allowed
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/ws/capture/not-a-uuid/", "/ws/sessions/1/", "/ws/capture/../dashboard/", "/ws/unknown/", "/not-ws/"],
+)
+def test_a_path_no_route_matches_is_closed_cleanly(staff: dict[str, Any], path: str) -> None:
+    """Through the deployed application: a 4404 close, not the router's exception (a 500 in daphne)."""
+    from config.asgi import application
+
+    async def run() -> tuple[bool, int | None]:
+        communicator = WebsocketCommunicator(
+            application, path, headers=[(b"host", b"localhost:8000"), (b"origin", b"http://localhost:8000")]
+        )
+        communicator.scope["user"] = staff["clerk"]
+        try:
+            return await communicator.connect(timeout=5)
+        finally:
+            await communicator.disconnect()
+
+    connected, code = async_to_sync(run)()
+    record_access("WS unknown path", "right user", expected=4404, got="accepted" if connected else code or "?")
+    assert (connected, code) == (False, 4404)
+
+
 # --- capture ------------------------------------------------------------------------------------
 
 
@@ -281,6 +380,8 @@ BAD_MESSAGES: list[tuple[str, str | bytes, str]] = [
     ("unknown type", '{"type": "finish", "passed": true}', "unknown_message"),
     ("no type", '{"sdp": "v=0"}', "unknown_message"),
     ("over-long message", json.dumps({"type": "offer", "sdp": "v=0" + "a" * 80_000}), "invalid_message"),
+    ("60 KB of nested JSON", "[" * 30_000 + "]" * 30_000, "invalid_message"),
+    ("nested JSON in an object", '{"type": "offer", "sdp": ' + "[" * 20_000 + "]" * 20_000 + "}", "invalid_message"),
     ("offer without SDP", '{"type": "offer"}', "invalid_offer"),
     ("offer SDP a number", '{"type": "offer", "sdp": 42}', "invalid_offer"),
     ("offer not SDP", '{"type": "offer", "sdp": "hello"}', "invalid_offer"),

@@ -2,7 +2,8 @@
 
 Runs the liveness engine on a video file as if it were the camera: frames are offered at the
 video's own timestamps (frame index / fps), the frame budget applies, and the steps are
-prompted when the engine asks. Prints every blink and turn seen over the whole clip (also
+prompted when the engine asks (after its hold-still gaps, drawn with --seed; a prompt counts as
+shown when it is sent, as no page acknowledges it). Prints every blink and turn seen over the whole clip (also
 outside the steps), the step timings, the verdict and its reason codes. Needs no database.
 """
 
@@ -19,8 +20,9 @@ import numpy as np
 import numpy.typing as npt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, draw_plan
+from liveness import REASON_DESCRIPTIONS, ChallengePlan, LivenessConfig, LivenessVerdict, Reason, draw_plan
 from liveness.session import LivenessSession
+from liveness.steps import draw_gaps
 
 
 class _MediaClock:
@@ -44,12 +46,21 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        config = LivenessConfig()
         plan = _plan_from(options["plan"], options["seed"])
+        gaps = draw_gaps(random.Random(options["seed"]), len(plan.steps), config)  # noqa: S311 - a dev tool
+        plan = plan.with_gaps(gaps)
         path = Path(options["video"])
         if not path.is_file():
             raise CommandError(f"video not found: {path}")
-        verdict, frames_read = run_video(path, plan, LivenessConfig())
-        report = {**verdict.to_dict(), "plan": plan.codes(), "frames_read": frames_read}
+        verdict, frames_read = run_video(path, plan, config)
+        report = {
+            **verdict.to_dict(),
+            "plan": plan.codes(),
+            "gaps": list(plan.gaps),
+            "frames_read": frames_read,
+            "reason_descriptions": {reason.value: REASON_DESCRIPTIONS[reason] for reason in verdict.reasons},
+        }
         if options["json"]:
             self.stdout.write(json.dumps(report))
         else:
@@ -100,7 +111,8 @@ def run_video(path: Path, plan: ChallengePlan, config: LivenessConfig) -> tuple[
 
 
 def _as_text(path: Path, report: dict[str, Any]) -> str:
-    lines = [f"{path.name}: plan {', '.join(report['plan'])}; {report['frames_read']} frames"]
+    gaps = ", ".join(f"{gap:.2f}s" for gap in report["gaps"])
+    lines = [f"{path.name}: plan {', '.join(report['plan'])} (gaps {gaps}); {report['frames_read']} frames"]
     lines.append("events:")
     lines += [f"  {event['type']:<10} {event['t_start']:7.2f}s - {event['t_end']:7.2f}s" for event in report["events"]]
     if not report["events"]:
@@ -111,4 +123,5 @@ def _as_text(path: Path, report: dict[str, Any]) -> str:
         lines.append(f"  {step['step']:<10} prompted at {step['prompted_at']:.2f}s, {done}")
     reasons = ", ".join(report["reasons"]) or "-"
     lines.append(f"verdict: {report['verdict']} (reasons: {reasons})")
+    lines += [f"  {code}: {REASON_DESCRIPTIONS[Reason(code)]}" for code in report["reasons"]]
     return "\n".join(lines)

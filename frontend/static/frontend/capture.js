@@ -36,6 +36,7 @@ const HINT_TEXT = {
   more_light: () => _("More light, please"),
   less_light: () => _("Too bright: move out of direct light"),
   hold_still: () => _("Hold still"),
+  wait_for_prompt: () => _("Hold still with your eyes open: wait for the next instruction"),
   move_back: () => _("Move back a little"),
   face_frontal: () => _("Look straight at the camera"),
   slow_decision: () => _("The decision takes longer than usual: it will appear here and on the dashboard."),
@@ -77,6 +78,7 @@ let attemptPhaseStarted = false;
 // The step the last attempt failed on: {index, step}, index -1 while the face was not yet calibrated.
 let failedStep = null;
 let challengeStarted = false;
+let promptAcknowledged = null;
 
 function setPhase(phase) {
   root.dataset.phase = phase;
@@ -340,7 +342,9 @@ function onStatus(status) {
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
     voice.say(status.step, `step-${status.step_index}`);
+    acknowledgePrompt(status.step_index);
   } else {
+    promptAcknowledged = null; // a hold-still gap comes before every prompt
     setPrompt(_("Look at the camera, face inside the oval"), null);
     voice.say("look_at_camera");
   }
@@ -360,6 +364,17 @@ function showFailedStep(status) {
   showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));
   showAttemptsLeft();
   voice.say("not_passed");
+}
+
+// The server times the customer's reaction from when the prompt was on screen (it bounds what we say).
+function acknowledgePrompt(stepIndex) {
+  if (promptAcknowledged === stepIndex) return;
+  promptAcknowledged = stepIndex;
+  requestAnimationFrame(() => {
+    if (captureSocket && captureSocket.readyState === WebSocket.OPEN) {
+      captureSocket.send(JSON.stringify({ type: "prompt_shown", step_index: stepIndex }));
+    }
+  });
 }
 
 function onCaptureError(message) {

@@ -1,99 +1,56 @@
-"""``manage.py match_eval PAIRS.csv [--root DIR] [--json]``: measure the production matcher on labelled pairs.
+"""``manage.py match_eval SOURCE... [--root DIR] [--chip] [--frames N] [--json] [--output FILE.json]``.
 
-Every pair goes through ``get_matcher().match`` exactly as a registration does (bytes in, one face
-per image, the configured detectors). A pair where a face could not be found is counted as not
-matched (distance = infinity) and listed, never dropped. Needs no database.
+Measures the production matcher on labelled sets: pairs CSVs (columns img_a, img_b, same) and
+identity folders (``<person>/<image>``: every ordered pair of two images). Every image goes through
+``FaceMatcher.embed``, the code ``match`` runs (bytes read from disk, one face per image, the
+configured detectors); a pair where a face could not be found is counted as not matched
+(distance = infinity) and listed, never dropped. ``--chip`` adds each set again with every
+reference cut to the 102x126 px portrait of a PRC ID card reader. The report has the pooled
+figures and a breakdown by set; ``--output`` writes the JSON and a DET curve (``FILE.det.png``:
+false match rate against false non-match rate, log axes, the configured thresholds marked).
+The configured thresholds are the effective policy's (the database's admin overrides on the settings).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from registration.face_matching import evaluation
-from registration.face_matching.base import FaceMatcher, FaceMatchingError, ModelUnavailable, get_matcher
+from registration.face_matching import calibration, evaluation
+from registration.face_matching.base import ModelUnavailable, get_matcher
+from registration.face_matching.calibration import ScoreSet
+from registration.face_matching.identity_sets import (
+    IdentitySetError,
+    ScoredPair,
+    load_source,
+    score_set,
+    score_set_scores,
+)
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.policy import effective_policy
 
-REQUIRED_COLUMNS = ("img_a", "img_b", "same")
-TRUE_LABELS = {"1", "true", "yes", "same"}
-FALSE_LABELS = {"0", "false", "no", "different"}
 
-
-@dataclass(frozen=True)
-class LabelledPair:
-    line: int
-    reference: Path
-    probe: Path
-    same: bool
-
-
-@dataclass(frozen=True)
-class ScoredPair:
-    pair: LabelledPair
-    distance: float  # math.inf when a face was not found
-    detectors: tuple[str, str] | None  # (reference, probe) detector that found each face
-    failure: str | None  # "<reason_code>: <message>" when a face was not found
-    seconds: float
-
-
-def read_pairs(csv_path: Path, root: Path) -> list[LabelledPair]:
-    """The pairs of a CSV with columns img_a, img_b, same (1/0); image paths relative to ``root``."""
-    if not csv_path.is_file():
-        raise CommandError(f"pairs file not found: {csv_path}")
-    with csv_path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or [])]
-        if missing:
-            raise CommandError(
-                f"{csv_path}: missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED_COLUMNS)}"
-            )
-        pairs = [_parse_row(row, reader.line_num, csv_path, root) for row in reader]
-    if not any(p.same for p in pairs) or all(p.same for p in pairs):
-        raise CommandError(f"{csv_path}: need at least one same-person and one different-person pair")
-    return pairs
-
-
-def _parse_row(row: dict[str, str], line: int, csv_path: Path, root: Path) -> LabelledPair:
-    label = (row["same"] or "").strip().lower()
-    if label not in TRUE_LABELS | FALSE_LABELS:
-        raise CommandError(f"{csv_path}:{line}: 'same' must be 1 or 0, got {row['same']!r}")
-    reference, probe = root / row["img_a"].strip(), root / row["img_b"].strip()
-    for image in (reference, probe):
-        if not image.is_file():
-            raise CommandError(f"{csv_path}:{line}: image not found: {image} (is --root right?)")
-    return LabelledPair(line=line, reference=reference, probe=probe, same=label in TRUE_LABELS)
-
-
-def score_pair(matcher: FaceMatcher, pair: LabelledPair) -> ScoredPair:
-    started = time.perf_counter()
-    try:
-        result = matcher.match(pair.reference.read_bytes(), pair.probe.read_bytes())
-    except ModelUnavailable:
-        raise
-    except FaceMatchingError as error:
-        failure = f"{error.reason_code} ({error.role}): {error}"
-        return ScoredPair(pair, math.inf, None, failure, time.perf_counter() - started)
-    detectors = (result.reference_detector, result.probe_detector)
-    return ScoredPair(pair, result.distance, detectors, None, time.perf_counter() - started)
-
-
-def summarise(scored: list[ScoredPair], *, max_far: float, root: Path, policy: MatchPolicy) -> dict[str, Any]:
+def summarise(
+    scored: list[ScoredPair], *, max_far: float, max_fnmr_reject: float, root: Path, policy: MatchPolicy
+) -> dict[str, Any]:
     genuine = [s.distance for s in scored if s.pair.same]
     impostor = [s.distance for s in scored if not s.pair.same]
     eer, eer_threshold = evaluation.equal_error_rate(genuine, impostor)
     tar_1, thr_1 = evaluation.tar_at_far(genuine, impostor, 0.01)
     tar_01, thr_01 = evaluation.tar_at_far(genuine, impostor, 0.001)
     best_accuracy, best_threshold = evaluation.best_accuracy(genuine, impostor)
-    accept = evaluation.recommend_accept_threshold(genuine, impostor, max_far)
-    reject = evaluation.recommend_reject_threshold(genuine, impostor, accept)
+    # The same rule as face_calibrate, on these pairs alone (face_calibrate picks across sets).
+    chosen = calibration.calibrate(
+        [ScoreSet.of("pairs", genuine, impostor)], target_fmr=max_far, target_fnmr_reject=max_fnmr_reject
+    )
+    accept, reject = chosen.accept.threshold, chosen.reject.threshold
     return {
         "pairs": len(scored),
         "genuine_pairs": len(genuine),
@@ -111,6 +68,9 @@ def summarise(scored: list[ScoredPair], *, max_far: float, root: Path, policy: M
             "recommended_accept": accept,
             "recommended_reject": reject,
             "recommended_far_target": max_far,
+            "recommended_far_demonstrated": chosen.accept.demonstrated,
+            "recommended_far_supported": chosen.accept.supported_target,
+            "recommended_fnmr_reject_target": max_fnmr_reject,
             "eer": eer_threshold,
             "best_accuracy": best_threshold,
             "far_1pct": thr_1,
@@ -133,14 +93,13 @@ def summarise(scored: list[ScoredPair], *, max_far: float, root: Path, policy: M
             for s in scored
             if s.failure is not None
         ],
-        "median_seconds_per_pair": sorted(s.seconds for s in scored)[len(scored) // 2],
     }
 
 
 def _band_counts(scored: list[ScoredPair], policy: MatchPolicy) -> dict[str, dict[str, int]]:
     counts = {kind: {band.value: 0 for band in DecisionBand} for kind in ("genuine", "impostor")}
     for s in scored:
-        band = decide(s.distance, policy).band if math.isfinite(s.distance) else DecisionBand.REJECT
+        band = decide(s.distance, policy).band if math.isfinite(s.distance) else DecisionBand.MANUAL_REVIEW
         counts["genuine" if s.pair.same else "impostor"][band.value] += 1
     return counts
 
@@ -167,33 +126,115 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+LISTED = 20  # undetected pairs listed in the text report
+
+
 class Command(BaseCommand):
-    help = "Run labelled face pairs through the production matcher and print verification metrics."
+    help = "Run labelled face sets through the production matcher and print verification metrics."
     requires_system_checks: list[str] = []  # no database, no app checks needed
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("pairs_csv", type=Path, help="CSV with columns img_a, img_b, same (1/0)")
+        parser.add_argument("sources", nargs="+", type=Path, help="pairs CSVs (img_a, img_b, same) or identity folders")
         parser.add_argument("--root", type=Path, default=Path.cwd(), help="folder the CSV paths are relative to")
+        parser.add_argument("--chip", action="store_true", help="also score every set with 102x126 chip references")
+        parser.add_argument("--frames", type=int, default=1, help="live frames per probe (identity folders only)")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
+        parser.add_argument("--output", type=Path, help="write the JSON here and the DET curve next to it (.det.png)")
         parser.add_argument(
-            "--far-target", type=float, default=0.001, help="FAR the recommended accept threshold keeps (0.001)"
+            "--far-target",
+            type=float,
+            default=settings.SHIMING_FACE_TARGET_FMR,
+            help="false match rate the recommended accept threshold keeps (SHIMING_FACE_TARGET_FMR)",
+        )
+        parser.add_argument(
+            "--fnmr-reject-target",
+            type=float,
+            default=settings.SHIMING_FACE_TARGET_FNMR_REJECT,
+            help="share of same-person pairs the recommended reject threshold may reject outright",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = Path(options["root"]).resolve()
-        pairs = read_pairs(Path(options["pairs_csv"]), root)
+        started = time.perf_counter()
         matcher = get_matcher()
         try:
+            identity_sets = [load_source(Path(source), root, frames=options["frames"]) for source in options["sources"]]
             matcher.warm_up()
-            scored = [score_pair(matcher, pair) for pair in pairs]
+            by_set: dict[str, list[ScoredPair]] = {}
+            for identity_set in identity_sets:
+                for as_chip in (False, True) if options["chip"] else (False,):
+                    name = f"{identity_set.name} (chip)" if as_chip else identity_set.name
+                    by_set[name] = score_set(matcher, identity_set, chip=as_chip)
+        except IdentitySetError as error:
+            raise CommandError(str(error)) from error
         except ModelUnavailable as error:
             raise CommandError(f"face model unavailable: {error}") from error
         policy = _configured_policy()
-        summary = summarise(scored, max_far=options["far_target"], root=root, policy=policy)
+        targets = {"max_far": options["far_target"], "max_fnmr_reject": options["fnmr_reject_target"]}
+        pooled = [scored for scored_set in by_set.values() for scored in scored_set]
+        summary = summarise(pooled, **targets, root=root, policy=policy)
+        if len(by_set) > 1:
+            summary["sets"] = {
+                name: summarise(scored, **targets, root=root, policy=policy) for name, scored in by_set.items()
+            }
+        summary["seconds"] = round(time.perf_counter() - started, 1)
+        if options["output"] is not None:
+            summary["det_curve"] = str(_write_outputs(Path(options["output"]), summary, by_set, policy))
         if options["json"]:
             self.stdout.write(json.dumps(_json_safe(summary), indent=2))
         else:
             self.stdout.write(_report(summary))
+
+
+def _write_outputs(
+    output: Path, summary: dict[str, Any], by_set: dict[str, list[ScoredPair]], policy: MatchPolicy
+) -> Path:
+    """The JSON at ``output`` and the DET curve PNG next to it; returns the PNG's path."""
+    picture = output.with_suffix(".det.png")
+    sets = [score_set_scores(name, scored) for name, scored in by_set.items()]
+    write_det_curve(picture, sets, policy)
+    output.write_text(json.dumps(_json_safe({**summary, "det_curve": str(picture)}), indent=2), encoding="utf-8")
+    return picture
+
+
+def write_det_curve(path: Path, sets: list[ScoreSet], policy: MatchPolicy) -> None:
+    """FMR (x) against FNMR (y) per set, log axes, the configured thresholds marked on each curve.
+
+    A rate of zero cannot sit on a log axis: it is drawn at half of one error in n (1 / 2n), the
+    floor of what the set can show, and the caption says so.
+    """
+    import matplotlib  # only when a picture is asked for; Agg draws without a display
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(7, 6), dpi=110)
+    for scores in sets:
+        points = calibration.det_points(scores)
+        if not points:
+            continue
+        floor_fmr = 0.5 / max(1, sum(1 for d in scores.impostor if math.isfinite(d)))
+        floor_fnmr = 0.5 / max(1, len(scores.genuine))
+        xs = [max(fmr, floor_fmr) for _, fmr, _ in points]
+        ys = [max(fnmr, floor_fnmr) for _, _, fnmr in points]
+        (line,) = axes.plot(xs, ys, label=scores.name, linewidth=1.4)
+        for threshold, marker in ((policy.accept_threshold, "o"), (policy.reject_threshold, "s")):
+            fmr = calibration.false_match(scores.impostor, threshold).rate
+            fnmr = calibration.false_non_match(scores.genuine, threshold).rate
+            axes.plot(max(fmr, floor_fmr), max(fnmr, floor_fnmr), marker, color=line.get_color(), markersize=7)
+    axes.plot([], [], "ko", label=f"accept threshold {policy.accept_threshold:.4f}")
+    axes.plot([], [], "ks", label=f"reject threshold {policy.reject_threshold:.4f}")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("false match rate (different people accepted)")
+    axes.set_ylabel("false non-match rate (same person not accepted)")
+    axes.set_title("DET curve: Dlib distance, production detectors")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8, loc="upper right")
+    figure.text(0.01, 0.01, "zero rates drawn at 1/(2n), the floor each set can show", fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
 
 
 def _configured_policy() -> MatchPolicy:
@@ -243,14 +284,42 @@ def _report(s: dict[str, Any]) -> str:
         lines.append(f"  {kind:<9} " + "  ".join(f"{band}={count}" for band, count in counts.items()))
     lines += [
         "",
-        f"recommended thresholds: accept {t['recommended_accept']:.4f} (FAR <= {t['recommended_far_target']:.2%}, "
-        f"middle of the gap to the next impostor), reject {t['recommended_reject']:.4f} "
-        "(the larger of: middle of the gap above the farthest same-person pair; 5th percentile of "
-        "different-person distances)",
+        f"recommended thresholds (the face_calibrate rule on these pairs): accept {t['recommended_accept']:.4f} "
+        f"for FMR {t['recommended_far_target']:.0e} ("
+        + (
+            "demonstrated"
+            if t["recommended_far_demonstrated"]
+            else f"not demonstrated: these pairs support {t['recommended_far_supported']:.1e}, the threshold is "
+            "strictly below the closest different-person pair"
+        )
+        + f"), reject {t['recommended_reject']:.4f} (at most {t['recommended_fnmr_reject_target']:.0%} of "
+        "same-person pairs rejected outright)",
         "detectors that found the face: "
         + "; ".join(f"{role}: {counts}" for role, counts in s["detectors_used"].items()),
         f"undetected pairs: {len(s['undetected'])}",
     ]
-    lines += [f"  line {u['line']}: {u['img_a']} vs {u['img_b']}: {u['reason']}" for u in s["undetected"]]
-    lines.append(f"median seconds per pair (decode included): {s['median_seconds_per_pair']:.3f}")
+    lines += [f"  line {u['line']}: {u['img_a']} vs {u['img_b']}: {u['reason']}" for u in s["undetected"][:LISTED]]
+    if len(s["undetected"]) > LISTED:
+        lines.append(f"  ... and {len(s['undetected']) - LISTED} more (all of them are in the JSON)")
+    for name, per_set in s.get("sets", {}).items():
+        lines += ["", f"--- set {name} ---", *_set_report(per_set)]
+    if "det_curve" in s:
+        lines.append(f"DET curve: {s['det_curve']}")
     return "\n".join(lines) + "\n"
+
+
+def _set_report(s: dict[str, Any]) -> list[str]:
+    t = s["thresholds"]
+    lines = [
+        f"pairs: {s['pairs']} ({s['genuine_pairs']} same person, {s['impostor_pairs']} different); "
+        f"EER {s['eer']:.2%}; TAR at FAR 0.1% {s['tar_at_far_0_1pct']:.2%}; ROC AUC {s['roc_auc']:.4f}",
+        f"configured bands (accept <= {t['configured_accept']:.4f} < review <= {t['configured_reject']:.4f} < reject):",
+    ]
+    for kind, counts in s["bands"].items():
+        lines.append(f"  {kind:<9} " + "  ".join(f"{band}={count}" for band, count in counts.items()))
+    for kind in ("genuine", "impostor"):
+        d = s["distances"][kind]
+        if d is not None:
+            lines.append(f"  {kind} distance median {d['median']:.4f} (min {d['minimum']:.4f}, max {d['maximum']:.4f})")
+    lines.append(f"undetected pairs: {len(s['undetected'])}")
+    return lines

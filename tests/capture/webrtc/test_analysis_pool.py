@@ -55,7 +55,11 @@ def run(capture: LivenessSessionAnalysis, clock: MediaClock, frames: list[np.nda
 
 
 def test_a_capture_reuses_the_last_captures_extractor_and_gets_the_same_trace(rgb_frames: list[np.ndarray]) -> None:
-    pool, config = ExtractorPool(), LivenessConfig()
+    # No prompt (and so no verdict) within the 3 s: every frame of the clip reaches the trace.
+    pool, config = (
+        ExtractorPool(),
+        LivenessConfig(gap_min_seconds=5.0, gap_max_seconds=5.0, still_gaps_forbid_blinks=False),
+    )
     clock = MediaClock()
     first = analysis(pool, config, clock)
     extractor = first._extractor

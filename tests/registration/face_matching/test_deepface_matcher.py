@@ -18,7 +18,13 @@ from registration.face_matching.base import (
     reset_matcher,
 )
 from registration.face_matching.deepface_matcher import DeepFaceMatcher
-from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
+from registration.face_matching.policy import (
+    CALIBRATED_ACCEPT_THRESHOLD,
+    CALIBRATED_REJECT_THRESHOLD,
+    DecisionBand,
+    MatchPolicy,
+    decide,
+)
 
 from .conftest import resize_to_height, side_by_side
 
@@ -29,22 +35,37 @@ PHOTOS = "verification/deepface/"
 # img3 and img12 show the same person; img48 someone else (pairs.csv lines 2 and 139).
 PERSON, SAME_PERSON_AGAIN, STRANGER = PHOTOS + "img3.jpg", PHOTOS + "img12.jpg", PHOTOS + "img48.jpg"
 # The product's default bands (SHIMING_FACE_ACCEPT/REJECT_THRESHOLD): the matcher reports only the distance.
-POLICY = MatchPolicy(accept_threshold=0.65, reject_threshold=0.75)
+POLICY = MatchPolicy(accept_threshold=CALIBRATED_ACCEPT_THRESHOLD, reject_threshold=CALIBRATED_REJECT_THRESHOLD)
 
 
 def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
     return matcher.locate_document_portrait(image).image
 
 
+# The closest same-person pairs of pairs.csv (distances 0.26-0.29): below the calibrated threshold.
 @pytest.mark.parametrize(
     ("reference", "probe"),
-    [("img3.jpg", "img12.jpg"), ("img1.jpg", "img2.jpg"), ("img54.jpg", "img56.jpg"), ("img57.jpg", "img58.jpg")],
+    [("img2.jpg", "img6.jpg"), ("img13.jpg", "img14.jpg"), ("img16.jpg", "img62.jpg"), ("img20.jpg", "img21.jpg")],
 )
 def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
     assert decide(result.distance, POLICY).band is DecisionBand.APPROVE
     assert result.model == "Dlib"
+
+
+# Same person, photos years apart (0.35-0.62): the calibrated threshold sends them to a supervisor,
+# never rejects them outright.
+@pytest.mark.parametrize(
+    ("reference", "probe"),
+    [("img3.jpg", "img12.jpg"), ("img1.jpg", "img2.jpg"), ("img54.jpg", "img56.jpg"), ("img57.jpg", "img58.jpg")],
+)
+def test_same_person_far_apart_goes_to_review(
+    matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str
+) -> None:
+    result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
+
+    assert decide(result.distance, POLICY).band is DecisionBand.MANUAL_REVIEW
 
 
 @pytest.mark.parametrize(
@@ -102,7 +123,7 @@ def test_frame_with_a_larger_stranger_compares_only_the_stranger(matcher: DeepFa
 
     result = matcher.match(reference, frame)
 
-    assert decide(customer_alone.distance, POLICY).band is DecisionBand.APPROVE  # the customer is in the frame
+    assert decide(customer_alone.distance, POLICY).band is not DecisionBand.REJECT  # the customer is in the frame
     assert result.probe_face.x + result.probe_face.w <= 80 + stranger.shape[1] + 10  # the stranger's side
     assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
     assert result.distance > customer_alone.distance
@@ -148,3 +169,62 @@ def test_get_matcher_builds_the_configured_class_once(settings: object, tmp_path
         assert first.config.deepface_home == tmp_path
     finally:
         reset_matcher()
+
+
+# --- several live frames --------------------------------------------------------------------------
+
+
+def test_several_frames_take_the_best_frame_and_embed_the_reference_once(
+    matcher: DeepFaceMatcher, load_image: Loader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference, customer, stranger = load_image(PERSON), load_image(SAME_PERSON_AGAIN), load_image(STRANGER)
+    alone = [matcher.match(reference, frame).distance for frame in (stranger, customer)]
+    embedded: list[np.ndarray] = []
+    embed_face = matcher.embed_face  # every face of a match goes through it once
+
+    def counting(image: np.ndarray, face: object) -> np.ndarray:
+        embedded.append(image)
+        return embed_face(image, face)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher, "embed_face", counting)
+
+    result = matcher.match(reference, [stranger, customer])
+
+    assert len(embedded) == 3  # the reference once, each frame once
+    assert embedded[0] is reference
+    assert result.frame_distances == pytest.approx(alone)
+    assert result.distance == pytest.approx(min(alone))  # best of: FRAME_FUSION
+    assert result.fusion == "best_of"
+    assert result.probe_face == matcher.match(reference, customer).probe_face
+
+
+def test_a_frame_without_a_face_is_skipped_when_another_has_one(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    blank = np.full((480, 640, 3), 200, np.uint8)
+    single = matcher.match(load_image(PERSON), load_image(SAME_PERSON_AGAIN))
+
+    result = matcher.match(load_image(PERSON), (blank, load_image(SAME_PERSON_AGAIN)))
+
+    assert result.frames_without_face == 1
+    assert result.distance == pytest.approx(single.distance)
+
+
+def test_frames_without_any_face_are_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    blank = np.full((480, 640, 3), 200, np.uint8)
+
+    with pytest.raises(NoFaceFound) as raised:
+        matcher.match(load_image(PERSON), [blank, blank])
+
+    assert raised.value.role is ImageRole.PROBE
+
+
+def test_one_frame_with_two_faces_refuses_the_whole_match(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    customer = resize_to_height(face_crop(matcher, load_image(SAME_PERSON_AGAIN)), 300)
+    stranger = resize_to_height(face_crop(matcher, load_image(STRANGER)), 300)
+
+    with pytest.raises(SeveralFaces):
+        matcher.match(load_image(PERSON), [load_image(SAME_PERSON_AGAIN), side_by_side(customer, stranger)])
+
+
+def test_an_empty_list_of_frames_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
+    with pytest.raises(UnreadableImage):
+        matcher.match(load_image(PERSON), [])

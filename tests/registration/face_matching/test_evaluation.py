@@ -51,33 +51,6 @@ def test_undetected_pairs_count_as_not_matched() -> None:
     assert evaluation.distribution([math.inf]) is None
 
 
-def test_recommended_accept_sits_mid_gap_below_the_first_impostor() -> None:
-    accept = evaluation.recommend_accept_threshold(SEPARABLE_GENUINE, SEPARABLE_IMPOSTOR, max_far=0.001)
-
-    assert accept == pytest.approx(0.6)  # between the last genuine 0.5 and the first impostor 0.7
-
-
-def test_recommended_accept_with_overlap_keeps_far_at_target() -> None:
-    accept = evaluation.recommend_accept_threshold(OVERLAP_GENUINE, OVERLAP_IMPOSTOR, max_far=0.0)
-
-    assert accept == pytest.approx(0.5)  # between 0.4 and the impostor at 0.6
-    assert evaluation.accepted_fraction(OVERLAP_IMPOSTOR, accept) == 0.0
-
-
-def test_recommended_reject_covers_every_genuine_pair_and_the_closest_impostors() -> None:
-    accept = evaluation.recommend_accept_threshold(OVERLAP_GENUINE, OVERLAP_IMPOSTOR, max_far=0.0)
-    reject = evaluation.recommend_reject_threshold(OVERLAP_GENUINE, OVERLAP_IMPOSTOR, accept)
-
-    assert reject == pytest.approx((0.75 + 0.8) / 2)
-    assert reject >= max(OVERLAP_GENUINE)
-
-
-def test_recommended_reject_is_at_least_the_impostor_quantile() -> None:
-    reject = evaluation.recommend_reject_threshold([0.1], [0.2, 0.9, 0.9, 0.9, 0.9], 0.15, impostor_quantile=0.5)
-
-    assert reject == pytest.approx(0.9)
-
-
 def test_empty_sides_are_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         evaluation.roc_auc([], [0.5])

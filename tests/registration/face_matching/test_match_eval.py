@@ -39,8 +39,8 @@ def test_json_report_has_the_stable_keys_and_lists_undetected_pairs(
     pairs = write_csv(
         tmp_path / "pairs.csv",
         [
-            "verification/deepface/img3.jpg,verification/deepface/img12.jpg,1,test",
-            "verification/deepface/img1.jpg,verification/deepface/img2.jpg,1,test",
+            "verification/deepface/img2.jpg,verification/deepface/img6.jpg,1,test",
+            "verification/deepface/img13.jpg,verification/deepface/img14.jpg,1,test",
             "verification/deepface/img3.jpg,verification/deepface/img48.jpg,0,test",
             f"verification/deepface/img12.jpg,{blank},0,test",
         ],
@@ -109,3 +109,39 @@ def test_missing_image_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="image not found"):
         call_command("match_eval", str(pairs), root=str(tmp_path))
+
+
+@pytest.mark.model
+@pytest.mark.django_db  # the configured thresholds are the effective policy's
+def test_identity_folder_and_chip_mode_give_a_breakdown_by_set_and_a_det_curve(
+    production_matcher: DeepFaceMatcher, testdata: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "people"
+    for person in ("000", "001", "002"):
+        (folder / person).mkdir(parents=True)
+        for k in (0, 1):
+            name = f"{person}_{k}.bmp"
+            (folder / person / name).symlink_to(testdata / "verification" / "casia_facev5" / person / name)
+    output = tmp_path / "report.json"
+
+    call_command("match_eval", str(folder), chip=True, output=str(output), stdout=io.StringIO())
+
+    report = json.loads(output.read_text(encoding="utf-8"))
+    assert set(report["sets"]) == {"people", "people (chip)"}
+    for per_set in report["sets"].values():
+        # 3 people x 2 photos: 6 ordered same-person pairs, 24 different-person pairs.
+        assert (per_set["genuine_pairs"], per_set["impostor_pairs"]) == (6, 24)
+    assert report["pairs"] == 60
+    picture = Path(report["det_curve"])
+    assert picture == tmp_path / "report.det.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = cv2.imread(str(picture))
+    assert image is not None
+    assert image.shape[0] > 400
+
+
+def test_several_frames_need_an_identity_folder(tmp_path: Path) -> None:
+    pairs = write_csv(tmp_path / "pairs.csv", ["a.jpg,b.jpg,1,x"])
+
+    with pytest.raises(CommandError, match="several frames per probe need an identity folder"):
+        call_command("match_eval", str(pairs), root=str(tmp_path), frames=3)

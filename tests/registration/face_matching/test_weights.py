@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from registration.face_matching import deepface_matcher
+from registration.face_matching import weights
 from registration.face_matching.base import ModelUnavailable
-from registration.face_matching.deepface_matcher import (
-    REQUIRED_WEIGHTS,
-    DeepFaceMatcher,
-    MatcherConfig,
-    WeightsMissing,
-    link_dlib_weights,
-)
+from registration.face_matching.deepface_matcher import DeepFaceMatcher, MatcherConfig
+from registration.face_matching.weights import REQUIRED_WEIGHTS, WeightsMissing, link_dlib_weights
 
 
 def test_weights_are_linked_where_deepface_looks(tmp_path: Path) -> None:
@@ -24,7 +19,7 @@ def test_weights_are_linked_where_deepface_looks(tmp_path: Path) -> None:
     for name in REQUIRED_WEIGHTS:
         linked = weights_dir / name
         assert linked.is_symlink()
-        assert linked.resolve() == (deepface_matcher.face_recognition_models_dir() / name).resolve()
+        assert linked.resolve() == (weights.face_recognition_models_dir() / name).resolve()
         assert linked.stat().st_size > 1_000_000 or name.startswith("shape_predictor")
 
 
@@ -48,7 +43,7 @@ def test_dangling_link_is_replaced(tmp_path: Path) -> None:
 def test_missing_weights_file_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty_package = tmp_path / "package-models"
     empty_package.mkdir()
-    monkeypatch.setattr(deepface_matcher, "face_recognition_models_dir", lambda: empty_package)
+    monkeypatch.setattr(weights, "face_recognition_models_dir", lambda: empty_package)
 
     with pytest.raises(WeightsMissing, match=r"dlib_face_recognition_resnet_model_v1\.dat") as raised:
         link_dlib_weights(tmp_path / "home")
@@ -59,7 +54,7 @@ def test_missing_weights_file_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
 
 
 def test_matcher_refuses_to_start_without_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(deepface_matcher, "face_recognition_models_dir", lambda: tmp_path / "nowhere")
+    monkeypatch.setattr(weights, "face_recognition_models_dir", lambda: tmp_path / "nowhere")
     matcher = DeepFaceMatcher(MatcherConfig(deepface_home=tmp_path / "home"))
 
     with pytest.raises(ModelUnavailable, match="not found"):

@@ -1,0 +1,240 @@
+"""Customers (and attackers) in front of the camera, assembled from real footage.
+
+ONE implementation, for the engine's unit tests, the capture tests and the load generator
+(`bench/load_tablets.py` imports it; it needs only numpy and OpenCV, no Django). All of it plays
+`liveness_video/liveportrait_d3.mp4` from the shared test data (one person, so the identity
+guard sees one face throughout):
+
+- idle: the most frontal open-eyed stretch (10.0-10.9 s), played forth and back without a cut;
+  the engine calibrates on it and it holds still in the gaps;
+- blink: 0.0-0.9 s (a closure of one eye that the blink detector counts; cut before the other eye starts closing);
+- turn_left: 7.0-10.0 s, the person turning to their own left (about 30 degrees from the idle
+  pose) and back; it ends where the idle stretch begins;
+- turn_right: the same, mirrored (the clip has no turn to the right).
+
+A `Customer` watches the prompt the page shows (`see(prompt, t)`) and starts the matching clip
+segment after a human reaction delay (0.3-1.0 s, random); `respond` changes what it does (the
+lazy and the wrong-way customers). `LoopingRecording` ignores the prompts and replays a
+recording that does every action now and then. Frames are BGR 640x480 (the tablet's size), at
+30 fps of media time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from liveness import ChallengePlan, LivenessConfig, Phase
+from liveness.extractor import LandmarkExtractor
+from liveness.session import LivenessSession
+
+Frame = npt.NDArray[np.uint8]
+FPS = 30.0
+FRAME_SIZE = (640, 480)
+CLIP = "liveness_video/liveportrait_d3.mp4"
+STEPS = ("blink", "turn_left", "turn_right")
+REACTION_SECONDS = (0.3, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Frames [start, end) of the clip (30 fps indices), mirrored or not."""
+
+    start: int
+    end: int
+    mirrored: bool = False
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+IDLE = Segment(328, 339)
+SEGMENTS = {
+    "blink": Segment(0, 27),
+    "turn_left": Segment(231, 300),
+    "turn_right": Segment(231, 300, mirrored=True),
+}
+
+
+def testdata_dir() -> Path:
+    """The shared test data (SHIMING_TESTDATA, else ../shared/testdata from the project)."""
+    configured = os.environ.get("SHIMING_TESTDATA")
+    return Path(configured) if configured else Path(__file__).resolve().parents[3] / "shared" / "testdata"
+
+
+@cache
+def footage(testdata: Path | None = None) -> tuple[Frame, ...]:
+    """Every frame of the clip as the tablet would send it: 480x480 centred on a 640x480 frame."""
+    path = (testdata or testdata_dir()) / CLIP
+    capture = cv2.VideoCapture(str(path))
+    frames: list[Frame] = []
+    width, height = FRAME_SIZE
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        canvas = np.full((height, width, 3), 96, dtype=np.uint8)
+        left = (width - height) // 2
+        canvas[:, left : left + height] = cv2.resize(image, (height, height), interpolation=cv2.INTER_AREA)
+        frames.append(canvas)
+    capture.release()
+    if len(frames) < IDLE.end:
+        raise FileNotFoundError(f"cannot read {path}")
+    return tuple(frames)
+
+
+def _frame(segment: Segment, index: int) -> Frame:
+    image = footage()[segment.start + index]
+    return np.ascontiguousarray(image[:, ::-1]) if segment.mirrored else image
+
+
+def _idle_frame(tick: int) -> Frame:
+    """Forth and back over the idle stretch, so it never cuts."""
+    period = 2 * (IDLE.length - 1)
+    position = tick % period
+    return _frame(IDLE, position if position < IDLE.length else period - position)
+
+
+class Customer:
+    """Follows the prompts: after a reaction delay, does what `respond(prompt)` names (or nothing)."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        *,
+        respond: Callable[[str], str | None] = lambda step: step,
+        reaction: tuple[float, float] = REACTION_SECONDS,
+    ) -> None:
+        self._rng = rng
+        self._respond = respond
+        self._reaction = reaction
+        self._last_prompt: str | None = None
+        self._queued: list[tuple[float, str]] = []
+        self._playing: tuple[float, Segment] | None = None
+        self.actions: list[tuple[float, str]] = []
+        """What was done and when (media seconds), for the tests' messages."""
+
+    def see(self, prompt: str | None, t: float) -> None:
+        """The page shows `prompt` (a step code, or None between steps) at media time `t`."""
+        if prompt == self._last_prompt:
+            return
+        self._last_prompt = prompt
+        if prompt in STEPS:
+            action = self._respond(prompt)
+            if action is not None:
+                self._queued.append((t + self._rng.uniform(*self._reaction), action))
+
+    def frame(self, t: float) -> Frame:
+        """The camera frame at media time `t` (call with increasing t)."""
+        if self._playing is not None:
+            started, segment = self._playing
+            index = round((t - started) * FPS)
+            if index < segment.length:
+                return _frame(segment, index)
+            self._playing = None
+        if self._queued and self._queued[0][0] <= t:
+            _, action = self._queued.pop(0)
+            self._playing = (t, SEGMENTS[action])
+            self.actions.append((round(t, 3), action))
+            return _frame(SEGMENTS[action], 0)
+        return _idle_frame(round(t * FPS))
+
+
+class LoopingRecording:
+    """A replayed recording of the customer: every action now and then, deaf to the prompts.
+
+    The loop is `script` (actions separated by idle spans, seconds); `offset` starts it part way."""
+
+    SCRIPT: tuple[tuple[float, str], ...] = (
+        (1.6, "blink"),
+        (1.2, "turn_left"),
+        (0.9, "blink"),
+        (1.4, "turn_right"),
+        (1.0, "blink"),
+        (0.8, "turn_right"),
+        (1.3, "turn_left"),
+    )
+
+    def __init__(self, offset: float = 0.0) -> None:
+        self._offset = offset
+        self._timeline: list[tuple[float, float, Segment | None]] = []  # (start, end, segment or idle)
+        clock = 0.0
+        for idle, action in self.SCRIPT:
+            self._timeline.append((clock, clock + idle, None))
+            clock += idle
+            segment = SEGMENTS[action]
+            self._timeline.append((clock, clock + segment.length / FPS, segment))
+            clock += segment.length / FPS
+        self.period = clock
+
+    def see(self, prompt: str | None, t: float) -> None:
+        """A recording does not look at the screen."""
+
+    def frame(self, t: float) -> Frame:
+        position = (t + self._offset) % self.period
+        for start, end, segment in self._timeline:
+            if start <= position < end:
+                if segment is None:
+                    return _idle_frame(round(position * FPS))
+                return _frame(segment, min(int((position - start) * FPS), segment.length - 1))
+        return _idle_frame(0)
+
+
+def lazy(step: str) -> str | None:
+    """Never responds."""
+    return None
+
+
+def wrong_way(step: str) -> str | None:
+    """Turns the other way; blinks when asked."""
+    return {"turn_left": "turn_right", "turn_right": "turn_left"}.get(step, step)
+
+
+class _MediaClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+Actor = Customer | LoopingRecording
+
+
+def perform(
+    actor: Actor,
+    plan: ChallengePlan,
+    config: LivenessConfig,
+    extractor: LandmarkExtractor,
+    *,
+    seconds: float = 40.0,
+    acknowledge: bool = True,
+) -> LivenessSession:
+    """Put `actor` in front of a live session (the media clock is the server clock, the page
+    shows each prompt as it comes and acknowledges it at once) until the verdict or `seconds`."""
+    clock = _MediaClock()
+    session = LivenessSession(plan, config, clock=clock, extractor=extractor)
+    shown: tuple[int, str] | None = None
+    for index in range(int(seconds * FPS)):
+        t = index / FPS
+        clock.now = t
+        update = session.offer(actor.frame(t), t)
+        if update is None:
+            continue
+        prompt = update.prompt if update.phase is Phase.CHALLENGE and update.prompt in STEPS else None
+        if acknowledge and prompt is not None and shown != (update.step_index, prompt):
+            shown = (update.step_index, prompt)
+            session.prompt_shown(update.step_index, at=t)
+        actor.see(prompt, t)
+        if session.finished:
+            break
+    return session

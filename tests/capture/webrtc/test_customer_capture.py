@@ -1,0 +1,129 @@
+"""The whole capture path with the real engine and a customer who watches the prompts: an aiortc
+client streams tests/actors' customer, reacts to each status the server sends and acknowledges the
+prompt as the page does; the consumer, peer, frame pump, analysis and services are the product's."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from asgiref.sync import async_to_sync
+from av import VideoFrame
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from capture.routing import websocket_urlpatterns
+from registration.models import Evidence, EvidenceKind, VerificationSession
+from tests.actors.customer import FPS, Customer, footage, wrong_way
+from tests.capture.fakes import receive
+
+application = URLRouter(websocket_urlpatterns)
+CLOCK_RATE = 90000
+
+
+class ActorTrack(VideoStreamTrack):
+    """The tablet's camera: the actor's frame for each media time, at 30 fps in real time."""
+
+    def __init__(self, actor: Customer) -> None:
+        super().__init__()
+        self.actor = actor
+        self.sent = 0
+        self._began: float | None = None
+
+    @property
+    def media_time(self) -> float:
+        return self.sent / FPS
+
+    async def recv(self) -> VideoFrame:
+        loop = asyncio.get_running_loop()
+        image = self.actor.frame(self.media_time)
+        if self._began is None:
+            self._began = loop.time()
+        await asyncio.sleep(max(0.0, self._began + self.sent / FPS - loop.time()))
+        frame = VideoFrame.from_ndarray(image, format="bgr24")
+        frame.pts = int(self.sent * CLOCK_RATE / FPS)
+        frame.time_base = fractions.Fraction(1, CLOCK_RATE)
+        self.sent += 1
+        return frame
+
+
+async def capture_with(actor: Customer, session: VerificationSession, user: Any) -> tuple[list[dict[str, Any]], str]:
+    """Run one attempt; the statuses seen and how it ended ("captured" or "ended:<reason>")."""
+    footage()  # decoded before the camera starts, or the first frames would come late and then in a burst
+    communicator = WebsocketCommunicator(application, f"/ws/capture/{session.pk}/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await receive(communicator))["type"] == "ready"
+    track = ActorTrack(actor)
+    pc = RTCPeerConnection()
+    pc.addTrack(track)
+    await pc.setLocalDescription(await pc.createOffer())
+    await communicator.send_json_to({"type": "offer", "sdp": pc.localDescription.sdp})
+    statuses: list[dict[str, Any]] = []
+    acknowledged: int | None = None
+    try:
+        while True:
+            message = await receive(communicator, wait=60)
+            if message["type"] == "answer":
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=message["sdp"], type="answer"))
+            elif message["type"] == "status":
+                statuses.append(message)
+                actor.see(message["step"], track.media_time)
+                if message["step"] is None:
+                    acknowledged = None
+                elif acknowledged != message["step_index"]:
+                    acknowledged = message["step_index"]
+                    await communicator.send_json_to({"type": "prompt_shown", "step_index": acknowledged})
+            elif message["type"] in {"captured", "ended"}:
+                return statuses, message["type"] if message["type"] == "captured" else f"ended:{message['reason']}"
+    finally:
+        await pc.close()
+        await communicator.disconnect()
+
+
+@pytest.fixture
+def random_plan_at_the_footages_threshold(settings: Any) -> None:
+    """The production random plan; the footage turns ~23-25 degrees (tests/actors/README.md)."""
+    settings.SHIMING_FIXED_CHALLENGE_PLAN = []
+    settings.SHIMING_LIVENESS_TURN_DEGREES = 20.0
+
+
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
+def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
+    make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
+) -> None:
+    session = make_session()
+    customer = Customer(random.Random(11))
+
+    statuses, end = async_to_sync(capture_with)(customer, session, clerk)
+
+    session.refresh_from_db()
+    trace = Evidence.objects.get(session=session, kind=EvidenceKind.LIVENESS_TRACE)
+    assert end == "captured"
+    assert statuses[-1]["finished"], statuses
+    assert statuses[-1]["passed"], (session.challenge_plan, customer.actions, session.liveness_detail)
+    assert [action for _, action in customer.actions] == session.challenge_plan
+    assert any(status["hint"] == "wait_for_prompt" for status in statuses)
+    assert trace is not None
+    assert judgements == [str(session.pk)]
+
+
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
+def test_a_customer_who_turns_the_wrong_way_fails_live(
+    make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str], settings: Any
+) -> None:
+    settings.SHIMING_FIXED_CHALLENGE_PLAN = ["turn_left", "blink", "turn_right"]
+    session = make_session()
+
+    statuses, end = async_to_sync(capture_with)(Customer(random.Random(12), respond=wrong_way), session, clerk)
+
+    assert end == "captured"
+    assert statuses[-1]["finished"]
+    assert statuses[-1]["passed"] is False
+    assert statuses[-1]["steps_done"] == 0

@@ -1,0 +1,122 @@
+"""``manage.py face_calibrate`` on a small real identity folder: report, honesty, audited adoption."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from registration.face_matching import base
+from registration.face_matching.calibration import ScoreSet, calibrate
+from registration.face_matching.deepface_matcher import DeepFaceMatcher
+from registration.management.commands.face_calibrate import _adopt
+from registration.models import AuditEvent, VerificationPolicy
+from registration.policy import effective_policy
+from registration.roles import ADMIN, CLERK
+from tests.factories import OutletFactory, UserFactory
+
+PEOPLE = ("000", "001", "002", "005")
+
+
+@pytest.fixture
+def production_matcher(matcher: DeepFaceMatcher, monkeypatch: pytest.MonkeyPatch) -> DeepFaceMatcher:
+    monkeypatch.setattr(base, "_matcher", matcher)
+    return matcher
+
+
+@pytest.fixture
+def small_folder(testdata: Path, tmp_path: Path) -> Path:
+    """Four CASIA people, two photos each, linked (not copied) into a <person>/<image> folder."""
+    for person in PEOPLE:
+        (tmp_path / person).mkdir()
+        for k in (0, 1):
+            (tmp_path / person / f"{person}_{k}.bmp").symlink_to(
+                testdata / "verification" / "casia_facev5" / person / f"{person}_{k}.bmp"
+            )
+    return tmp_path
+
+
+def run(*args: Any, **options: Any) -> str:
+    out = io.StringIO()
+    call_command("face_calibrate", *args, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_report_says_the_target_is_not_demonstrated_on_a_small_set(
+    production_matcher: DeepFaceMatcher, small_folder: Path
+) -> None:
+    report = json.loads(run(str(small_folder), json=True))
+
+    accept = report["recommended"]["accept"]
+    # 4 people x 2 photos: 8 ordered same-person pairs, 48 different-person pairs.
+    assert accept["bound"]["trials"] == 48
+    assert accept["bound"]["errors"] == 0
+    assert accept["bound"]["upper"] == pytest.approx(3 / 48)
+    assert accept["demonstrated"] is False
+    [point] = report["recommended"]["sets"]
+    assert point["impostor_bands"]["approve"] == 0
+    assert sum(point["genuine_bands"].values()) == 8
+    text = run(str(small_folder))
+    assert "NOT demonstrated: this set supports at best 6.2e-02 (3/n)" in text
+    assert "not adopted" in text
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_adopt_writes_the_thresholds_through_the_audited_policy_service(
+    production_matcher: DeepFaceMatcher, small_folder: Path
+) -> None:
+    admin = UserFactory(role=ADMIN, outlet=OutletFactory(), is_staff=True)
+
+    report = json.loads(run(str(small_folder), json=True, adopt=True, admin=admin.username))
+
+    chosen = report["recommended"]
+    assert report["adopted"] == {
+        "face_accept_threshold": chosen["accept"]["threshold"],
+        "face_reject_threshold": chosen["reject"]["threshold"],
+    }
+    policy = effective_policy()
+    assert (policy.face_accept_threshold, policy.face_reject_threshold) == (
+        chosen["accept"]["threshold"],
+        chosen["reject"]["threshold"],
+    )
+    event = AuditEvent.objects.get(action="policy.updated")
+    assert event.actor == admin
+    assert set(event.details["changes"]) == {"face_accept_threshold", "face_reject_threshold"}
+
+
+@pytest.mark.django_db
+def test_adopt_by_someone_who_is_not_an_admin_changes_nothing(small_folder: Path) -> None:
+    clerk = UserFactory(role=CLERK, outlet=OutletFactory())
+
+    with pytest.raises(CommandError, match="the policy was not changed"):
+        _adopt(clerk, calibrate([ScoreSet.of("s", [0.2], [0.5])], target_fmr=1e-4, target_fnmr_reject=0.01))
+
+    assert not VerificationPolicy.objects.exclude(face_accept_threshold=None).exists()
+    assert not AuditEvent.objects.filter(action="policy.updated").exists()
+
+
+@pytest.mark.django_db
+def test_adopt_needs_a_named_admin(small_folder: Path) -> None:
+    with pytest.raises(CommandError, match="--adopt needs --admin"):
+        run(str(small_folder), adopt=True)
+    with pytest.raises(CommandError, match="no user named 'nobody'"):
+        run(str(small_folder), adopt=True, admin="nobody")
+
+
+def test_targets_outside_zero_and_one_are_refused(small_folder: Path) -> None:
+    with pytest.raises(CommandError, match="--target-fmr must be between 0 and 1"):
+        run(str(small_folder), target_fmr=0.0)
+
+
+def test_a_folder_with_one_person_is_a_clear_error(tmp_path: Path, production_matcher: DeepFaceMatcher) -> None:
+    (tmp_path / "only").mkdir()
+
+    with pytest.raises(CommandError, match="need at least two <person>/ folders"):
+        run(str(tmp_path))
