@@ -7,7 +7,7 @@ PORT ?= 8000
 LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: run test lint typecheck pytest services lock messages clean
+.PHONY: run test lint typecheck pytest services lock messages audio clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11): install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -23,12 +23,7 @@ run: $(STAMP)
 	@mkdir -p var
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v 0
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
-	@echo ""
-	@echo "  Shiming is starting: open http://$(HOST):$(PORT)/"
-	@echo "  Sign in as clerk / shiming-demo   (also: supervisor, admin; same password)"
-	@echo "  Admin: http://$(HOST):$(PORT)/admin/   API docs: http://$(HOST):$(PORT)/api/docs/"
-	@echo ""
-	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python scripts/serve $(HOST) $(PORT)
 
 ## test: set up and run the whole suite against real PostgreSQL and Redis (started if needed)
 test: $(STAMP) services lint typecheck pytest
@@ -54,6 +49,10 @@ lock:
 ## messages: recompile the translation catalogues after editing locale/*/LC_MESSAGES/django.po
 messages: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py compilemessages -l zh_Hans -l en --ignore=.venv
+
+## audio: re-synthesise the spoken live-check prompts (espeak-ng, Opus via ffmpeg) after a prompt or its translation changed
+audio: $(STAMP)
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py prompt_audio
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache

@@ -9,12 +9,16 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .startup_noise import quiet_environment
+
 if not os.environ.get("DJANGO_SETTINGS_MODULE"):
     raise ImproperlyConfigured(
         "DJANGO_SETTINGS_MODULE is not set: say which settings this process runs "
         "(config.settings.production in production, config.settings.local for development)."
     )
 
-from .celery_app import app as celery_app
+quiet_environment()  # before anything imports TensorFlow
+
+from .celery_app import app as celery_app  # noqa: E402
 
 __all__ = ["celery_app"]

@@ -19,5 +19,10 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/portrait.jpg", views.portrait, name="portrait"),
     path("sessions/<uuid:session_id>/capture/", views.capture, name="capture"),
     path("sessions/<uuid:session_id>/result/", views.result, name="result"),
+    path("review/", views.review_queue, name="review"),
+    path("review/<uuid:session_id>/", views.review_case, name="review-case"),
+    path("review/<uuid:session_id>/<str:name>.jpg", views.review_image, name="review-image"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("manifest.webmanifest", views.web_app_manifest, name="manifest"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -11,18 +11,24 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from registration import selectors, services
 from registration.errors import NotFound
-from registration.models import EvidenceKind, VerificationSession
+from registration.models import EvidenceKind, Subscriber, VerificationSession
 from registration.policy import effective_policy
+from registration.roles import is_supervisor
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
 
 from .labels import state_labels
+from .prompts import prompt_audio_urls
+from .review import distance_band, liveness_steps
 
 S = SessionState
 
@@ -37,6 +43,7 @@ NEXT_PAGE = {
 
 
 def _session_or_404(request: HttpRequest, session_id: UUID) -> VerificationSession:
+    services.sessions_expire_stale()  # a session past its time is shown, and refused, as expired
     try:
         return selectors.session_get_for_user(request.user, session_id)
     except NotFound as exc:
@@ -56,6 +63,7 @@ def _session_page(request: HttpRequest, template: str, session: VerificationSess
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:20]
     return render(
         request,
@@ -67,17 +75,49 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     outlet = selectors.staff_outlet(request.user)
+    services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:100]
     return render(
         request,
         "frontend/dashboard.html",
-        {"outlet": outlet, "sessions": sessions, "state_labels": state_labels()},
+        {"outlet": outlet, "sessions": sessions, "state_labels": state_labels(), "time_zone": settings.TIME_ZONE},
     )
 
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/register.html", {"outlet": selectors.staff_outlet(request.user)})
+    context = {
+        "outlet": selectors.staff_outlet(request.user),
+        "initial": _restart_data(request),
+        "name_max_length": Subscriber._meta.get_field("full_name").max_length,
+        "open_states": sorted(str(state) for state in OPEN_STATES),
+        "state_labels": state_labels(),
+    }
+    return render(request, "frontend/register.html", context)
+
+
+# A registration that ended without a decision can be started again from its data.
+RESTARTABLE = {S.EXPIRED, S.CANCELLED}
+
+
+def _restart_data(request: HttpRequest) -> dict[str, str]:
+    """The customer's details of the session in ?from=, to fill a new registration: name, document
+    type, phone and birth date. Never its evidence, and not the document number (kept only masked
+    and encrypted): the clerk types it again from the document in hand."""
+    try:
+        old = selectors.session_get_for_user(request.user, UUID(request.GET.get("from", "")))
+    except (ValueError, NotFound):
+        return {}
+    if old.state not in RESTARTABLE:
+        return {}
+    subscriber, document = old.subscriber, old.subscriber.document
+    return {
+        "from": str(old.pk),
+        "full_name": subscriber.full_name,
+        "document_type": document.document_type,
+        "phone_number": subscriber.phone_number.removeprefix("+86"),
+        "birth_date": document.birth_date.isoformat() if document.birth_date else "",
+    }
 
 
 @login_required
@@ -104,7 +144,8 @@ def document(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if session.state not in {S.CONSENTED, S.DOCUMENT_CAPTURED}:
         return redirect("frontend:session", session_id=session.pk)
-    return _session_page(request, "frontend/document.html", session)
+    limit_mb = f"{settings.SHIMING_MAX_UPLOAD_BYTES / (1024 * 1024):g}"
+    return _session_page(request, "frontend/document.html", session, upload_limit_mb=limit_mb)
 
 
 @login_required
@@ -134,9 +175,99 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
         max_attempts=effective_policy().max_liveness_attempts,
+        prompt_audio=prompt_audio_urls(),
     )
 
 
 @login_required
 def result(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    return _session_page(request, "frontend/result.html", _session_or_404(request, session_id))
+    session = _session_or_404(request, session_id)
+    return _session_page(request, "frontend/result.html", session, open_states=OPEN_STATES)
+
+
+@require_GET
+def web_app_manifest(request: HttpRequest) -> JsonResponse:
+    """The installable web-app manifest: the tablet can add Shiming to its home screen, full screen."""
+    manifest = {
+        "name": _("Shiming real-name registration"),
+        "short_name": _("Shiming"),
+        "lang": get_language(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#f5f6f8",
+        "theme_color": "#c8102e",
+        "icons": [
+            {"src": static("frontend/icons/app-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("frontend/icons/app-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("frontend/icons/app.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+        ],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: answer with the icon, not a 404."""
+    return redirect(static("frontend/icons/favicon-32.png"), permanent=True)
+
+
+# --- the supervisor's review ----------------------------------------------------------------------
+
+REVIEW_IMAGES = {"portrait": EvidenceKind.ID_PORTRAIT, "live": EvidenceKind.LIVE_FRAME}
+
+
+def _supervisor_only(request: HttpRequest) -> HttpResponse | None:
+    if not is_supervisor(request.user):
+        return HttpResponseForbidden(_("Only a supervisor can review cases."))
+    return None
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """The first case waiting for a decision, or "nothing to review"; ?after= skips to the next one."""
+    if (refused := _supervisor_only(request)) is not None:
+        return refused
+    queue = selectors.review_queue(request.user)
+    after = request.GET.get("after")
+    next_case = queue.exclude(pk=after).first() if after else queue.first()
+    if next_case is not None:
+        return redirect("frontend:review-case", session_id=next_case.pk)
+    return render(request, "frontend/review_empty.html", {"outlet": selectors.staff_outlet(request.user)})
+
+
+@login_required
+def review_case(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    if (refused := _supervisor_only(request)) is not None:
+        return refused
+    session = _session_or_404(request, session_id)
+    kinds = set(session.evidence.values_list("kind", flat=True))
+    queue = selectors.review_queue(request.user)
+    return _session_page(
+        request,
+        "frontend/review.html",
+        session,
+        images={name: kind in kinds for name, kind in REVIEW_IMAGES.items()},
+        band=distance_band(session),
+        steps=liveness_steps(session),
+        waiting=queue.count(),
+        has_next=queue.exclude(pk=session.pk).exists(),
+        deciding=session.state == S.MANUAL_REVIEW,
+    )
+
+
+@login_required
+@require_GET
+def review_image(request: HttpRequest, session_id: UUID, name: str) -> HttpResponse:
+    """The document portrait or the live frame, for the supervisor deciding the case (audited)."""
+    if (refused := _supervisor_only(request)) is not None:
+        return refused
+    session = _session_or_404(request, session_id)
+    evidence = selectors.evidence_of_kind(session, REVIEW_IMAGES.get(name, ""))
+    if evidence is None:
+        raise Http404("No such image for this case.")
+    content = services.evidence_read(evidence=evidence, actor=request.user, purpose="supervisor_review")
+    response = HttpResponse(content, content_type=evidence.content_type)
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -19,12 +19,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .errors import DomainError
 from .models import (
     AuditEvent,
     ConsentText,
+    EvidenceKind,
     IdentityDocument,
     ManualReviewSession,
     Outlet,
@@ -48,6 +50,12 @@ class StaffProfileInline(admin.StackedInline):  # type: ignore[type-arg]
     can_delete = False
 
 
+admin.site.site_header = _("Shiming administration")
+admin.site.site_title = _("Shiming administration")
+admin.site.index_title = _("Registrations, reviews and policy")
+# At tablet width the queue needs the whole screen: no model sidebar beside the tables.
+admin.site.enable_nav_sidebar = False
+
 User = get_user_model()
 admin.site.unregister(User)
 
@@ -58,41 +66,14 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "outlet", "roles"]
     list_filter = ["is_active", "groups", "staff_profile__outlet"]
 
-    @admin.display(description="Outlet")
+    @admin.display(description=_("outlet"))
     def outlet(self, user: Any) -> str:
         profile = getattr(user, "staff_profile", None)
         return profile.outlet.code if profile else "-"
 
-    @admin.display(description="Roles")
+    @admin.display(description=_("roles"))
     def roles(self, user: Any) -> str:
         return ", ".join(user.groups.values_list("name", flat=True))
-
-
-def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], decision: str) -> None:  # type: ignore[type-arg]
-    done = 0
-    for session in queryset:
-        try:
-            services.session_decide(
-                session_id=session.pk,
-                supervisor=request.user,
-                decision=decision,
-                note=f"{decision} in the admin by {request.user.get_username()}",
-            )
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{session.pk}: {exc.message}", level=messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{done} session(s) {decision}.", level=messages.SUCCESS)
-
-
-@admin.action(description="Approve the selected sessions (supervisor)")
-def approve_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
-    _decide(modeladmin, request, queryset, "approved")
-
-
-@admin.action(description="Reject the selected sessions (supervisor)")
-def reject_sessions(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
-    _decide(modeladmin, request, queryset, "rejected")
 
 
 class SupervisorReadMixin:
@@ -153,27 +134,29 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     readonly_fields = [f.name for f in VerificationSession._meta.fields] + ["evidence_links"]
     exclude = ["challenge_nonce"]
 
-    @admin.display(description="Subscriber")
+    @admin.display(description=_("subscriber"))
     def subscriber_name(self, session: VerificationSession) -> str:
         return session.subscriber.full_name
 
-    @admin.display(description="Phone number")
+    @admin.display(description=_("phone number"))
     def phone_number(self, session: VerificationSession) -> str:
         return session.subscriber.phone_number
 
-    @admin.display(description="Evidence")
+    @admin.display(description=_("evidence"))
     def evidence_links(self, session: VerificationSession) -> str:
         kinds = list(session.evidence.values_list("kind", flat=True))
         if not kinds:
-            return "none stored (purged or not captured)"
+            return str(_("none stored (purged or not captured)"))
         links = [
             format_html(
-                '<a href="{}">{}</a>', reverse("admin:registration_evidence_view", args=[session.pk, kind]), kind
+                '<a href="{}">{}</a>',
+                reverse("admin:registration_evidence_view", args=[session.pk, kind]),
+                EvidenceKind(kind).label,
             )
             for kind in kinds
-            if kind != "liveness_trace"
+            if kind != EvidenceKind.LIVENESS_TRACE
         ]
-        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "trace only"
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else str(_("trace only"))
 
     def get_urls(self) -> list[Any]:
         custom = [
@@ -188,13 +171,13 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     def evidence_view(self, request: HttpRequest, session_id: str, kind: str) -> HttpResponse:
         """Show one evidence image to a supervisor or admin; the view is audited."""
         if not is_supervisor(request.user):
-            return HttpResponseForbidden("Only supervisors and admins may see evidence.")
+            return HttpResponseForbidden(_("Only supervisors and admins may see evidence."))
         session = get_object_or_404(self.get_queryset(request), pk=session_id)
         evidence = evidence_of_kind(session, kind)
         if evidence is None:
             raise Http404("No such evidence.")
         if evidence.content_type != "image/jpeg":
-            return HttpResponseForbidden("Only images can be shown.")
+            return HttpResponseForbidden(_("Only images can be shown."))
         content = services.evidence_read(evidence=evidence, actor=request.user, purpose="admin_review")
         encoded = base64.b64encode(content).decode()
         return HttpResponse(
@@ -211,15 +194,19 @@ class VerificationSessionAdmin(SessionAdminBase):
 
 @admin.register(ManualReviewSession)
 class ManualReviewAdmin(SessionAdminBase):
-    actions = [approve_sessions, reject_sessions]
+    """The queue; each case is decided on its review page (photos, distance, a required reason),
+    one at a time, never by a bulk action."""
+
+    actions = None
+    list_display = ["review_link", "outlet", "subscriber_name", "phone_number", "created_at", "match_distance"]
+    list_display_links = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).filter(state=SessionState.MANUAL_REVIEW)
+        return super().get_queryset(request).filter(state=SessionState.MANUAL_REVIEW).order_by("created_at")
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        # The decisions are checked by the services' role rules, not by model change permissions.
-        actions = super().get_actions(request)
-        return actions if is_supervisor(request.user) else {}
+    @admin.display(description=_("Case"))
+    def review_link(self, session: VerificationSession) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("frontend:review-case", args=[session.pk]), _("Review"))
 
 
 @admin.register(AuditEvent)
@@ -296,7 +283,7 @@ class _PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
-@admin.action(description="Export the selected people's data (JSON)")
+@admin.action(description=_("Export the selected people's data (JSON)"))
 def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:  # type: ignore[type-arg]
     try:
         exports = [services.subject_export(actor=request.user, identity=identity) for identity in queryset]
@@ -308,7 +295,7 @@ def export_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
     return response
 
 
-@admin.action(description="Erase the selected people's data (evidence now; records where no number is active)")
+@admin.action(description=_("Erase the selected people's data (evidence now; records where no number is active)"))
 def erase_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
     for identity in queryset:
         try:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistrationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "registration"
-    verbose_name = "Registration"
+    verbose_name = _("Registration")

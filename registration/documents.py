@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
 
 
 class DocumentType(models.TextChoices):
-    PRC_ID_CARD = "prc_id", "PRC resident identity card"
-    PASSPORT = "passport", "Passport"
-    HK_MACAO_PERMIT = "hk_macao_permit", "Mainland travel permit for Hong Kong and Macao residents"
-    TAIWAN_PERMIT = "taiwan_permit", "Mainland travel permit for Taiwan residents"
+    PRC_ID_CARD = "prc_id", _("PRC resident identity card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("Mainland travel permit for Hong Kong and Macao residents")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,16 @@ def validate_document(
     if birth_date is not None and (birth_date >= today or birth_date.year < 1900):
         raise InvalidInput("The date of birth must be a past date.", code="birth_date")
     return ValidatedDocument(document_type, number, birth_date)
+
+
+def require_birth_date(document: ValidatedDocument) -> None:
+    """A registration needs the holder's date of birth (the age rules): a resident ID number carries
+    it, every other document needs it given."""
+    if document.birth_date is None:
+        raise InvalidInput(
+            "The date of birth is required for this document: it is not part of its number.",
+            code="birth_date_required",
+        )
 
 
 def normalise_mainland_mobile(raw: str) -> str:

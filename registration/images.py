@@ -59,7 +59,9 @@ def decode_upload(data: bytes) -> CheckedImage:
         raise InvalidInput("The upload is empty.", code="empty_upload")
     if len(data) > settings.SHIMING_MAX_UPLOAD_BYTES:
         limit_mb = settings.SHIMING_MAX_UPLOAD_BYTES / (1024 * 1024)
-        raise InvalidInput(f"The image is larger than {limit_mb:g} MB.", code="upload_too_large")
+        raise InvalidInput(
+            f"The image is larger than {limit_mb:g} MB.", code="upload_too_large", details={"limit_mb": limit_mb}
+        )
     with decode_slot():
         return _decode(data)
 

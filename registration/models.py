@@ -10,17 +10,20 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .documents import DocumentType
 from .state_machine import SessionState
 
 
 class Outlet(models.Model):
-    code = models.CharField(max_length=16, unique=True)
-    name = models.CharField(max_length=200)
-    address = models.CharField(max_length=400, blank=True)
+    code = models.CharField(max_length=16, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    address = models.CharField(max_length=400, blank=True, verbose_name=_("address"))
 
     class Meta:
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -30,8 +33,14 @@ class Outlet(models.Model):
 class StaffProfile(models.Model):
     """Links a staff user to the one outlet they work at."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+    )
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="staff", verbose_name=_("outlet"))
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.outlet.code}"
@@ -40,15 +49,17 @@ class StaffProfile(models.Model):
 class IdentityDocument(models.Model):
     """One identity document, known by a keyed hash; its row is locked to enforce the per-ID limit."""
 
-    document_type = models.CharField(max_length=32, choices=DocumentType.choices)
-    number_hash = models.CharField(max_length=64)
-    number_encrypted = models.BinaryField()
-    number_key_id = models.CharField(max_length=32)
-    number_masked = models.CharField(max_length=32)
-    birth_date = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    document_type = models.CharField(max_length=32, choices=DocumentType.choices, verbose_name=_("document type"))
+    number_hash = models.CharField(max_length=64, verbose_name=_("number hash"))
+    number_encrypted = models.BinaryField(verbose_name=_("encrypted number"))
+    number_key_id = models.CharField(max_length=32, verbose_name=_("number key"))
+    number_masked = models.CharField(max_length=32, verbose_name=_("document number (masked)"))
+    birth_date = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
+        verbose_name = _("data subject (ID document)")
+        verbose_name_plural = _("data subjects (ID documents)")
         constraints = [
             models.UniqueConstraint(fields=["document_type", "number_hash"], name="unique_identity_document"),
         ]
@@ -58,21 +69,27 @@ class IdentityDocument(models.Model):
 
 
 class SubscriberStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACTIVE = "active", "Active"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Subscriber(models.Model):
-    full_name = models.CharField(max_length=200)
-    document = models.ForeignKey(IdentityDocument, on_delete=models.PROTECT, related_name="subscribers")
-    phone_number = models.CharField(max_length=16, db_index=True)
-    status = models.CharField(max_length=16, choices=SubscriberStatus.choices, default=SubscriberStatus.PENDING)
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="subscribers")
-    created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
+    full_name = models.CharField(max_length=200, verbose_name=_("full name"))
+    document = models.ForeignKey(
+        IdentityDocument, on_delete=models.PROTECT, related_name="subscribers", verbose_name=_("document")
+    )
+    phone_number = models.CharField(max_length=16, db_index=True, verbose_name=_("phone number"))
+    status = models.CharField(
+        max_length=16, choices=SubscriberStatus.choices, default=SubscriberStatus.PENDING, verbose_name=_("status")
+    )
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="subscribers", verbose_name=_("outlet"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    activated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("activated"))
 
     class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
         constraints = [
             models.UniqueConstraint(
                 fields=["phone_number"], condition=Q(status="active"), name="unique_active_phone_number"
@@ -84,43 +101,62 @@ class Subscriber(models.Model):
 
 
 class VerificationSession(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="sessions")
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sessions")
-    clerk = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=24, choices=SessionState.choices, default=SessionState.CREATED, db_index=True)
-    challenge_plan = models.JSONField(default=list, blank=True)
-    challenge_nonce = models.CharField(max_length=64, blank=True)
-    non_biometric = models.BooleanField(default=False)
-    alternative_reason = models.CharField(max_length=400, blank=True)
-
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    expires_at = models.DateTimeField()
-    consented_at = models.DateTimeField(null=True, blank=True)
-    document_captured_at = models.DateTimeField(null=True, blank=True)
-    liveness_started_at = models.DateTimeField(null=True, blank=True)
-    liveness_finished_at = models.DateTimeField(null=True, blank=True)
-    matching_started_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    attempt_count = models.PositiveSmallIntegerField(default=0)
-    liveness_passed = models.BooleanField(null=True, blank=True)
-    liveness_reasons = models.JSONField(default=list, blank=True)
-    liveness_detail = models.JSONField(default=dict, blank=True)
-    match_distance = models.FloatField(null=True, blank=True)
-    match_threshold = models.FloatField(null=True, blank=True)
-    match_model = models.CharField(max_length=64, blank=True)
-    match_detail = models.JSONField(default=dict, blank=True)
-    decision = models.CharField(max_length=16, blank=True)
-    decision_reasons = models.JSONField(default=list, blank=True)
-    decision_note = models.CharField(max_length=1000, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("session number"))
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("subscriber")
     )
-    evidence_purge_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("outlet"))
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("clerk")
+    )
+    state = models.CharField(
+        max_length=24,
+        choices=SessionState.choices,
+        default=SessionState.CREATED,
+        db_index=True,
+        verbose_name=_("state"),
+    )
+    challenge_plan = models.JSONField(default=list, blank=True, verbose_name=_("challenge plan"))
+    challenge_nonce = models.CharField(max_length=64, blank=True, verbose_name=_("challenge nonce"))
+    non_biometric = models.BooleanField(default=False, verbose_name=_("checked by hand"))
+    alternative_reason = models.CharField(max_length=400, blank=True, verbose_name=_("why by hand"))
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created"))
+    expires_at = models.DateTimeField(verbose_name=_("expires"))
+    consented_at = models.DateTimeField(null=True, blank=True, verbose_name=_("consented"))
+    document_captured_at = models.DateTimeField(null=True, blank=True, verbose_name=_("document photographed"))
+    liveness_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("live check started"))
+    liveness_finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("live check finished"))
+    matching_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("comparison started"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
+
+    attempt_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    liveness_passed = models.BooleanField(null=True, blank=True, verbose_name=_("live check passed"))
+    liveness_reasons = models.JSONField(default=list, blank=True, verbose_name=_("live check reasons"))
+    liveness_detail = models.JSONField(default=dict, blank=True, verbose_name=_("live check detail"))
+    match_distance = models.FloatField(null=True, blank=True, verbose_name=_("face distance"))
+    match_threshold = models.FloatField(null=True, blank=True, verbose_name=_("comparison threshold"))
+    match_model = models.CharField(max_length=64, blank=True, verbose_name=_("comparison model"))
+    match_detail = models.JSONField(default=dict, blank=True, verbose_name=_("comparison detail"))
+    decision = models.CharField(max_length=16, blank=True, verbose_name=_("decision"))
+    decision_reasons = models.JSONField(default=list, blank=True, verbose_name=_("decision reasons"))
+    decision_note = models.CharField(max_length=1000, blank=True, verbose_name=_("decision note"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    evidence_purge_after = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("evidence purged after")
+    )
 
     class Meta:
+        verbose_name = _("verification session")
+        verbose_name_plural = _("verification sessions")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["outlet", "-created_at"])]
 
@@ -133,26 +169,28 @@ class ManualReviewSession(VerificationSession):
 
     class Meta:
         proxy = True
-        verbose_name = "manual review"
-        verbose_name_plural = "manual review queue"
+        verbose_name = _("case waiting for review")
+        verbose_name_plural = _("manual review queue")
 
 
 class ConsentText(models.Model):
     """A versioned consent text; the record of a consent points at the exact text shown."""
 
     class Kind(models.TextChoices):
-        FACE_PROCESSING = "face_processing", "Face processing"
-        GUARDIAN = "guardian", "Guardian's consent for a minor"
+        FACE_PROCESSING = "face_processing", _("Face processing")
+        GUARDIAN = "guardian", _("Guardian's consent for a minor")
 
-    version = models.CharField(max_length=32)
-    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.FACE_PROCESSING)
-    language = models.CharField(max_length=16)
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    is_current = models.BooleanField(default=True)
-    published_at = models.DateTimeField(auto_now_add=True)
+    version = models.CharField(max_length=32, verbose_name=_("version"))
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.FACE_PROCESSING, verbose_name=_("kind"))
+    language = models.CharField(max_length=16, verbose_name=_("language"))
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    body = models.TextField(verbose_name=_("text"))
+    is_current = models.BooleanField(default=True, verbose_name=_("current"))
+    published_at = models.DateTimeField(auto_now_add=True, verbose_name=_("published"))
 
     class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
         constraints = [
             models.UniqueConstraint(fields=["version", "kind", "language"], name="unique_consent_text_version"),
         ]
@@ -162,43 +200,56 @@ class ConsentText(models.Model):
 
 
 class ConsentRecord(models.Model):
-    session = models.ForeignKey(VerificationSession, on_delete=models.CASCADE, related_name="consents")
-    consent_text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=32, choices=ConsentText.Kind.choices)
-    given_at = models.DateTimeField(auto_now_add=True)
-    channel = models.CharField(max_length=32, default="tablet")
-    guardian_name = models.CharField(max_length=200, blank=True)
-    guardian_document_masked = models.CharField(max_length=32, blank=True)
-    guardian_document_hash = models.CharField(max_length=64, blank=True)
+    session = models.ForeignKey(
+        VerificationSession, on_delete=models.CASCADE, related_name="consents", verbose_name=_("session")
+    )
+    consent_text = models.ForeignKey(
+        ConsentText, on_delete=models.PROTECT, related_name="+", verbose_name=_("consent text")
+    )
+    kind = models.CharField(max_length=32, choices=ConsentText.Kind.choices, verbose_name=_("kind"))
+    given_at = models.DateTimeField(auto_now_add=True, verbose_name=_("given"))
+    channel = models.CharField(max_length=32, default="tablet", verbose_name=_("channel"))
+    guardian_name = models.CharField(max_length=200, blank=True, verbose_name=_("guardian's name"))
+    guardian_document_masked = models.CharField(
+        max_length=32, blank=True, verbose_name=_("guardian's document (masked)")
+    )
+    guardian_document_hash = models.CharField(max_length=64, blank=True, verbose_name=_("guardian's document hash"))
     # What the customer agreed to: the body as shown (retention rendered in) and that retention.
-    shown_body = models.TextField(blank=True)
-    retention_hours = models.PositiveIntegerField(null=True, blank=True)
+    shown_body = models.TextField(blank=True, verbose_name=_("text as shown"))
+    retention_hours = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("retention (hours)"))
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
 
     def __str__(self) -> str:
         return f"{self.kind} consent for {self.session_id}"
 
 
 class EvidenceKind(models.TextChoices):
-    ID_PORTRAIT = "id_portrait", "ID portrait"
-    LIVE_FRAME = "live_frame", "Live frame"
-    LIVENESS_TRACE = "liveness_trace", "Liveness feature trace"
+    ID_PORTRAIT = "id_portrait", _("ID portrait")
+    LIVE_FRAME = "live_frame", _("Live frame")
+    LIVENESS_TRACE = "liveness_trace", _("Liveness feature trace")
     # More sharp, frontal, eyes-open frames of the capture, for the match only: deleted once it is decided.
-    LIVE_FRAMES_EXTRA = "live_frames_extra", "Extra live frames (deleted after the match)"
+    LIVE_FRAMES_EXTRA = "live_frames_extra", _("Extra live frames (deleted after the match)")
 
 
 class Evidence(models.Model):
     """Biometric evidence, encrypted at rest (AES-GCM, bound to session and kind) and purged on schedule."""
 
-    session = models.ForeignKey(VerificationSession, on_delete=models.CASCADE, related_name="evidence")
-    kind = models.CharField(max_length=32, choices=EvidenceKind.choices)
-    content_type = models.CharField(max_length=64)
-    key_id = models.CharField(max_length=32)
-    ciphertext = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    session = models.ForeignKey(
+        VerificationSession, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("session")
+    )
+    kind = models.CharField(max_length=32, choices=EvidenceKind.choices, verbose_name=_("kind"))
+    content_type = models.CharField(max_length=64, verbose_name=_("content type"))
+    key_id = models.CharField(max_length=32, verbose_name=_("key"))
+    ciphertext = models.BinaryField(verbose_name=_("ciphertext"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["session", "kind"], name="one_evidence_per_kind")]
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.session_id}"
@@ -208,17 +259,26 @@ class AuditEvent(models.Model):
     """Append-only record of every state change and every view of evidence."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64, db_index=True)
-    outlet = models.ForeignKey(Outlet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    details = models.JSONField(default=dict, blank=True)
+    actor_label = models.CharField(max_length=150, verbose_name=_("actor name"))
+    action = models.CharField(max_length=64, db_index=True, verbose_name=_("action"))
+    object_type = models.CharField(max_length=64, verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, db_index=True, verbose_name=_("object"))
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("outlet")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -233,17 +293,30 @@ class VerificationPolicy(models.Model):
     There is one row (pk=1). Changes are audited by the admin through `services.policy_update`.
     """
 
-    face_accept_threshold = models.FloatField(null=True, blank=True, help_text="Approve at or below this distance.")
-    face_reject_threshold = models.FloatField(null=True, blank=True, help_text="Reject above this distance.")
-    evidence_retention_hours = models.PositiveIntegerField(null=True, blank=True)
-    max_active_numbers_per_id = models.PositiveSmallIntegerField(null=True, blank=True)
-    session_ttl_seconds = models.PositiveIntegerField(null=True, blank=True)
-    max_liveness_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    face_accept_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=_("Approve at or below this distance."),
+        verbose_name=_("face approve threshold"),
+    )
+    face_reject_threshold = models.FloatField(
+        null=True, blank=True, help_text=_("Reject above this distance."), verbose_name=_("face reject threshold")
+    )
+    evidence_retention_hours = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("evidence retention (hours)")
+    )
+    max_active_numbers_per_id = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("most active numbers per document")
+    )
+    session_ttl_seconds = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("session time (seconds)"))
+    max_liveness_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("live check attempts")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
-        verbose_name = "verification policy"
-        verbose_name_plural = "verification policy"
+        verbose_name = _("verification policy")
+        verbose_name_plural = _("verification policy")
 
     def __str__(self) -> str:
-        return "Verification policy"
+        return str(_("verification policy"))

@@ -15,6 +15,7 @@ from .errors import NotFound
 from .models import ConsentRecord, ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
 from .policy import effective_policy
 from .serializers import SessionOutput
+from .state_machine import SessionState
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -63,6 +64,11 @@ def session_list(
 def consent_text_used(text: ConsentText) -> bool:
     """Whether a customer (or guardian) has agreed to this text: then it may never change."""
     return ConsentRecord.objects.filter(consent_text=text).exists()
+
+
+def review_queue(user: User) -> QuerySet[VerificationSession]:
+    """The cases of the user's outlet waiting for a supervisor, oldest first."""
+    return sessions_visible_to(user).filter(state=SessionState.MANUAL_REVIEW).order_by("created_at", "pk")
 
 
 def current_consent_text(kind: str, language: str) -> ConsentText | None:

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from .documents import DocumentType
-from .models import ConsentText, VerificationSession
+from .models import ConsentText, Subscriber, VerificationSession
 
 
 class TextField(serializers.CharField):
@@ -32,7 +32,7 @@ class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class RegistrationCreateInput(StrictSerializer):
-    full_name = TextField(max_length=200)
+    full_name = TextField(max_length=Subscriber._meta.get_field("full_name").max_length)
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
     document_number = TextField(max_length=32)
     phone_number = TextField(max_length=24)

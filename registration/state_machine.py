@@ -7,23 +7,26 @@ which the API returns as 409 with the reason.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .errors import IllegalTransition
 
 
 class SessionState(models.TextChoices):
-    CREATED = "created", "Created"
-    CONSENTED = "consented", "Consented"
-    DOCUMENT_CAPTURED = "document_captured", "Document captured"
-    LIVENESS_RUNNING = "liveness_running", "Liveness running"
-    LIVENESS_PASSED = "liveness_passed", "Liveness passed"
-    LIVENESS_FAILED = "liveness_failed", "Liveness failed"
-    MATCHING = "matching", "Matching"
-    MANUAL_REVIEW = "manual_review", "Manual review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
+    """The labels are the product's words, translated: the admin and the pages show the same names."""
+
+    CREATED = "created", _("Created")
+    CONSENTED = "consented", _("Consented")
+    DOCUMENT_CAPTURED = "document_captured", _("Document captured")
+    LIVENESS_RUNNING = "liveness_running", _("Live check running")
+    LIVENESS_PASSED = "liveness_passed", _("Live check passed")
+    LIVENESS_FAILED = "liveness_failed", _("Live check failed")
+    MATCHING = "matching", _("Comparing faces")
+    MANUAL_REVIEW = "manual_review", _("Manual review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 S = SessionState

@@ -13,16 +13,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-# Importing mediapipe takes seconds (it loads TensorFlow). Done lazily on the first capture, in a
-# pool thread, it holds import locks the event loop then waits for; so the ASGI process pays it
-# once at start-up, when this module is imported through the WebSocket routes.
-import mediapipe  # noqa: F401
 import numpy as np
 
+from config.startup_noise import filtered_native_stderr
 from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
 from liveness.engine import HOLD_STILL
 from registration.images import encode_jpeg
 from registration.liveness_settings import liveness_config
+
+# Importing mediapipe takes seconds (it loads TensorFlow). Done lazily on the first capture, in a
+# pool thread, it holds import locks the event loop then waits for; so the ASGI process pays it
+# once at start-up, when this module is imported through the WebSocket routes (without
+# TensorFlow's GPU-less start-up lines on the terminal).
+with filtered_native_stderr():
+    import mediapipe  # noqa: F401
 
 if TYPE_CHECKING:
     from liveness.extractor import LandmarkExtractor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -182,6 +183,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from the installed sidecar package: no CDN at run time.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from validator.swagger.io: nothing is fetched from outside (and the CSP would refuse it).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"DocumentTypeEnum": "registration.documents.DocumentType"},
 }
@@ -259,13 +262,23 @@ SHIMING_MAX_CAPTURE_SESSIONS = env.int("SHIMING_MAX_CAPTURE_SESSIONS", default=3
 SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK", default=30)
 SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET", default=120)
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "silent": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"}},
+    "loggers": {
+        "aioice": {"level": "WARNING"},
+        "aiortc": {"level": "WARNING"},
+        # Django's default config gives "django" its own console handler besides the root's: every
+        # record (each request of the development server) was printed twice. The root prints it.
+        "django": {"handlers": ["silent"], "level": "INFO", "propagate": True},
+        "axes.apps": {"level": "WARNING"},  # the "AXES: BEGIN version" line of every process
+    },
 }
 
 # A fixed challenge plan (comma-separated steps) replaces the random one: for tests and demos only.

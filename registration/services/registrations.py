@@ -12,7 +12,13 @@ from django.utils import timezone
 from liveness import ChallengePlan, draw_plan
 from registration import crypto
 from registration.audit import audit
-from registration.documents import age_on, mask_number, normalise_mainland_mobile, validate_document
+from registration.documents import (
+    age_on,
+    mask_number,
+    normalise_mainland_mobile,
+    require_birth_date,
+    validate_document,
+)
 from registration.errors import Conflict, Forbidden, InvalidInput
 from registration.models import IdentityDocument, Subscriber, SubscriberStatus, VerificationSession
 from registration.policy import effective_policy
@@ -50,6 +56,7 @@ def registration_create(
     if not full_name:
         raise InvalidInput("The full name is required.", code="full_name")
     document = validate_document(document_type, document_number, today=today(), birth_date=birth_date)
+    require_birth_date(document)
     phone = normalise_mainland_mobile(phone_number)
     number_hash = crypto.id_number_hash(document.document_type, document.number)
 

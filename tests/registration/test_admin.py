@@ -31,23 +31,21 @@ def waiting_session(new_session: Callable[..., VerificationSession], clerk: Any)
     )
 
 
-def test_supervisor_sees_the_queue_and_approves_through_the_services(
+def test_supervisor_sees_the_queue_and_each_case_opens_its_review_page(
     supervisor: Any, waiting_session: VerificationSession, new_session: Callable[..., VerificationSession]
 ) -> None:
+    """Deciding is done case by case on the review page (tests/frontend/test_review.py), not by a bulk action."""
     not_waiting = new_session()
     client = _admin_client(supervisor)
     page = client.get(QUEUE_URL)
     assert page.status_code == 200
-    assert str(waiting_session.pk) in page.content.decode()
+    assert f'href="/review/{waiting_session.pk}/"' in page.content.decode()
     assert str(not_waiting.pk) not in page.content.decode()
     response = client.post(QUEUE_URL, {"action": "approve_sessions", "_selected_action": [str(waiting_session.pk)]})
-    assert response.status_code == 302
     waiting_session.refresh_from_db()
-    assert waiting_session.state == "approved"
-    assert waiting_session.decided_by == supervisor
-    assert AuditEvent.objects.filter(
-        object_id=str(waiting_session.pk), action="session.approved", actor=supervisor
-    ).exists()
+    assert waiting_session.state == "manual_review"  # no such action any more
+    assert not AuditEvent.objects.filter(object_id=str(waiting_session.pk), action="session.approved").exists()
+    assert response.status_code in {200, 302}
 
 
 def test_search_by_phone_number_and_filter_by_state(supervisor: Any, waiting_session: VerificationSession) -> None:

@@ -131,6 +131,7 @@ def _page_cases(endpoint: str, path: str, ok: int, redirect_to: str = "") -> lis
 
 EVIDENCE_URL = "/admin/registration/verificationsession/{review}/evidence/live_frame/"
 QUEUE_URL = "/admin/registration/manualreviewsession/"
+REVIEW_IMAGE_URL = "/review/{review}/live.jpg"
 
 CASES: list[Case] = [
     # --- public by design -------------------------------------------------------------------
@@ -146,6 +147,9 @@ CASES: list[Case] = [
     ),
     Case("GET login/", "GET", "/login/", "anonymous", ANONYMOUS, 200),
     Case("GET jsi18n/", "GET", "/jsi18n/", "anonymous", ANONYMOUS, 200),
+    # The installable app's manifest and icon hold no data: public, like the static files.
+    Case("GET manifest.webmanifest", "GET", "/manifest.webmanifest", "anonymous", ANONYMOUS, 200),
+    Case("GET favicon.ico", "GET", "/favicon.ico", "anonymous", ANONYMOUS, 301),
     Case("POST logout/", "POST", "/logout/", "anonymous", ANONYMOUS, 302, {}, redirect_to="/login/"),
     # --- API ----------------------------------------------------------------------------------
     # The API's description is public on purpose (tests/registration/test_apis.py); it holds no data.
@@ -238,30 +242,18 @@ CASES: list[Case] = [
     Case("GET admin evidence view", "GET", EVIDENCE_URL, "staff_clerk", WRONG_ROLE, 403),
     Case("GET admin evidence view", "GET", EVIDENCE_URL, "other_supervisor", OTHER_OUTLET, 404),
     Case("GET admin evidence view", "GET", EVIDENCE_URL, "supervisor", RIGHT_USER, 200, writes=True),
-    Case(
-        "POST admin approve action",
-        "POST",
-        QUEUE_URL,
-        "anonymous",
-        ANONYMOUS,
-        302,
-        redirect_to="/admin/login/",
-        extra={"approve": True},
-    ),
-    Case("POST admin approve action", "POST", QUEUE_URL, "staff_clerk", WRONG_ROLE, 403, extra={"approve": True}),
-    Case(
-        "POST admin approve action", "POST", QUEUE_URL, "other_supervisor", OTHER_OUTLET, 302, extra={"approve": True}
-    ),  # the queue is scoped to their outlet: the action finds nothing
-    Case(
-        "POST admin approve action",
-        "POST",
-        QUEUE_URL,
-        "supervisor",
-        RIGHT_USER,
-        302,
-        writes=True,
-        extra={"approve": True},
-    ),
+    # --- the supervisor's review page: supervisors of the case's outlet; each face shown is audited --
+    Case("GET review/", "GET", "/review/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
+    Case("GET review/", "GET", "/review/", "clerk", WRONG_ROLE, 403),
+    Case("GET review/", "GET", "/review/", "supervisor", RIGHT_USER, 302, redirect_to="/review/{review}/"),
+    Case("GET review/{id}/", "GET", "/review/{review}/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
+    Case("GET review/{id}/", "GET", "/review/{review}/", "clerk", WRONG_ROLE, 403),
+    Case("GET review/{id}/", "GET", "/review/{review}/", "other_supervisor", OTHER_OUTLET, 404),
+    Case("GET review/{id}/", "GET", "/review/{review}/", "supervisor", RIGHT_USER, 200),
+    Case("GET review image", "GET", REVIEW_IMAGE_URL, "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
+    Case("GET review image", "GET", REVIEW_IMAGE_URL, "clerk", WRONG_ROLE, 403),
+    Case("GET review image", "GET", REVIEW_IMAGE_URL, "other_supervisor", OTHER_OUTLET, 404),
+    Case("GET review image", "GET", REVIEW_IMAGE_URL, "supervisor", RIGHT_USER, 200, writes=True),
     # --- pages ----------------------------------------------------------------------------------
     Case("GET / (home)", "GET", "/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
     Case("GET / (home)", "GET", "/", "other_clerk", OTHER_OUTLET, 200, hidden=("{created}", "王 五")),
@@ -295,9 +287,6 @@ def _client(world: World, user_key: str, *, csrf: bool = False) -> APIClient:
 
 def _send(client: APIClient, case: Case, world: World, registration_input: Callable[..., dict[str, Any]]) -> Any:
     path = _fill(case.path, world)
-    if case.extra.get("approve"):
-        data = {"action": "approve_sessions", "_selected_action": [str(world.sessions["review"].pk)]}
-        return client.post(path, data)
     if case.method == "GET":
         return client.get(path)
     body = registration_input() if case.body is NEW_REGISTRATION else dict(case.body or {})
@@ -329,10 +318,11 @@ def test_endpoint_access(case: Case, world: World, registration_input: Callable[
             assert AuditEvent.objects.filter(action="evidence.viewed").count() == 1
             after["registration.AuditEvent"] -= 1
         assert after == before, f"{case.id} wrote something"
-    elif case.endpoint == "GET admin evidence view":
+    elif case.endpoint in {"GET admin evidence view", "GET review image"}:
         viewed = AuditEvent.objects.filter(action="evidence.viewed", actor=world.users[case.user])
         assert viewed.count() == 1
-        assert viewed.get().details == {"kind": "live_frame", "purpose": "admin_review"}
+        purpose = "admin_review" if case.endpoint == "GET admin evidence view" else "supervisor_review"
+        assert viewed.get().details == {"kind": "live_frame", "purpose": purpose}
 
 
 def test_session_authenticated_post_without_csrf_token_is_refused(

@@ -19,6 +19,7 @@ const ERROR_MESSAGES = {
   phone_in_use: () => _("This phone number is already registered to an active subscriber."),
   id_limit_reached: () => _("This identity document already holds the maximum number of active numbers."),
   full_name: () => _("The full name is required."),
+  birth_date_required: () => _("Enter the date of birth: this document's number does not contain it."),
   guardian_required: () => _("The customer is a minor: a guardian's name and ID document are required."),
   guardian_minor: () => _("The guardian must be an adult."),
   session_expired: () => _("This verification session has expired: start a new one."),
@@ -30,7 +31,10 @@ const ERROR_MESSAGES = {
   unreadable_image: () => _("The file is not a readable image."),
   face_too_small: () => _("The portrait on the document is too small: hold the document closer."),
   not_an_image: () => _("The file is not a readable image."),
-  upload_too_large: () => _("The image is too large."),
+  upload_too_large: (error) => {
+    const limit = error.details && error.details.limit_mb;
+    return limit ? format(_("The image is larger than %(limit)s MB: take the photo again, or choose a smaller file."), { limit: Number(limit.toFixed(1)) }) : _("The image is too large.");
+  },
   empty_upload: () => _("Choose or take a photo first."),
   throttled: () => _("Too many requests: wait a moment and try again."),
   not_authenticated: () => _("Your sign-in has expired: sign in again."),
@@ -40,7 +44,7 @@ const ERROR_MESSAGES = {
 export function errorMessage(error) {
   if (!error) return _("Something went wrong: try again.");
   const known = ERROR_MESSAGES[error.code];
-  return known ? known() : error.message || _("Something went wrong: try again.");
+  return known ? known(error) : error.message || _("Something went wrong: try again.");
 }
 
 export async function api(url, { method = "GET", json, form } = {}) {
@@ -106,6 +110,12 @@ export function stateLabel(state) {
 }
 
 export { _ };
+
+// Named placeholders, "%(name)s", filled in a translated text (the catalogue's own `interpolate`).
+export function format(text, values) {
+  if (window.interpolate) return window.interpolate(text, values, true);
+  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
 
 // What a decision's reason codes mean, in the page's language (codes stay as they are in the API).
 const REASON_TEXT = {

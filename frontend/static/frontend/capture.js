@@ -1,6 +1,9 @@
 // The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
-import { _, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
+import { _, api, errorMessage, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
+import { activeDeviceId, offerCameraChoice, openCamera } from "./camera.js";
+import { HintSettler, STEP_TEXT, failureText, hintForStep } from "./feedback.js";
+import { PromptVoice } from "./voice.js";
 
 const root = document.getElementById("capture");
 const preview = document.getElementById("preview");
@@ -15,14 +18,16 @@ const outcomeDetail = document.getElementById("outcome-detail");
 const retryButton = document.getElementById("retry");
 const resultLink = document.getElementById("to-result");
 const homeLink = document.getElementById("to-home");
+const byHandButton = document.getElementById("by-hand");
+const restartLink = document.getElementById("restart");
+const attemptsLine = document.getElementById("attempts-left");
+const stage = document.querySelector("#capture .stage");
+const cameraSelect = document.getElementById("camera-select");
+const FACE_VIDEO = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
 let session = JSON.parse(document.getElementById("session-payload").textContent);
+const voice = new PromptVoice(JSON.parse(document.getElementById("prompt-audio").textContent), document.getElementById("sound-toggle"));
 
-const STEP_TEXT = {
-  blink: () => _("Blink your eyes"),
-  turn_left: () => _("Turn your head to your left, then back"),
-  turn_right: () => _("Turn your head to your right, then back"),
-};
 const STEP_ICON = { blink: "iconBlink", turn_left: "iconTurnLeft", turn_right: "iconTurnRight" };
 const HINT_TEXT = {
   look_at_camera: () => _("Look at the camera, face inside the oval"),
@@ -35,7 +40,10 @@ const HINT_TEXT = {
   move_back: () => _("Move back a little"),
   face_frontal: () => _("Look straight at the camera"),
   slow_decision: () => _("The decision takes longer than usual: it will appear here and on the dashboard."),
+  turn_and_return_left: () => _("Turn to your left as far as is comfortable, then back to the camera"),
+  turn_and_return_right: () => _("Turn to your right as far as is comfortable, then back to the camera"),
 };
+
 const ENDED_TEXT = {
   disconnected: () => _("The connection was lost."),
   no_offer: () => _("The browser did not start the video in time."),
@@ -67,6 +75,9 @@ let countdownTimer = null;
 let deadline = null;
 let attemptOpen = false;
 let attemptPhaseStarted = false;
+// The step the last attempt failed on: {index, step}, index -1 while the face was not yet calibrated.
+let failedStep = null;
+let challengeStarted = false;
 let promptAcknowledged = null;
 
 function setPhase(phase) {
@@ -83,23 +94,46 @@ function setPrompt(text, iconKey) {
   }
 }
 
-function renderSteps(done, current) {
+function renderSteps(done, current, failed = -1) {
   stepsList.replaceChildren(...plan.map((step, index) => {
     const item = document.createElement("li");
     item.textContent = STEP_TEXT[step] ? STEP_TEXT[step]() : step;
-    item.className = index < done ? "done" : index === current ? "current" : "todo";
+    if (index < done) item.className = "done";
+    else if (index === failed) item.className = "failed";
+    else item.className = index === current ? "current" : "todo";
+    if (index === failed) item.setAttribute("aria-label", `${item.textContent}: ${_("not passed")}`);
     return item;
   }));
 }
 
-function setHint(code) {
+function showHint(code) {
   if (!code) {
     show(hintLine, false);
+    delete hintLine.dataset.code;
     return;
   }
   hintLine.textContent = HINT_TEXT[code] ? HINT_TEXT[code]() : _("Adjust your position");
   hintLine.dataset.code = code;
   show(hintLine, true);
+}
+
+// Per-frame hints go through the settler (no flicker); `setHint` applies one at once.
+const hints = new HintSettler(showHint);
+const setHint = (code) => hints.set(code);
+const proposeHint = (code) => hints.propose(code);
+
+// The oval leans the way the head turns (the preview is mirrored, like a mirror).
+function setOvalStep(step) {
+  if (!stage) return;
+  stage.classList.toggle("turning-left", step === "turn_left");
+  stage.classList.toggle("turning-right", step === "turn_right");
+}
+
+function showAttemptsLeft() {
+  const max = Number(root.dataset.maxAttempts);
+  attemptsLine.textContent = format(_("Attempts left: %(left)s of %(max)s"), { left: Math.max(0, attemptsLeft()), max });
+  attemptsLine.dataset.left = String(Math.max(0, attemptsLeft()));
+  show(attemptsLine, true);
 }
 
 function tickCountdown() {
@@ -137,6 +171,7 @@ function showOutcome(kind, title, detail) {
   outcomeDetail.textContent = detail || "";
   show(outcomeBox, true);
   setHint(null);
+  setOvalStep(null);
 }
 
 function attemptsLeft() {
@@ -183,16 +218,19 @@ function onSession(payload) {
         return;
       }
       stopMedia();
-      showOutcome("liveness_failed", _("The live check did not pass."), reasonsText(payload.liveness_reasons));
+      showOutcome("liveness_failed", _("The live check did not pass."), failureText(failedStep, payload.liveness_reasons));
       setPrompt(attemptsLeft() > 0 ? _("You may try again.") : _("No attempts are left."), null);
+      showAttemptsLeft();
+      if (attemptsLeft() > 0) voice.say("try_again");
       offerRetry();
       return;
     case "expired":
     case "cancelled":
       stopMedia();
-      showOutcome("ended", stateLabel(payload.state), "");
+      showOutcome("ended", payload.state === "expired" ? _("This registration has expired.") : stateLabel(payload.state), "");
       setPrompt("", null);
       show(homeLink, true);
+      show(restartLink, true);
       return;
     default:
   }
@@ -251,6 +289,10 @@ async function onCaptureMessage(message) {
     case "captured":
       attemptOpen = false;
       attemptPhaseStarted = false;
+      if (root.dataset.phase === "not_passed") {
+        stopMedia(); // the failure is on screen; the stored verdict follows on the session socket
+        return;
+      }
       setPhase("checking");
       setPrompt(_("Checking…"), null);
       stopMedia();
@@ -268,6 +310,7 @@ async function onCaptureMessage(message) {
       showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[message.reason] ? ENDED_TEXT[message.reason]() : message.reason);
       setPrompt("", null);
       session.state = "liveness_failed";
+      showAttemptsLeft();
       offerRetry();
       return;
     case "error":
@@ -280,24 +323,47 @@ async function onCaptureMessage(message) {
 function onStatus(status) {
   if (status.finished) {
     if (lastStepEndedAt === null) lastStepEndedAt = performance.now();
-    renderSteps(plan.length, -1);
     setCountdown(null);
+    setOvalStep(null);
+    if (status.passed === false) {
+      showFailedStep(status);
+      return;
+    }
+    renderSteps(plan.length, -1);
     setHint(null);
     setPhase("checking");
     setPrompt(_("Done. Checking…"), "iconDone");
+    voice.say("checking");
     return;
   }
   setPhase("challenge");
-  renderSteps(status.steps_done, status.step_index);
+  if (status.step) challengeStarted = true;
+  renderSteps(status.steps_done, status.step ? status.step_index : -1);
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
+    voice.say(status.step, `step-${status.step_index}`);
     acknowledgePrompt(status.step_index);
   } else {
     promptAcknowledged = null; // a hold-still gap comes before every prompt
     setPrompt(_("Look at the camera, face inside the oval"), null);
+    voice.say("look_at_camera");
   }
-  setCountdown(status.seconds_left);
-  setHint(status.hint);
+  setOvalStep(status.step);
+  // The step's clock is shown once the face is tracked and a step is asked for, never before.
+  setCountdown(status.step ? status.seconds_left : null);
+  proposeHint(hintForStep(status.step, status.hint));
+}
+
+// The engine ended the attempt without a pass: the steps done keep their ✓, the one that was
+// running is marked as not passed, and nothing on screen says "done".
+function showFailedStep(status) {
+  const index = challengeStarted ? Math.min(status.steps_done, plan.length - 1) : -1;
+  failedStep = { index, step: index >= 0 ? plan[index] : null };
+  renderSteps(status.steps_done, -1, index);
+  setPrompt("", null);
+  showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));
+  showAttemptsLeft();
+  voice.say("not_passed");
 }
 
 // The server times the customer's reaction from when the prompt was on screen (it bounds what we say).
@@ -326,14 +392,12 @@ function onCaptureError(message) {
   setPrompt("", null);
   show(retryButton, message.code === "busy");
   show(homeLink, true);
+  show(restartLink, message.code === "session_expired");
 }
 
 async function startCamera() {
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
-      audio: false,
-    });
+    stream = await openCamera("face", FACE_VIDEO);
   } catch (error) {
     attemptPhaseStarted = false;
     setPhase("camera_denied");
@@ -345,10 +409,32 @@ async function startCamera() {
     );
     setPrompt("", null);
     show(retryButton, true);
+    show(homeLink, true);
+    show(byHandButton, ["document_captured", "liveness_failed"].includes(session.state));
     return false;
   }
   preview.srcObject = stream;
+  // A different camera is chosen before the attempt starts: the stream is swapped in place.
+  offerCameraChoice(cameraSelect, "face", activeDeviceId(stream), () => {
+    if (root.dataset.phase !== "connecting" && root.dataset.phase !== "challenge") return;
+    switchCamera();
+  });
   return true;
+}
+
+async function switchCamera() {
+  let next;
+  try {
+    next = await openCamera("face", FACE_VIDEO);
+  } catch {
+    return; // keep the camera that works
+  }
+  const track = next.getVideoTracks()[0];
+  const sender = pc && pc.getSenders().find((candidate) => candidate.track && candidate.track.kind === "video");
+  if (sender) await sender.replaceTrack(track);
+  if (stream) stream.getTracks().forEach((old) => old.stop());
+  stream = next;
+  preview.srcObject = stream;
 }
 
 async function startAttempt() {
@@ -356,7 +442,12 @@ async function startAttempt() {
   show(outcomeBox, false);
   show(retryButton, false);
   show(homeLink, false);
+  show(byHandButton, false);
   lastStepEndedAt = null;
+  failedStep = null;
+  challengeStarted = false;
+  voice.reset();
+  show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
   setPhase("starting");
@@ -370,6 +461,18 @@ async function startAttempt() {
 }
 
 retryButton.addEventListener("click", () => startAttempt());
+
+// Without a camera the customer can still be registered: a supervisor checks the document by hand.
+byHandButton.addEventListener("click", async () => {
+  byHandButton.disabled = true;
+  const result = await api(root.dataset.alternativeUrl, { method: "POST", json: { reason: "camera_unavailable" } });
+  byHandButton.disabled = false;
+  if (result.ok) {
+    window.location.assign(root.dataset.alternativeNext);
+    return;
+  }
+  outcomeDetail.textContent = errorMessage(result.error);
+});
 window.addEventListener("pagehide", () => {
   if (captureSocket) captureSocket.close();
   stopMedia();

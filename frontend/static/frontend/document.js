@@ -1,4 +1,5 @@
 import { _, api, errorMessage, show } from "./api.js";
+import { activeDeviceId, offerCameraChoice, openCamera } from "./camera.js";
 
 const root = document.getElementById("document");
 const video = document.getElementById("document-camera");
@@ -10,6 +11,8 @@ const statusLine = document.getElementById("document-status");
 const errorBox = document.getElementById("document-error");
 const portraitBox = document.getElementById("portrait-box");
 const portrait = document.getElementById("portrait");
+const cameraSelect = document.getElementById("camera-select");
+const DOCUMENT_VIDEO = { width: { ideal: 1920 }, height: { ideal: 1080 } };
 let stream = null;
 
 function showPortrait() {
@@ -41,13 +44,11 @@ async function upload(blob, name) {
   show(errorBox, true);
 }
 
-startButton.addEventListener("click", async () => {
+async function startCamera() {
   show(errorBox, false);
+  if (stream) stream.getTracks().forEach((track) => track.stop());
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
-      audio: false,
-    });
+    stream = await openCamera("document", DOCUMENT_VIDEO);
   } catch (error) {
     errorBox.textContent = error.name === "NotAllowedError"
       ? _("The camera is blocked: allow it in the browser, or upload a file.")
@@ -59,7 +60,10 @@ startButton.addEventListener("click", async () => {
   show(video, true);
   show(shootButton, true);
   await video.play();
-});
+  offerCameraChoice(cameraSelect, "document", activeDeviceId(stream), () => startCamera());
+}
+
+startButton.addEventListener("click", () => startCamera());
 
 shootButton.addEventListener("click", () => {
   canvas.width = video.videoWidth;

@@ -1,17 +1,84 @@
-import { _, api, errorMessage, show } from "./api.js";
+import { _, api, errorMessage, format, show, stateLabel } from "./api.js";
 
 const form = document.getElementById("register-form");
 const errorBox = document.getElementById("form-error");
 const birthDate = form.querySelector(".birth-date");
+const openBox = document.getElementById("open-sessions");
+const openStates = new Set(JSON.parse(document.getElementById("open-states").textContent));
+const submitButton = form.querySelector("button[type=submit]");
+// The phone number whose open sessions the clerk has seen and chose to open another one beside.
+let confirmedPhone = null;
+
+function fail(text) {
+  errorBox.textContent = text;
+  show(errorBox, true);
+}
+
+// A name longer than the record holds is refused with its length, never cut without a word.
+function nameTooLong() {
+  const max = Number(form.full_name.dataset.maxLength);
+  const length = [...form.full_name.value.trim()].length;
+  if (!max || length <= max) return false;
+  fail(format(_("The full name has %(length)s characters; at most %(max)s are possible. Shorten it as the document does."), { length, max }));
+  form.full_name.focus();
+  return true;
+}
+
+function phoneQuery(raw) {
+  const digits = raw.replace(/[\s()-]/g, "");
+  return /^1[3-9][0-9]{9}$/.test(digits) ? `+86${digits}` : digits;
+}
+
+// Sessions still open for this number at the outlet: the clerk is warned once before opening another.
+async function openSessionsFor(phone) {
+  const url = `${form.dataset.api}?phone_number=${encodeURIComponent(phoneQuery(phone))}`;
+  const result = await api(url);
+  if (!result.ok || !result.data) return [];
+  return result.data.results.filter((session) => openStates.has(session.state));
+}
+
+function warnAbout(sessions, phone) {
+  const list = document.getElementById("open-sessions-list");
+  document.getElementById("open-sessions-text").textContent = format(
+    _("%(count)s registrations for this number are still open. Continue one of them, or press “Continue” again to open a new one."),
+    { count: sessions.length },
+  );
+  list.replaceChildren(...sessions.map((session) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `${form.dataset.next}${session.id}/`;
+    link.textContent = `${session.subscriber_name} · ${stateLabel(session.state)}`;
+    item.append(link);
+    return item;
+  }));
+  confirmedPhone = phone;
+  show(openBox, true);
+}
 
 form.document_type.addEventListener("change", () => {
   // A resident ID number carries the birth date; other documents need it typed for the age check.
   show(birthDate, form.document_type.value !== "prc_id");
 });
 
+form.phone_number.addEventListener("input", () => {
+  confirmedPhone = null;
+  show(openBox, false);
+});
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   show(errorBox, false);
+  if (nameTooLong()) return;
+  const phone = form.phone_number.value.trim();
+  if (phone && phone !== confirmedPhone) {
+    submitButton.disabled = true;
+    const open = await openSessionsFor(phone);
+    submitButton.disabled = false;
+    if (open.length) {
+      warnAbout(open, phone);
+      return;
+    }
+  }
   const payload = {
     full_name: form.full_name.value,
     document_type: form.document_type.value,
@@ -19,17 +86,15 @@ form.addEventListener("submit", async (event) => {
     phone_number: form.phone_number.value,
   };
   if (form.document_type.value !== "prc_id" && form.birth_date.value) payload.birth_date = form.birth_date.value;
-  const button = form.querySelector("button[type=submit]");
-  button.disabled = true;
+  submitButton.disabled = true;
   const result = await api(form.dataset.api, { method: "POST", json: payload });
-  button.disabled = false;
+  submitButton.disabled = false;
   if (result.ok) {
     window.location.assign(`${form.dataset.next}${result.data.id}/consent/`);
     return;
   }
   const fieldErrors = result.error.code === "invalid_input" ? Object.keys(result.error.details || {}) : [];
-  errorBox.textContent = fieldErrors.length
+  fail(fieldErrors.length
     ? `${_("Please check these fields:")} ${fieldErrors.map((name) => form.elements[name]?.closest("label")?.firstChild.textContent.trim() || name).join(", ")}`
-    : errorMessage(result.error);
-  show(errorBox, true);
+    : errorMessage(result.error));
 });

@@ -5,6 +5,8 @@ const TITLES = {
   approved: () => _("Approved: the number can be activated."),
   rejected: () => _("Rejected."),
   manual_review: () => _("Sent to a supervisor for review."),
+  expired: () => _("This registration has expired."),
+  cancelled: () => _("This registration was cancelled."),
 };
 
 liveSocket(root.dataset.sessionSocket, (message) => {

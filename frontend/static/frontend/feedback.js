@@ -1,0 +1,92 @@
+// What the live-check page tells the customer, without the page itself: step names, the failure
+// in the customer's words, hints that fit the step, and a hint line that does not flicker.
+import { _, format, reasonLabels } from "./api.js";
+
+export const STEP_TEXT = {
+  blink: () => _("Blink your eyes"),
+  turn_left: () => _("Turn your head to your left, then back"),
+  turn_right: () => _("Turn your head to your right, then back"),
+};
+
+// Why an attempt failed, by the step that was running ("calibration": before the first step).
+const FAILED_STEP_TEXT = {
+  calibration: () => _("Your face was not seen clearly in front of the camera."),
+  blink: () => _("No blink was seen in time."),
+  turn_left: () => _("The turn of your head to your left was not seen in time."),
+  turn_right: () => _("The turn of your head to your right was not seen in time."),
+};
+
+// Reason codes that only restate the failed step (named in words) or that every early failure carries.
+const STEP_REASONS = new Set(["step_timeout", "no_blink", "no_turn", "incomplete", "calibration_failed"]);
+
+export const HINT_SETTLE_MS = 800;
+
+// The failure in the customer's words. `failedStep` is {index, step} (index -1: the face was never
+// calibrated) or null when the page did not see the attempt (a reload): then the reasons alone.
+export function failureText(failedStep, reasons) {
+  const codes = reasons || [];
+  const parts = [];
+  if (failedStep) {
+    if (failedStep.index >= 0) {
+      const name = STEP_TEXT[failedStep.step] ? STEP_TEXT[failedStep.step]() : failedStep.step;
+      parts.push(format(_("Step %(number)s, “%(step)s”, was not passed."), { number: failedStep.index + 1, step: name }));
+    }
+    const key = failedStep.index < 0 ? "calibration" : failedStep.step;
+    if (FAILED_STEP_TEXT[key]) parts.push(FAILED_STEP_TEXT[key]());
+    parts.push(...reasonLabels(codes.filter((code) => !STEP_REASONS.has(code))));
+  } else {
+    // "No blink" comes with every failure before a blink: it is not the cause when another reason is there.
+    parts.push(...reasonLabels(codes.length > 1 ? codes.filter((code) => code !== "no_blink") : codes));
+  }
+  return parts.join(" ");
+}
+
+// During a turn the face leaves the frontal pose by design: "look at the camera, face inside the
+// oval" would contradict the prompt, so the hint says how to finish the turn instead.
+export function hintForStep(step, hint) {
+  if (hint === "look_at_camera" && (step === "turn_left" || step === "turn_right")) {
+    return `turn_and_return_${step.slice("turn_".length)}`;
+  }
+  return hint || null;
+}
+
+// A per-frame hint reaches the screen only once it has held for `settleMs`, so a hint that comes
+// and goes with single frames does not flicker; `set` shows one at once (an outcome, the end).
+export class HintSettler {
+  constructor(render, { settleMs = HINT_SETTLE_MS, timers = globalThis } = {}) {
+    this.render = render;
+    this.settleMs = settleMs;
+    this.timers = timers;
+    this.shown = null;
+    this.pending = null;
+    this.timer = null;
+  }
+
+  set(code) {
+    this.cancel();
+    this.shown = code || null;
+    this.pending = this.shown;
+    this.render(this.shown);
+  }
+
+  propose(code) {
+    const wanted = code || null;
+    if (wanted === this.shown) {
+      this.cancel();
+      this.pending = wanted;
+      return;
+    }
+    if (wanted === this.pending && this.timer !== null) return;
+    this.cancel();
+    this.pending = wanted;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.set(this.pending);
+    }, this.settleMs);
+  }
+
+  cancel() {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

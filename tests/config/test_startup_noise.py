@@ -1,0 +1,106 @@
+"""A quiet terminal for `make run` (issue 16, item 10): the native libraries' start-up lines are
+dropped, everything else written to stderr passes, and a request is logged once."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import PROJECT_ROOT
+
+NOISE = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "E0000 00:00:1796123254.101428   26213 cuda_dnn.cc:8579] Unable to register cuDNN factory: Attempting to register",
+    "W0000 00:00:1796123254.117900   26213 computation_placer.cc:177] computation placer already registered.",
+    "2026-12-01 19:07:34.073948: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda drivers",
+    "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the right flags.",
+]
+KEPT = ["Traceback (most recent call last):", "E0000 00:00:1.0 1 face_landmarker_graph.cc:12] model file is missing"]
+
+
+def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TF_", "GLOG_"))}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_known_native_start_up_lines_are_dropped_and_everything_else_passes() -> None:
+    written = "\n".join(NOISE + KEPT) + "\n"
+    code = (
+        "import os\nfrom config.startup_noise import filtered_native_stderr\n"
+        f"with filtered_native_stderr():\n    os.write(2, {written.encode()!r})\n"
+        "os.write(2, b'after the block\\n')\n"
+    )
+    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [*KEPT, "after the block"]
+
+
+def test_the_libraries_log_levels_are_set_unless_the_environment_chose() -> None:
+    local = "config.settings.local"
+    chosen = python(
+        "import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])",
+        TF_CPP_MIN_LOG_LEVEL="1",
+        DJANGO_SETTINGS_MODULE=local,
+    )
+    default = python("import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", DJANGO_SETTINGS_MODULE=local)
+
+    assert (chosen.stdout.strip(), default.stdout.strip()) == ("1", "3")
+
+
+def test_a_request_and_a_start_up_line_are_printed_once() -> None:
+    code = (
+        "import django, logging; django.setup()\n"
+        "logging.getLogger('django.channels.server').info('HTTP GET /login/ 200')\n"
+        "logging.getLogger('django.request').warning('Not Found: /nothing/')\n"
+    )
+    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+
+    lines = result.stderr.splitlines()
+    assert sum("HTTP GET /login/ 200" in line for line in lines) == 1, lines
+    assert sum("Not Found: /nothing/" in line for line in lines) == 1, lines
+    assert not [line for line in lines if "AXES: BEGIN" in line], lines
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_prints_the_banner_after_the_server_answers(tmp_path: Path) -> None:
+    """The real wrapper around the real development server, on SQLite in a temporary folder."""
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "scripts/serve", "127.0.0.1", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Stop with Ctrl-C." not in log.read_text() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.3)
+        text = log.read_text()
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # the port answers
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines[-4].strip() == f"Shiming is ready: open http://127.0.0.1:{port}/", text
+    assert lines[-1].strip() == "Stop with Ctrl-C.", text
+    noisy = ("cuda", "absl", "tensorflow", "axes: begin")
+    noise = [line for line in lines if any(word in line.lower() for word in noisy)]
+    assert noise == [], text

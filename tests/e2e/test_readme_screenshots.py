@@ -1,0 +1,69 @@
+"""The README's screens, taken by the suite: the whole happy path in Simplified Chinese and English
+at both tablet sizes. Saved under artifacts/screenshots/ as every screen is; with
+SHIMING_README_SCREENSHOTS=1 also into docs/screenshots/<language>-<width>x<height>/ for the README."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.conftest import BrowserFactory, Screens, Server
+from tests.e2e.test_capture_flow import (
+    FINAL_PHASES,
+    give_consent,
+    open_dashboard,
+    register_customer,
+    sign_in,
+    upload_document,
+    wait_phase,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.worker]
+
+DOCS = PROJECT_ROOT / "docs" / "screenshots"
+README_SCREENS = ("sign-in", "registration-form", "consent", "capture-approved", "result", "dashboard")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}])
+def test_the_readme_screens(
+    stack: Server,
+    clerk_account: tuple[Any, str],
+    launch_browser: BrowserFactory,
+    happy_camera: Path,
+    same_person_card: Path,
+    screens: Screens,
+    locale: str,
+    viewport: dict[str, int],
+) -> None:
+    clerk, password = clerk_account
+    context = launch_browser(happy_camera).new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    sign_in(page, stack, clerk.username, password, screens)
+    dashboard = open_dashboard(context, stack, screens)
+    register_customer(page, stack, screens)
+    give_consent(page, screens)
+    upload_document(page, same_person_card, screens)
+    phase = wait_phase(page, FINAL_PHASES)
+    screens.shot(page, f"capture-{phase}")
+    assert phase == "approved"
+    page.click("#to-result")
+    page.wait_for_selector("#result[data-state='approved']")
+    screens.shot(page, "result")
+    dashboard.bring_to_front()
+    dashboard.wait_for_selector("tr[data-state='approved']", timeout=10_000)
+    screens.shot(dashboard, "dashboard")
+
+    if os.environ.get("SHIMING_README_SCREENSHOTS") == "1":
+        language = locale.split("-")[0]
+        target = DOCS / f"{language}-{viewport['width']}x{viewport['height']}"
+        target.mkdir(parents=True, exist_ok=True)
+        for shot in sorted(screens.folder.glob("*.png")):
+            name = shot.stem.split("-", 1)[1]
+            if name in README_SCREENS:
+                shutil.copy(shot, target / f"{name}.png")

@@ -1,0 +1,46 @@
+"""The outlet dashboard page as the server renders it (issue 16, item 6)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.test import Client
+
+from registration.models import Subscriber, VerificationSession
+
+
+def test_rows_link_to_their_session_with_the_whole_name_in_the_title(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    session = make_session()
+    long_name = "欧阳" + "很长的名字" * 30
+    Subscriber.objects.filter(pk=session.subscriber_id).update(full_name=long_name[:200])
+
+    html = signed_in.get("/dashboard/").content.decode()
+
+    row = re.search(rf'<tr data-session="{session.pk}".*?</tr>', html, re.S)
+    assert row is not None
+    assert f'href="/sessions/{session.pk}/"' in row.group(0)
+    assert f'title="{long_name[:200]}"' in row.group(0)
+    assert "dashboard-table" in html
+
+
+def test_times_are_the_outlets_time_zone_and_the_page_tells_the_script(
+    signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
+) -> None:
+    settings.TIME_ZONE = "Asia/Shanghai"
+    session = make_session()
+    shown = session.created_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+
+    html = signed_in.get("/dashboard/").content.decode()
+
+    assert 'data-time-zone="Asia/Shanghai"' in html
+    time_cell = re.search(r'<time datetime="([^"]+)">' + shown + "</time>", html)
+    assert time_cell is not None
+    iso = datetime.fromisoformat(time_cell.group(1))
+    assert iso == session.created_at
+    assert "Asia/Shanghai" in html

@@ -1,0 +1,140 @@
+"""The supervisor's review page (issue 16, item 4): both faces (each view audited), the distance
+against the thresholds the match ran with, the liveness summary, the document data, a decision
+with a required reason, and the next case; the admin's bulk decision is gone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from frontend.review import distance_band
+from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration.roles import SUPERVISOR
+from registration.state_machine import SessionState
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def supervisor_client(outlet: Any) -> Client:
+    supervisor: Any = UserFactory(role=SUPERVISOR, outlet=outlet, is_staff=True)
+    client = Client()
+    client.force_login(supervisor)
+    return client
+
+
+@pytest.fixture
+def review_case(make_session: Callable[..., VerificationSession]) -> Callable[..., VerificationSession]:
+    def build(distance: float | None = 0.70) -> VerificationSession:
+        session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")
+        from registration import services
+
+        services.evidence_store(
+            session=session, kind=EvidenceKind.LIVE_FRAME, content=b"\xff\xd8live", content_type="image/jpeg"
+        )
+        VerificationSession.objects.filter(pk=session.pk).update(
+            state=SessionState.MANUAL_REVIEW,
+            attempt_count=1,
+            liveness_passed=True,
+            liveness_reasons=[],
+            liveness_detail={"verdict": {"steps": [{"step": "blink", "passed": True, "duration": 1.32}]}},
+            match_distance=distance,
+            match_detail={"accept_threshold": 0.6, "reject_threshold": 0.8},
+            decision_reasons=["distance_between_thresholds"],
+        )
+        session.refresh_from_db()
+        return session
+
+    return build
+
+
+def test_the_band_is_read_from_the_thresholds_the_match_ran_with(review_case: Callable[..., Any]) -> None:
+    between, close, far = review_case(0.7), review_case(0.6), review_case(0.95)
+
+    bands = [distance_band(case) for case in (between, close, far)]
+
+    assert [band.band for band in bands if band] == ["review", "approve", "reject"]
+    band = bands[0]
+    assert band is not None
+    assert (band.accept, band.reject) == (0.6, 0.8)
+    assert band.accept_x < band.marker_x < band.reject_x
+
+
+def test_the_review_page_shows_both_faces_the_distance_and_the_case(
+    supervisor_client: Client, review_case: Callable[..., Any]
+) -> None:
+    case = review_case()
+
+    html = supervisor_client.get(f"/review/{case.pk}/").content.decode()
+
+    assert f'src="/review/{case.pk}/portrait.jpg"' in html
+    assert f'src="/review/{case.pk}/live.jpg"' in html
+    assert "不确定：介于通过与拒绝阈值之间。" in html
+    assert "0.700" in html
+    assert 'class="distance-bar"' in html
+    assert case.subscriber.document.number_masked in html
+    assert 'data-step="blink"' in html
+    assert 'id="decision-form"' in html
+    assert 'name="note"' in html
+
+
+def test_each_face_shown_is_audited(supervisor_client: Client, review_case: Callable[..., Any]) -> None:
+    case = review_case()
+
+    portrait = supervisor_client.get(f"/review/{case.pk}/portrait.jpg")
+    live = supervisor_client.get(f"/review/{case.pk}/live.jpg")
+
+    assert (portrait.content, live.content) == (b"\xff\xd8portrait", b"\xff\xd8live")
+    assert portrait["Cache-Control"] == "no-store, private"
+    views = AuditEvent.objects.filter(object_id=str(case.pk), action="evidence.viewed")
+    assert sorted(event.details["kind"] for event in views) == ["id_portrait", "live_frame"]
+    assert {event.details["purpose"] for event in views} == {"supervisor_review"}
+
+
+def test_a_clerk_cannot_review(signed_in: Client, review_case: Callable[..., Any]) -> None:
+    case = review_case()
+
+    assert signed_in.get(f"/review/{case.pk}/").status_code == 403
+    assert signed_in.get(f"/review/{case.pk}/portrait.jpg").status_code == 403
+    assert not AuditEvent.objects.filter(action="evidence.viewed").exists()
+
+
+def test_the_queue_leads_from_case_to_case_oldest_first(
+    supervisor_client: Client, review_case: Callable[..., Any]
+) -> None:
+    first, second = review_case(), review_case()
+
+    assert supervisor_client.get("/review/")["Location"] == f"/review/{first.pk}/"
+    assert supervisor_client.get(f"/review/?after={first.pk}")["Location"] == f"/review/{second.pk}/"
+    html = supervisor_client.get(f"/review/{first.pk}/").content.decode()
+    assert f'href="/review/?after={first.pk}"' in html
+
+
+def test_a_decision_needs_a_reason(supervisor_client: Client, review_case: Callable[..., Any]) -> None:
+    case = review_case()
+    url = f"/api/sessions/{case.pk}/decision/"
+
+    refused = supervisor_client.post(url, {"decision": "approved", "note": " "}, content_type="application/json")
+    decided = supervisor_client.post(
+        url, {"decision": "approved", "note": "same person, photo is old"}, content_type="application/json"
+    )
+
+    assert refused.status_code == 400
+    assert decided.status_code == 200
+    case.refresh_from_db()
+    assert (case.state, case.decision_note) == (SessionState.APPROVED, "same person, photo is old")
+
+
+def test_the_admin_queue_links_to_the_review_and_has_no_bulk_decision(
+    supervisor_client: Client, review_case: Callable[..., Any]
+) -> None:
+    case = review_case()
+
+    html = supervisor_client.get("/admin/registration/manualreviewsession/").content.decode()
+
+    assert f'href="/review/{case.pk}/"' in html
+    assert "approve_sessions" not in html
+    assert not re.search(r'name="action"', html)
