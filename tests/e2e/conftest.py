@@ -170,7 +170,10 @@ def live_server_process(
         shutil.copy(log, ARTIFACTS / "logs" / "daphne.log")
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: this worker serves the same broker as the real worker of
+# tests/conftest.py, and if it outlived the browser tests it would take the other tests' tasks
+# (test_tasks waits for its own worker's log line and failed in a full run because of that).
+@pytest.fixture(scope="package")
 def celery_worker_process(
     e2e_tools: None, subprocess_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
