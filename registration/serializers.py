@@ -97,7 +97,6 @@ class SessionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "document_type",
             "document_number_masked",
             "subscriber_status",
-            "challenge_plan",
             "non_biometric",
             "created_at",
             "expires_at",

@@ -13,6 +13,7 @@ from uuid import UUID
 from celery import chain, current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from registration.audit import audit
@@ -23,6 +24,7 @@ from registration.policy import effective_policy
 from registration.state_machine import check_action
 
 from .evidence import evidence_store
+from .registrations import new_challenge_plan
 from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open, subscriber_close
 
 LIVENESS_VERDICT_TASK = "registration.tasks.liveness_verdict"
@@ -30,7 +32,8 @@ MATCH_FACES_TASK = "registration.tasks.match_faces"
 
 
 def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession:
-    """Start a liveness attempt: a fresh single-use nonce binds the attempt to one connection."""
+    """Start a liveness attempt: a fresh single-use nonce binds the attempt to one connection, and a
+    fresh challenge plan is drawn for it (never the clerk's previous plan)."""
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
@@ -44,10 +47,25 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
             actor=actor,
             attempt_count=session.attempt_count + 1,
             challenge_nonce=secrets.token_urlsafe(24),
+            challenge_plan=new_challenge_plan(previous=_previous_plan(session)),
             liveness_started_at=timezone.now(),
             details={"attempt": session.attempt_count + 1},
         )
     return session
+
+
+def _previous_plan(session: VerificationSession) -> list[str] | None:
+    """The plan this session's last attempt ran, else the clerk's most recent one."""
+    if session.challenge_plan:
+        return list(session.challenge_plan)
+    recent = (
+        VerificationSession.objects.filter(clerk_id=session.clerk_id)
+        .exclude(challenge_plan=[])
+        .order_by(F("liveness_started_at").desc(nulls_last=True))
+        .values_list("challenge_plan", flat=True)
+        .first()
+    )
+    return list(recent) if recent else None
 
 
 def _check_capture_rate(session: VerificationSession, actor: User) -> None:

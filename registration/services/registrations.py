@@ -66,17 +66,12 @@ def registration_create(
         subscriber = Subscriber.objects.create(
             full_name=full_name, document=identity, phone_number=phone, outlet=outlet
         )
-        previous = (
-            VerificationSession.objects.filter(clerk_id=clerk_id)
-            .order_by("-created_at")
-            .values_list("challenge_plan", flat=True)
-            .first()
-        )
+        # No challenge plan yet: it is drawn per attempt when the capture starts (capture_start), so
+        # opening sessions again and again shows nothing of a plan to fit footage to.
         session = VerificationSession.objects.create(
             subscriber=subscriber,
             outlet=outlet,
             clerk_id=clerk_id,
-            challenge_plan=new_challenge_plan(previous=previous),
             expires_at=timezone.now() + timedelta(seconds=effective_policy().session_ttl_seconds),
         )
         audit(

@@ -76,6 +76,7 @@ def test_a_full_attempt_stores_the_trace_and_enqueues_the_verdict(
     messages = async_to_sync(run_full_capture)(session, clerk)
 
     statuses = [m for m in messages if m["type"] == "status"]
+    session.refresh_from_db()  # the plan is drawn when the capture starts
     assert statuses[0]["step"] == session.challenge_plan[0]
     assert statuses[0]["hint"] == "move_closer"
     assert statuses[-1]["finished"] is True

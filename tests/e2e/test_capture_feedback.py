@@ -3,8 +3,8 @@ never looks like a success, the failed step is named in the customer's words wit
 left, no countdown runs before a face is tracked, and a turn prompt is not contradicted by the
 "face inside the oval" hint.
 
-The server here runs the plan turn_left, blink, blink: the camera clip blinks but never turns its
-head, so the first step fails after its timeout."""
+The sessions here have the plan turn_left, blink, blink: the motionless face never turns, so the
+first step fails after its timeout."""
 
 from __future__ import annotations
 
@@ -90,6 +90,18 @@ def flickering_camera(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def motionless_camera(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
+    """A face that holds perfectly still (never blinks, never turns), with a live sensor's noise."""
+    from tests.e2e.media import still_frame
+
+    frame = still_frame(testdata / HAPPY_CLIP, 0.4, media_dir / "motionless_frame.png")
+    out = media_dir / "motionless.y4m"
+    noisy = "noise=alls=12:allf=t,format=yuv420p"
+    ffmpeg("-loop", "1", "-i", str(frame), "-t", "6", "-r", "30", "-vf", noisy, str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
 def empty_camera(e2e_tools: None, media_dir: Path) -> Path:
     """A camera pointed at an empty grey wall (with sensor noise: identical frames would be an injection)."""
     out = media_dir / "empty.y4m"
@@ -114,9 +126,13 @@ def chips(page: Any) -> list[tuple[str, str]]:
 
 
 def test_a_failed_turn_is_named_and_never_shown_as_done(
-    turn_stack: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, happy_camera: Path, screens: Screens
+    turn_stack: Server,
+    clerk: tuple[Any, str],
+    launch_browser: BrowserFactory,
+    motionless_camera: Path,
+    screens: Screens,
 ) -> None:
-    page, session = open_capture(launch_browser, happy_camera, turn_stack, clerk)
+    page, session = open_capture(launch_browser, motionless_camera, turn_stack, clerk)
     wait_phase(page, ("challenge",), 30_000)
     page.wait_for_selector("#steps li.current", timeout=20_000)
     screens.shot(page, "capture-turn-step")

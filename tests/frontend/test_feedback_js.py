@@ -92,7 +92,7 @@ def test_a_failed_turn_step_is_named_and_not_blamed_on_a_missing_blink() -> None
 
 
 def test_no_face_before_the_first_step_says_the_face_was_not_seen() -> None:
-    (text,) = run([("failureText", [{"index": -1, "step": None}, ["calibration_failed", "no_blink"]])])
+    (text,) = run([("failureText", [None, ["calibration_failed", "no_blink"]])])
 
     assert text == "摄像头前没有清楚地看到您的脸。"
 

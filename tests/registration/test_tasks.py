@@ -14,6 +14,7 @@ from unittest.mock import patch
 import numpy as np
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils import timezone
 
 from liveness import ChallengePlan, LivenessConfig
@@ -156,10 +157,9 @@ def _session_after_capture(
     extra_frames: tuple[bytes, ...] = (),
 ) -> VerificationSession:
     session = new_session()
-    VerificationSession.objects.filter(pk=session.pk).update(
-        state="document_captured", challenge_plan=plan.split(","), attempt_count=0
-    )
-    services.capture_start(session_id=session.pk, actor=session.clerk)
+    VerificationSession.objects.filter(pk=session.pk).update(state="document_captured", attempt_count=0)
+    with override_settings(SHIMING_FIXED_CHALLENGE_PLAN=plan.split(",")):  # the plan the clip follows
+        services.capture_start(session_id=session.pk, actor=session.clerk)  # draws the attempt's plan
     session.refresh_from_db()
     with patch("registration.services.attempts._enqueue_judgement"):  # the test sends the task itself, twice
         services.capture_finish(

@@ -358,7 +358,7 @@ function onStatus(status) {
 // running is marked as not passed, and nothing on screen says "done".
 function showFailedStep(status) {
   const index = challengeStarted ? Math.min(status.steps_done, plan.length - 1) : -1;
-  failedStep = { index, step: index >= 0 ? plan[index] : null };
+  failedStep = index >= 0 ? { index, step: plan[index] } : null;
   renderSteps(status.steps_done, -1, index);
   setPrompt("", null);
   showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));

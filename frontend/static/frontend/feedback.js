@@ -21,23 +21,23 @@ const STEP_REASONS = new Set(["step_timeout", "no_blink", "no_turn", "incomplete
 
 export const HINT_SETTLE_MS = 800;
 
-// The failure in the customer's words. `failedStep` is {index, step} (index -1: the face was never
-// calibrated) or null when the page did not see the attempt (a reload): then the reasons alone.
+// The failure in the customer's words. `failedStep` is {index, step} of the prompted step that was
+// running, or null when no step had been asked for yet (before the first prompt, or a reload): then
+// the reasons alone say what happened.
 export function failureText(failedStep, reasons) {
   const codes = reasons || [];
   const parts = [];
-  if (failedStep) {
-    if (failedStep.index >= 0) {
-      const name = STEP_TEXT[failedStep.step] ? STEP_TEXT[failedStep.step]() : failedStep.step;
-      parts.push(format(_("Step %(number)s, “%(step)s”, was not passed."), { number: failedStep.index + 1, step: name }));
-    }
-    const key = failedStep.index < 0 ? "calibration" : failedStep.step;
-    if (FAILED_STEP_TEXT[key]) parts.push(FAILED_STEP_TEXT[key]());
+  if (failedStep && failedStep.index >= 0) {
+    const name = STEP_TEXT[failedStep.step] ? STEP_TEXT[failedStep.step]() : failedStep.step;
+    parts.push(format(_("Step %(number)s, “%(step)s”, was not passed."), { number: failedStep.index + 1, step: name }));
+    if (FAILED_STEP_TEXT[failedStep.step]) parts.push(FAILED_STEP_TEXT[failedStep.step]());
     parts.push(...reasonLabels(codes.filter((code) => !STEP_REASONS.has(code))));
-  } else {
-    // "No blink" comes with every failure before a blink: it is not the cause when another reason is there.
-    parts.push(...reasonLabels(codes.length > 1 ? codes.filter((code) => code !== "no_blink") : codes));
+    return parts.join(" ");
   }
+  if (codes.includes("calibration_failed")) parts.push(FAILED_STEP_TEXT.calibration());
+  // "No blink" comes with every failure before a blink: it is not the cause when another reason is there.
+  const rest = codes.filter((code) => code !== "calibration_failed" && (codes.length === 1 || code !== "no_blink"));
+  parts.push(...reasonLabels(rest));
   return parts.join(" ");
 }
 
