@@ -44,3 +44,19 @@ def test_production_refuses_to_start_without_its_secrets() -> None:
         result = _manage("check", env=env)
         assert result.returncode != 0
         assert missing in result.stderr
+
+
+def test_production_always_draws_the_random_plan_and_has_no_fixed_plan_setting() -> None:
+    """`SHIMING_FIXED_CHALLENGE_PLAN` exists only in the test settings: in production the variable
+    is ignored and every plan is drawn at random (a fixed plan would let a recording pass)."""
+    script = (
+        "from django.conf import settings; from registration.services import new_challenge_plan; "
+        "print(hasattr(settings, 'SHIMING_FIXED_CHALLENGE_PLAN')); "
+        "print(len({tuple(new_challenge_plan(previous=None)) for _ in range(40)}))"
+    )
+    env = {**PRODUCTION_ENV, "SHIMING_FIXED_CHALLENGE_PLAN": "blink,blink,blink"}
+    result = _manage("shell", "-c", script, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    has_setting, distinct_plans = result.stdout.split()[-2:]
+    assert has_setting == "False"
+    assert int(distinct_plans) > 1

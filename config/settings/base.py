@@ -281,5 +281,7 @@ LOGGING: dict[str, Any] = {
     },
 }
 
-# A fixed challenge plan (comma-separated steps) replaces the random one: for tests and demos only.
-SHIMING_FIXED_CHALLENGE_PLAN: list[str] = env.list("SHIMING_FIXED_CHALLENGE_PLAN", default=[])
+# Who draws a session's challenge plan (a dotted path to `(previous: list[str] | None) -> list[str]`).
+# Deliberately not read from the environment: production always draws the random plan; only the
+# test settings point it elsewhere (config/settings/test.py).
+SHIMING_CHALLENGE_PLAN_DRAWER = "registration.services.registrations.random_challenge_plan"

@@ -23,3 +23,8 @@ CELERY_BROKER_URL = REDIS_URL
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # A separate test database name lets two suites run side by side on one server.
 DATABASES["default"]["TEST"] = {"NAME": env("SHIMING_TEST_DB", default="test_shiming")}
+
+# Tests that must know the steps in advance set a fixed plan (comma-separated steps); empty means the
+# production random plan. It exists only here: the drawer below reads it, production never does.
+SHIMING_FIXED_CHALLENGE_PLAN: list[str] = env.list("SHIMING_FIXED_CHALLENGE_PLAN", default=[])
+SHIMING_CHALLENGE_PLAN_DRAWER = "tests.plans.fixed_or_random_plan"

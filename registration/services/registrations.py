@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from liveness import ChallengePlan, draw_plan
 from registration import crypto
@@ -29,10 +31,13 @@ from .transitions import User, notify_on_commit, require_role, today
 
 
 def new_challenge_plan(*, previous: list[str] | None) -> list[str]:
-    """A random challenge plan, never the same as the clerk's previous one (fixed in tests)."""
-    fixed = settings.SHIMING_FIXED_CHALLENGE_PLAN
-    if fixed:
-        return list(fixed)
+    """The new session's challenge plan, from the configured drawer (the random one, except in tests)."""
+    drawer: Callable[..., list[str]] = import_string(settings.SHIMING_CHALLENGE_PLAN_DRAWER)
+    return list(drawer(previous=previous))
+
+
+def random_challenge_plan(*, previous: list[str] | None) -> list[str]:
+    """A random challenge plan, never the same as the clerk's previous one."""
     last = ChallengePlan.parse(previous) if previous else None
     plan = draw_plan(random.SystemRandom(), step_count=settings.SHIMING_LIVENESS_STEPS, previous=last)
     return plan.codes()

@@ -104,6 +104,20 @@ def _idle_frame(tick: int) -> Frame:
     return _frame(IDLE, position if position < IDLE.length else period - position)
 
 
+def segment_frames(name: str) -> list[Frame]:
+    """Every frame of one segment in playing order ("idle": one forth-and-back period, to loop),
+    for a player outside Python (the browser tests pre-render them; `tests/e2e/customer_camera.py`)."""
+    if name == "idle":
+        return [_idle_frame(tick) for tick in range(2 * (IDLE.length - 1))]
+    segment = SEGMENTS[name]
+    return [_frame(segment, index) for index in range(segment.length)]
+
+
+def follow(step: str) -> str | None:
+    """Does what the prompt asks."""
+    return step
+
+
 class Customer:
     """Follows the prompts: after a reaction delay, does what `respond(prompt)` names (or nothing)."""
 
@@ -111,7 +125,7 @@ class Customer:
         self,
         rng: random.Random,
         *,
-        respond: Callable[[str], str | None] = lambda step: step,
+        respond: Callable[[str], str | None] = follow,
         reaction: tuple[float, float] = REACTION_SECONDS,
     ) -> None:
         self._rng = rng
@@ -132,6 +146,15 @@ class Customer:
             action = self._respond(prompt)
             if action is not None:
                 self._queued.append((t + self._rng.uniform(*self._reaction), action))
+
+    def directions(self, step_count: int) -> dict[str, object]:
+        """This customer's choices, drawn here, for a player that only plays what it is told (the
+        browser): the segment it plays for each prompt (None: nothing) and the reaction delay
+        (seconds) after the k-th prompt is shown."""
+        return {
+            "respond": {step: self._respond(step) for step in STEPS},
+            "reactions": [round(self._rng.uniform(*self._reaction), 3) for _ in range(step_count)],
+        }
 
     def frame(self, t: float) -> Frame:
         """The camera frame at media time `t` (call with increasing t)."""

@@ -28,6 +28,7 @@ def one_slot_server(
     """Daphne allowed one capture at a time, with the session-create limits out of the way."""
     env = {
         **subprocess_env,
+        "SHIMING_FIXED_CHALLENGE_PLAN": FIXED_PLAN,  # the load tablets still play a blinking clip
         "SHIMING_MAX_CAPTURE_SESSIONS": "1",
         "THROTTLE_SESSION_CREATE": "1000/min",
         "THROTTLE_OUTLET_SESSION_CREATE": "1000/min",

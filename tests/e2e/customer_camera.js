@@ -1,0 +1,99 @@
+// The camera of the e2e page: a canvas that plays the prompt-following customer of
+// tests/actors/customer.py. Python decides everything (which segment for which prompt, the
+// reaction delays) and passes it in as DIRECTIONS; this script only plays what it is told:
+// it loops "idle", and when the page acknowledges the k-th prompt (the `prompt_shown` message the
+// capture page sends once the prompt is on screen) it plays the segment named for that step after
+// reactions[k] seconds, then returns to idle. getUserMedia returns the canvas's stream.
+(() => {
+  const DIRECTIONS = __DIRECTIONS__;
+  const fps = DIRECTIONS.fps;
+  const images = {};
+  const loaded = Promise.all(
+    Object.entries(DIRECTIONS.counts).map(([name, count]) =>
+      Promise.all(
+        Array.from({ length: count }, (_, index) => new Promise((resolve, reject) => {
+          const image = new Image();
+          image.onload = () => resolve(image);
+          image.onerror = () => reject(new Error(`customer frame ${name}/${index} did not load`));
+          image.src = `${DIRECTIONS.base}${name}/${index}.jpg`;
+        })),
+      ).then((list) => { images[name] = list; }),
+    ),
+  );
+  let canvas = null;
+  let context = null;
+  let plan = [];
+  let playing = null;
+  const queued = [];
+  const log = [];
+  window.__customerLog = log;
+
+  function draw() {
+    const now = performance.now();
+    if (playing) {
+      const index = Math.floor(((now - playing.started) * fps) / 1000);
+      if (index < images[playing.name].length) {
+        context.drawImage(images[playing.name][index], 0, 0);
+        return;
+      }
+      playing = null;
+    }
+    if (queued.length && queued[0].at <= now) {
+      const next = queued.shift();
+      playing = { name: next.action, started: now };
+      log.push({ action: next.action, step_index: next.step_index, at: now });
+      context.drawImage(images[next.action][0], 0, 0);
+      return;
+    }
+    const idle = images.idle;
+    context.drawImage(idle[Math.floor((now * fps) / 1000) % idle.length], 0, 0);
+  }
+
+  function onPromptShown(stepIndex) {
+    const action = DIRECTIONS.respond[plan[stepIndex]];
+    log.push({ prompt: plan[stepIndex], step_index: stepIndex, at: performance.now() });
+    if (!action) return;
+    const delay = DIRECTIONS.reactions[stepIndex % DIRECTIONS.reactions.length];
+    queued.push({ at: performance.now() + delay * 1000, action, step_index: stepIndex });
+  }
+
+  const NativeSocket = window.WebSocket;
+  const nativeSend = NativeSocket.prototype.send;
+  NativeSocket.prototype.send = function send(data) {
+    try {
+      const message = JSON.parse(data);
+      if (message.type === "prompt_shown") onPromptShown(message.step_index);
+    } catch (error) { /* not JSON: not ours */ }
+    return nativeSend.call(this, data);
+  };
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        try {
+          const message = JSON.parse(event.data);
+          if (message.type === "ready") {
+            plan = message.plan;
+            queued.length = 0;
+          }
+        } catch (error) { /* not JSON */ }
+      });
+    }
+  };
+
+  navigator.mediaDevices.getUserMedia = async () => {
+    await loaded;
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.width = DIRECTIONS.width;
+      canvas.height = DIRECTIONS.height;
+      context = canvas.getContext("2d");
+      draw();
+      setInterval(draw, 1000 / fps);
+    }
+    const stream = canvas.captureStream(fps);
+    // Keep the resolution when the (shared, busy) machine makes Chrome adapt: the eyes need it.
+    stream.getVideoTracks().forEach((track) => { track.contentHint = "detail"; });
+    return stream;
+  };
+})();

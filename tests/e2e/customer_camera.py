@@ -1,0 +1,70 @@
+"""The prompt-following customer of tests/actors/customer.py as the browser's camera.
+
+The split: Python (this module and `Customer`) renders the customer's segments from the shared
+footage to JPEG frames, served to the page by a Playwright route on the server's own origin, and
+decides what the customer does — the segment for each prompt (`respond`) and the reaction delay
+after each prompt (0.3-1.0 s, drawn from the test's seeded random). `customer_camera.js`, injected
+before the page's scripts, replaces `getUserMedia` with a canvas stream and only plays what it was
+told, switching segment when the page acknowledges a prompt (`prompt_shown`)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from tests.actors import customer as actors
+
+ROUTE = "/__e2e_customer__/"
+SEGMENT_NAMES = ("idle", "blink", "turn_left", "turn_right")
+SCRIPT = Path(__file__).with_name("customer_camera.js")
+
+
+@cache
+def rendered_segments() -> dict[str, tuple[bytes, ...]]:
+    """Each segment's frames as JPEG (the same frames the engine tests feed to the session)."""
+    segments: dict[str, tuple[bytes, ...]] = {}
+    for name in SEGMENT_NAMES:
+        encoded = []
+        for frame in actors.segment_frames(name):
+            ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            if not ok:
+                raise RuntimeError(f"cannot encode a frame of {name}")
+            encoded.append(jpeg.tobytes())
+        segments[name] = tuple(encoded)
+    return segments
+
+
+def install(
+    page_or_context: Any,
+    server_url: str,
+    *,
+    seed: int,
+    respond: Callable[[str], str | None] = actors.follow,
+    steps: int = 12,
+) -> dict[str, object]:
+    """Give every page of `page_or_context` the customer as its camera; returns the directions."""
+    segments = rendered_segments()
+    customer = actors.Customer(random.Random(seed), respond=respond)
+    width, height = actors.FRAME_SIZE
+    directions: dict[str, object] = {
+        **customer.directions(steps),
+        "base": ROUTE,
+        "counts": {name: len(frames) for name, frames in segments.items()},
+        "fps": actors.FPS,
+        "width": width,
+        "height": height,
+    }
+
+    def serve(route: Any) -> None:
+        name, index = route.request.url.split(ROUTE, 1)[1].removesuffix(".jpg").split("/")
+        route.fulfill(status=200, content_type="image/jpeg", body=segments[name][int(index)])
+
+    page_or_context.route(f"{server_url}{ROUTE}**", serve)
+    page_or_context.add_init_script(script=SCRIPT.read_text().replace("__DIRECTIONS__", json.dumps(directions)))
+    return directions
