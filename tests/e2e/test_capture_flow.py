@@ -27,6 +27,10 @@ from tests.factories import make_phone, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
+# A customer whose attempt fails tries again, as the product lets them (three attempts by default):
+# the shared footage's left turn clears the 20 degree threshold only narrowly in Chromium, about one
+# attempt in six misses it (tests/actors/README.md), so the tests use the retries a customer has.
+RETRIES_ALLOWED = 2
 S = SessionState
 T = TypeVar("T")
 DECIDED = "approved, rejected, manual_review"
@@ -184,11 +188,13 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
     screens.shot(page, "capture-challenge")
     phase = wait_phase(page, FINAL_PHASES)
     screens.shot(page, f"capture-{phase}")
-    if phase == "liveness_failed":  # the footage's thin turn margin (conftest): the customer tries again
-        print(f"\nfirst attempt failed: {state_of(session_id).liveness_detail.get('verdict')}")
+    for retry in range(RETRIES_ALLOWED):  # the footage's thin turn margin (conftest): the customer tries again
+        if phase != "liveness_failed":
+            break
+        print(f"\nattempt {retry + 1} failed: {state_of(session_id).liveness_detail.get('verdict')}")
         page.click("#retry")
         phase = wait_phase(page, FINAL_PHASES)
-        screens.shot(page, f"capture-retry-{phase}")
+        screens.shot(page, f"capture-retry-{retry + 1}-{phase}")
 
     decided = state_of(session_id)
     accept = off_loop(lambda: effective_policy().face_accept_threshold)
@@ -333,7 +339,9 @@ def test_decision_latency_after_the_last_step_is_printed(
         session = prepared_session(clerk, portrait)
         page.goto(f"{stack.url}/sessions/{session.pk}/capture/")
         phase = wait_phase(page, FINAL_PHASES)
-        if phase == "liveness_failed":  # the footage's thin turn margin (conftest): one more attempt
+        for _ in range(RETRIES_ALLOWED):  # the footage's thin turn margin (conftest): the customer tries again
+            if phase != "liveness_failed":
+                break
             verdict = state_of(session.pk).liveness_detail.get("verdict")
             print("\nfailed:", verdict, page.evaluate("window.__customerLog"))
             page.click("#retry")
