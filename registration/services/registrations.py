@@ -22,6 +22,7 @@ from registration.documents import (
     validate_document,
 )
 from registration.errors import Conflict, Forbidden, InvalidInput
+from registration.liveness_settings import liveness_config
 from registration.models import IdentityDocument, Subscriber, SubscriberStatus, VerificationSession
 from registration.policy import effective_policy
 from registration.roles import CLERK, SUPERVISOR
@@ -39,7 +40,7 @@ def new_challenge_plan(*, previous: list[str] | None) -> list[str]:
 def random_challenge_plan(*, previous: list[str] | None) -> list[str]:
     """A random challenge plan, never the same as the clerk's previous one."""
     last = ChallengePlan.parse(previous) if previous else None
-    plan = draw_plan(random.SystemRandom(), step_count=settings.SHIMING_LIVENESS_STEPS, previous=last)
+    plan = draw_plan(random.SystemRandom(), step_count=liveness_config().step_count, previous=last)
     return plan.codes()
 
 
