@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.e2e.conftest import BrowserFactory, Screens, Server
+from tests.e2e.conftest import CustomerContext, Screens, Server
 from tests.e2e.test_capture_flow import (
     FINAL_PHASES,
     give_consent,
     open_dashboard,
     register_customer,
+    retried_until_final,
     sign_in,
     upload_document,
     wait_phase,
@@ -34,22 +35,21 @@ README_SCREENS = ("sign-in", "registration-form", "consent", "capture-approved",
 def test_the_readme_screens(
     stack: Server,
     clerk_account: tuple[Any, str],
-    launch_browser: BrowserFactory,
-    happy_camera: Path,
+    customer_context: CustomerContext,
     same_person_card: Path,
     screens: Screens,
     locale: str,
     viewport: dict[str, int],
 ) -> None:
     clerk, password = clerk_account
-    context = launch_browser(happy_camera).new_context(viewport=viewport, locale=locale)
+    context = customer_context(viewport=viewport, locale=locale)
     page = context.new_page()
     sign_in(page, stack, clerk.username, password, screens)
     dashboard = open_dashboard(context, stack, screens)
-    register_customer(page, stack, screens)
+    session_id = register_customer(page, stack, screens)
     give_consent(page, screens)
     upload_document(page, same_person_card, screens)
-    phase = wait_phase(page, FINAL_PHASES)
+    phase = retried_until_final(page, session_id, wait_phase(page, FINAL_PHASES))
     screens.shot(page, f"capture-{phase}")
     assert phase == "approved"
     page.click("#to-result")
