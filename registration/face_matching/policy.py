@@ -19,6 +19,10 @@ from dataclasses import dataclass
 # different-person pairs of the CASIA set (the hardest), so none of them is approved; 1e-4 cannot
 # be demonstrated on that many pairs, the set supports 3.3e-4. The reject threshold is at the
 # farthest same-person pair of the CASIA set (none of 382 rejected outright, below 0.8 %).
+# The run that produced both figures (re-run it and copy its output here when the sets or the
+# model change; --adopt writes them into the admin's policy instead, audited):
+#   manage.py face_calibrate $SHIMING_TESTDATA/verification/casia_facev5 \
+#       $SHIMING_TESTDATA/verification/pairs.csv --root $SHIMING_TESTDATA --chip
 CALIBRATED_ACCEPT_THRESHOLD = 0.3417
 CALIBRATED_REJECT_THRESHOLD = 0.7644
 
