@@ -5,11 +5,12 @@ ONE implementation, for the engine's unit tests, the capture tests and the load 
 `liveness_video/liveportrait_d3.mp4` from the shared test data (one person, so the identity
 guard sees one face throughout):
 
-- idle: the most frontal open-eyed stretch (10.0-10.9 s), played forth and back without a cut;
+- idle: the most frontal open-eyed stretch (10.9-11.3 s), played forth and back without a cut;
   the engine calibrates on it and it holds still in the gaps;
 - blink: 0.0-0.9 s (a closure of one eye that the blink detector counts; cut before the other eye starts closing);
-- turn_left: 7.0-10.0 s, the person turning to their own left (about 30 degrees from the idle
-  pose) and back; it ends where the idle stretch begins;
+- turn_left: 7.7-10.0 s, the person turning to their own left (about 23 degrees from the idle
+  pose by the head pose, which reads real degrees: tests/liveness/test_head_pose.py) and back; it
+  ends where the idle stretch begins;
 - turn_right: the same, mirrored (the clip has no turn to the right).
 
 A `Customer` watches the prompt the page shows (`see(prompt, t)`) and starts the matching clip
