@@ -104,9 +104,10 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     """Signalling for one capture attempt of one session.
 
     Messages in: {"type": "offer", "sdp": "..."} once, {"type": "cancel"}. Messages out: "ready"
-    (the plan), "answer", "status" (prompt, countdown, hint), "captured", "ended" and "error"
-    ({"code", "message"}). Every refusal is sent as an error before the socket closes, so the page
-    can say why; nothing a client sends can crash the consumer.
+    (how many steps, never which: each step's action is first named by the "status" that prompts
+    it, so no footage can be fitted to the plan in advance), "answer", "status" (prompt, countdown,
+    hint), "captured", "ended" and "error" ({"code", "message"}). Every refusal is sent as an error
+    before the socket closes, so the page can say why; nothing a client sends can crash the consumer.
     """
 
     session_id: str = ""
@@ -154,7 +155,7 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self._send(
             {
                 "type": "ready",
-                "plan": session.challenge_plan,
+                "steps": len(session.challenge_plan),
                 "attempt": session.attempt_count,
                 "max_attempts": await database_sync_to_async(_max_liveness_attempts)(),
             }

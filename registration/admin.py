@@ -131,8 +131,10 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     list_filter = ["state", "outlet", ("created_at", admin.DateFieldListFilter), "non_biometric"]
     search_fields = ["subscriber__phone_number"]
     list_select_related = ["outlet", "subscriber"]
-    readonly_fields = [f.name for f in VerificationSession._meta.fields] + ["evidence_links"]
-    exclude = ["challenge_nonce"]
+    readonly_fields = [
+        "attempt_plan" if f.name == "challenge_plan" else f.name for f in VerificationSession._meta.fields
+    ] + ["evidence_links"]
+    exclude = ["challenge_nonce", "challenge_plan"]
 
     @admin.display(description=_("subscriber"))
     def subscriber_name(self, session: VerificationSession) -> str:
@@ -141,6 +143,14 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     @admin.display(description=_("phone number"))
     def phone_number(self, session: VerificationSession) -> str:
         return session.subscriber.phone_number
+
+    @admin.display(description=_("challenge plan"))
+    def attempt_plan(self, session: VerificationSession) -> str:
+        """The last attempt's steps once it has ended; never while it runs (each step is revealed
+        only by its prompt, to the customer, so nobody can fit footage to the plan in advance)."""
+        if session.state == SessionState.LIVENESS_RUNNING:
+            return str(_("shown when the attempt ends"))
+        return ", ".join(session.challenge_plan) or "-"
 
     @admin.display(description=_("evidence"))
     def evidence_links(self, session: VerificationSession) -> str:

@@ -3,7 +3,10 @@
 // reaction delays) and passes it in as DIRECTIONS; this script only plays what it is told:
 // it loops "idle", and when the page acknowledges the k-th prompt (the `prompt_shown` message the
 // capture page sends once the prompt is on screen) it plays the segment named for that step after
-// reactions[k] seconds, then returns to idle. getUserMedia returns the canvas's stream.
+// reactions[k] seconds, then returns to idle. Like a person, it knows a step only from its prompt:
+// the action of step k is read from the server's status that prompts it (the page acknowledges
+// that status), never from "ready", which gives the step count alone. getUserMedia returns the
+// canvas's stream.
 (() => {
   const DIRECTIONS = __DIRECTIONS__;
   const fps = DIRECTIONS.fps;
@@ -22,7 +25,7 @@
   );
   let canvas = null;
   let context = null;
-  let plan = [];
+  let prompted = [];
   let playing = null;
   const queued = [];
   const log = [];
@@ -50,8 +53,8 @@
   }
 
   function onPromptShown(stepIndex) {
-    const action = DIRECTIONS.respond[plan[stepIndex]];
-    log.push({ prompt: plan[stepIndex], step_index: stepIndex, at: performance.now() });
+    const action = DIRECTIONS.respond[prompted[stepIndex]];
+    log.push({ prompt: prompted[stepIndex], step_index: stepIndex, at: performance.now() });
     if (!action) return;
     const delay = DIRECTIONS.reactions[stepIndex % DIRECTIONS.reactions.length];
     queued.push({ at: performance.now() + delay * 1000, action, step_index: stepIndex });
@@ -73,8 +76,10 @@
         try {
           const message = JSON.parse(event.data);
           if (message.type === "ready") {
-            plan = message.plan;
+            prompted = [];
             queued.length = 0;
+          } else if (message.type === "status" && message.step) {
+            prompted[message.step_index] = message.step;
           }
         } catch (error) { /* not JSON */ }
       });

@@ -25,15 +25,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 TURN_FIRST_PLAN = "turn_left,blink,blink"
 TABLET = {"width": 1024, "height": 768}
 
-# Records every change of the hint line and the countdown, before the page's own script runs.
+# Records every change of the hint line, the countdown, the prompt and the step chips, before the
+# page's own script runs.
 RECORDER = """
-window.__seen = {hints: [], countdownShown: [], prompts: []};
+window.__seen = {hints: [], countdownShown: [], prompts: [], chips: []};
 document.addEventListener("DOMContentLoaded", () => {
   const hint = document.getElementById("hint");
   const countdown = document.getElementById("countdown");
   const prompt = document.getElementById("prompt-text");
   const root = document.getElementById("capture");
+  const steps = document.getElementById("steps");
   if (!hint) return;
+  new MutationObserver(() => window.__seen.chips.push([...steps.children].map((item) => item.textContent))).observe(
+    steps, {childList: true});
   new MutationObserver(() => {
     window.__seen.hints.push({visible: !hint.hidden, code: hint.dataset.code || null,
       step: document.querySelector("#steps li.current")?.textContent || null, t: performance.now()});
@@ -145,6 +149,12 @@ def test_a_failed_turn_is_named_and_never_shown_as_done(
     assert not page.is_visible("#prompt-icon")
     seen = page.evaluate("window.__seen")
     assert not any("完成" in text for text in seen["prompts"]), seen["prompts"]
+    # The chips name a step only once it was prompted: none before the first prompt, and the two
+    # blinks of the plan (never prompted: the turn failed first) never.
+    neutral = ["第 1 步，共 3 步", "第 2 步，共 3 步", "第 3 步，共 3 步"]
+    assert seen["chips"][0] == neutral, seen["chips"]
+    assert all(texts[1:] == neutral[1:] for texts in seen["chips"]), seen["chips"]
+    assert seen["chips"][-1][0] == "请向左转头，再转回来"
 
     wait_phase(page, ("liveness_failed",), 60_000)
     screens.shot(page, "capture-liveness-failed")

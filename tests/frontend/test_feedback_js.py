@@ -137,3 +137,23 @@ def test_a_hint_that_comes_and_goes_every_few_frames_does_not_flicker() -> None:
     assert flickered == []  # never held 0.8 s: never shown
     assert [code for _at, code in settled] == ["move_closer", None]
     assert 790 <= settled[0][0] <= 900
+
+
+def test_a_step_chip_names_its_action_only_once_the_step_was_prompted() -> None:
+    """The "ready" message gives the count alone: the page learns each action from its prompt."""
+    before, second, failed = run(
+        [
+            ("stepChips", [[], 3, 0, -1]),  # connected, no prompt yet
+            ("stepChips", [["turn_left", "blink"], 3, 1, 1]),  # step 1 done, step 2 prompted
+            ("stepChips", [["turn_left"], 3, 0, -1, 0]),  # the first step failed
+        ]
+    )
+
+    assert before == [{"text": f"第 {n} 步，共 3 步", "state": "todo", "label": None} for n in (1, 2, 3)]
+    assert [(chip["text"], chip["state"]) for chip in second] == [
+        ("请向左转头，再转回来", "done"),
+        ("请眨眨眼", "current"),
+        ("第 3 步，共 3 步", "todo"),
+    ]
+    assert failed[0] == {"text": "请向左转头，再转回来", "state": "failed", "label": "请向左转头，再转回来: 未通过"}
+    assert [chip["text"] for chip in failed[1:]] == ["第 2 步，共 3 步", "第 3 步，共 3 步"]

@@ -2,7 +2,7 @@
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
 import { _, api, errorMessage, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
 import { activeDeviceId, offerCameraChoice, openCamera } from "./camera.js";
-import { HintSettler, STEP_TEXT, failureText, hintForStep } from "./feedback.js";
+import { HintSettler, STEP_TEXT, failureText, hintForStep, stepChips } from "./feedback.js";
 import { PromptVoice } from "./voice.js";
 
 const root = document.getElementById("capture");
@@ -69,7 +69,10 @@ const REFUSAL_TEXT = {
 let stream = null;
 let pc = null;
 let captureSocket = null;
-let plan = [];
+// The attempt's step count ("ready") and the action of each step prompted so far: the server names
+// a step only when it prompts it, so a step not yet asked for is unknown here too.
+let stepCount = 0;
+let prompted = [];
 let lastStepEndedAt = null;
 let countdownTimer = null;
 let deadline = null;
@@ -95,13 +98,11 @@ function setPrompt(text, iconKey) {
 }
 
 function renderSteps(done, current, failed = -1) {
-  stepsList.replaceChildren(...plan.map((step, index) => {
+  stepsList.replaceChildren(...stepChips(prompted, stepCount, done, current, failed).map((chip) => {
     const item = document.createElement("li");
-    item.textContent = STEP_TEXT[step] ? STEP_TEXT[step]() : step;
-    if (index < done) item.className = "done";
-    else if (index === failed) item.className = "failed";
-    else item.className = index === current ? "current" : "todo";
-    if (index === failed) item.setAttribute("aria-label", `${item.textContent}: ${_("not passed")}`);
+    item.textContent = chip.text;
+    item.className = chip.state;
+    if (chip.label) item.setAttribute("aria-label", chip.label);
     return item;
   }));
 }
@@ -272,7 +273,8 @@ async function onCaptureMessage(message) {
   switch (message.type) {
     case "ready":
       attemptOpen = true;
-      plan = message.plan;
+      stepCount = message.steps;
+      prompted = [];
       session.attempt_count = message.attempt;
       renderSteps(0, 0);
       setPhase("connecting");
@@ -329,7 +331,7 @@ function onStatus(status) {
       showFailedStep(status);
       return;
     }
-    renderSteps(plan.length, -1);
+    renderSteps(stepCount, -1);
     setHint(null);
     setPhase("checking");
     setPrompt(_("Done. Checking…"), "iconDone");
@@ -337,7 +339,10 @@ function onStatus(status) {
     return;
   }
   setPhase("challenge");
-  if (status.step) challengeStarted = true;
+  if (status.step) {
+    challengeStarted = true;
+    prompted[status.step_index] = status.step;
+  }
   renderSteps(status.steps_done, status.step ? status.step_index : -1);
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
@@ -357,8 +362,9 @@ function onStatus(status) {
 // The engine ended the attempt without a pass: the steps done keep their ✓, the one that was
 // running is marked as not passed, and nothing on screen says "done".
 function showFailedStep(status) {
-  const index = challengeStarted ? Math.min(status.steps_done, plan.length - 1) : -1;
-  failedStep = index >= 0 ? { index, step: plan[index] } : null;
+  const index = challengeStarted ? Math.min(status.steps_done, stepCount - 1) : -1;
+  // Only a prompted step is named (a failure in the still gap before a prompt names none).
+  failedStep = index >= 0 && prompted[index] ? { index, step: prompted[index] } : null;
   renderSteps(status.steps_done, -1, index);
   setPrompt("", null);
   showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));

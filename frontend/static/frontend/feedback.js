@@ -8,6 +8,24 @@ export const STEP_TEXT = {
   turn_right: () => _("Turn your head to your right, then back"),
 };
 
+// The progress chips, one per step. The server names a step's action only in the status that
+// prompts it (the "ready" message gives the count alone), so `prompted[index]` is the action of each
+// step asked for so far; a step not yet prompted is a neutral "Step 2 of 3". Each chip:
+// {text, state: "done" | "failed" | "current" | "todo", label: what a screen reader says, or null}.
+export function stepChips(prompted, count, done, current, failed = -1) {
+  return Array.from({ length: count }, (_unused, index) => {
+    const step = prompted[index];
+    const text = step
+      ? STEP_TEXT[step] ? STEP_TEXT[step]() : step
+      : format(_("Step %(number)s of %(count)s"), { number: index + 1, count });
+    let state = "todo";
+    if (index < done) state = "done";
+    else if (index === failed) state = "failed";
+    else if (index === current) state = "current";
+    return { text, state, label: state === "failed" ? `${text}: ${_("not passed")}` : null };
+  });
+}
+
 // Why an attempt failed, by the step that was running ("calibration": before the first step).
 const FAILED_STEP_TEXT = {
   calibration: () => _("Your face was not seen clearly in front of the camera."),
