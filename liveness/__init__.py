@@ -29,7 +29,7 @@ acknowledges display with `session.prompt_shown(step_index)`; the answer must be
 reaction window; a turn too early, the wrong action or a late start fails the attempt.
 
 Reason codes (`Reason`, explained in `REASON_DESCRIPTIONS`): no_blink, no_turn, step_timeout,
-session_timeout, calibration_failed, planar_motion, identity_jump, suspected_injection (with
+session_timeout, calibration_failed, planar_motion, identity_jump, face_lost, suspected_injection (with
 repeated_frames or impossible_timestamps), incomplete, wrong_action, too_early, too_late.
 """
 

@@ -77,7 +77,10 @@ class LivenessConfig:
     face_jump_max_scale: float = 1.5
     face_jump_max_gap_seconds: float = 0.5
     face_lost_restart_seconds: float = 1.0
+    """A calibrated face out of sight this long is lost: whoever comes back may be someone else."""
     max_restarts: int = 2
+    """Calibrations again after a lost or changed face, allowed only before the attempt's first
+    prompt (after it the attempt fails: the same plan again would be known in advance)."""
     max_identical_frames: int = 10
     max_clock_drift_seconds: float = 1.0
     require_blink: bool = True

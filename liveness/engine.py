@@ -143,8 +143,11 @@ class ChallengeEngine:
         relative_yaw, relative_pitch = self.relative_pose(frame)
         away, self._last_face_t = self._face_was_away(frame), frame.t
         if self._verdict is None and (away or self._continuity.jumped(frame, relative_yaw, relative_pitch)):
-            self._restart(frame)
-            return True
+            if not self._step_prompted():
+                self._restart(frame)
+                return True
+            # Running the same plan again would hand its prompted steps out in advance.
+            self._fail(frame.t, Reason.FACE_LOST if away else Reason.IDENTITY_JUMP)
         motion = frame_motion(self._previous_face, frame)
         self._previous_face = frame
         if motion is not None and self._planar.add(motion):
@@ -154,12 +157,24 @@ class ChallengeEngine:
             self._on_event(event)
         return False
 
+    def _step_prompted(self) -> bool:
+        """A step of this attempt has been prompted: the page was told which action it asks for.
+
+        Until then a lost or changed face calibrates again under the same plan, which reveals
+        nothing; from then on it ends the attempt (`face_lost` or `identity_jump`), and the next
+        attempt draws a new plan."""
+        attempt = self._attempt
+        if attempt is None:
+            return False
+        return bool(attempt.steps) or (attempt.timing is not None and attempt.timing.issued_at is not None)
+
     def _face_was_away(self, frame: FrameFeatures) -> bool:
         """The calibrated face was out of sight long enough for someone else to take its place.
 
         Proportions from the mesh hardly tell two people apart and a newcomer can step in where
         the last face was, so after `face_lost_restart_seconds` without a face the person who
-        comes back calibrates again (a turn or a blink never hides the face for that long).
+        comes back calibrates again, or fails the attempt once a step was prompted (a turn or a
+        blink never hides the face for that long).
         """
         attempt = self._attempt
         if attempt is None or attempt.calibration is None or self._last_face_t is None:
@@ -274,7 +289,7 @@ class ChallengeEngine:
         self._verdict = LivenessVerdict(True, (), tuple(attempt.steps), (), self._restarts, t)
 
     def _restart(self, frame: FrameFeatures) -> None:
-        """A different face: start the challenge again from calibration."""
+        """A different face before any prompt: start the challenge again from calibration."""
         self._restarts += 1
         if self._restarts > self.config.max_restarts:
             self._fail(frame.t, Reason.IDENTITY_JUMP)

@@ -29,6 +29,7 @@ class Reason(StrEnum):
     CALIBRATION_FAILED = "calibration_failed"
     PLANAR_MOTION = "planar_motion"
     IDENTITY_JUMP = "identity_jump"
+    FACE_LOST = "face_lost"
     SUSPECTED_INJECTION = "suspected_injection"
     REPEATED_FRAMES = "repeated_frames"
     IMPOSSIBLE_TIMESTAMPS = "impossible_timestamps"
@@ -45,7 +46,8 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.SESSION_TIMEOUT: "the whole challenge took too long",
     Reason.CALIBRATION_FAILED: "no steady frontal face at the start",
     Reason.PLANAR_MOTION: "the face moved like a flat picture",
-    Reason.IDENTITY_JUMP: "the face in view changed too often",
+    Reason.IDENTITY_JUMP: "the face in view changed after a step was prompted (or too often before)",
+    Reason.FACE_LOST: "the face was out of sight for too long after a step was prompted",
     Reason.SUSPECTED_INJECTION: "the video does not behave like a live camera",
     Reason.REPEATED_FRAMES: "the same frame came again and again",
     Reason.IMPOSSIBLE_TIMESTAMPS: "frame times ran backwards or ahead of the clock",

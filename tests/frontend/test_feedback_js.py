@@ -117,6 +117,18 @@ def test_other_reasons_are_kept_and_a_reload_without_the_step_still_drops_the_in
     assert alone == "未检测到眨眼。"
 
 
+def test_a_face_lost_after_a_prompt_says_so_instead_of_blaming_the_movement() -> None:
+    lost, changed = run(
+        [
+            ("failureText", [{"index": 1, "step": "blink"}, ["face_lost"]]),
+            ("failureText", [{"index": 0, "step": "turn_left"}, ["identity_jump", "no_blink"]]),
+        ]
+    )
+
+    assert lost == "第 2 步“请眨眨眼”未通过。 检测过程中人脸离开了画面：请保持在画面中直到检测结束。"
+    assert changed.endswith("未通过。 检测过程中画面中的人脸发生了变化。"), changed
+
+
 def test_during_a_turn_the_oval_hint_becomes_a_turn_hint() -> None:
     assert run(
         [

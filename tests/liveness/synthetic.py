@@ -94,6 +94,11 @@ class FaceStream:
         )
 
 
+def no_face(t: float) -> FrameFeatures:
+    """A frame in which no face was found."""
+    return FrameFeatures(t=t, n_faces=0, quality=Quality.NO_FACE, frame_width=640, frame_height=480, digest=f"{t}")
+
+
 def times(start: float, end: float, fps: float = 15.0) -> list[float]:
     """Frame times from `start` (inclusive) to `end` (exclusive)."""
     count = round((end - start) * fps)

@@ -11,14 +11,15 @@ from liveness import (
     ChallengePlan,
     ChallengeStep,
     EventType,
-    FrameFeatures,
     LivenessConfig,
+    LivenessUpdate,
     Phase,
     Quality,
     Reason,
 )
+from liveness.engine import HOLD_STILL
 
-from .synthetic import FaceStream, blink_ear, feed, times, turn_yaw
+from .synthetic import FaceStream, blink_ear, feed, no_face, times, turn_yaw
 
 # No hold-still gap: these tests script actions at fixed times just after calibration (the
 # strict-step rules, gaps included, are tested in test_steps.py).
@@ -206,47 +207,87 @@ def test_multiple_faces_hint_and_no_events() -> None:
     assert engine.events == ()
 
 
-def test_face_jump_restarts_the_challenge() -> None:
-    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+BEFORE_ANY_PROMPT = 3.0
+"""A hold-still gap long enough to lose or change the face after calibration, before the first prompt."""
+
+
+def waiting_plan(codes: str = "blink") -> ChallengePlan:
+    """A plan whose first prompt waits `BEFORE_ANY_PROMPT` after calibration."""
+    plan = ChallengePlan.parse(codes)
+    return plan.with_gaps((BEFORE_ANY_PROMPT,) + (0.0,) * (len(plan.steps) - 1))
+
+
+def prompted(updates: list[LivenessUpdate]) -> list[str]:
+    """The step prompts the page was given, in order, once each time one appeared."""
+    shown = [u.prompt for u in updates if u.phase is Phase.CHALLENGE and u.prompt != HOLD_STILL]
+    return [prompt for n, prompt in enumerate(shown) if n == 0 or shown[n - 1] != prompt]
+
+
+def test_face_jump_before_the_first_prompt_restarts_the_challenge() -> None:
+    engine, stream = ChallengeEngine(waiting_plan(), CONFIG), FaceStream()
     calibrated(engine, stream)
     [update] = feed(engine, [stream.frame(1.0, shift=(250.0, 0.0))])
     assert update.restarted
     assert update.phase is Phase.CALIBRATING
-    # The new face completes the whole challenge: calibration, then its own blink.
-    feed(engine, (stream.frame(t, shift=(250.0, 0.0)) for t in times(1.07, 2.2)))
-    feed(engine, (stream.frame(t, ear=blink_ear(t, at=2.5), shift=(250.0, 0.0)) for t in times(2.2, 3.2)))
+    # The new face completes the whole challenge: calibration, the gap, then its own blink.
+    updates = feed(engine, (stream.frame(t, shift=(250.0, 0.0)) for t in times(1.07, 5.2)))
+    assert prompted(updates) == ["blink"]
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=5.4), shift=(250.0, 0.0)) for t in times(5.2, 6.2)))
     verdict = engine.finish()
     assert verdict.passed, verdict.reasons
     assert verdict.restarts == 1
 
 
-def absent(t: float) -> FrameFeatures:
-    """A frame in which no face was found."""
-    return FrameFeatures(t=t, n_faces=0, quality=Quality.NO_FACE, frame_width=640, frame_height=480, digest=f"{t}")
-
-
-def test_face_away_for_over_a_second_restarts_at_the_same_place() -> None:
+def test_face_away_for_over_a_second_before_the_first_prompt_restarts() -> None:
     """Someone else could step in where the customer was: whoever comes back calibrates again."""
-    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    engine, stream = ChallengeEngine(waiting_plan(), CONFIG), FaceStream()
     calibrated(engine, stream)
-    feed(engine, (absent(t) for t in times(1.0, 2.2)))
+    feed(engine, (no_face(t) for t in times(1.0, 2.2)))
     [update] = feed(engine, [stream.frame(2.27)])
     assert update.restarted
     assert update.phase is Phase.CALIBRATING
-    feed(engine, (stream.frame(t) for t in times(2.34, 3.5)))
-    feed(engine, (stream.frame(t, ear=blink_ear(t, at=3.8)) for t in times(3.5, 4.5)))
+    feed(engine, (stream.frame(t) for t in times(2.34, 6.4)))
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=6.6)) for t in times(6.4, 7.4)))
     verdict = engine.finish()
     assert verdict.passed, verdict.reasons
     assert verdict.restarts == 1
+
+
+def test_face_away_for_over_a_second_after_a_prompt_fails_the_attempt() -> None:
+    """Calibrating again would run the same plan: its prompted step would be known in advance."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink,turn_left"), CONFIG), FaceStream()
+    updates = feed(engine, (stream.frame(t) for t in times(0.0, 1.2)))
+    assert prompted(updates) == ["blink"]
+    feed(engine, (no_face(t) for t in times(1.2, 2.4)))
+    updates = feed(engine, (stream.frame(t) for t in times(2.47, 6.0)))
+    assert updates[0].phase is Phase.FAILED
+    assert not any(update.restarted for update in updates)
+    assert prompted(updates) == []
+    verdict = engine.finish()
+    assert verdict.reasons == (Reason.FACE_LOST, Reason.NO_BLINK)
+    assert [(step.step, step.passed) for step in verdict.steps] == [(ChallengeStep.BLINK, False)]
+    assert verdict.restarts == 0
+
+
+def test_face_jump_after_a_prompt_fails_the_attempt() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right,blink"), CONFIG), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, ear=blink_ear(t, at=1.1)) for t in times(1.0, 1.6)))  # the blink the plan needs
+    [update] = feed(engine, [stream.frame(1.6, shift=(250.0, 0.0))])
+    assert update.phase is Phase.FAILED
+    assert not update.restarted
+    verdict = engine.finish()
+    assert verdict.reasons == (Reason.IDENTITY_JUMP,)
+    assert verdict.restarts == 0
 
 
 def test_face_lost_briefly_or_before_calibration_does_not_restart() -> None:
     """A fast turn or a blur loses the face for a few frames; before calibration there is no one to lose."""
     engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
-    feed(engine, (absent(t) for t in times(0.0, 1.5)))
+    feed(engine, (no_face(t) for t in times(0.0, 1.5)))
     updates = feed(engine, (stream.frame(t) for t in times(1.5, 2.5)))
     assert not any(update.restarted for update in updates)
-    feed(engine, (absent(t) for t in times(2.5, 3.2)))
+    feed(engine, (no_face(t) for t in times(2.5, 3.2)))
     updates = feed(engine, (stream.frame(t, ear=blink_ear(t, at=3.6)) for t in times(3.2, 4.2)))
     assert not any(update.restarted for update in updates)
     verdict = engine.finish()
@@ -255,7 +296,7 @@ def test_face_lost_briefly_or_before_calibration_does_not_restart() -> None:
 
 
 def test_identity_change_restarts_and_too_many_restarts_fail() -> None:
-    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    engine, stream = ChallengeEngine(waiting_plan(), CONFIG), FaceStream()
     calibrated(engine, stream)
     other = tuple(value * 1.3 for value in (0.3, 0.3, 0.43, 0.46, 0.39, 1.47, 0.44))
     updates = feed(engine, (stream.frame(t, signature=other) for t in times(1.0, 1.3)))

@@ -6,16 +6,25 @@ else the clerk's screens can read (the REST session, the pushes to the clerk's p
 dashboard, the capture page, the admin) names a step while the attempt runs. A finished attempt's
 plan may be shown afterwards (admin, review): the attack needs it in advance.
 
-A scripted analysis plays the engine; the consumer, the services, PostgreSQL and the Redis channel
-layer are real (committed data: the consumers read it from other threads).
+Its hole: within one attempt, a lost face (out of sight for over a second) or a changed face made
+the engine calibrate again and run the same plan, so an attacker could hide the camera after each
+prompt and learn the steps before playing footage arranged to them. Now that happens only before
+the attempt's first prompt; after it the attempt fails (`face_lost`, `identity_jump`) and the next
+attempt draws a new plan.
+
+A scripted analysis plays the engine (in the restart test: the real engine, fed by a scripted face
+mesh); the consumer, the services, PostgreSQL and the Redis channel layer are real (committed
+data: the consumers read it from other threads).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -27,8 +36,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from capture.routing import websocket_urlpatterns
-from liveness import ChallengeStep
+from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
+from liveness import ChallengeStep, FrameFeatures, LivenessConfig
 from registration import services
+from registration.liveness_settings import liveness_config
 from registration.models import Outlet, VerificationSession
 from registration.roles import CLERK
 from registration.state_machine import SessionState
@@ -36,9 +47,13 @@ from tests import factories
 from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
 from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive, receive_until
 from tests.factories import OutletFactory
+from tests.liveness.synthetic import FaceStream, no_face
 from tests.peer_registry import fresh_peer_registry
 
 from .report import record_access
+
+if TYPE_CHECKING:
+    from liveness.extractor import LandmarkExtractor
 
 __all__ = ["reseed_after_flush"]
 
@@ -182,3 +197,110 @@ def test_the_api_the_pages_and_the_admin_name_no_step_while_the_attempt_runs(
     services.capture_abort(session_id=session.pk, nonce=started.challenge_nonce, reason="disconnected")
     finished = admin_page.get(admin_url).content.decode()
     assert ", ".join(PLAN) in finished  # the supervisor may read an ended attempt's plan
+
+
+# --- hiding the face after a prompt, to have the attempt run its plan again ---------------------------
+
+
+class CoveredCamera:
+    """What the face mesh reads from the attacker's camera: a steady frontal face that never blinks,
+    or no face while `covered` is set (from the test's event loop; read on the pump's threads)."""
+
+    color = "rgb"
+
+    def __init__(self) -> None:
+        self.covered = threading.Event()
+        self._face = FaceStream()
+
+    def extract(self, frame: Any, t: float) -> FrameFeatures:
+        return no_face(t) if self.covered.is_set() else self._face.frame(t)
+
+    def reset(self) -> None:
+        """Nothing to forget: one camera per attempt."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class CameraPool(ExtractorPool):
+    """Hands the real analysis the covered camera in place of the face-mesh model."""
+
+    def __init__(self, camera: CoveredCamera) -> None:
+        super().__init__()
+        self.camera = camera
+
+    def acquire(self, config: LivenessConfig) -> LandmarkExtractor:
+        return cast("LandmarkExtractor", self.camera)
+
+    def release(self, config: LivenessConfig, extractor: LandmarkExtractor) -> None:
+        """The camera is the test's own."""
+
+
+@pytest.fixture
+def covered_camera(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoveredCamera]:
+    """The real analysis and engine, with the capture's own thresholds, on the covered camera."""
+    camera = CoveredCamera()
+    monkeypatch.setattr(
+        "capture.webrtc.analysis.build_analysis",
+        lambda plan: LivenessSessionAnalysis(plan, liveness_config(), CameraPool(camera)),
+    )
+    with fresh_peer_registry():
+        yield camera
+
+
+async def _cover_after_the_first_prompt(
+    session: VerificationSession, clerk: Any, camera: CoveredCamera, cover_seconds: float
+) -> tuple[list[dict[str, Any]], int]:
+    """One attempt in which the camera is covered for `cover_seconds` as soon as a step is prompted:
+    every capture-socket message to the attempt's end, and where the covering began."""
+    capture = _socket(f"/ws/capture/{session.pk}/", clerk)
+    assert (await capture.connect(timeout=5))[0]
+    browser = BrowserPeer()
+    loop = asyncio.get_running_loop()
+    try:
+        messages = [await receive(capture)]
+        await capture.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
+        messages.append(await receive(capture))
+        await browser.accept_answer(messages[-1]["sdp"])
+        covered_at = -1
+        deadline = loop.time() + 40.0
+        while messages[-1]["type"] not in ("captured", "ended", "error"):
+            messages.append(await receive(capture, wait=max(deadline - loop.time(), 0.1)))
+            if covered_at < 0 and messages[-1]["type"] == "status" and messages[-1]["step"]:
+                covered_at = len(messages)
+                camera.covered.set()
+                loop.call_later(cover_seconds, camera.covered.clear)
+        return messages, covered_at
+    finally:
+        await browser.close()
+        await capture.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_covering_the_camera_after_a_prompt_does_not_replay_the_plan(
+    capture_outlet: Outlet, covered_camera: CoveredCamera, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("registration.services.attempts._enqueue_judgement", lambda session_id: None)
+    clerk = factories.make_staff(CLERK, outlet=capture_outlet)
+    session = factories.make_session(clerk=clerk, state=SessionState.DOCUMENT_CAPTURED, portrait=b"portrait")
+    cover_seconds = liveness_config().face_lost_restart_seconds + 0.5  # long enough to lose the face
+
+    messages, covered_at = async_to_sync(_cover_after_the_first_prompt)(session, clerk, covered_camera, cover_seconds)
+
+    assert covered_at > 0, "no step was prompted"
+    assert messages[covered_at - 1]["step"] == PLAN[0]
+    statuses = [m for m in messages[covered_at - 1 :] if m["type"] == "status"]
+    prompt_ends = next(n for n, status in enumerate(statuses) if not status["step"])  # calibrating, or the end
+    prompted_again = [status["step"] for status in statuses[prompt_ends:] if status["step"]]
+    record_access("WS ws/capture/{id}/ step 1 again after covering the camera", "right user",
+                  expected="hidden", got="shown" if prompted_again else "hidden")  # fmt: skip
+    assert prompted_again == [], prompted_again  # no step ran again: nothing is learnt in advance
+    assert messages[-1]["type"] == "captured", messages[-1]
+    [first_end, *_] = [m for m in messages if m["type"] == "status" and m["finished"]]
+    assert first_end["passed"] is False
+
+    # The worker's verdict, replayed from the stored trace with its stored thresholds, says why.
+    assert services.liveness_judge(session_id=session.pk) == SessionState.LIVENESS_FAILED
+    session.refresh_from_db()
+    assert session.liveness_reasons[0] == "face_lost", session.liveness_reasons
+    assert session.liveness_detail["verdict"]["restarts"] == 0

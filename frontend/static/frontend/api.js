@@ -129,6 +129,7 @@ const REASON_TEXT = {
   calibration_failed: () => _("The face was not steady in front of the camera at the start."),
   planar_motion: () => _("The face moved like a flat photo."),
   identity_jump: () => _("The face in view changed during the check."),
+  face_lost: () => _("The face left the camera's view during the check: stay in view until it ends."),
   suspected_injection: () => _("The video did not look like a live camera."),
   repeated_frames: () => _("The video repeated itself."),
   impossible_timestamps: () => _("The video's timing was impossible."),

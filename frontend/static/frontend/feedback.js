@@ -36,6 +36,8 @@ const FAILED_STEP_TEXT = {
 
 // Reason codes that only restate the failed step (named in words) or that every early failure carries.
 const STEP_REASONS = new Set(["step_timeout", "no_blink", "no_turn", "incomplete", "calibration_failed"]);
+// Reason codes that say why the step was not done: "not seen in time" would blame the movement.
+const CAUSE_REASONS = new Set(["face_lost", "identity_jump"]);
 
 export const HINT_SETTLE_MS = 800;
 
@@ -48,7 +50,8 @@ export function failureText(failedStep, reasons) {
   if (failedStep && failedStep.index >= 0) {
     const name = STEP_TEXT[failedStep.step] ? STEP_TEXT[failedStep.step]() : failedStep.step;
     parts.push(format(_("Step %(number)s, “%(step)s”, was not passed."), { number: failedStep.index + 1, step: name }));
-    if (FAILED_STEP_TEXT[failedStep.step]) parts.push(FAILED_STEP_TEXT[failedStep.step]());
+    const cause = codes.some((code) => CAUSE_REASONS.has(code));
+    if (FAILED_STEP_TEXT[failedStep.step] && !cause) parts.push(FAILED_STEP_TEXT[failedStep.step]());
     parts.push(...reasonLabels(codes.filter((code) => !STEP_REASONS.has(code))));
     return parts.join(" ");
   }
