@@ -31,6 +31,12 @@ def liveness_verdict(self: Any, session_id: str) -> str:
     return services.liveness_judge(session_id=session_id)
 
 
+@shared_task(**JUDGEMENT_TASK_OPTIONS, soft_time_limit=30, time_limit=45)
+def embed_reference(self: Any, session_id: str) -> bool:
+    """Embed the document portrait while the customer does the challenge (kept in Redis, never stored)."""
+    return services.reference_embed(session_id=session_id)
+
+
 @shared_task(**JUDGEMENT_TASK_OPTIONS, soft_time_limit=60, time_limit=90)
 def match_faces(self: Any, session_id: str) -> str:
     """Match the live frame 1:1 against the session's own ID portrait and decide (idempotent)."""

@@ -139,6 +139,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "registration.tasks.match_faces": {"queue": "face"},
+    "registration.tasks.embed_reference": {"queue": "face"},
     "registration.tasks.liveness_verdict": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {

@@ -81,12 +81,14 @@ class FaceMatcher(abc.ABC):
         """The embedding of the one face of ``image`` (same errors as ``match``). Never persist it."""
 
     @abc.abstractmethod
-    def match(self, reference: FaceImage, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
+    def match(self, reference: FaceImage | FaceEmbedding, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
         """Compare the ID portrait (``reference``) with the live frame, or several live frames.
 
-        ``probe`` is one image or a list / tuple of frames of the same capture. The reference is
-        embedded once per call; with several frames the distance is the smallest of the frames'
-        distances (``FRAME_FUSION``). A frame where no face is found is skipped (counted in
+        ``probe`` is one image or a list / tuple of frames of the same capture. ``reference`` is the
+        portrait image, embedded once per call, or the ``FaceEmbedding`` that ``embed(portrait,
+        ImageRole.REFERENCE)`` of this matcher returned earlier (made while the customer does the
+        challenge; the distance is the same to the last bit). With several frames the distance is
+        the smallest of the frames' distances (``FRAME_FUSION``). A frame where no face is found is skipped (counted in
         ``frames_without_face``) as long as one frame has a face; a frame with two faces of
         similar size refuses the whole match.
 

@@ -302,7 +302,7 @@ class DeepFaceMatcher(FaceMatcher):
         vector = self.embed_face(image, face)
         return FaceEmbedding(vector, face, detector, _ms(started, detected), _ms(detected, time.perf_counter()))
 
-    def match(self, reference: FaceImage, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
+    def match(self, reference: FaceImage | FaceEmbedding, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
         frames: list[FaceImage] = list(probe) if isinstance(probe, list | tuple) else [probe]  # type: ignore[list-item]
         if not frames:
             raise UnreadableImage("no live frame to compare", role=ImageRole.PROBE)
@@ -310,13 +310,21 @@ class DeepFaceMatcher(FaceMatcher):
         with self._inference_lock:
             return self._match(reference, frames)
 
-    def _match(self, reference: FaceImage, frames: list[FaceImage]) -> MatchResult:
+    def _match(self, reference: FaceImage | FaceEmbedding, frames: list[FaceImage]) -> MatchResult:
         started = time.perf_counter()
         max_pixels = self.config.max_image_pixels
-        reference_image = to_bgr_image(reference, role=ImageRole.REFERENCE, max_pixels=max_pixels)
+        precomputed = isinstance(reference, FaceEmbedding)
+        pending = (
+            reference
+            if isinstance(reference, FaceEmbedding)
+            else to_bgr_image(reference, role=ImageRole.REFERENCE, max_pixels=max_pixels)
+        )
         probe_images = [to_bgr_image(frame, role=ImageRole.PROBE, max_pixels=max_pixels) for frame in frames]
         decoded = time.perf_counter()
-        reference_embedding = self._embed(reference_image, ImageRole.REFERENCE)  # once per call
+        # Embedded once per call, or earlier, while the customer did the challenge (then nothing to do here).
+        reference_embedding = (
+            pending if isinstance(pending, FaceEmbedding) else self._embed(pending, ImageRole.REFERENCE)
+        )
         probes, without_face = self._embed_frames(probe_images)
         distances = tuple(_distance(reference_embedding, frame) for frame in probes)
         best = min(range(len(probes)), key=distances.__getitem__)  # FRAME_FUSION: best of the frames
@@ -331,15 +339,16 @@ class DeepFaceMatcher(FaceMatcher):
             probe_face=probes[best].face,
             timings=MatchTimings(
                 decode_ms=_ms(started, decoded),
-                detect_reference_ms=reference_embedding.detect_ms,
+                detect_reference_ms=0.0 if precomputed else reference_embedding.detect_ms,
                 detect_probe_ms=round(sum(p.detect_ms for p in probes), 2),
-                embed_reference_ms=reference_embedding.embed_ms,
+                embed_reference_ms=0.0 if precomputed else reference_embedding.embed_ms,
                 embed_probe_ms=round(sum(p.embed_ms for p in probes), 2),
                 total_ms=_ms(started, time.perf_counter()),
             ),
             frame_distances=distances,
             frames_without_face=without_face,
             fusion=FRAME_FUSION,
+            reference_precomputed=precomputed,
         )
 
     def _embed_frames(self, images: list[BgrImage]) -> tuple[list[FaceEmbedding], int]:

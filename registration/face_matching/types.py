@@ -115,6 +115,7 @@ class MatchResult:
     frame_distances: tuple[float, ...] = ()  # one per live frame compared, in the order given
     frames_without_face: int = 0  # live frames skipped because no face was found in them
     fusion: str = FRAME_FUSION
+    reference_precomputed: bool = False  # the reference came as an embedding made before the match
 
 
 @dataclass(frozen=True)

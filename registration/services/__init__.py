@@ -17,6 +17,7 @@ from .judgement import (
     match_apply,
     match_to_manual_review,
     matching_begin,
+    reference_embed,
 )
 from .policy import policy_update
 from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
@@ -45,6 +46,7 @@ __all__ = [
     "needs_guardian_consent",
     "new_challenge_plan",
     "policy_update",
+    "reference_embed",
     "registration_create",
     "session_cancel",
     "session_decide",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from uuid import UUID
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from registration.state_machine import check_action
 from .evidence import evidence_store
 from .transitions import S, User, session_lock, session_move, session_open
 
+EMBED_REFERENCE_TASK = "registration.tasks.embed_reference"
 PORTRAIT_ERRORS = {
     "no_face_found": "No portrait was found on this document photo: retake it flat, sharp and well lit.",
     "several_faces": "Several faces were found: photograph one document alone, without people around it.",
@@ -29,7 +31,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     The page itself is never stored: only the portrait crop that the match will use. A portrait
     too small, blurred or turned to be matched is refused (400, ``portrait_too_small`` /
     ``portrait_blurred`` / ``portrait_turned``, a message for the clerk to retake the photo)
-    before anything is written.
+    before anything is written. On commit the worker starts embedding the portrait for the match.
     """
     session_open(session_id)
     with transaction.atomic():
@@ -62,4 +64,8 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
                 "portrait_quality": asdict(quality),
             },
         )
+        # The portrait's embedding is made while the customer does the challenge, so
+        # the match only embeds the live frames (judgement.reference_embed; kept in Redis only).
+        session_key = str(session.pk)
+        transaction.on_commit(lambda: current_app.send_task(EMBED_REFERENCE_TASK, args=(session_key,)))
     return session

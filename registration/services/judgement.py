@@ -15,6 +15,7 @@ from django.utils import timezone
 from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict
 from registration.audit import audit
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
+from registration.face_matching.base import ImageRole
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.images import unpack_frames
 from registration.models import Evidence, EvidenceKind, VerificationSession
@@ -24,9 +25,12 @@ from registration.selectors import evidence_of_kind
 from .attempts import reject_if_attempts_exhausted
 from .decisions import session_approve
 from .evidence import evidence_read_kind
+from .reference_embedding import reference_embedding_discard, reference_embedding_keep, reference_embedding_take
 from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
+# Before the match: the states in which the portrait's embedding is worth making in advance.
+BEFORE_MATCH = frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING, S.LIVENESS_PASSED, S.LIVENESS_FAILED})
 logger = logging.getLogger(__name__)
 
 
@@ -91,6 +95,26 @@ def liveness_verdict_apply(*, session_id: UUID | str, passed: bool, reasons: lis
     return True
 
 
+def reference_embed(*, session_id: UUID | str) -> bool:
+    """Embed the session's portrait while the customer does the challenge, kept encrypted in Redis
+    for the match (``reference_embedding``). Idempotent; returns whether an embedding is kept.
+
+    A portrait the matcher cannot use is left for the match to report; a missing model raises."""
+    session = VerificationSession.objects.filter(pk=session_id).first()
+    if session is None or session.state not in BEFORE_MATCH:
+        return False
+    portrait = _worker_read(session, EvidenceKind.ID_PORTRAIT)
+    if portrait is None:
+        return False
+    try:
+        embedding = get_matcher().embed(portrait, ImageRole.REFERENCE)
+    except ModelUnavailable:
+        raise
+    except FaceMatchingError:
+        return False  # the match meets the same problem and sends the case to review with its reason
+    return reference_embedding_keep(session=session, portrait=portrait, embedding=embedding, made_in=BEFORE_MATCH)
+
+
 def faces_match(*, session_id: UUID | str) -> str:
     """Match the live frame 1:1 against the session's own ID portrait and decide its band from the
     effective policy (the one place the band is chosen). Idempotent; returns the session's state."""
@@ -109,8 +133,9 @@ def faces_match(*, session_id: UUID | str) -> str:
         session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA, actor=None, purpose="worker:live_frames_extra"
     )
     frames = [live_frame, *(unpack_frames(extra) if extra else [])]
+    reference = reference_embedding_take(session_id=session_id, portrait=portrait)
     try:
-        result = get_matcher().match(portrait, frames)
+        result = get_matcher().match(portrait if reference is None else reference, frames)
     except ModelUnavailable as exc:
         # A deployment fault: the case goes to a person, and the caller fails loudly for the operators.
         match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
@@ -137,6 +162,7 @@ def faces_match(*, session_id: UUID | str) -> str:
             "frames": len(frames),
             "frame_distances": list(result.frame_distances),
             "fusion": result.fusion,
+            "reference": "precomputed" if result.reference_precomputed else "computed",
         },
     )
     return decision
@@ -179,7 +205,9 @@ def match_apply(
 
     A result for a session that moved on without it (cancelled, expired) is logged and audited as
     discarded, never dropped silently; a repeat of a result already written is not.
-    The extra live frames served only this match: they are deleted in the same transaction."""
+    The extra live frames served only this match: they are deleted in the same transaction, and
+    the portrait's embedding (if one was left in Redis) at once."""
+    reference_embedding_discard(session_id=session_id)
     with transaction.atomic():
         session = session_lock(session_id)
         Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()

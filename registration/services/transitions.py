@@ -19,6 +19,8 @@ from registration.roles import has_role
 from registration.selectors import session_public_payload
 from registration.state_machine import CUSTOMER_STATES, FINAL_STATES, SessionState, check_transition
 
+from .reference_embedding import reference_embedding_discard
+
 User = AbstractBaseUser | AnonymousUser
 S = SessionState
 
@@ -61,6 +63,8 @@ def session_move(
         now = timezone.now()
         session.decided_at = session.decided_at or now
         session.evidence_purge_after = now + timedelta(hours=effective_policy().evidence_retention_hours)
+        session_id = session.pk
+        transaction.on_commit(lambda: reference_embedding_discard(session_id=session_id))
     session.save()
     audit(
         actor=actor,

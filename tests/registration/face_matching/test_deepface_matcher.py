@@ -228,3 +228,34 @@ def test_one_frame_with_two_faces_refuses_the_whole_match(matcher: DeepFaceMatch
 def test_an_empty_list_of_frames_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
     with pytest.raises(UnreadableImage):
         matcher.match(load_image(PERSON), [])
+
+
+def test_a_reference_embedded_beforehand_gives_the_same_distance_and_no_reference_work(
+    matcher: DeepFaceMatcher, load_image: Loader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the product does: the portrait embedded while the customer does the challenge."""
+    reference, customer, stranger = load_image(PERSON), load_image(SAME_PERSON_AGAIN), load_image(STRANGER)
+    computed = matcher.match(reference, [customer, stranger])
+    embedding = matcher.embed(reference, ImageRole.REFERENCE)
+    embedded: list[np.ndarray] = []
+    embed_face = matcher.embed_face
+
+    def counting(image: np.ndarray, face: object) -> np.ndarray:
+        embedded.append(image)
+        return embed_face(image, face)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matcher, "embed_face", counting)
+
+    precomputed = matcher.match(embedding, [customer, stranger])
+
+    assert len(embedded) == 2  # the two frames only
+    assert precomputed.frame_distances == computed.frame_distances  # to the last bit
+    assert precomputed.distance == computed.distance
+    assert (precomputed.reference_face, precomputed.reference_detector) == (
+        computed.reference_face,
+        computed.reference_detector,
+    )
+    assert precomputed.reference_precomputed
+    assert not computed.reference_precomputed
+    assert precomputed.timings.embed_reference_ms == precomputed.timings.detect_reference_ms == 0.0
+    assert computed.timings.embed_reference_ms > 0.0
