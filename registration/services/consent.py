@@ -32,7 +32,10 @@ def consent_record(
     guardian_document_type: str = "",
     guardian_document_number: str = "",
 ) -> VerificationSession:
-    """Record the customer's separate consent to face processing (and a guardian's, for a minor)."""
+    """Record the customer's separate consent to face processing (and a guardian's, for a minor).
+
+    Given after the handover, on a session whose document photo the clerk took: from here on the
+    photo cannot be retaken, and the capture and the face match may run."""
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)

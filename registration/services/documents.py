@@ -12,7 +12,8 @@ from registration.errors import InvalidInput
 from registration.face_matching import FaceMatchingError, get_matcher
 from registration.images import decode_upload, encode_jpeg
 from registration.models import EvidenceKind, VerificationSession
-from registration.state_machine import check_action
+from registration.selectors import has_document_portrait
+from registration.state_machine import check_action, document_action
 
 from .evidence import evidence_store
 from .transitions import S, User, session_lock, session_move, session_open
@@ -30,10 +31,14 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     too small, blurred or turned to be matched is refused (400, ``portrait_too_small`` /
     ``portrait_blurred`` / ``portrait_turned``, a message for the clerk to retake the photo)
     before anything is written.
+
+    The clerk takes it before the handover and may retake it until the customer consents. Finding
+    and measuring the printed portrait's face (a box, five landmarks, sharpness) is image quality, not
+    a comparison: no embedding is made here, so nothing compares a face before the consent.
     """
     session_open(session_id)
     with transaction.atomic():
-        check_action("document", session_lock(session_id).state)
+        _check_document_action(session_lock(session_id))
     image = decode_upload(data)  # outside the transaction: detection takes a moment
     try:
         matcher = get_matcher()
@@ -43,7 +48,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
         raise InvalidInput(PORTRAIT_ERRORS.get(exc.reason_code, str(exc)), code=exc.reason_code) from exc
     with transaction.atomic():
         session = session_lock(session_id)
-        check_action("document", session.state)
+        _check_document_action(session)
         evidence_store(
             session=session,
             kind=EvidenceKind.ID_PORTRAIT,
@@ -63,3 +68,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
             },
         )
     return session
+
+
+def _check_document_action(session: VerificationSession) -> None:
+    check_action(document_action(has_portrait=has_document_portrait(session)), session.state)
