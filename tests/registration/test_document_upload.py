@@ -214,3 +214,33 @@ def test_upload_is_refused_for_other_outlets_anonymous_and_wrong_state(
     response = _upload(client_for(clerk), consented, specimen)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "illegal_transition"
+
+
+def test_the_upload_before_the_consent_finds_and_measures_the_portrait_but_embeds_no_face(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    created_session: VerificationSession,
+    specimen: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clerk photographs the document before the customer consents: locating and measuring the
+    printed portrait is image quality; the embedding (the biometric template) waits for the match."""
+    from registration.face_matching import get_matcher
+
+    matcher = get_matcher()
+    embedded: list[object] = []
+    original = type(matcher).embed_face  # type: ignore[attr-defined]
+
+    def spy(self: Any, image: Any, face: Any) -> Any:
+        embedded.append(face)
+        return original(self, image, face)
+
+    monkeypatch.setattr(type(matcher), "embed_face", spy)
+    assert _upload(client_for(clerk), created_session, specimen).status_code == 200
+    assert embedded == []
+    portrait = Evidence.objects.get(session=created_session, kind="id_portrait")
+    from registration.services import evidence_read
+
+    crop = evidence_read(evidence=portrait, actor=clerk, purpose="test")
+    matcher.match(crop, crop)  # the spy sees the match's embeddings: the check above can fail
+    assert len(embedded) == 2
