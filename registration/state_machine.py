@@ -33,8 +33,8 @@ S = SessionState
 
 FINAL_STATES = frozenset({S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED})
 OPEN_STATES = frozenset(set(S) - FINAL_STATES)
-# States in which the customer is at the tablet: these expire when the session's time is up.
-CUSTOMER_STATES = frozenset({S.CREATED, S.CONSENTED, S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING, S.LIVENESS_FAILED})
+# The steps at the tablet (the clerk's, then the customer's): these expire when the session's time is up.
+CUSTOMER_STATES = frozenset({S.CREATED, S.DOCUMENT_CAPTURED, S.CONSENTED, S.LIVENESS_RUNNING, S.LIVENESS_FAILED})
 # States from which the non-biometric alternative (a supervisor checks the document) can be asked: the
 # consent screen and the capture, after the document photo the supervisor checks (an approval without
 # one is refused anyway: `services.decisions`).

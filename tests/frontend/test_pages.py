@@ -203,3 +203,21 @@ def test_once_the_customer_consented_the_photo_is_not_retaken_and_the_capture_op
     legacy = make_session(S.CONSENTED)  # consented before its photo, as the old order left it
     assert signed_in.get(f"/sessions/{legacy.pk}/capture/")["Location"] == f"/sessions/{legacy.pk}/"
     assert signed_in.get(f"/sessions/{legacy.pk}/document/").status_code == 200
+
+
+def test_the_alternative_page_says_what_was_and_was_not_taken(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    """Refused at the consent screen, after the document photo: no live image, no comparison."""
+    from registration import services
+
+    refused = make_session(S.DOCUMENT_CAPTURED, portrait=PHOTO)
+    services.session_request_alternative(session_id=refused.pk, actor=refused.clerk, reason="declined")
+    html = signed_in.get(f"/sessions/{refused.pk}/alternative/").content.decode()
+    assert "我们未拍摄您的现场人脸图像，也未进行人脸比对" in html
+    after_an_attempt = make_session(S.LIVENESS_FAILED, portrait=PHOTO)
+    VerificationSession.objects.filter(pk=after_an_attempt.pk).update(attempt_count=1)
+    services.session_request_alternative(session_id=after_an_attempt.pk, actor=after_an_attempt.clerk, reason="x")
+    html = signed_in.get(f"/sessions/{after_an_attempt.pk}/alternative/").content.decode()
+    assert "活体检测改由主管人工核验" in html
+    assert "未拍摄" not in html
