@@ -69,4 +69,4 @@ def test_the_clerks_steps_then_one_handover_then_the_customers_steps(
     )
     assert trail[:4] == ["session.created", "session.document_captured", "session.document_captured",
                          "session.consented"], trail  # fmt: skip
-    assert off_loop(lambda: ConsentRecord.objects.filter(session_id=session_id).count()) == 1
+    assert off_loop(lambda: ConsentRecord.objects.filter(session__pk=session_id).count()) == 1
