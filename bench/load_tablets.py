@@ -187,13 +187,13 @@ class TabletHttp:
         return str(self.call("consent_text", "GET", "consent-text/?kind=face_processing&language=zh-hans")["version"])
 
     def prepare_session(self, card: bytes, consent_version: str) -> str:
-        """Registration, consent and document: the session is then ready for the challenge."""
+        """Registration, document and consent (the product's order): the session is then ready for the challenge."""
         person = {"full_name": "负载 测试", "document_type": "prc_id", "document_number": prc_id()}
         session = self.call("create", "POST", "sessions/", json={**person, "phone_number": phone()})
         session_id = str(session["id"])
-        self.call("consent", "POST", f"sessions/{session_id}/consent/", json={"consent_version": consent_version})
         files = {"image": ("card.jpg", card, "image/jpeg")}
         self.call("document", "POST", f"sessions/{session_id}/document/", files=files)
+        self.call("consent", "POST", f"sessions/{session_id}/consent/", json={"consent_version": consent_version})
         return session_id
 
     def session(self, session_id: str) -> dict[str, Any]:
@@ -388,7 +388,7 @@ class Tablet:
                 return
             result.busy_refusals += 1
             after = await asyncio.to_thread(self.http.session, result.session_id)
-            if after["state"] != "document_captured" or after["attempt_count"] != 0:
+            if after["state"] != "consented" or after["attempt_count"] != 0:
                 result.busy_clean = False
             if attempt < self.load.busy_retries:
                 await asyncio.sleep(self.load.busy_pause_s * (1 + random.random()))

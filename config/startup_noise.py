@@ -22,11 +22,15 @@ QUIET_ENVIRONMENT = {
 }
 
 # The lines TensorFlow/XLA print when they load without a GPU: registration clashes of the CUDA
-# plug-ins, the absl pre-initialisation notice, the CPU-feature advert. Nothing else matches.
+# plug-ins, the absl pre-initialisation notice, the CPU-feature advert; and the lines mediapipe's
+# TensorFlow Lite prints each time a face mesh graph is built (its CPU delegate, the feedback tensors
+# it does not use). Nothing else matches.
 NATIVE_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
     r"|\b(cuda_dnn|cuda_blas|cuda_fft|cudart_stub|computation_placer|cpu_feature_guard|port)\.cc:\d+\]"
     r"|^To enable the following instructions: .* rebuild TensorFlow"
+    r"|\binference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature"
+    r"|^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$"
 )
 
 

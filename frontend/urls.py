@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("register/", views.register, name="register"),
     path("sessions/<uuid:session_id>/", views.session_next_step, name="session"),
+    path("sessions/<uuid:session_id>/handover/", views.handover, name="handover"),
     path("sessions/<uuid:session_id>/consent/", views.consent, name="consent"),
     path("sessions/<uuid:session_id>/alternative/", views.alternative, name="alternative"),
     path("sessions/<uuid:session_id>/document/", views.document, name="document"),

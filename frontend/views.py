@@ -24,7 +24,7 @@ from registration.errors import NotFound
 from registration.models import EvidenceKind, Subscriber, VerificationSession
 from registration.policy import effective_policy
 from registration.roles import is_supervisor
-from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState
+from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState, action_allowed, document_action
 
 from .labels import state_labels
 from .prompts import prompt_audio_urls
@@ -32,11 +32,11 @@ from .review import distance_band, liveness_steps
 
 S = SessionState
 
-# Which page a session in each state continues on.
+# Which page a session in each state continues on: the clerk's steps, one handover, the customer's.
 NEXT_PAGE = {
-    S.CREATED: "frontend:consent",
-    S.CONSENTED: "frontend:document",
-    S.DOCUMENT_CAPTURED: "frontend:capture",
+    S.CREATED: "frontend:document",
+    S.DOCUMENT_CAPTURED: "frontend:handover",
+    S.CONSENTED: "frontend:capture",
     S.LIVENESS_RUNNING: "frontend:capture",
     S.LIVENESS_FAILED: "frontend:capture",
 }
@@ -123,13 +123,29 @@ def _restart_data(request: HttpRequest) -> dict[str, str]:
 @login_required
 def session_next_step(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
+    if _document_missing(session):  # consented before its photo: the clerk photographs it first
+        return redirect("frontend:document", session_id=session.pk)
     return redirect(NEXT_PAGE.get(S(session.state), "frontend:result"), session_id=session.pk)
+
+
+def _document_missing(session: VerificationSession) -> bool:
+    """A session opened when the consent came first can be consented without a document photo."""
+    return session.state == S.CONSENTED and not selectors.has_document_portrait(session)
+
+
+@login_required
+def handover(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The clerk's steps are done: the screen that asks to hand the tablet to the customer."""
+    session = _session_or_404(request, session_id)
+    if not action_allowed("consent", session.state):
+        return redirect("frontend:session", session_id=session.pk)
+    return _session_page(request, "frontend/handover.html", session)
 
 
 @login_required
 def consent(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
-    if session.state != S.CREATED:
+    if not action_allowed("consent", session.state):
         return redirect("frontend:session", session_id=session.pk)
     return _session_page(request, "frontend/consent.html", session)
 
@@ -142,10 +158,13 @@ def alternative(request: HttpRequest, session_id: UUID) -> HttpResponse:
 @login_required
 def document(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
-    if session.state not in {S.CONSENTED, S.DOCUMENT_CAPTURED}:
+    has_portrait = selectors.has_document_portrait(session)
+    if not action_allowed(document_action(has_portrait=has_portrait), session.state):
         return redirect("frontend:session", session_id=session.pk)
     limit_mb = f"{settings.SHIMING_MAX_UPLOAD_BYTES / (1024 * 1024):g}"
-    return _session_page(request, "frontend/document.html", session, upload_limit_mb=limit_mb)
+    return _session_page(
+        request, "frontend/document.html", session, upload_limit_mb=limit_mb, has_portrait=has_portrait
+    )
 
 
 @login_required
@@ -167,7 +186,7 @@ def portrait(request: HttpRequest, session_id: UUID) -> HttpResponse:
 @login_required
 def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
-    if session.state in {S.CREATED, S.CONSENTED}:
+    if session.state in {S.CREATED, S.DOCUMENT_CAPTURED} or _document_missing(session):
         return redirect("frontend:session", session_id=session.pk)
     return _session_page(
         request,

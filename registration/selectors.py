@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from .consent_texts import RETENTION_PLACEHOLDER
 from .documents import normalise_mainland_mobile
 from .errors import NotFound
-from .models import ConsentRecord, ConsentText, Evidence, Outlet, StaffProfile, VerificationSession
+from .models import ConsentRecord, ConsentText, Evidence, EvidenceKind, Outlet, StaffProfile, VerificationSession
 from .policy import effective_policy
 from .serializers import SessionOutput
 from .state_machine import SessionState
@@ -80,6 +80,11 @@ def consent_text_body(text: ConsentText, *, retention_hours: int | None = None) 
     """The body as shown to the customer: the configured evidence retention named where it says so."""
     hours = effective_policy().evidence_retention_hours if retention_hours is None else retention_hours
     return text.body.replace(RETENTION_PLACEHOLDER, str(hours))
+
+
+def has_document_portrait(session: VerificationSession) -> bool:
+    """Whether the session's document photo is on file (its cropped portrait)."""
+    return Evidence.objects.filter(session=session, kind=EvidenceKind.ID_PORTRAIT).exists()
 
 
 def evidence_of_kind(session: VerificationSession, kind: str) -> Evidence | None:

@@ -33,16 +33,22 @@ S = SessionState
 
 FINAL_STATES = frozenset({S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED})
 OPEN_STATES = frozenset(set(S) - FINAL_STATES)
-# States in which the customer is at the tablet: these expire when the session's time is up.
-CUSTOMER_STATES = frozenset({S.CREATED, S.CONSENTED, S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING, S.LIVENESS_FAILED})
-# States from which the non-biometric alternative (a supervisor checks the document) can be asked.
-ALTERNATIVE_FROM = frozenset({S.CREATED, S.CONSENTED, S.DOCUMENT_CAPTURED, S.LIVENESS_FAILED})
+# The steps at the tablet (the clerk's, then the customer's): these expire when the session's time is up.
+CUSTOMER_STATES = frozenset({S.CREATED, S.DOCUMENT_CAPTURED, S.CONSENTED, S.LIVENESS_RUNNING, S.LIVENESS_FAILED})
+# States from which the non-biometric alternative (a supervisor checks the document) can be asked: the
+# consent screen and the capture, after the document photo the supervisor checks (an approval without
+# one is refused anyway: `services.decisions`).
+ALTERNATIVE_FROM = frozenset({S.DOCUMENT_CAPTURED, S.CONSENTED, S.LIVENESS_FAILED})
 
+# The clerk's steps come first (the customer's data, the document photo), then one handover: the
+# customer consents and does the live check. Nothing compares a face before `consented`.
 _FORWARD: dict[str, frozenset[str]] = {
-    S.CREATED: frozenset({S.CONSENTED}),
-    S.CONSENTED: frozenset({S.DOCUMENT_CAPTURED}),
-    # A clerk may retake the document photo before the challenge starts.
-    S.DOCUMENT_CAPTURED: frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING}),
+    S.CREATED: frozenset({S.DOCUMENT_CAPTURED}),
+    # The clerk may retake the document photo until the customer consents.
+    S.DOCUMENT_CAPTURED: frozenset({S.DOCUMENT_CAPTURED, S.CONSENTED}),
+    # consented -> document_captured: only the first photo of a session opened when the consent came
+    # first (consented without a photo): it continues in this order, the customer consents again.
+    S.CONSENTED: frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING}),
     S.LIVENESS_RUNNING: frozenset({S.LIVENESS_PASSED, S.LIVENESS_FAILED}),
     S.LIVENESS_PASSED: frozenset({S.MATCHING}),
     # A failed challenge may be retried while attempts remain, or ends the session.
@@ -62,23 +68,36 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 # Which actions the API, the admin and the capture socket may take in which state: the one table
 # (README, "Session states"). The alternative is only for the steps before the match (a clerk must not
 # pull a case being rejected to a person); a supervisor decides only a session in manual review.
+# A document photo is "document" when the session has none yet and "retake" when it replaces one: a
+# photo the customer consented on is never replaced. "document" in consented: a session opened when the
+# consent came first has no photo yet.
 ACTION_STATES: dict[str, frozenset[str]] = {
-    "consent": frozenset({S.CREATED}),
+    "document": frozenset({S.CREATED, S.CONSENTED}),
+    "retake": frozenset({S.DOCUMENT_CAPTURED}),
+    "consent": frozenset({S.DOCUMENT_CAPTURED}),
     "alternative": ALTERNATIVE_FROM,
-    "document": frozenset({S.CONSENTED, S.DOCUMENT_CAPTURED}),
-    "capture": frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_FAILED}),
+    "capture": frozenset({S.CONSENTED, S.LIVENESS_FAILED}),
     "cancel": OPEN_STATES,
     "decision": frozenset({S.MANUAL_REVIEW}),
 }
 
 
+def document_action(*, has_portrait: bool) -> str:
+    """The action a document photo is: the first one, or a retake of the one on file."""
+    return "retake" if has_portrait else "document"
+
+
 def check_action(action: str, current: str) -> None:
     """Raise `IllegalTransition` unless `action` may be taken on a session that is `current`."""
-    if current not in ACTION_STATES[action]:
+    if not action_allowed(action, current):
         raise IllegalTransition(
             f"A session that is {current} does not allow {action}.",
             details={"from": current, "action": action},
         )
+
+
+def action_allowed(action: str, current: str) -> bool:
+    return current in ACTION_STATES[action]
 
 
 def is_allowed(current: str, target: str) -> bool:

@@ -237,5 +237,25 @@ def new_session(clerk: User) -> SessionBuilder:
 
 
 @pytest.fixture
+def photographed_session(clerk: User) -> SessionBuilder:
+    """`photographed_session(**details)`: a session of `clerk` whose document photo the clerk took
+    (state document_captured, a stand-in portrait): the tablet goes to the customer for the consent."""
+
+    def build(**details: Any) -> VerificationSession:
+        return factories.make_session(
+            clerk=clerk, state=SessionState.DOCUMENT_CAPTURED, portrait=factories.STAND_IN_PORTRAIT, **details
+        )
+
+    return build
+
+
+@pytest.fixture
+def created_session(clerk: User) -> VerificationSession:
+    """A just-opened session of `clerk`: the clerk's document photo comes next."""
+    return factories.make_session(clerk=clerk)
+
+
+@pytest.fixture
 def consented_session(clerk: User) -> VerificationSession:
-    return factories.make_session(clerk=clerk, state=SessionState.CONSENTED)
+    """A session past the handover: photographed (a stand-in portrait) and consented, ready for the capture."""
+    return factories.make_session(clerk=clerk, state=SessionState.CONSENTED, portrait=factories.STAND_IN_PORTRAIT)

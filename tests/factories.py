@@ -80,16 +80,24 @@ def make_staff(role: str | None, *, outlet: Outlet | None, **fields: Any) -> Use
 def make_session(
     *, clerk: User, state: str = SessionState.CREATED, portrait: bytes | None = None, **details: Any
 ) -> VerificationSession:
-    """A session opened by `clerk`, consented unless `state` is created, with the ID portrait stored
-    when `portrait` is given, then moved straight to `state` (no capture runs)."""
+    """A session opened by `clerk`, with the ID portrait stored when `portrait` is given, consented when
+    `state` comes after the consent (every state but created and document_captured), then moved
+    straight to `state` (no capture runs). The order is the product's: the document photo, then the
+    customer's consent."""
     session = services.registration_create(clerk=clerk, **registration_details(**details))
-    if state != SessionState.CREATED:
-        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     if portrait is not None:
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"
         )
+    if state not in BEFORE_CONSENT:
+        VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     if state not in {SessionState.CREATED, SessionState.CONSENTED}:
         VerificationSession.objects.filter(pk=session.pk).update(state=state)
     session.refresh_from_db()
     return session
+
+
+# A stand-in for a cropped ID portrait where no face model reads it (the start of a JPEG).
+STAND_IN_PORTRAIT = b"\xff\xd8document-photo"
+BEFORE_CONSENT = frozenset({SessionState.CREATED, SessionState.DOCUMENT_CAPTURED})

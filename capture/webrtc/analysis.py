@@ -123,11 +123,16 @@ class ExtractorPool:
             extractor = self._idle.pop() if self._idle else None
         for old in stale:
             old.close()
-        # RGB straight from the decoder: what mediapipe takes, one colour conversion fewer.
-        return extractor if extractor is not None else LandmarkExtractor(config, color="rgb")
+        if extractor is not None:
+            return extractor
+        with filtered_native_stderr():
+            # RGB straight from the decoder: what mediapipe takes, one colour conversion fewer.
+            return _started(LandmarkExtractor(config, color="rgb"))
 
     def release(self, config: LivenessConfig, extractor: LandmarkExtractor) -> None:
-        extractor.reset()
+        with filtered_native_stderr():
+            extractor.reset()  # restarts the face-mesh graph
+            _started(extractor)
         with self._lock:
             if config == self._config:
                 self._idle.append(extractor)
@@ -142,6 +147,15 @@ class ExtractorPool:
 
 
 EXTRACTORS = ExtractorPool()
+_BLANK = np.zeros((48, 64, 3), dtype=np.uint8)
+
+
+def _started(extractor: LandmarkExtractor) -> LandmarkExtractor:
+    """Run one blank frame through a freshly started graph: its TensorFlow Lite calculators open (and
+    print their start-up lines, which `filtered_native_stderr` drops) now, not during a customer's
+    capture. A frame without a face leaves no tracking state behind."""
+    extractor.extract(_BLANK, 0.0)
+    return extractor
 
 
 class LivenessSessionAnalysis:

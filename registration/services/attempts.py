@@ -21,6 +21,7 @@ from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
+from registration.selectors import has_document_portrait
 from registration.state_machine import check_action
 
 from .evidence import evidence_store
@@ -38,6 +39,10 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
     with transaction.atomic():
         session = session_lock(session_id)
         check_action("capture", session.state)
+        if not has_document_portrait(session):  # only a session consented before its photo (the old order)
+            raise Conflict(
+                "There is no document photo yet: the clerk photographs it first.", code="document_photo_required"
+            )
         if session.attempt_count >= effective_policy().max_liveness_attempts:
             raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
         _check_capture_rate(session, actor)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from uuid import UUID
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,12 +12,12 @@ from registration.errors import InvalidInput
 from registration.face_matching import FaceMatchingError, get_matcher
 from registration.images import decode_upload, encode_jpeg
 from registration.models import EvidenceKind, VerificationSession
-from registration.state_machine import check_action
+from registration.selectors import has_document_portrait
+from registration.state_machine import check_action, document_action
 
 from .evidence import evidence_store
 from .transitions import S, User, session_lock, session_move, session_open
 
-EMBED_REFERENCE_TASK = "registration.tasks.embed_reference"
 PORTRAIT_ERRORS = {
     "no_face_found": "No portrait was found on this document photo: retake it flat, sharp and well lit.",
     "several_faces": "Several faces were found: photograph one document alone, without people around it.",
@@ -31,11 +30,15 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     The page itself is never stored: only the portrait crop that the match will use. A portrait
     too small, blurred or turned to be matched is refused (400, ``portrait_too_small`` /
     ``portrait_blurred`` / ``portrait_turned``, a message for the clerk to retake the photo)
-    before anything is written. On commit the worker starts embedding the portrait for the match.
+    before anything is written.
+
+    The clerk takes it before the handover and may retake it until the customer consents. Finding
+    and measuring the printed portrait's face (a box, five landmarks, sharpness) is image quality, not
+    a comparison: no embedding is made here, so nothing compares a face before the consent.
     """
     session_open(session_id)
     with transaction.atomic():
-        check_action("document", session_lock(session_id).state)
+        _check_document_action(session_lock(session_id))
     image = decode_upload(data)  # outside the transaction: detection takes a moment
     try:
         matcher = get_matcher()
@@ -45,7 +48,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
         raise InvalidInput(PORTRAIT_ERRORS.get(exc.reason_code, str(exc)), code=exc.reason_code) from exc
     with transaction.atomic():
         session = session_lock(session_id)
-        check_action("document", session.state)
+        _check_document_action(session)
         evidence_store(
             session=session,
             kind=EvidenceKind.ID_PORTRAIT,
@@ -64,8 +67,8 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
                 "portrait_quality": asdict(quality),
             },
         )
-        # The portrait's embedding is made while the customer does the challenge, so
-        # the match only embeds the live frames (judgement.reference_embed; kept in Redis only).
-        session_key = str(session.pk)
-        transaction.on_commit(lambda: current_app.send_task(EMBED_REFERENCE_TASK, args=(session_key,)))
     return session
+
+
+def _check_document_action(session: VerificationSession) -> None:
+    check_action(document_action(has_portrait=has_document_portrait(session)), session.state)

@@ -35,10 +35,11 @@ def other_clerk(outlet: Outlet) -> User:
 
 @pytest.fixture
 def make_session(clerk: User) -> Callable[..., VerificationSession]:
-    """A session as the document step leaves it by default (document_captured, a stand-in portrait)."""
+    """A session as the handover leaves it by default (photographed with a stand-in portrait, consented):
+    the capture may start."""
 
-    def build(state: str = SessionState.DOCUMENT_CAPTURED, **details: Any) -> VerificationSession:
-        portrait = b"portrait" if state == SessionState.DOCUMENT_CAPTURED else None
+    def build(state: str = SessionState.CONSENTED, **details: Any) -> VerificationSession:
+        portrait = None if state == SessionState.CREATED else b"portrait"
         return factories.make_session(clerk=clerk, state=state, portrait=portrait, **details)
 
     return build

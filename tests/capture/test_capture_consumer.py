@@ -168,7 +168,7 @@ def test_refusals_are_explained_before_the_socket_closes(
     assert early["type"] == "error"
     assert (early["code"], code) == ("illegal_transition", consumers.CLOSE_REFUSED)
     ready.refresh_from_db()
-    assert (ready.state, ready.attempt_count) == (S.DOCUMENT_CAPTURED, 0)
+    assert (ready.state, ready.attempt_count) == (S.CONSENTED, 0)
 
 
 def test_a_second_connection_to_the_same_session_is_refused(
@@ -251,7 +251,7 @@ def test_beyond_the_limit_the_page_is_told_to_retry(
     assert (message["code"], code) == ("busy", consumers.CLOSE_BUSY)
     assert "retry" in message["message"]
     second_session.refresh_from_db()
-    assert (second_session.state, second_session.attempt_count) == (S.DOCUMENT_CAPTURED, 0)
+    assert (second_session.state, second_session.attempt_count) == (S.CONSENTED, 0)
 
 
 def test_bad_messages_get_an_error_and_never_crash(

@@ -18,6 +18,9 @@ NOISE = [
     "W0000 00:00:1796123254.117900   26213 computation_placer.cc:177] computation placer already registered.",
     "2026-12-01 19:07:34.073948: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda drivers",
     "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the right flags.",
+    "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",
+    "W0000 00:00:1796134126.667855   21504 inference_feedback_manager.cc:114] Feedback manager requires a model with"
+    " a single signature inference. Disabling support for feedback tensors.",
 ]
 KEPT = ["Traceback (most recent call last):", "E0000 00:00:1.0 1 face_landmarker_graph.cc:12] model file is missing"]
 
@@ -52,6 +55,32 @@ def test_the_libraries_log_levels_are_set_unless_the_environment_chose() -> None
     default = python("import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", DJANGO_SETTINGS_MODULE=local)
 
     assert (chosen.stdout.strip(), default.stdout.strip()) == ("1", "3")
+
+
+def test_a_capture_builds_and_resets_its_face_mesh_without_native_lines_and_a_warning_passes() -> None:
+    """Each capture takes an extractor from the pool and gives it back reset: mediapipe's TensorFlow
+    Lite prints its delegate and feedback-tensor lines whenever a graph starts. None reach the terminal;
+    the product's own warning does."""
+    code = (
+        "import django, logging; django.setup()\n"
+        "import numpy as np\n"
+        "from capture.webrtc.analysis import EXTRACTORS\n"
+        "from registration.liveness_settings import liveness_config\n"
+        "config = liveness_config()\n"
+        "for _ in range(2):\n"
+        "    extractor = EXTRACTORS.acquire(config)\n"
+        "    extractor.extract(np.zeros((480, 640, 3), np.uint8), 0.0)\n"
+        "    EXTRACTORS.release(config, extractor)\n"
+        "import time; time.sleep(1)\n"
+        "logging.getLogger('capture').warning('the product warns')\n"
+    )
+    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    native = ("inference_feedback_manager", "XNNPACK", "absl::InitializeLog", "cuda", "computation_placer")
+    assert [line for line in lines if any(word in line for word in native)] == [], lines
+    assert sum("the product warns" in line for line in lines) == 1, lines
 
 
 def test_a_request_and_a_start_up_line_are_printed_once() -> None:

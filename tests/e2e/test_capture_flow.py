@@ -58,24 +58,39 @@ def register_customer(page: Any, server: Server, screens: Screens) -> str:
     page.fill("input[name=phone_number]", make_phone().removeprefix("+86"))
     screens.shot(page, "registration-form")
     page.click("#register-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/consent/$"))
+    page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/document/$"))  # the clerk's next step
     return page.url.rstrip("/").split("/")[-2]
+
+
+def upload_document(page: Any, card: Path, screens: Screens) -> None:
+    """The clerk photographs the document, checks the portrait and is done: the handover screen."""
+    screens.shot(page, "document")
+    with page.expect_response(_document_upload, timeout=60_000) as uploaded:  # a retake shows the old one first
+        page.set_input_files("#document-file", str(card))
+    assert uploaded.value.status == 200, uploaded.value.text()
+    page.wait_for_selector("#portrait-box:not([hidden])", timeout=60_000)
+    page.wait_for_selector("#portrait[src]")
+    screens.shot(page, "document-portrait")
+    page.click("#to-handover")
+    page.wait_for_url(re.compile(r".*/handover/$"))
+
+
+def _document_upload(response: Any) -> bool:
+    return bool(response.request.method == "POST" and response.url.endswith("/document/"))
+
+
+def hand_over(page: Any, screens: Screens) -> None:
+    """The one handover: the customer takes the tablet and continues to the consent."""
+    page.wait_for_selector("#to-consent")
+    screens.shot(page, "handover")
+    page.click("#to-consent")
+    page.wait_for_url(re.compile(r".*/consent/$"))
 
 
 def give_consent(page: Any, screens: Screens) -> None:
     page.wait_for_selector("#accept:not([disabled])")
     screens.shot(page, "consent")
     page.click("#accept")
-    page.wait_for_url(re.compile(r".*/document/$"))
-
-
-def upload_document(page: Any, card: Path, screens: Screens) -> None:
-    screens.shot(page, "document")
-    page.set_input_files("#document-file", str(card))
-    page.wait_for_selector("#portrait-box:not([hidden])", timeout=60_000)
-    page.wait_for_selector("#portrait[src]")
-    screens.shot(page, "document-portrait")
-    page.click("#to-capture")
     page.wait_for_url(re.compile(r".*/capture/$"))
 
 
@@ -104,7 +119,7 @@ def open_dashboard(context: Any, server: Server, screens: Screens) -> Any:
 
 
 def prepared_session(clerk: Any, portrait_jpeg: bytes = b"") -> VerificationSession:
-    """A session past consent and document, made through the services (the document step is
+    """A session past the document and the consent, made through the services (the document step is
     covered by the full flows; here the portrait is stored directly)."""
     return off_loop(_prepare_session, clerk, portrait_jpeg)
 
@@ -117,12 +132,12 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
         document_number=make_prc_id(),
         phone_number=make_phone(),
     )
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     services.evidence_store(
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )
     VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
-    return session
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    return VerificationSession.objects.get(pk=session.pk)
 
 
 def off_loop(function: Callable[..., T], *args: Any) -> T:
@@ -194,8 +209,9 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
     screens.shot(page, "home")
     dashboard = open_dashboard(context, stack, screens)
     session_id = register_customer(page, stack, screens)
-    give_consent(page, screens)
     upload_document(page, same_person_card, screens)
+    hand_over(page, screens)
+    give_consent(page, screens)
     wait_phase(page, ("challenge",), 30_000)
     screens.shot(page, "capture-challenge")
     phase = wait_phase(page, FINAL_PHASES)
@@ -232,8 +248,9 @@ def test_another_persons_photo_is_rejected_or_sent_to_review(
     page = customer_context(viewport={"width": 800, "height": 1280}, locale="en-US").new_page()  # portrait tablet
     sign_in(page, stack, clerk.username, password)
     session_id = register_customer(page, stack, screens)
-    give_consent(page, screens)
     upload_document(page, other_person_card, screens)
+    hand_over(page, screens)
+    give_consent(page, screens)
     phase = wait_phase(page, FINAL_PHASES)
     screens.shot(page, f"capture-{phase}")
     phase = retried_until_final(page, session_id, phase)
@@ -277,7 +294,7 @@ def test_a_denied_camera_is_explained_and_costs_no_attempt(
 
     assert page.is_visible("#retry")
     after = state_of(session.pk)
-    assert (after.state, after.attempt_count) == (S.DOCUMENT_CAPTURED, 0)
+    assert (after.state, after.attempt_count) == (S.CONSENTED, 0)
 
 
 def test_closing_the_browser_mid_challenge_ends_the_attempt_and_the_peer(

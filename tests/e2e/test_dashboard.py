@@ -1,6 +1,7 @@
-"""The outlet dashboard in Chinese at tablet width (issue 16, item 6): badges and headers on one
-line, a long name cut with an ellipsis, rows that open their session, and one time zone (the
-outlet's) for reloaded and live-inserted rows, whatever the browser's own clock says."""
+"""The outlet dashboard in Chinese and English at tablet width (issue 16, item 6): badges and
+headers on one line and whole (no header cut), a long name cut with an ellipsis, rows that open
+their session, and one time zone (the outlet's) for reloaded and live-inserted rows, whatever the
+browser's own clock says."""
 
 from __future__ import annotations
 
@@ -44,19 +45,21 @@ def one_line(page: Any, selector: str) -> bool:
     return bool(heights) and all(height < 1.8 * line for height, line in heights)
 
 
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 @pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}])
-def test_the_dashboard_reads_well_in_chinese_at_tablet_width(
+def test_the_dashboard_reads_well_at_tablet_width(
     live_server_process: Server,
     clerk: tuple[Any, str],
     launch_browser: BrowserFactory,
     screens: Screens,
     viewport: dict[str, int],
+    locale: str,
 ) -> None:
     user, password = clerk
     before = off_loop(open_session, user, LONG_NAME)
     # The browser's clock is in New York: the page must still show the outlet's time.
     context = launch_browser(None).new_context(
-        viewport=viewport, locale="zh-CN", timezone_id="America/New_York", bypass_csp=True
+        viewport=viewport, locale=locale, timezone_id="America/New_York", bypass_csp=True
     )
     page = context.new_page()
     sign_in(page, live_server_process, user.username, password)
@@ -64,7 +67,7 @@ def test_the_dashboard_reads_well_in_chinese_at_tablet_width(
     page.wait_for_selector("#dashboard[data-live='1']")
     live = off_loop(open_session, user, "王 小明")
     page.wait_for_selector(f"tr[data-session='{live.pk}']", timeout=10_000)
-    screens.shot(page, f"dashboard-{viewport['width']}x{viewport['height']}")
+    screens.shot(page, f"dashboard-{locale}-{viewport['width']}x{viewport['height']}")
 
     zone = ZoneInfo(settings.TIME_ZONE)
     for session in (before, live):
@@ -72,6 +75,11 @@ def test_the_dashboard_reads_well_in_chinese_at_tablet_width(
         assert page.inner_text(f"tr[data-session='{session.pk}'] time") == expected
     assert one_line(page, "#dashboard-rows .state")
     assert one_line(page, ".dashboard-table th")
+    cut = ".dashboard-table th, #dashboard-rows .state, #dashboard-rows time"
+    whole = (
+        "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => [e.textContent, e.scrollWidth, e.clientWidth])"
+    )
+    assert page.eval_on_selector_all(cut, whole) == []
     name = page.query_selector(f"tr[data-session='{before.pk}'] td.name")
     assert name.evaluate("e => e.scrollWidth > e.clientWidth")  # cut, with text-overflow: ellipsis
     assert name.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"

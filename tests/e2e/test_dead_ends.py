@@ -61,7 +61,7 @@ def test_a_photo_over_the_limit_is_refused_with_the_limit(
     from tests.factories import make_session
 
     user, password = clerk
-    session = off_loop(lambda: make_session(clerk=user, state=SessionState.CONSENTED))
+    session = off_loop(lambda: make_session(clerk=user))  # just opened: the clerk photographs the document
     big = tmp_path / "big.jpg"
     big.write_bytes(b"\xff\xd8" + b"\0" * (settings.SHIMING_MAX_UPLOAD_BYTES + 10))
     page = launch_browser(None).new_page(viewport=TABLET, locale="zh-CN")
@@ -105,4 +105,4 @@ def test_a_too_long_name_and_a_phone_with_open_registrations(
     assert page.url.endswith("/register/")
 
     page.click("#register-form button[type=submit]")  # the clerk has seen it: a new one opens
-    page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/consent/$"))
+    page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/document/$"))

@@ -16,6 +16,7 @@ from tests.e2e.conftest import CustomerContext, Screens, Server
 from tests.e2e.test_capture_flow import (
     FINAL_PHASES,
     give_consent,
+    hand_over,
     open_dashboard,
     register_customer,
     retried_until_final,
@@ -27,7 +28,7 @@ from tests.e2e.test_capture_flow import (
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
 DOCS = PROJECT_ROOT / "docs" / "screenshots"
-README_SCREENS = ("sign-in", "registration-form", "consent", "capture-approved", "result", "dashboard")
+README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "capture-approved", "result", "dashboard")
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -47,8 +48,9 @@ def test_the_readme_screens(
     sign_in(page, stack, clerk.username, password, screens)
     dashboard = open_dashboard(context, stack, screens)
     session_id = register_customer(page, stack, screens)
-    give_consent(page, screens)
     upload_document(page, same_person_card, screens)
+    hand_over(page, screens)
+    give_consent(page, screens)
     phase = retried_until_final(page, session_id, wait_phase(page, FINAL_PHASES))
     screens.shot(page, f"capture-{phase}")
     assert phase == "approved"

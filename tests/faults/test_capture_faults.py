@@ -47,9 +47,10 @@ def scripted_capture(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def ready_session(clerk: Any, new_session: Callable[..., VerificationSession]) -> VerificationSession:
-    session = services.consent_record(session_id=new_session().pk, actor=clerk, consent_version="2", language="zh-hans")
+    session = new_session()
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg")
     VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
 

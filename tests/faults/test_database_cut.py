@@ -98,7 +98,7 @@ def test_database_lost_mid_consent_leaves_the_session_as_it_was(
     proxied_connection: TcpProxy, clerk: Any, new_session: Callable[..., VerificationSession]
 ) -> None:
     proxy = proxied_connection
-    session = new_session()
+    session = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
     client = APIClient()
     client.force_login(clerk)
     before = database_snapshot()
@@ -110,7 +110,7 @@ def test_database_lost_mid_consent_leaves_the_session_as_it_was(
     assert response.status_code == 503
     assert _snapshot_after_restore(proxy) == before
     session.refresh_from_db()
-    assert session.state == S.CREATED
+    assert session.state == S.DOCUMENT_CAPTURED
     assert not session.consents.exists()
 
     assert client.post(f"/api/sessions/{session.pk}/consent/", consent, format="json").status_code == 200
@@ -122,7 +122,7 @@ def test_database_down_before_a_request_is_a_clean_503(
     proxied_connection: TcpProxy, clerk: Any, new_session: Callable[..., VerificationSession]
 ) -> None:
     proxy = proxied_connection
-    session = new_session()
+    session = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
     client = APIClient()
     client.force_login(clerk)
     proxy.cut()

@@ -79,7 +79,7 @@ def test_pages_reconnect_after_the_channel_layer_restarts(
     clerk: Any,
     new_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
     path = f"/ws/sessions/{session.pk}/"
 
     async def page() -> WebsocketCommunicator:
@@ -96,7 +96,7 @@ def test_pages_reconnect_after_the_channel_layer_restarts(
         finally:
             await communicator.disconnect()
 
-    assert async_to_sync(before_restart)()["session"]["state"] == S.CREATED
+    assert async_to_sync(before_restart)()["session"]["state"] == S.DOCUMENT_CAPTURED
 
     private_redis.restart(down_seconds=1.0)
     fault_injected()

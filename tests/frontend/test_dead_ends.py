@@ -51,7 +51,7 @@ def test_the_document_page_says_the_size_limit(
     signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
 ) -> None:
     settings.SHIMING_MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-    html = signed_in.get(f"/sessions/{make_session(SessionState.CONSENTED).pk}/document/").content.decode()
+    html = signed_in.get(f"/sessions/{make_session().pk}/document/").content.decode()
 
     assert "照片不超过 8 MB。" in html
 
@@ -59,7 +59,7 @@ def test_the_document_page_says_the_size_limit(
 def test_the_capture_page_can_hand_over_to_the_check_by_hand(
     signed_in: Client, make_session: Callable[..., VerificationSession]
 ) -> None:
-    session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"-")
+    session = make_session(SessionState.CONSENTED, portrait=b"-")
     html = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
 
     assert 'id="by-hand"' in html
@@ -71,7 +71,7 @@ def test_the_capture_page_can_hand_over_to_the_check_by_hand(
 def test_the_check_by_hand_is_open_from_the_capture_page_states(
     signed_in: Client, make_session: Callable[..., VerificationSession]
 ) -> None:
-    for state in (SessionState.DOCUMENT_CAPTURED, SessionState.LIVENESS_FAILED):
+    for state in (SessionState.CONSENTED, SessionState.LIVENESS_FAILED):
         session = make_session(state, portrait=b"-")
         response = signed_in.post(
             f"/api/sessions/{session.pk}/alternative/",

@@ -36,7 +36,7 @@ def test_home_and_dashboard_show_a_session_past_its_time_as_expired(
 def test_the_consent_page_refuses_before_the_customer_reads_it(
     signed_in: Client, make_session: Callable[..., VerificationSession]
 ) -> None:
-    session = past_its_time(make_session())
+    session = past_its_time(make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"portrait"))
 
     response = signed_in.get(f"/sessions/{session.pk}/consent/", follow=True)
 

@@ -16,7 +16,8 @@ from registration.models import AuditEvent, VerificationPolicy, VerificationSess
 from registration.state_machine import SessionState
 
 S = SessionState
-PAGES = ["consent", "document", "capture", "result", "alternative"]
+PAGES = ["document", "handover", "consent", "capture", "result", "alternative"]
+PHOTO = b"\xff\xd8portrait"
 
 
 def test_pages_need_a_signed_in_user(make_session: Callable[..., VerificationSession]) -> None:
@@ -28,20 +29,25 @@ def test_pages_need_a_signed_in_user(make_session: Callable[..., VerificationSes
 
 
 @pytest.mark.parametrize(
-    ("state", "page"),
+    ("state", "portrait", "page"),
     [
-        (S.CREATED, "consent"),
-        (S.CONSENTED, "document"),
-        (S.DOCUMENT_CAPTURED, "capture"),
-        (S.LIVENESS_FAILED, "capture"),
-        (S.MANUAL_REVIEW, "result"),
-        (S.APPROVED, "result"),
+        (S.CREATED, None, "document"),  # the clerk's steps first
+        (S.DOCUMENT_CAPTURED, PHOTO, "handover"),  # then the tablet goes to the customer
+        (S.CONSENTED, PHOTO, "capture"),
+        (S.CONSENTED, None, "document"),  # consented before its photo (the old order): the photo first
+        (S.LIVENESS_FAILED, PHOTO, "capture"),
+        (S.MANUAL_REVIEW, PHOTO, "result"),
+        (S.APPROVED, PHOTO, "result"),
     ],
 )
 def test_a_session_continues_on_the_page_of_its_state(
-    signed_in: Client, make_session: Callable[..., VerificationSession], state: str, page: str
+    signed_in: Client,
+    make_session: Callable[..., VerificationSession],
+    state: str,
+    portrait: bytes | None,
+    page: str,
 ) -> None:
-    session = make_session(state)
+    session = make_session(state, portrait=portrait)
     response = signed_in.get(f"/sessions/{session.pk}/")
     assert response.status_code == 302
     assert response["Location"] == f"/sessions/{session.pk}/{page}/"
@@ -62,8 +68,9 @@ def test_every_page_renders_without_inline_script(
     signed_in: Client, make_session: Callable[..., VerificationSession]
 ) -> None:
     urls = ["/", "/register/", "/dashboard/", "/login/"]
-    for state, page in [(S.CREATED, "consent"), (S.CONSENTED, "document"), (S.DOCUMENT_CAPTURED, "capture")]:
-        urls.append(f"/sessions/{make_session(state).pk}/{page}/")
+    steps = [(S.CREATED, "document"), (S.DOCUMENT_CAPTURED, "handover"), (S.DOCUMENT_CAPTURED, "consent")]
+    for state, page in [*steps, (S.CONSENTED, "capture")]:
+        urls.append(f"/sessions/{make_session(state, portrait=PHOTO if state != S.CREATED else None).pk}/{page}/")
     urls.append(f"/sessions/{make_session(S.MANUAL_REVIEW).pk}/result/")
     urls.append(f"/sessions/{make_session(S.MANUAL_REVIEW).pk}/alternative/")
     for url in urls:
@@ -95,7 +102,7 @@ def test_the_portrait_is_gone_once_the_session_is_closed(
     signed_in: Client, make_session: Callable[..., VerificationSession]
 ) -> None:
     closed = make_session(S.APPROVED, portrait=b"jpeg")
-    without = make_session(S.CONSENTED)
+    without = make_session(S.CREATED)
     assert signed_in.get(f"/sessions/{closed.pk}/portrait.jpg").status_code == 404
     assert signed_in.get(f"/sessions/{without.pk}/portrait.jpg").status_code == 404
     assert not AuditEvent.objects.filter(action="evidence.viewed").exists()
@@ -120,7 +127,7 @@ def test_the_capture_page_carries_its_settings(
     signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
 ) -> None:
     settings.SHIMING_ICE_SERVERS = [{"urls": ["turn:turn.example.net:3478"], "username": "u", "credential": "c"}]
-    session = make_session(S.DOCUMENT_CAPTURED)
+    session = make_session(S.CONSENTED, portrait=PHOTO)
     html = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
     assert f'data-capture-socket="/ws/capture/{session.pk}/"' in html
     assert "turn:turn.example.net:3478" in html
@@ -132,7 +139,7 @@ def test_the_capture_page_tells_the_attempt_limit_of_the_admin_policy(
 ) -> None:
     settings.SHIMING_MAX_LIVENESS_ATTEMPTS = 3
     VerificationPolicy.objects.create(pk=1, max_liveness_attempts=5)
-    session = make_session(S.DOCUMENT_CAPTURED)
+    session = make_session(S.CONSENTED, portrait=PHOTO)
     html = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
     assert 'data-max-attempts="5"' in html
 
@@ -149,3 +156,68 @@ def test_compiled_catalogues_are_committed_next_to_their_sources(settings: Any, 
             fresh = tmp_path / f"{language}-{domain}.mo"
             subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(source)], check=True)
             assert fresh.read_bytes() == compiled.read_bytes(), f"{compiled} is stale: run make messages"
+
+
+# --- the clerk's steps, one handover, the customer's steps (issue 16, item 7) ---------------------
+
+
+def test_the_clerks_steps_come_first_and_the_document_page_hands_the_tablet_over(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    new = make_session()
+    assert signed_in.get(f"/sessions/{new.pk}/consent/")["Location"] == f"/sessions/{new.pk}/"  # no consent yet
+    assert signed_in.get(f"/sessions/{new.pk}/handover/")["Location"] == f"/sessions/{new.pk}/"
+    assert signed_in.get(f"/sessions/{new.pk}/capture/")["Location"] == f"/sessions/{new.pk}/"
+    photographed = make_session(S.DOCUMENT_CAPTURED, portrait=PHOTO)
+    document = signed_in.get(f"/sessions/{photographed.pk}/document/").content.decode()  # a retake, until the consent
+    assert f'id="to-handover" href="/sessions/{photographed.pk}/handover/"' in document
+    assert 'data-has-portrait="1"' in document
+    assert signed_in.get(f"/sessions/{photographed.pk}/capture/")["Location"] == f"/sessions/{photographed.pk}/"
+
+
+def test_the_handover_screen_asks_for_the_tablet_to_go_to_the_customer_in_both_languages(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    session = make_session(S.DOCUMENT_CAPTURED, portrait=PHOTO, full_name="张 三")
+    chinese = signed_in.get(f"/sessions/{session.pk}/handover/").content.decode()
+    assert "请将平板交给客户" in chinese
+    assert "张 三，接下来由您本人操作平板" in chinese
+    assert f'id="to-consent" href="/sessions/{session.pk}/consent/"' in chinese
+    assert f'id="retake" href="/sessions/{session.pk}/document/"' in chinese
+    signed_in.cookies["django_language"] = "en"
+    english = signed_in.get(f"/sessions/{session.pk}/handover/").content.decode()
+    assert "Please hand the tablet to the customer" in english
+    assert "I am the customer: continue" in english
+    consent = signed_in.get(f"/sessions/{session.pk}/consent/").content.decode()
+    assert f'data-next="/sessions/{session.pk}/capture/"' in consent  # consent, then the live check
+    assert "Step 3 of 4 · for the customer" in consent
+
+
+def test_once_the_customer_consented_the_photo_is_not_retaken_and_the_capture_opens(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    session = make_session(S.CONSENTED, portrait=PHOTO)
+    for page in ("document", "handover", "consent"):
+        assert signed_in.get(f"/sessions/{session.pk}/{page}/")["Location"] == f"/sessions/{session.pk}/", page
+    assert signed_in.get(f"/sessions/{session.pk}/capture/").status_code == 200
+    legacy = make_session(S.CONSENTED)  # consented before its photo, as the old order left it
+    assert signed_in.get(f"/sessions/{legacy.pk}/capture/")["Location"] == f"/sessions/{legacy.pk}/"
+    assert signed_in.get(f"/sessions/{legacy.pk}/document/").status_code == 200
+
+
+def test_the_alternative_page_says_what_was_and_was_not_taken(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    """Refused at the consent screen, after the document photo: no live image, no comparison."""
+    from registration import services
+
+    refused = make_session(S.DOCUMENT_CAPTURED, portrait=PHOTO)
+    services.session_request_alternative(session_id=refused.pk, actor=refused.clerk, reason="declined")
+    html = signed_in.get(f"/sessions/{refused.pk}/alternative/").content.decode()
+    assert "我们未拍摄您的现场人脸图像，也未进行人脸比对" in html
+    after_an_attempt = make_session(S.LIVENESS_FAILED, portrait=PHOTO)
+    VerificationSession.objects.filter(pk=after_an_attempt.pk).update(attempt_count=1)
+    services.session_request_alternative(session_id=after_an_attempt.pk, actor=after_an_attempt.clerk, reason="x")
+    html = signed_in.get(f"/sessions/{after_an_attempt.pk}/alternative/").content.decode()
+    assert "活体检测改由主管人工核验" in html
+    assert "未拍摄" not in html

@@ -68,7 +68,7 @@ def test_every_prompt_is_committed_in_both_languages() -> None:
 def test_the_capture_page_offers_sound_only_when_the_prompts_were_built(
     signed_in: Client, make_session: Callable[..., VerificationSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"-")
+    session = make_session(SessionState.CONSENTED, portrait=b"-")
     monkeypatch.setattr(prompts.finders, "find", lambda name: None)
     silent = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
     monkeypatch.setattr(prompts.finders, "find", lambda name: name if name.endswith(".wav") else None)

@@ -25,10 +25,8 @@ def _admin_client(user: Any) -> Client:
 
 
 @pytest.fixture
-def waiting_session(new_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
-    return services.session_request_alternative(
-        session_id=new_session(portrait=b"\xff\xd8document-photo").pk, actor=clerk, reason="no consent"
-    )
+def waiting_session(photographed_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
+    return services.session_request_alternative(session_id=photographed_session().pk, actor=clerk, reason="no consent")
 
 
 def test_supervisor_sees_the_queue_and_each_case_opens_its_review_page(

@@ -39,8 +39,12 @@ def test_the_admin_index_names_every_model_in_chinese(supervisor: Any) -> None:
         assert english not in text, english
 
 
-def test_the_queue_and_a_session_speak_chinese_states_and_fields(supervisor: Any, clerk: Any, new_session: Any) -> None:
-    waiting = services.session_request_alternative(session_id=new_session().pk, actor=clerk, reason="no consent")
+def test_the_queue_and_a_session_speak_chinese_states_and_fields(
+    supervisor: Any, clerk: Any, photographed_session: Any
+) -> None:
+    waiting = services.session_request_alternative(
+        session_id=photographed_session().pk, actor=clerk, reason="no consent"
+    )
     client = _client(supervisor)
 
     queue = _visible_text(client.get("/admin/registration/manualreviewsession/").content.decode())

@@ -179,9 +179,9 @@ def test_list_is_scoped_to_the_outlet_and_filters(
 def test_consent_moves_the_session_and_keeps_the_record(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = photographed_session()
     response = client_for(clerk).post(
         _url(session, "consent"), {"consent_version": "2", "language": "en"}, format="json"
     )
@@ -194,7 +194,7 @@ def test_consent_moves_the_session_and_keeps_the_record(
 def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
     """The retention is editable in the admin: the text shown and the consent record follow it."""
     VerificationPolicy.objects.create(pk=1, evidence_retention_hours=24)
@@ -203,7 +203,7 @@ def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
         shown = client.get("/api/consent-text/", {"kind": "face_processing", "language": language}).json()
         assert phrase in shown["body"]
         assert "72" not in shown["body"]
-    session = new_session()
+    session = photographed_session()
     consent = {"consent_version": shown["version"], "language": "zh-hans"}
     response = client.post(_url(session, "consent"), consent, format="json")
     assert response.status_code == 200, response.json()
@@ -214,9 +214,9 @@ def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
 def test_consent_to_an_unknown_text_version_is_refused(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = photographed_session()
     response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "99"}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "consent_version"
@@ -240,25 +240,25 @@ def test_consent_twice_is_an_illegal_transition(
 def test_consent_on_another_outlets_session_is_not_found(
     client_for: Callable[[Any], APIClient],
     other_clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = photographed_session()
     response = client_for(other_clerk).post(_url(session, "consent"), {"consent_version": "2"}, format="json")
     assert response.status_code == 404
     session.refresh_from_db()
-    assert session.state == "created"
+    assert session.state == "document_captured"
 
 
 def test_minor_needs_a_guardians_consent(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
     from datetime import date
 
     from tests.factories import make_prc_id
 
-    session = new_session(document_number=make_prc_id(date(2016, 1, 1)))
+    session = photographed_session(document_number=make_prc_id(date(2016, 1, 1)))
     client = client_for(clerk)
     refused = client.post(_url(session, "consent"), {"consent_version": "2"}, format="json")
     assert refused.status_code == 400
@@ -276,9 +276,9 @@ def test_minor_needs_a_guardians_consent(
 def test_non_biometric_alternative_goes_to_a_supervisor(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = photographed_session()
     response = client_for(clerk).post(_url(session, "alternative"), {"reason": "declines face scan"}, format="json")
     assert response.status_code == 200
     body = response.json()
@@ -304,13 +304,13 @@ def test_cancel_and_cancel_again(
 def test_expired_session_refuses_further_steps(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
-    session = new_session()
+    session = photographed_session()
     VerificationSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "2"}, format="json")
     assert response.status_code == 409
@@ -327,11 +327,9 @@ def test_supervisor_decides_a_manual_review(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
     supervisor: Any,
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
 ) -> None:
-    session = services.session_request_alternative(
-        session_id=new_session(portrait=b"\xff\xd8document-photo").pk, actor=clerk, reason=""
-    )
+    session = services.session_request_alternative(session_id=photographed_session().pk, actor=clerk, reason="")
     url = _url(session, "decision")
     denied = client_for(clerk).post(url, {"decision": "approved", "note": "checked"}, format="json")
     assert denied.status_code == 403
@@ -364,13 +362,14 @@ def test_supervisor_approval_still_respects_the_per_id_limit(
     clerk: Any,
     supervisor: Any,
     new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
     settings: Any,
 ) -> None:
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 1
     number = registration_input()["document_number"]
     waiting = services.session_request_alternative(
-        session_id=new_session(document_number=number, portrait=b"\xff\xd8document-photo").pk, actor=clerk, reason=""
+        session_id=photographed_session(document_number=number).pk, actor=clerk, reason=""
     )
     _activate(new_session(document_number=number))
     response = client_for(supervisor).post(

@@ -29,11 +29,12 @@ def person(
     active = new_session(document_number=number)
     Subscriber.objects.filter(pk=active.subscriber_id).update(status="active")
     pending = new_session(document_number=number)
-    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="2", language="en")
     for session in (active, pending):
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
         )
+    VerificationSession.objects.filter(pk=pending.pk).update(state="document_captured")
+    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="2", language="en")
     return {"number": number, "active": active, "pending": pending}
 
 

@@ -83,7 +83,7 @@ def test_audit_log_is_append_only_in_the_database(new_session: Callable[..., Ver
 
 @pytest.mark.django_db(transaction=True)
 def test_per_id_limit_holds_when_two_approvals_race(
-    new_session: Callable[..., VerificationSession],
+    photographed_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
     clerk: Any,
     supervisor: Any,
@@ -93,7 +93,7 @@ def test_per_id_limit_holds_when_two_approvals_race(
     number = registration_input()["document_number"]
     sessions = [
         services.session_request_alternative(
-            session_id=new_session(document_number=number, portrait=b"\xff\xd8document-photo").pk,
+            session_id=photographed_session(document_number=number).pk,
             actor=clerk,
             reason="",
         )
@@ -138,14 +138,13 @@ def test_nothing_half_written_when_the_limit_is_hit(
 
 @pytest.mark.django_db
 def test_capture_attempts_are_rate_limited_per_clerk_and_per_outlet(
-    new_session: Callable[..., VerificationSession], clerk: Any, supervisor: Any, settings: Any
+    make_session: Callable[..., VerificationSession], clerk: Any, supervisor: Any, settings: Any
 ) -> None:
     from registration.errors import RateLimited
 
     settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = 2
     settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET = 3
-    sessions = [new_session() for _ in range(4)]
-    VerificationSession.objects.filter(pk__in=[s.pk for s in sessions]).update(state="document_captured")
+    sessions = [make_session("consented", portrait=b"\xff\xd8portrait") for _ in range(4)]
     for session in sessions[:2]:
         services.capture_start(session_id=session.pk, actor=clerk)
     with pytest.raises(RateLimited) as by_clerk:
@@ -156,4 +155,4 @@ def test_capture_attempts_are_rate_limited_per_clerk_and_per_outlet(
         services.capture_start(session_id=sessions[3].pk, actor=supervisor)
     assert by_outlet.value.code == "capture_rate_outlet"
     refused = VerificationSession.objects.get(pk=sessions[3].pk)
-    assert (refused.state, refused.attempt_count, refused.challenge_nonce) == ("document_captured", 0, "")
+    assert (refused.state, refused.attempt_count, refused.challenge_nonce) == ("consented", 0, "")

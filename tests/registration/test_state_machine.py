@@ -15,10 +15,13 @@ from registration.state_machine import (
 
 S = SessionState
 EXPECTED_ALLOWED = {
-    (S.CREATED, S.CONSENTED),
-    (S.CONSENTED, S.DOCUMENT_CAPTURED),
+    # the clerk's steps, then one handover: the customer consents and does the live check
+    (S.CREATED, S.DOCUMENT_CAPTURED),
     (S.DOCUMENT_CAPTURED, S.DOCUMENT_CAPTURED),
-    (S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING),
+    (S.DOCUMENT_CAPTURED, S.CONSENTED),
+    (S.CONSENTED, S.LIVENESS_RUNNING),
+    # the first photo of a session consented before it (the old order): the customer consents again
+    (S.CONSENTED, S.DOCUMENT_CAPTURED),
     (S.LIVENESS_RUNNING, S.LIVENESS_PASSED),
     (S.LIVENESS_RUNNING, S.LIVENESS_FAILED),
     (S.LIVENESS_PASSED, S.MATCHING),
@@ -30,9 +33,8 @@ EXPECTED_ALLOWED = {
     (S.MANUAL_REVIEW, S.APPROVED),
     (S.MANUAL_REVIEW, S.REJECTED),
     # the non-biometric alternative
-    (S.CREATED, S.MANUAL_REVIEW),
-    (S.CONSENTED, S.MANUAL_REVIEW),
     (S.DOCUMENT_CAPTURED, S.MANUAL_REVIEW),
+    (S.CONSENTED, S.MANUAL_REVIEW),
     (S.LIVENESS_FAILED, S.MANUAL_REVIEW),
 } | {(state, end) for state in OPEN_STATES for end in (S.EXPIRED, S.CANCELLED)}
 

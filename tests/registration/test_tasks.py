@@ -156,8 +156,7 @@ def _session_after_capture(
     plan: str,
     extra_frames: tuple[bytes, ...] = (),
 ) -> VerificationSession:
-    session = new_session()
-    VerificationSession.objects.filter(pk=session.pk).update(state="document_captured", attempt_count=0)
+    session = new_session(state="consented", portrait=b"\xff\xd8portrait")  # past the handover
     with override_settings(SHIMING_FIXED_CHALLENGE_PLAN=plan.split(",")):  # the plan the clip follows
         services.capture_start(session_id=session.pk, actor=session.clerk)  # draws the attempt's plan
     session.refresh_from_db()
@@ -318,7 +317,7 @@ def test_a_retry_without_extra_frames_never_keeps_those_of_the_earlier_attempt(
     assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
 
     services.evidence_store(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA, content=b"old", content_type="x")
-    VerificationSession.objects.filter(pk=session.pk).update(state="document_captured")
+    VerificationSession.objects.filter(pk=session.pk).update(state="consented")
     services.capture_start(session_id=session.pk, actor=session.clerk)
     session.refresh_from_db()
     with patch("registration.services.attempts._enqueue_judgement"):

@@ -59,16 +59,23 @@ def world(outlet: Any, other_outlet: Any, clerk: Any, supervisor: Any, other_cle
             phone_number=make_phone(),
         )
 
+    def photographed() -> VerificationSession:
+        session = create()
+        services.evidence_store(
+            session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg", content_type="image/jpeg"
+        )
+        VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+        return session
+
     created = create()
-    consented = services.consent_record(session_id=create().pk, actor=clerk, consent_version="2", language="zh-hans")
-    captured = services.consent_record(session_id=create().pk, actor=clerk, consent_version="2", language="zh-hans")
-    services.evidence_store(
-        session=captured, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg", content_type="image/jpeg"
+    captured = photographed()
+    consented = services.consent_record(
+        session_id=photographed().pk, actor=clerk, consent_version="2", language="zh-hans"
     )
-    VerificationSession.objects.filter(pk=captured.pk).update(state=S.DOCUMENT_CAPTURED)
-    review = create()
-    for kind in (EvidenceKind.ID_PORTRAIT, EvidenceKind.LIVE_FRAME):
-        services.evidence_store(session=review, kind=kind, content=b"\xff\xd8jpeg", content_type="image/jpeg")
+    review = photographed()
+    services.evidence_store(
+        session=review, kind=EvidenceKind.LIVE_FRAME, content=b"\xff\xd8jpeg", content_type="image/jpeg"
+    )
     services.session_request_alternative(session_id=review.pk, actor=clerk, reason="declined face processing")
     sessions = {"created": created, "consented": consented, "captured": captured, "review": review}
     return World(users=users, sessions={name: _fresh(session) for name, session in sessions.items()})
@@ -172,11 +179,11 @@ CASES: list[Case] = [
     Case("POST api/sessions/", "POST", "/api/sessions/", "no_role", WRONG_ROLE, 403, NEW_REGISTRATION),
     Case("POST api/sessions/", "POST", "/api/sessions/", "clerk", RIGHT_USER, 201, NEW_REGISTRATION, writes=True),
     *_session_cases("GET api/sessions/{id}/", "GET", "/api/sessions/{created}/", 200),
-    *_session_cases("POST api/sessions/{id}/consent/", "POST", "/api/sessions/{created}/consent/", 200, CONSENT),
+    *_session_cases("POST api/sessions/{id}/consent/", "POST", "/api/sessions/{captured}/consent/", 200, CONSENT),
     *_session_cases(
         "POST api/sessions/{id}/alternative/",
         "POST",
-        "/api/sessions/{created}/alternative/",
+        "/api/sessions/{captured}/alternative/",
         200,
         {"reason": "declined"},
     ),
@@ -184,7 +191,7 @@ CASES: list[Case] = [
     *_session_cases(
         "POST api/sessions/{id}/document/",
         "POST",
-        "/api/sessions/{consented}/document/",
+        "/api/sessions/{created}/document/",
         400,
         {"image": "not-a-file"},
         multipart=True,
@@ -263,12 +270,13 @@ CASES: list[Case] = [
     Case("GET dashboard/", "GET", "/dashboard/", "clerk", RIGHT_USER, 200),
     Case("GET register/", "GET", "/register/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
     Case("GET register/", "GET", "/register/", "clerk", RIGHT_USER, 200),
-    *_page_cases("GET sessions/{id}/", "/sessions/{created}/", 302, redirect_to="/sessions/{created}/consent/"),
-    *_page_cases("GET sessions/{id}/consent/", "/sessions/{created}/consent/", 200),
+    *_page_cases("GET sessions/{id}/", "/sessions/{created}/", 302, redirect_to="/sessions/{created}/document/"),
+    *_page_cases("GET sessions/{id}/document/", "/sessions/{created}/document/", 200),
+    *_page_cases("GET sessions/{id}/handover/", "/sessions/{captured}/handover/", 200),
+    *_page_cases("GET sessions/{id}/consent/", "/sessions/{captured}/consent/", 200),
     *_page_cases("GET sessions/{id}/alternative/", "/sessions/{created}/alternative/", 200),
-    *_page_cases("GET sessions/{id}/document/", "/sessions/{consented}/document/", 200),
     *_page_cases("GET sessions/{id}/portrait.jpg", "/sessions/{captured}/portrait.jpg", 200),
-    *_page_cases("GET sessions/{id}/capture/", "/sessions/{captured}/capture/", 200),
+    *_page_cases("GET sessions/{id}/capture/", "/sessions/{consented}/capture/", 200),
     *_page_cases("GET sessions/{id}/result/", "/sessions/{review}/result/", 200),
 ]
 
@@ -330,10 +338,10 @@ def test_session_authenticated_post_without_csrf_token_is_refused(
 ) -> None:
     client = _client(world, "clerk", csrf=True)
     before = database_snapshot()
-    created = world.sessions["created"].pk
+    created, captured = world.sessions["created"].pk, world.sessions["captured"].pk
     for label, path, body in (
         ("POST api/sessions/ no CSRF", "/api/sessions/", registration_input()),
-        ("POST api/sessions/{id}/consent/ no CSRF", f"/api/sessions/{created}/consent/", CONSENT),
+        ("POST api/sessions/{id}/consent/ no CSRF", f"/api/sessions/{captured}/consent/", CONSENT),
         ("POST api/sessions/{id}/cancel/ no CSRF", f"/api/sessions/{created}/cancel/", {}),
     ):
         response = client.post(path, body, format="json")

@@ -46,7 +46,9 @@ class Victim:
 @pytest.fixture
 def victim(other_outlet: Any) -> Victim:
     clerk_b: Any = UserFactory(role=CLERK, outlet=other_outlet)
-    session = factories.make_session(clerk=clerk_b, portrait=PHOTO, full_name="受害 人")
+    session = factories.make_session(
+        clerk=clerk_b, state=SessionState.DOCUMENT_CAPTURED, portrait=PHOTO, full_name="受害 人"
+    )
     services.session_request_alternative(session_id=session.pk, actor=clerk_b, reason="declined")
     session.refresh_from_db()
     document = session.subscriber.document

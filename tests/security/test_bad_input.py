@@ -233,7 +233,7 @@ def _unicode_identifier_cases() -> list[BadInput]:
     cases += [
         BadInput(
             f"consent: guardian's PRC ID, {form}",
-            S.CREATED,
+            S.DOCUMENT_CAPTURED,
             "consent",
             json_body({**CONSENT_WITH_GUARDIAN, "guardian_document_number": number}),
             400,
@@ -347,16 +347,28 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput("unknown API path", "", "/api/sessions/export-all/", raw(""), 404, "not_found", method="GET"),
     # --- consent ---------------------------------------------------------------------------------
-    BadInput("consent: malformed JSON", S.CREATED, "consent", raw('{"consent_version": '), 400, "parse_error"),
     BadInput(
-        "consent: unknown version", S.CREATED, "consent", json_body({"consent_version": "99"}), 400, "consent_version"
+        "consent: malformed JSON", S.DOCUMENT_CAPTURED, "consent", raw('{"consent_version": '), 400, "parse_error"
     ),
     BadInput(
-        "consent: version a list", S.CREATED, "consent", json_body({"consent_version": ["2"]}), 400, "consent_version"
+        "consent: unknown version",
+        S.DOCUMENT_CAPTURED,
+        "consent",
+        json_body({"consent_version": "99"}),
+        400,
+        "consent_version",
+    ),
+    BadInput(
+        "consent: version a list",
+        S.DOCUMENT_CAPTURED,
+        "consent",
+        json_body({"consent_version": ["2"]}),
+        400,
+        "consent_version",
     ),
     BadInput(
         "consent: version 33 chars",
-        S.CREATED,
+        S.DOCUMENT_CAPTURED,
         "consent",
         json_body({"consent_version": "2" * 33}),
         400,
@@ -364,7 +376,7 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "consent: unknown field",
-        S.CREATED,
+        S.DOCUMENT_CAPTURED,
         "consent",
         json_body({"consent_version": "2", "scope": "all"}),
         400,
@@ -372,7 +384,7 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "consent: bad guardian document type",
-        S.CREATED,
+        S.DOCUMENT_CAPTURED,
         "consent",
         json_body({"consent_version": "2", "guardian_document_type": "x"}),
         400,
@@ -380,7 +392,7 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "consent: text/plain body",
-        S.CREATED,
+        S.DOCUMENT_CAPTURED,
         "consent",
         raw("consent_version=2", "text/plain"),
         415,
@@ -388,12 +400,24 @@ CATALOGUE: list[BadInput] = [
     ),
     # --- alternative and cancel ------------------------------------------------------------------
     BadInput(
-        "alternative: reason 401 chars", S.CREATED, "alternative", json_body({"reason": "r" * 401}), 400, "reason"
+        "alternative: reason 401 chars",
+        S.DOCUMENT_CAPTURED,
+        "alternative",
+        json_body({"reason": "r" * 401}),
+        400,
+        "reason",
     ),
-    BadInput("alternative: reason an object", S.CREATED, "alternative", json_body({"reason": {"a": 1}}), 400, "reason"),
+    BadInput(
+        "alternative: reason an object",
+        S.DOCUMENT_CAPTURED,
+        "alternative",
+        json_body({"reason": {"a": 1}}),
+        400,
+        "reason",
+    ),
     BadInput(
         "alternative: unknown field",
-        S.CREATED,
+        S.DOCUMENT_CAPTURED,
         "alternative",
         json_body({"reason": "", "state": "approved"}),
         400,
@@ -459,11 +483,11 @@ CATALOGUE: list[BadInput] = [
     ),
     # --- the document photo ------------------------------------------------------------------------
     BadInput(
-        "document: text, not an image", S.CONSENTED, "document", upload(lambda i: b"not an image"), 400, "not_an_image"
+        "document: text, not an image", S.CREATED, "document", upload(lambda i: b"not an image"), 400, "not_an_image"
     ),
     BadInput(
         "document: truncated image",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: i.specimen[: len(i.specimen) // 2]),
         400,
@@ -472,16 +496,16 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "document: PDF named .jpg",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: b"%PDF-1.4\n%\xe2\xe3\n1 0 obj"),
         400,
         "not_an_image",
     ),
-    BadInput("document: GIF", S.CONSENTED, "document", upload(lambda i: _gif()), 400, "not_an_image"),
+    BadInput("document: GIF", S.CREATED, "document", upload(lambda i: _gif()), 400, "not_an_image"),
     BadInput(
         "document: decompression bomb",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: _bomb_png()),
         400,
@@ -489,16 +513,16 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "document: 9 MB upload",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: b"\xff\xd8" + b"\0" * (9 * ONE_MB)),
         400,
         "upload_too_large",
     ),
-    BadInput("document: empty file", S.CONSENTED, "document", upload(lambda i: b""), 400, "image"),
+    BadInput("document: empty file", S.CREATED, "document", upload(lambda i: b""), 400, "image"),
     BadInput(
         "document: no face",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: _blank_jpeg()),
         400,
@@ -507,17 +531,17 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "document: several faces",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: _jpeg(np.hstack([i.face, i.face]))),
         400,
         "several_faces",
         needs_images=True,
     ),
-    BadInput("document: no image field", S.CONSENTED, "document", multipart({"source": "photo"}), 400, "image"),
+    BadInput("document: no image field", S.CREATED, "document", multipart({"source": "photo"}), 400, "image"),
     BadInput(
         "document: image is text",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         multipart({"image": "data:image/jpeg;base64,AA"}),
         400,
@@ -525,16 +549,16 @@ CATALOGUE: list[BadInput] = [
     ),
     BadInput(
         "document: unknown source",
-        S.CONSENTED,
+        S.CREATED,
         "document",
         upload(lambda i: _blank_jpeg(), source="scanner"),
         400,
         "source",
     ),
     BadInput(
-        "document: unknown field", S.CONSENTED, "document", upload(lambda i: _blank_jpeg(), owner="x"), 400, "owner"
+        "document: unknown field", S.CREATED, "document", upload(lambda i: _blank_jpeg(), owner="x"), 400, "owner"
     ),
-    BadInput("document: JSON instead of a file", S.CONSENTED, "document", json_body({"image": "AAAA"}), 400, "image"),
+    BadInput("document: JSON instead of a file", S.CREATED, "document", json_body({"image": "AAAA"}), 400, "image"),
     # --- replays of a finished session's requests: 409, nothing written ----------------------------
     *[
         BadInput(f"replay on {state}: {action}", state, action, json_body(body), 409, code, user=user)
@@ -589,12 +613,14 @@ def _session_in(
     """A session of outlet A brought to `state` through the services where a path exists."""
     child = {"document_number": make_prc_id(birth_date=date(timezone.localdate().year - 10, 1, 1))} if minor else {}
     session = new_session(**child)
-    if state in {S.CONSENTED, S.REJECTED}:
-        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
-    if state in {S.MANUAL_REVIEW, S.APPROVED}:  # the supervisor approves with the document photo at hand
+    if state != S.CREATED:  # the clerk's document photo first (a stand-in: no face model reads it here)
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8photo", content_type="image/jpeg"
         )
+        VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+    if state in {S.CONSENTED, S.REJECTED}:
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    if state in {S.MANUAL_REVIEW, S.APPROVED}:  # the supervisor approves with the document photo at hand
         services.session_request_alternative(session_id=session.pk, actor=clerk, reason="declined")
     if state == S.APPROVED:
         services.session_decide(session_id=session.pk, supervisor=supervisor, decision="approved", note="checked")
@@ -643,7 +669,8 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(
 def test_another_outlets_supervisor_cannot_decide_even_with_a_valid_body(
     new_session: Callable[..., VerificationSession], clerk: Any, other_outlet: Any
 ) -> None:
-    session = services.session_request_alternative(session_id=new_session().pk, actor=clerk, reason="declined")
+    photographed = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8photo")
+    session = services.session_request_alternative(session_id=photographed.pk, actor=clerk, reason="declined")
     stranger: Any = UserFactory(role=SUPERVISOR, outlet=other_outlet, is_staff=True)
     client = APIClient()
     client.force_login(stranger)

@@ -41,7 +41,7 @@ def test_opening_a_session_reveals_no_plan(
 
 
 def test_each_attempt_draws_its_own_plan_when_the_capture_starts(clerk: Any) -> None:
-    session = factories.make_session(clerk=clerk, state=SessionState.DOCUMENT_CAPTURED, portrait=b"\xff\xd8")
+    session = factories.make_session(clerk=clerk, state=SessionState.CONSENTED, portrait=b"\xff\xd8")
     plans = []
     for _ in range(3):
         started = services.capture_start(session_id=session.pk, actor=clerk)

@@ -71,7 +71,7 @@ def decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
 
 def test_the_reviewers_bomb_is_refused_from_its_header_without_decoding(
-    consented_session: VerificationSession,
+    created_session: VerificationSession,
     clerk: Any,
     client_for: Callable[[Any], APIClient],
     decodes: list[tuple[int, int]],
@@ -79,7 +79,7 @@ def test_the_reviewers_bomb_is_refused_from_its_header_without_decoding(
     bomb = _flat_png(6300, 6300)
     assert len(bomb) < 64 * 1024  # tens of kilobytes on the wire
     before = database_snapshot()
-    response = _upload(client_for(clerk), consented_session, bomb)
+    response = _upload(client_for(clerk), created_session, bomb)
     code = response.json()["error"]["code"]
     record_bad_input("document: 6300x6300 PNG (40 MP)", expected=400, got=response.status_code, code=code)
     assert response.status_code == 400
@@ -105,7 +105,7 @@ def upload_rate(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
 
 
 def test_document_uploads_are_throttled_per_clerk(
-    consented_session: VerificationSession,
+    created_session: VerificationSession,
     clerk: Any,
     outlet: Any,
     client_for: Callable[[Any], APIClient],
@@ -113,9 +113,9 @@ def test_document_uploads_are_throttled_per_clerk(
 ) -> None:
     upload_rate("3/min")
     client = client_for(clerk)
-    assert [_upload(client, consented_session, b"not an image").status_code for _ in range(3)] == [400] * 3
+    assert [_upload(client, created_session, b"not an image").status_code for _ in range(3)] == [400] * 3
     before = database_snapshot()
-    refused = _upload(client, consented_session, b"not an image")
+    refused = _upload(client, created_session, b"not an image")
     record_access("POST api/sessions/{id}/document/ over the clerk's rate", "right user", expected=429,
                   got=refused.status_code)  # fmt: skip
     assert refused.status_code == 429
@@ -123,7 +123,7 @@ def test_document_uploads_are_throttled_per_clerk(
     assert int(refused["Retry-After"]) > 0
     assert database_snapshot() == before
     colleague = client_for(UserFactory(role=CLERK, outlet=outlet))
-    assert _upload(colleague, consented_session, b"not an image").status_code == 400  # their own count
+    assert _upload(colleague, created_session, b"not an image").status_code == 400  # their own count
 
 
 @pytest.fixture
@@ -158,14 +158,14 @@ def one_decode_held(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[
 
 def test_a_decode_beyond_the_process_limit_is_told_to_retry(
     one_decode_held: threading.Event,
-    consented_session: VerificationSession,
+    created_session: VerificationSession,
     clerk: Any,
     client_for: Callable[[Any], APIClient],
 ) -> None:
     with pytest.raises(Busy):
         images.decode_upload(_jpeg(640, 480))
     before = database_snapshot()
-    response = _upload(client_for(clerk), consented_session, _jpeg(640, 480), name="document.jpg")
+    response = _upload(client_for(clerk), created_session, _jpeg(640, 480), name="document.jpg")
     record_bad_input("document: decode slots full", expected=503, got=response.status_code,
                      code=response.json()["error"]["code"])  # fmt: skip
     assert response.status_code == 503

@@ -61,7 +61,7 @@ def staff(transactional_db: None) -> dict[str, Any]:
 
 @pytest.fixture
 def make_session(staff: dict[str, Any]) -> Callable[..., VerificationSession]:
-    def build(state: str = S.DOCUMENT_CAPTURED, **fields: Any) -> VerificationSession:
+    def build(state: str = S.CONSENTED, **fields: Any) -> VerificationSession:
         clerk = staff["clerk"]
         session = services.registration_create(
             clerk=clerk,
@@ -70,11 +70,12 @@ def make_session(staff: dict[str, Any]) -> Callable[..., VerificationSession]:
             document_number=make_prc_id(),
             phone_number=make_phone(),
         )
-        if state != S.CREATED:
-            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+        if state != S.CREATED:  # the clerk's document photo, then the customer's consent
             services.evidence_store(
                 session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"portrait", content_type="image/jpeg"
             )
+            VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
         VerificationSession.objects.filter(pk=session.pk).update(state=state, **fields)
         return VerificationSession.objects.get(pk=session.pk)
 
@@ -307,7 +308,7 @@ def test_capture_refuses_strangers_without_writing(
 
 @pytest.mark.parametrize(
     "state",
-    [S.CREATED, S.CONSENTED, S.MATCHING, S.MANUAL_REVIEW, S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED],
+    [S.CREATED, S.DOCUMENT_CAPTURED, S.MATCHING, S.MANUAL_REVIEW, S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED],
 )
 def test_capture_refuses_a_session_in_the_wrong_or_a_final_state(
     staff: dict[str, Any], make_session: Callable[..., VerificationSession], state: str

@@ -180,7 +180,7 @@ function attemptsLeft() {
 }
 
 function offerRetry() {
-  const canRetry = ["document_captured", "liveness_failed"].includes(session.state) && attemptsLeft() > 0;
+  const canRetry = ["consented", "liveness_failed"].includes(session.state) && attemptsLeft() > 0;
   show(retryButton, canRetry);
   show(homeLink, true);
 }
@@ -416,7 +416,7 @@ async function startCamera() {
     setPrompt("", null);
     show(retryButton, true);
     show(homeLink, true);
-    show(byHandButton, ["document_captured", "liveness_failed"].includes(session.state));
+    show(byHandButton, ["consented", "liveness_failed"].includes(session.state));
     return false;
   }
   preview.srcObject = stream;
@@ -488,7 +488,7 @@ liveSocket(root.dataset.sessionSocket, (message) => {
   if (message.type === "session") onSession(message.session);
 });
 
-if (["document_captured", "liveness_running"].includes(session.state)) {
+if (["consented", "liveness_running"].includes(session.state)) {
   startAttempt();
 } else {
   setPhase("idle");

@@ -90,7 +90,7 @@ form.addEventListener("submit", async (event) => {
   const result = await api(form.dataset.api, { method: "POST", json: payload });
   submitButton.disabled = false;
   if (result.ok) {
-    window.location.assign(`${form.dataset.next}${result.data.id}/consent/`);
+    window.location.assign(`${form.dataset.next}${result.data.id}/document/`);
     return;
   }
   const fieldErrors = result.error.code === "invalid_input" ? Object.keys(result.error.details || {}) : [];

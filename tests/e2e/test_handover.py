@@ -1,0 +1,72 @@
+"""The tablet changes hands once, in Chromium (issue 16, item 7): the clerk types the customer's data
+and photographs the document (retaking it from the handover screen if needed), the handover screen
+asks for the tablet to go to the customer, and the customer consents and reaches the live check.
+The face match and the capture need the consent: the audit trail shows the photo, then the consent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from registration.models import AuditEvent, ConsentRecord
+from tests.e2e.conftest import BrowserFactory, Screens, Server
+from tests.e2e.test_capture_flow import hand_over, off_loop, register_customer, sign_in, upload_document
+
+pytestmark = [pytest.mark.e2e]
+
+
+@pytest.fixture
+def clerk(reseed_after_flush: None, transactional_db: None, live_server_process: Server) -> tuple[Any, str]:
+    from registration.roles import CLERK
+    from tests.capture.dbseed import seed_reference_rows
+    from tests.factories import OutletFactory, UserFactory
+
+    seed_reference_rows()
+    return UserFactory(role=CLERK, outlet=OutletFactory(name="E2E outlet")), "correct horse battery"
+
+
+def _step_label(page: Any) -> str:
+    return str(page.text_content(".step-label")).strip()  # the DOM text: the style sets it in capitals
+
+
+def test_the_clerks_steps_then_one_handover_then_the_customers_steps(
+    live_server_process: Server,
+    clerk: tuple[Any, str],
+    launch_browser: BrowserFactory,
+    same_person_card: Path,
+    screens: Screens,
+) -> None:
+    user, password = clerk
+    page = launch_browser(None, deny_camera=True).new_page(viewport={"width": 768, "height": 1024}, locale="en-US")
+    sign_in(page, live_server_process, user.username, password)
+    session_id = register_customer(page, live_server_process, screens)
+    labels = [_step_label(page)]
+    upload_document(page, same_person_card, screens)
+
+    # The handover screen: nothing of the customer's yet; the clerk may still go back and retake.
+    assert "Please hand the tablet to the customer" in page.inner_text("h1")
+    page.click("#retake")
+    page.wait_for_url(re.compile(r".*/document/$"))
+    page.wait_for_selector("#portrait-box:not([hidden])")  # the photo on file is shown
+    upload_document(page, same_person_card, screens)
+    hand_over(page, screens)
+    labels.append(_step_label(page))
+    page.wait_for_selector("#accept:not([disabled])")
+    page.click("#accept")
+    page.wait_for_url(re.compile(r".*/capture/$"))
+    labels.append(_step_label(page))
+
+    assert labels == ["Step 2 of 4 · for the clerk", "Step 3 of 4 · for the customer", "Step 4 of 4 · for the customer"]
+    trail = off_loop(
+        lambda: list(
+            AuditEvent.objects.filter(object_id=session_id, action__startswith="session.")
+            .order_by("id")
+            .values_list("action", flat=True)
+        )
+    )
+    assert trail[:4] == ["session.created", "session.document_captured", "session.document_captured",
+                         "session.consented"], trail  # fmt: skip
+    assert off_loop(lambda: ConsentRecord.objects.filter(session__pk=session_id).count()) == 1
