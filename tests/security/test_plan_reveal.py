@@ -139,7 +139,7 @@ async def _attempt(session: VerificationSession, clerk: Any) -> tuple[list[dict[
 @pytest.mark.usefixtures("scripted_engine")
 def test_no_step_is_named_before_its_prompt(capture_outlet: Outlet) -> None:
     clerk = factories.make_staff(CLERK, outlet=capture_outlet)
-    session = factories.make_session(clerk=clerk, state=SessionState.DOCUMENT_CAPTURED, portrait=b"portrait")
+    session = factories.make_session(clerk=clerk, state=SessionState.CONSENTED, portrait=b"portrait")
 
     messages, pushes = async_to_sync(_attempt)(session, clerk)
 
@@ -174,7 +174,7 @@ def _capture_page_payload(client: Client, session: VerificationSession) -> Any:
 def test_the_api_the_pages_and_the_admin_name_no_step_while_the_attempt_runs(
     clerk: User, supervisor: User, client_for: Callable[[Any], APIClient]
 ) -> None:
-    session = factories.make_session(clerk=clerk, state=SessionState.DOCUMENT_CAPTURED, portrait=b"portrait")
+    session = factories.make_session(clerk=clerk, state=SessionState.CONSENTED, portrait=b"portrait")
     started = services.capture_start(session_id=session.pk, actor=clerk)
     assert started.challenge_plan == PLAN  # drawn: there is a plan to leak
     api = client_for(clerk)
@@ -282,7 +282,7 @@ def test_covering_the_camera_after_a_prompt_does_not_replay_the_plan(
 ) -> None:
     monkeypatch.setattr("registration.services.attempts._enqueue_judgement", lambda session_id: None)
     clerk = factories.make_staff(CLERK, outlet=capture_outlet)
-    session = factories.make_session(clerk=clerk, state=SessionState.DOCUMENT_CAPTURED, portrait=b"portrait")
+    session = factories.make_session(clerk=clerk, state=SessionState.CONSENTED, portrait=b"portrait")
     cover_seconds = liveness_config().face_lost_restart_seconds + 0.5  # long enough to lose the face
 
     messages, covered_at = async_to_sync(_cover_after_the_first_prompt)(session, clerk, covered_camera, cover_seconds)
