@@ -650,6 +650,26 @@ def diagnostics(pid: int, folder: Path | None, timeout: float = 20.0) -> dict[st
     return report
 
 
+def thread_cpu_seconds() -> dict[str, float]:
+    """This process's CPU seconds so far by thread group (Python thread names, else the OS name:
+    mediapipe names its graph threads); "ended threads" is what threads that exited used (the
+    per-connection video decoders, mostly)."""
+    import re
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    groups: dict[str, float] = {}
+    for entry in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name = names.get(int(entry.name)) or (entry / "comm").read_text().strip()
+            group = re.sub(r"[-_/]\d+([-_]\d+)*$", "", name)
+            groups[group] = groups.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    times = os.times()
+    groups["ended threads"] = times.user + times.system - sum(groups.values())
+    return {group: round(seconds, 2) for group, seconds in sorted(groups.items())}
+
+
 def serve(port: int) -> None:
     """Run Daphne on `port` with the product's ASGI app, answering SIGUSR1 with a diagnostic file
     in $SHIMING_BENCH_DIAG_DIR: peer connections open, capture slots, asyncio tasks, threads."""
@@ -679,6 +699,7 @@ def serve(port: int) -> None:
             "python_threads": len(names),
             "analysis_pool_threads": sum(name.startswith("capture-analysis") for name in names),
             "other_pool_threads": sum(name.startswith(("ThreadPoolExecutor", "asyncio_")) for name in names),
+            "thread_cpu_seconds": thread_cpu_seconds(),
         }
         tmp = folder / f"{os.getpid()}.tmp"
         tmp.write_text(json.dumps(payload))
@@ -992,7 +1013,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"customer {CLIP} ({len(frames)} frames) sent at {args.fps:g} fps; machine: {os.cpu_count()} cores")
         report = run_layouts(args, load, Path(scratch)) if args.layouts else run_external(args, load)
     print_table(report["rows"])
-    for extra in ("leak_check", "idle"):
+    for extra in ("leak_check", "idle", "web_thread_cpu_s"):
         if extra in report:
             print(f"{extra}: {json.dumps(report[extra])}")
     if args.json:
@@ -1027,7 +1048,7 @@ def run_layouts(args: argparse.Namespace, load: Load, scratch: Path) -> dict[str
             stack.stop()
         report["rows"] += part.pop("rows")
         report["layouts"][layout] = part
-        for key in ("leak_check", "idle"):
+        for key in ("leak_check", "idle", "web_thread_cpu_s"):
             if key in part:
                 report[key] = part[key]
     return report
@@ -1076,7 +1097,15 @@ def sweep(
                 report["runs"][-1]["samples"] = [asdict(s) for s in monitor.samples]
     report["idle_after"] = settle(web_pids, diag, report["idle_before"])
     report["idle"] = {"before": report["idle_before"], "after": report["idle_after"]}
+    pairs = zip(report["idle_before"], report["idle_after"], strict=True)
+    report["web_thread_cpu_s"] = [_thread_cpu_delta(before, after) for before, after in pairs]
     return report
+
+
+def _thread_cpu_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds by thread group of one web process between two diagnostics (the measured runs)."""
+    first, last = before.get("thread_cpu_seconds") or {}, after.get("thread_cpu_seconds") or {}
+    return {group: round(last[group] - first.get(group, 0.0), 1) for group in last}
 
 
 def _rss_marker(after: int, monitor: ProcMonitor | None, marks: dict[str, float]) -> Any:
