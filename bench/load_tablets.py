@@ -78,6 +78,18 @@ def testdata_root() -> Path:
 # --- the camera: the prompt-following customer of tests/actors ------------------------------------
 
 
+PAGE_MAX_BITRATE = 1_000_000  # camera.js FACE_MAX_BITRATE: the page's encoder ceiling
+
+
+def cap_tablet_bitrate(bitrate: int = PAGE_MAX_BITRATE) -> None:
+    """Give aiortc's VP8 encoder the page's ceiling. aiortc has no `RTCRtpSender.setParameters`;
+    its encoder follows the receiver's bandwidth estimate up to this module constant (1.5 Mbit/s
+    as shipped), read on every change, so setting it here limits this process's tablets only."""
+    from aiortc.codecs import vpx
+
+    vpx.MAX_BITRATE = bitrate
+
+
 def customer_track(customer: Any, fps: float) -> Any:
     """A camera track that shows `customer` at `fps` frames a second of media time (what the page
     asks the camera and the encoder for: the engine's budget), and counts what it sent."""
@@ -343,6 +355,7 @@ class Load:
     username: str
     password: str
     fps: float = TABLET_FPS
+    max_bitrate: int = PAGE_MAX_BITRATE
     seed: int = 0
     busy_retries: int = 3
     busy_pause_s: float = 3.0
@@ -400,6 +413,7 @@ class Tablet:
         """One attempt over the capture socket; True when the server said "busy, retry"."""
         from aiortc import RTCPeerConnection
 
+        cap_tablet_bitrate(self.load.max_bitrate)
         from tests.actors.customer import Customer
 
         sock = await JsonSocket.open(self.url, f"/ws/capture/{result.session_id}/", self.http.cookie_header)
@@ -980,6 +994,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=0.0, help="new sessions per second (0: no pacing)")
     parser.add_argument("--fps", type=float, default=TABLET_FPS, help="frames a second each tablet sends")
     parser.add_argument("--seed", type=int, default=0, help="the customers' reaction delays")
+    parser.add_argument("--max-bitrate", type=int, default=PAGE_MAX_BITRATE, help="tablet encoder ceiling, bit/s")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound of each run")
     parser.add_argument("--max-captures", type=int, default=3, help="SHIMING_MAX_CAPTURE_SESSIONS of started servers")
     parser.add_argument("--warmup", type=int, default=1, help="sessions run first and not counted")
@@ -1009,8 +1024,11 @@ def main(argv: Sequence[str]) -> int:
     frames = footage(testdata_root())
     with tempfile.TemporaryDirectory(prefix="shiming-load-") as scratch:
         card = make_document_card(Path(scratch))
-        load = Load(card, args.username, args.password, fps=args.fps, seed=args.seed, busy_retries=args.busy_retries)
-        print(f"customer {CLIP} ({len(frames)} frames) sent at {args.fps:g} fps; machine: {os.cpu_count()} cores")
+        load = Load(
+            card, args.username, args.password, args.fps, args.max_bitrate, args.seed, busy_retries=args.busy_retries
+        )
+        print(f"customer {CLIP} ({len(frames)} frames) at {args.fps:g} fps, <= {args.max_bitrate // 1000} kbit/s")
+        print(f"machine: {os.cpu_count()} cores")
         report = run_layouts(args, load, Path(scratch)) if args.layouts else run_external(args, load)
     print_table(report["rows"])
     for extra in ("leak_check", "idle", "web_thread_cpu_s"):
