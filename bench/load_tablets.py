@@ -761,6 +761,7 @@ def stack_env(database_url: str, redis_url: str, max_captures: int, diag_dir: Pa
         # One clerk opens every session: the per-clerk and per-outlet limits would be the bottleneck.
         "THROTTLE_SESSION_CREATE": "100000/min",
         "THROTTLE_OUTLET_SESSION_CREATE": "100000/min",
+        "THROTTLE_DOCUMENT_UPLOAD": "100000/min",
         "THROTTLE_CAPTURE_ATTEMPT": "100000/min",
         "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK": "100000",
         "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET": "100000",

@@ -35,6 +35,7 @@ def one_slot_server(
         "SHIMING_MAX_CAPTURE_SESSIONS": "1",
         "THROTTLE_SESSION_CREATE": "1000/min",
         "THROTTLE_OUTLET_SESSION_CREATE": "1000/min",
+        "THROTTLE_DOCUMENT_UPLOAD": "1000/min",
     }
     with running_daphne(env, tmp_path_factory.mktemp("load-server") / "daphne.log") as server:
         yield server
