@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from registration import selectors, services
 from registration.errors import NotFound
+from registration.liveness_settings import liveness_config
 from registration.models import EvidenceKind, Subscriber, VerificationSession
 from registration.policy import effective_policy
 from registration.roles import is_supervisor
@@ -194,6 +195,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
         max_attempts=effective_policy().max_liveness_attempts,
+        fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
         prompt_audio=prompt_audio_urls(),
     )
 

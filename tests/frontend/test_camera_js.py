@@ -88,3 +88,53 @@ def test_an_unplugged_camera_is_forgotten_and_the_default_opens() -> None:
     assert result["stream"] == "default"
     assert [list(video) for video in result["asked"]] == [["width", "deviceId"], ["width", "facingMode"]]
     assert result["stored"] == {}
+
+
+SENDER_SCRIPT = """
+const [settings, encodings, refuse] = JSON.parse(process.argv[1]);
+globalThis.window = { gettext: (text) => text };
+const camera = await import(process.argv[2]);
+const sent = [];
+const sender = {
+  track: { getSettings: () => settings },
+  getParameters: () => ({ transactionId: "t1", encodings }),
+  setParameters: async (params) => {
+    if (refuse) throw new Error("InvalidStateError");
+    sent.push(params);
+  },
+};
+const applied = await camera.limitFaceSender(sender, 15);
+console.log(JSON.stringify({ applied, sent, video: camera.faceVideo(15) }));
+"""
+
+
+def limit_sender(settings: dict[str, int], encodings: list[dict[str, Any]], *, refuse: bool = False) -> dict[str, Any]:
+    arguments = json.dumps([settings, encodings, refuse])
+    result = subprocess.run(
+        [str(NODE), "--input-type=module", "-e", SENDER_SCRIPT, arguments, CAMERA.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return dict(json.loads(result.stdout))
+
+
+def test_the_face_camera_and_encoder_are_asked_for_the_frame_budget_and_no_larger_picture() -> None:
+    result = limit_sender({"width": 1280, "height": 720}, [])
+
+    assert result["video"]["frameRate"] == {"ideal": 15}
+    assert (result["video"]["width"], result["video"]["height"]) == ({"ideal": 640}, {"ideal": 480})
+    assert result["applied"] is True
+    [params] = result["sent"]
+    assert params["transactionId"] == "t1"  # the parameters the browser gave, changed, not new ones
+    assert params["encodings"] == [{"maxFramerate": 15, "maxBitrate": 1_000_000, "scaleResolutionDownBy": 2}]
+
+
+def test_a_640_camera_is_not_scaled_and_a_refusal_still_lets_the_video_through() -> None:
+    assert limit_sender({"width": 640}, [{"active": True}])["sent"][0]["encodings"][0]["scaleResolutionDownBy"] == 1
+    assert limit_sender({"width": 640}, [{}], refuse=True) == {
+        "applied": False,
+        "sent": [],
+        "video": limit_sender({}, [])["video"],
+    }

@@ -134,6 +134,15 @@ def test_the_capture_page_carries_its_settings(
     assert 'id="session-payload"' in html
 
 
+def test_the_capture_page_asks_the_camera_for_the_engines_frame_budget(
+    signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
+) -> None:
+    settings.SHIMING_LIVENESS_FPS = 12.0
+    session = make_session(S.DOCUMENT_CAPTURED)
+    html = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
+    assert 'data-fps-budget="12"' in html
+
+
 def test_the_capture_page_tells_the_attempt_limit_of_the_admin_policy(
     signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
 ) -> None:

@@ -1,6 +1,9 @@
 """A short run of the simulated-tablet load generator (bench/load_tablets.py) against the real ASGI
-server and a real Celery worker: every session ends in a decision or a clean failure, and beyond
-SHIMING_MAX_CAPTURE_SESSIONS (1 here) a tablet is told "busy, retry" and its session is untouched."""
+server and a real Celery worker, with the production random plan and the prompt-following customer
+(tests/actors/customer.py) as every tablet's camera: every session ends in a decision or a clean
+failure, and beyond SHIMING_MAX_CAPTURE_SESSIONS (1 here) a tablet is told "busy, retry" and its
+session is untouched. The server and worker run at the e2e suite's 20-degree turn threshold
+(`subprocess_env`, TEMPORARY: the footage turns only ~23-25 degrees until the head-pose fix)."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from bench.load_tablets import Load, RunPlan, SessionResult, load_clip, make_document_card, run_tablets
-from tests.e2e.conftest import FIXED_PLAN, HAPPY_CLIP, Server, running_daphne
+from bench.load_tablets import Load, RunPlan, SessionResult, make_document_card, run_tablets
+from tests.actors.customer import STEPS
+from tests.e2e.conftest import Server, running_daphne
 
 pytestmark = [pytest.mark.load, pytest.mark.worker]
 
@@ -28,10 +32,10 @@ def one_slot_server(
     """Daphne allowed one capture at a time, with the session-create limits out of the way."""
     env = {
         **subprocess_env,
-        "SHIMING_FIXED_CHALLENGE_PLAN": FIXED_PLAN,  # the load tablets still play a blinking clip
         "SHIMING_MAX_CAPTURE_SESSIONS": "1",
         "THROTTLE_SESSION_CREATE": "1000/min",
         "THROTTLE_OUTLET_SESSION_CREATE": "1000/min",
+        "THROTTLE_DOCUMENT_UPLOAD": "1000/min",
     }
     with running_daphne(env, tmp_path_factory.mktemp("load-server") / "daphne.log") as server:
         yield server
@@ -39,21 +43,18 @@ def one_slot_server(
 
 @pytest.fixture(scope="module")
 def tablet_load(testdata: Path) -> Load:
-    clip = testdata / HAPPY_CLIP
-    frames, fps = load_clip(clip)
     with tempfile.TemporaryDirectory() as scratch:
-        card = make_document_card(clip, Path(scratch))
-    return Load(frames, fps, card, "", PASSWORD, busy_retries=8, busy_pause_s=2.0, decision_timeout_s=120.0)
+        card = make_document_card(Path(scratch))
+    return Load(card, "", PASSWORD, seed=15, busy_retries=8, busy_pause_s=2.0, decision_timeout_s=120.0)
 
 
 @pytest.fixture
-def load_clerk(reseed_after_flush: None, transactional_db: None, celery_worker_process: Path, settings: Any) -> Any:
+def load_clerk(reseed_after_flush: None, transactional_db: None, celery_worker_process: Path) -> Any:
     """A clerk of its own outlet, committed so the server and the worker see it; the worker is up."""
     from registration.roles import CLERK
     from tests.capture.dbseed import seed_reference_rows
     from tests.factories import OutletFactory, UserFactory
 
-    settings.SHIMING_FIXED_CHALLENGE_PLAN = FIXED_PLAN.split(",")
     seed_reference_rows()
     return UserFactory(role=CLERK, outlet=OutletFactory(name="Load outlet"))
 
@@ -70,6 +71,10 @@ def test_three_tablets_on_a_one_capture_server_decide_or_are_told_to_retry(
     assert len(results) == 4
     assert all(result.index >= 0 for result in results), results  # every tablet signed in
     _assert_clean(results)
+    plans = [result.plan for result in results if result.plan]
+    # The server's random plan (every drawn plan mixes a blink and a turn), followed by the customer.
+    assert plans
+    assert all(set(plan) <= set(STEPS) and "blink" in plan and set(plan) - {"blink"} for plan in plans), plans
     assert sum(result.busy_refusals for result in results) >= 1  # 3 tablets, 1 slot: someone waited
     assert all(result.busy_clean for result in results)  # a refused attempt left its session untouched
     assert sum(result.outcome in CLEAN_ENDS for result in results) >= 2

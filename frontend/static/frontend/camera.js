@@ -74,3 +74,42 @@ export function activeDeviceId(stream) {
   const track = stream && stream.getVideoTracks()[0];
   return track && track.getSettings ? track.getSettings().deviceId || null : null;
 }
+
+// The live check analyses at most `fps` frames a second (the engine's budget, SHIMING_LIVENESS_FPS)
+// of a 640x480 picture (the size its face-size and sharpness checks were set on): asking the
+// camera and the encoder for more only makes the server receive, decrypt and decode frames it
+// then drops (docs/capacity.md).
+export const FACE_WIDTH = 640;
+export const FACE_HEIGHT = 480;
+// Enough for a sharp 640x480 face at 15 fps in VP8 or H.264; the browser may send less.
+export const FACE_MAX_BITRATE = 1_000_000;
+
+export function faceVideo(fps) {
+  return {
+    width: { ideal: FACE_WIDTH },
+    height: { ideal: FACE_HEIGHT },
+    // "ideal", not "max": a camera without a mode this slow is still opened (the encoder limit
+    // below then drops the extra frames before they are sent).
+    frameRate: { ideal: fps },
+  };
+}
+
+// The encoder's limits for the face track: frame rate at the budget, the bitrate above, and a
+// camera that gave a larger picture than asked scaled down to 640 wide. A browser that refuses
+// (older ones cannot set parameters before the offer) still sends video: only the server pays.
+export async function limitFaceSender(sender, fps) {
+  if (!sender || !sender.getParameters || !sender.setParameters) return false;
+  try {
+    const params = sender.getParameters();
+    if (!params.encodings || !params.encodings.length) params.encodings = [{}];
+    const settings = sender.track && sender.track.getSettings ? sender.track.getSettings() : {};
+    const encoding = params.encodings[0];
+    encoding.maxFramerate = fps;
+    encoding.maxBitrate = FACE_MAX_BITRATE;
+    encoding.scaleResolutionDownBy = Math.max(1, (settings.width || FACE_WIDTH) / FACE_WIDTH);
+    await sender.setParameters(params);
+    return true;
+  } catch {
+    return false;
+  }
+}

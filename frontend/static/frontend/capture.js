@@ -1,7 +1,7 @@
 // The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
 // and the outcome when the workers have decided (pushed over the session's WebSocket).
 import { _, api, errorMessage, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
-import { activeDeviceId, offerCameraChoice, openCamera } from "./camera.js";
+import { activeDeviceId, faceVideo, limitFaceSender, offerCameraChoice, openCamera } from "./camera.js";
 import { HintSettler, STEP_TEXT, failureText, hintForStep, stepChips } from "./feedback.js";
 import { PromptVoice } from "./voice.js";
 
@@ -23,7 +23,8 @@ const restartLink = document.getElementById("restart");
 const attemptsLine = document.getElementById("attempts-left");
 const stage = document.querySelector("#capture .stage");
 const cameraSelect = document.getElementById("camera-select");
-const FACE_VIDEO = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+const FPS_BUDGET = Number(root.dataset.fpsBudget) || 15;
+const FACE_VIDEO = faceVideo(FPS_BUDGET);
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
 let session = JSON.parse(document.getElementById("session-payload").textContent);
 const voice = new PromptVoice(JSON.parse(document.getElementById("prompt-audio").textContent), document.getElementById("sound-toggle"));
@@ -253,7 +254,7 @@ function showDecision(payload) {
 
 async function gatheredOffer() {
   pc = new RTCPeerConnection({ iceServers });
-  stream.getVideoTracks().forEach((track) => pc.addTrack(track, stream));
+  for (const track of stream.getVideoTracks()) await limitFaceSender(pc.addTrack(track, stream), FPS_BUDGET);
   await pc.setLocalDescription(await pc.createOffer());
   // The server does not trickle: wait until our candidates are in the offer (bounded wait).
   await new Promise((resolve) => {

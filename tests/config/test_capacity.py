@@ -1,0 +1,57 @@
+"""The default capture limit of a web process: its usable cores times the captures per core."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.capacity import default_capture_limit, usable_cores
+from tests.conftest import PROJECT_ROOT
+
+
+def test_the_limit_is_the_cores_times_the_captures_per_core_rounded_down() -> None:
+    assert default_capture_limit(2.5, cores=2) == 5
+    assert default_capture_limit(2.5, cores=3) == 7
+    assert default_capture_limit(2.5, cores=0.5) == 1  # a fraction of a core still takes one capture
+    with pytest.raises(ValueError, match="positive"):
+        default_capture_limit(0, cores=2)
+
+
+def test_the_usable_cores_are_the_affinity_capped_by_a_cgroup_quota(tmp_path: Path) -> None:
+    affinity = len(os.sched_getaffinity(0))
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")  # docker --cpus 1.5
+    unlimited = tmp_path / "unlimited"
+    unlimited.write_text("max 100000\n")
+
+    assert usable_cores(tmp_path / "absent") == affinity
+    assert usable_cores(unlimited) == affinity
+    assert usable_cores(quota) == min(affinity, 1.5)
+
+
+def _limit_in_a_process(env: dict[str, str], cpus: str | None = None) -> int:
+    code = "from django.conf import settings; print(settings.SHIMING_MAX_CAPTURE_SESSIONS)"
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("SHIMING_")}
+    command = [sys.executable, "-c", f"import django; django.setup(); {code}"]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_setting_follows_the_cores_unless_it_is_set() -> None:
+    assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}, cpus="0") == 3
+    assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}) == 3 * len(os.sched_getaffinity(0))
+    assert _limit_in_a_process({"SHIMING_MAX_CAPTURE_SESSIONS": "2"}, cpus="0") == 2
