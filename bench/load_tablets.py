@@ -58,9 +58,9 @@ if str(PROJECT_ROOT) not in sys.path:
 # The engine's frame budget (SHIMING_LIVENESS_FPS): the page asks the camera and the encoder for
 # no more (capture.js), so a tablet sends this many frames a second.
 TABLET_FPS = 15.0
-# TEMPORARY, until the head-pose estimator fix lands: the customer's footage turns only ~23-25
-# degrees (tests/actors/README.md), under the default 25-degree threshold, so the servers under
-# test run at 20 like the e2e suite. Remove with that fix.
+# The customer's footage turns only ~23-25 real degrees (the estimator reads real degrees:
+# tests/liveness/test_head_pose.py), under the default 25-degree threshold, so the servers under
+# test run at 20 like the e2e suite, until footage with a deeper turn exists (tests/actors/README.md).
 TURN_DEGREES_FOR_THE_FOOTAGE = "20"
 DECIDED = {"approved", "rejected", "manual_review"}
 TERMINAL = DECIDED | {"liveness_failed", "expired", "cancelled"}
@@ -427,7 +427,6 @@ class Tablet:
                     return True
                 raise StepFailed(f"capture_refused:{_describe(first)}")
             result.capture_started_at = time.monotonic()
-            result.plan = list(first.get("plan") or [])
             pc.addTrack(track)
             await pc.setLocalDescription(await pc.createOffer())  # aiortc gathers candidates here
             sock.send({"type": "offer", "sdp": pc.localDescription.sdp})
@@ -456,6 +455,7 @@ class Tablet:
                 step, index = message.get("step"), message.get("step_index")
                 if step and isinstance(index, int) and shown != (index, step):
                     shown = (index, step)
+                    _reveal(result, index, step)
                     sock.send({"type": "prompt_shown", "step_index": index})
                 customer.see(step, track.media_time)
                 if message.get("finished") and result.last_step_at is None:
@@ -503,6 +503,12 @@ class RunPlan:
     sessions: int
     rate: float  # new sessions per second over all tablets; 0 = as fast as the tablets go
     max_seconds: float
+
+
+def _reveal(result: SessionResult, index: int, step: str) -> None:
+    """Record the plan as its prompts reveal it, one step at a time (`ready` names none)."""
+    if index == len(result.plan):
+        result.plan.append(step)
 
 
 async def run_tablets(plan: RunPlan, load: Load, on_result: Any = None) -> tuple[list[SessionResult], float]:
@@ -755,7 +761,7 @@ def stack_env(database_url: str, redis_url: str, max_captures: int, diag_dir: Pa
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "SHIMING_LIVENESS_TURN_DEGREES": TURN_DEGREES_FOR_THE_FOOTAGE,  # TEMPORARY (see its definition)
+        "SHIMING_LIVENESS_TURN_DEGREES": TURN_DEGREES_FOR_THE_FOOTAGE,  # below the default: see its definition
         "SHIMING_MAX_CAPTURE_SESSIONS": str(max_captures),
         "SHIMING_BENCH_DIAG_DIR": str(diag_dir),
         # One clerk opens every session: the per-clerk and per-outlet limits would be the bottleneck.

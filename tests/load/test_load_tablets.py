@@ -3,7 +3,7 @@ server and a real Celery worker, with the production random plan and the prompt-
 (tests/actors/customer.py) as every tablet's camera: every session ends in a decision or a clean
 failure, and beyond SHIMING_MAX_CAPTURE_SESSIONS (1 here) a tablet is told "busy, retry" and its
 session is untouched. The server and worker run at the e2e suite's 20-degree turn threshold
-(`subprocess_env`, TEMPORARY: the footage turns only ~23-25 degrees until the head-pose fix)."""
+(`subprocess_env`: the footage turns only ~23-25 real degrees, under the default 25)."""
 
 from __future__ import annotations
 
@@ -71,8 +71,9 @@ def test_three_tablets_on_a_one_capture_server_decide_or_are_told_to_retry(
     assert len(results) == 4
     assert all(result.index >= 0 for result in results), results  # every tablet signed in
     _assert_clean(results)
-    plans = [result.plan for result in results if result.plan]
-    # The server's random plan (every drawn plan mixes a blink and a turn), followed by the customer.
+    # The server's random plan as its prompts revealed it (every drawn plan mixes a blink and a
+    # turn), followed by the customer to the end where the session was decided.
+    plans = [result.plan for result in results if result.outcome == "decided"]
     assert plans
     assert all(set(plan) <= set(STEPS) and "blink" in plan and set(plan) - {"blink"} for plan in plans), plans
     assert sum(result.busy_refusals for result in results) >= 1  # 3 tablets, 1 slot: someone waited
