@@ -169,12 +169,14 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if session.state in {S.CREATED, S.CONSENTED}:
         return redirect("frontend:session", session_id=session.pk)
+    policy = effective_policy()
     return _session_page(
         request,
         "frontend/capture.html",
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
-        max_attempts=effective_policy().max_liveness_attempts,
+        max_attempts=policy.max_liveness_attempts,
+        light_challenge=policy.light_challenge,
         prompt_audio=prompt_audio_urls(),
     )
 
