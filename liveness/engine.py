@@ -264,7 +264,7 @@ class ChallengeEngine:
             return
         attempt.light = attempt.light or LightRecorder(self.plan.light)
         if frame.has_face and frame.quality in _TRACKABLE:
-            attempt.light.add(self._now, frame.skin, frame.backdrop)
+            attempt.light.add(frame.t, self._now, frame.skin, frame.backdrop)
         passed = attempt.light.decide(shown, self._now, self.config.light)
         if passed:
             attempt.steps.append(StepResult(ChallengeStep.LIGHT, shown, self._now))

@@ -78,7 +78,8 @@ def test_the_light_configuration_round_trips_with_the_trace() -> None:
 
 def lit_samples(rng: random.Random, shown: tuple[str, ...], judged: tuple[str, ...], strength: float) -> LightRecorder:
     """Skin and backdrop means of a face lit (by `strength` of the room's light) by the sequence
-    `shown`, judged against `judged`: 15 fps with a random phase, latency 50-300 ms, 0.4 %
+    `shown`, judged against `judged`: 15 fps with a random phase, latency 50-300 ms, arrival
+    jitter 0-80 ms, 0.4 %
     noise per channel, a reddish room light."""
     latency, phase = rng.uniform(0.05, 0.3), rng.uniform(0.0, 1 / 15)
     recorder = LightRecorder(judged)
@@ -91,7 +92,7 @@ def lit_samples(rng: random.Random, shown: tuple[str, ...], judged: tuple[str, .
         face = 150 * ((room + strength * linear) / room) ** (1 / 2.2)
         face *= np.array([1 + rng.gauss(0, 0.004) for _ in range(3)])
         backdrop = 100 * np.array([1 + rng.gauss(0, 0.004) for _ in range(3)])
-        recorder.add(t + rng.uniform(0.0, 0.02), face.tolist(), backdrop.tolist())
+        recorder.add(t, t + rng.uniform(0.0, 0.08), face.tolist(), backdrop.tolist())
     return recorder
 
 
