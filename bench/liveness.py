@@ -1,10 +1,12 @@
 """Liveness latency bench: per-frame extraction and engine time on one core.
 
-    .venv/bin/python bench/liveness.py [--testdata ../shared/testdata] [--repeat 2]
+    .venv/bin/python bench/liveness.py [--testdata ../shared/testdata] [--repeat 2] [--light]
 
 Plays the real clips in testdata/liveness_video/ resized to 640x480 through the frame budget
 (15 fps), times `LandmarkExtractor.extract` and `ChallengeEngine.process` separately per
 admitted frame, and prints p50/p95 and how many concurrent 15 fps sessions one core carries.
+With `--light` the plan has a screen-light step too (the extractor measures the skin and
+backdrop patches of every frame; the engine records them and decides once).
 Pinned to one CPU, with the math libraries limited to one thread. Not a test.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -49,6 +52,7 @@ import numpy as np  # noqa: E402
 
 from liveness import ChallengeEngine, ChallengePlan, FrameBudget, LivenessConfig  # noqa: E402
 from liveness.extractor import LandmarkExtractor  # noqa: E402
+from liveness.light import LightConfig, draw_sequence  # noqa: E402
 
 FRAME_SIZE = (640, 480)
 
@@ -71,14 +75,22 @@ Timings = dict[str, list[float]]
 
 
 def time_clip(
-    frames: list[np.ndarray], fps: float, extractor: LandmarkExtractor, config: LivenessConfig, timings: Timings
+    frames: list[np.ndarray],
+    fps: float,
+    extractor: LandmarkExtractor,
+    config: LivenessConfig,
+    timings: Timings,
+    light: bool = False,
 ) -> None:
     """Append, per admitted frame, wall-clock and CPU milliseconds of extraction and engine.
 
     CPU time is the process's (all threads: mediapipe runs its graph on its own threads), so
     time stolen by other processes on the shared machine does not count; wall time does."""
-    extractor.reset()
-    engine = ChallengeEngine(ChallengePlan.parse("blink,turn_left,turn_right"), config)
+    extractor.reset(light=light)
+    plan = ChallengePlan.parse("light,blink,turn_left,turn_right" if light else "blink,turn_left,turn_right")
+    if light:
+        plan = plan.with_gaps((0.5, 1.0, 1.0, 1.0)).with_light(draw_sequence(random.Random(0), config.light))
+    engine = ChallengeEngine(plan, config)
     budget = FrameBudget(config.fps_budget)
     for index, frame in enumerate(frames):
         t = index / fps
@@ -112,9 +124,10 @@ def main() -> None:
         default=LivenessConfig().multi_face_check_every,
         help="frames between two runs of the face detector that counts faces",
     )
+    parser.add_argument("--light", action="store_true", help="a plan with the screen-light step")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    config = LivenessConfig(multi_face_check_every=args.multi_face_every)
+    config = LivenessConfig(multi_face_check_every=args.multi_face_every, light=LightConfig(enabled=args.light))
     clips = sorted((args.testdata / "liveness_video").glob("*.mp4"))
     decoded = [clip_frames(path) for path in clips]
     names = ("extraction wall", "engine wall", "total wall", "extraction cpu", "engine cpu", "total cpu")
@@ -123,11 +136,12 @@ def main() -> None:
         for run in range(args.repeat):
             sink: Timings = timings if run > 0 or args.repeat == 1 else {name: [] for name in names}
             for frames, fps in decoded:
-                time_clip(frames, fps, extractor, config, sink)
+                time_clip(frames, fps, extractor, config, sink, light=args.light)
     count = len(timings["total cpu"])
     print(
         f"liveness bench: {len(clips)} clips at {FRAME_SIZE[0]}x{FRAME_SIZE[1]}, "
-        f"{count} admitted frames at <= {config.fps_budget:g} fps, {PINNING}"
+        f"{count} admitted frames at <= {config.fps_budget:g} fps, {PINNING}, "
+        f"light step {'on' if args.light else 'off'}"
     )
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes share the machine)")
     print(f"{'per frame (ms)':<22}{'p50':>8}{'p95':>8}{'p99':>8}{'mean':>8}{'max':>8}")

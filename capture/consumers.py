@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
@@ -142,7 +143,9 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if not await self._reserve_slot():
             return
         try:
-            session = await database_sync_to_async(services.capture_start)(session_id=self.session_id, actor=user)
+            session = await database_sync_to_async(services.capture_start)(
+                session_id=self.session_id, actor=user, no_lights=_asks_no_lights(self.scope)
+            )
         except DomainError as exc:
             await self._release()
             code, message = _capture_refusal(exc)
@@ -322,3 +325,8 @@ def _capture_refusal(exc: DomainError) -> tuple[str, str]:
     if exc.code == "illegal_transition" and exc.details.get("from") == SessionState.LIVENESS_RUNNING:
         return "capture_in_progress", "The challenge for this session is already open on another screen."
     return exc.code, exc.message
+
+
+def _asks_no_lights(scope: dict[str, Any]) -> bool:
+    """The customer chose to do without the screen lights (`?no_lights=1` on the socket's URL)."""
+    return parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1")).get("no_lights") == ["1"]

@@ -189,12 +189,14 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if session.state in {S.CREATED, S.DOCUMENT_CAPTURED} or _document_missing(session):
         return redirect("frontend:session", session_id=session.pk)
+    policy = effective_policy()
     return _session_page(
         request,
         "frontend/capture.html",
         session,
         ice_servers=settings.SHIMING_ICE_SERVERS,
-        max_attempts=effective_policy().max_liveness_attempts,
+        max_attempts=policy.max_liveness_attempts,
+        light_challenge=policy.light_challenge,
         fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
         prompt_audio=prompt_audio_urls(),
     )

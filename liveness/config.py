@@ -6,9 +6,10 @@ and the bench build their own. Times are in seconds, angles in degrees, ratios a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .light import LightConfig
 from .plan import ChallengeStep
 
 
@@ -85,6 +86,9 @@ class LivenessConfig:
     max_clock_drift_seconds: float = 1.0
     require_blink: bool = True
 
+    # --- Screen light (see `liveness.light`; off by default) ------------------------------------
+    light: LightConfig = field(default_factory=LightConfig)
+
     @property
     def frame_interval(self) -> float:
         """Seconds between two admitted frames at the budget rate."""
@@ -93,6 +97,8 @@ class LivenessConfig:
     def step_seconds(self, step: ChallengeStep) -> float:
         """A step's limit from the prompt shown: the reaction window plus the action's own length,
         never more than `step_timeout_seconds`."""
+        if step is ChallengeStep.LIGHT:
+            return self.light.decision_delay
         action = self.blink_max_seconds if step is ChallengeStep.BLINK else self.turn_max_seconds
         return min(self.step_timeout_seconds, self.reaction_max_seconds + action)
 
@@ -103,5 +109,9 @@ class LivenessConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> LivenessConfig:
         """Build from a dict; unknown keys are ignored so older traces still load."""
-        known = {field.name for field in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})
+        known = {item.name for item in fields(cls)}
+        chosen = {key: value for key, value in values.items() if key in known}
+        if isinstance(chosen.get("light"), dict):
+            light_known = {item.name for item in fields(LightConfig)}
+            chosen["light"] = LightConfig(**{k: v for k, v in chosen["light"].items() if k in light_known})
+        return cls(**chosen)

@@ -20,6 +20,7 @@ from .detectors import BlinkDetector, TurnDetector
 from .events import EventType, LivenessEvent
 from .features import QUALITY_HINTS, FrameFeatures, Quality
 from .guards import FaceContinuityGuard, InjectionGuard, PlanarMotionGuard, frame_motion
+from .light import LightRecorder, reveal
 from .plan import ChallengePlan, ChallengeStep
 from .results import Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
 from .steps import Judgement, StepTiming
@@ -45,6 +46,7 @@ class _Attempt:
     steps: list[StepResult] = field(default_factory=list)
     timing: StepTiming | None = None
     blinked: bool = False
+    light: LightRecorder | None = None
 
 
 class ChallengeEngine:
@@ -255,16 +257,35 @@ class ChallengeEngine:
         elif len(attempt.steps) == len(self.plan.steps):
             self._complete(frame.t, attempt)
         else:
-            self._run_step(attempt, frame.t)
+            self._run_step(attempt, frame)
 
-    def _run_step(self, attempt: _Attempt, t: float) -> None:
+    def _run_step(self, attempt: _Attempt, frame: FrameFeatures) -> None:
         """Send the prompt once the gap is over; fail the step once it cannot be answered in time."""
         timing = attempt.timing
         assert timing is not None  # noqa: S101 - set with the calibration
         timing.tick(self._now)
         step = self.plan.steps[len(attempt.steps)]
-        if timing.overdue(step, self._now, self.config):
-            self._fail(t, Reason.STEP_TIMEOUT, Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN)
+        if step is ChallengeStep.LIGHT:
+            self._run_light(attempt, timing, frame)
+        elif timing.overdue(step, self._now, self.config):
+            reason = Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN
+            self._fail(frame.t, Reason.STEP_TIMEOUT, reason)
+
+    def _run_light(self, attempt: _Attempt, timing: StepTiming, frame: FrameFeatures) -> None:
+        """Record the face's colours from the prompt on; once the sequence and the longest lag
+        are over (`liveness.light`), go on to the next step or fail with `light_mismatch`."""
+        shown = timing.shown
+        if shown is None:
+            return
+        attempt.light = attempt.light or LightRecorder(self.plan.light)
+        if frame.has_face and frame.quality in _TRACKABLE:
+            attempt.light.add(frame.t, self._now, frame.skin, frame.backdrop)
+        passed = attempt.light.decide(shown, self._now, self.config.light)
+        if passed:
+            attempt.steps.append(StepResult(ChallengeStep.LIGHT, shown, self._now))
+            attempt.timing, attempt.light = self._next_timing(len(attempt.steps)), None
+        elif passed is not None:
+            self._fail(frame.t, Reason.LIGHT_MISMATCH)
 
     def _calibrate(self, attempt: _Attempt, frame: FrameFeatures) -> None:
         config = self.config
@@ -371,7 +392,10 @@ class ChallengeEngine:
         step = self.plan.steps[min(done, count - 1)]
         remaining = timing.seconds_left(self._now, self.config) if timing is not None else 0.0
         prompt = step.value if timing is None or timing.issued_at is not None else HOLD_STILL
-        return LivenessUpdate(Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, remaining, restarted)
+        colours, seconds = reveal(self.plan.light, self.config.light) if prompt == ChallengeStep.LIGHT else ((), 0.0)
+        return LivenessUpdate(
+            Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, remaining, restarted, colours, seconds
+        )
 
 
 def _calibration_from(samples: list[FrameFeatures], t: float, percentile: float) -> Calibration:

@@ -7,6 +7,7 @@ before, so frames of two sessions must never be interleaved on one instance.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any, Literal
 
@@ -37,6 +38,11 @@ _LOST_POINT: Point = (-1.0, -1.0)
 _FLOW_WINDOW = (15, 15)
 _FLOW_MARGIN = 48  # px around the anchors: the 15 px window at pyramid level 2 reaches ~30 px
 _ANCHOR_LIST = list(ANCHOR_INDICES)
+# Skin patches centred between two planar-check anchors (indices into ANCHOR_INDICES), so they can
+# be found again from a trace frame's anchors: mid forehead (10-168), the cheeks (93-98, 323-327).
+_SKIN_ANCHOR_PAIRS = ((4, 3), (14, 22), (15, 23))
+_SKIN_PATCH = 0.06  # half the side of a skin patch, as a fraction of the face's width
+_BACKDROP_PATCH = 0.08  # side of a corner patch, as a fraction of the frame's width
 
 
 class LandmarkExtractor:
@@ -57,6 +63,7 @@ class LandmarkExtractor:
         self._frames_seen = 0
         self._face_count = 1
         self._previous: tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]] | None = None
+        self._light = False
 
     @property
     def color(self) -> ColorOrder:
@@ -74,8 +81,10 @@ class LandmarkExtractor:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def reset(self) -> None:
-        """Start a new stream: forget the tracked face and the previous frame."""
+    def reset(self, *, light: bool = False) -> None:
+        """Start a new stream: forget the tracked face and the previous frame. With `light` (a
+        plan with a light step) the frames' skin and backdrop colours are measured too."""
+        self._light = light
         self._mesh.reset()
         self._previous = None
         self._frames_seen = 0
@@ -95,7 +104,11 @@ class LandmarkExtractor:
         mesh = _mesh_array(faces[0], width, height)
         n_faces = self._count_faces(rgb)
         flow = self._track(gray, mesh)
-        return _measure(mesh, gray, n_faces, flow, t, digest, self._config)
+        features = _measure(mesh, gray, n_faces, flow, t, digest, self._config)
+        if self._light:
+            skin, backdrop = skin_and_backdrop(rgb, features.anchors, features.face_width)
+            features = dataclasses.replace(features, skin=skin, backdrop=backdrop)
+        return features
 
     def _count_faces(self, rgb: Frame) -> int:
         """Faces in view, re-checked every few frames (the mesh tracks only one face)."""
@@ -219,6 +232,34 @@ def _measure(
         flow=flow,
         signature=face_signature(mesh),
         digest=digest,
+    )
+
+
+def skin_and_backdrop(
+    rgb: Frame, anchors: tuple[Point, ...], face_width: float
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Mean RGB of three skin patches (forehead, cheeks) and of the frame's two top corners.
+
+    Small patches (about 1 % of the frame in all): the screen's light reaches the face a
+    forearm away, not the room behind it (`liveness.light`). The skin patches sit between
+    two of the frame's anchors (`FrameFeatures.anchors`)."""
+    width = rgb.shape[1]
+    half = max(int(_SKIN_PATCH * face_width), 2)
+    skin = np.zeros(3)
+    for first, second in _SKIN_ANCHOR_PAIRS:
+        x = int((anchors[first][0] + anchors[second][0]) / 2)
+        y = int((anchors[first][1] + anchors[second][1]) / 2)
+        patch = rgb[max(y - half, 0) : max(y + half, 1), max(x - half, 0) : max(x + half, 1)]
+        skin += cv2.mean(patch)[:3] if patch.size else (0.0, 0.0, 0.0)
+    side = max(int(_BACKDROP_PATCH * width), 4)
+    margin = side // 4
+    corners = (
+        rgb[margin : margin + side, margin : margin + side],
+        rgb[margin : margin + side, -margin - side : -margin],
+    )
+    backdrop = np.add(cv2.mean(corners[0])[:3], cv2.mean(corners[1])[:3]) / 2.0
+    return tuple(round(float(v), 2) for v in skin / len(_SKIN_ANCHOR_PAIRS)), tuple(
+        round(float(v), 2) for v in backdrop
     )
 
 

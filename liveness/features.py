@@ -48,7 +48,9 @@ class FrameFeatures:
     where the previous frame's anchors moved in this frame by optical flow ((-1, -1) for a
     point the flow lost; empty when there is no previous face), `signature`
     rotation-invariant 3-D proportions of the face used to notice an identity change, `digest`
-    a short hash of the pixels to notice exactly repeated frames.
+    a short hash of the pixels to notice exactly repeated frames. `skin` and `backdrop` are
+    mean RGB (0-255) of the cheek and forehead patches and of the frame's top corners, measured
+    only when the plan has a light step (empty otherwise; see `liveness.light`).
     """
 
     t: float
@@ -69,6 +71,8 @@ class FrameFeatures:
     flow: tuple[Point, ...] = ()
     signature: tuple[float, ...] = ()
     digest: str = ""
+    skin: tuple[float, ...] = ()
+    backdrop: tuple[float, ...] = ()
 
     @property
     def has_face(self) -> bool:
@@ -93,7 +97,7 @@ class FrameFeatures:
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON-ready form (short keys: the trace holds one per admitted frame)."""
-        return {
+        data: dict[str, Any] = {
             "t": self.t,
             "n": self.n_faces,
             "q": self.quality.value,
@@ -113,6 +117,9 @@ class FrameFeatures:
             "sig": list(self.signature),
             "d": self.digest,
         }
+        if self.skin:
+            data["sk"], data["bg"] = list(self.skin), list(self.backdrop)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FrameFeatures:
@@ -137,4 +144,6 @@ class FrameFeatures:
             flow=tuple((float(x), float(y)) for x, y in data["f"]),
             signature=tuple(float(value) for value in data["sig"]),
             digest=str(data["d"]),
+            skin=tuple(float(value) for value in data.get("sk", ())),
+            backdrop=tuple(float(value) for value in data.get("bg", ())),
         )

@@ -37,6 +37,7 @@ class Reason(StrEnum):
     WRONG_ACTION = "wrong_action"
     TOO_EARLY = "too_early"
     TOO_LATE = "too_late"
+    LIGHT_MISMATCH = "light_mismatch"
 
 
 REASON_DESCRIPTIONS: dict[Reason, str] = {
@@ -55,6 +56,7 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.WRONG_ACTION: "a turn when a blink was asked, or a turn the wrong way",
     Reason.TOO_EARLY: "a turn began before the prompt was shown (or sooner than a person reacts)",
     Reason.TOO_LATE: "the action asked for began after the reaction window",
+    Reason.LIGHT_MISMATCH: "the face's colour did not follow the colours the screen showed",
 }
 """One line per reason code, for developers' tools (the pages have their own translated text)."""
 
@@ -134,6 +136,8 @@ class LivenessUpdate:
     `quality_hint` is None or one of "look_at_camera", "one_person_only", "move_closer",
     "more_light", "less_light", "hold_still". `seconds_remaining` counts down the time left to
     begin the asked action (the gap's rest while holding still; calibration's time before).
+    `light` holds the colours ('#rrggbb') of a light step once its prompt is sent (empty
+    otherwise: the sequence is not revealed before), each shown for `light_seconds`.
     """
 
     phase: Phase
@@ -144,6 +148,8 @@ class LivenessUpdate:
     quality_hint: str | None
     seconds_remaining: float
     restarted: bool = False
+    light: tuple[str, ...] = ()
+    light_seconds: float = 0.0
 
     @property
     def progress(self) -> float:

@@ -4,6 +4,7 @@ the end. The only part of the package that sees pixels; it never writes them any
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from .config import LivenessConfig
 from .engine import ChallengeEngine
 from .extractor import ColorOrder, LandmarkExtractor
 from .features import FrameFeatures, Quality
-from .plan import ChallengePlan
+from .light import draw_sequence
+from .plan import ChallengePlan, ChallengeStep
 from .results import LivenessUpdate, LivenessVerdict, Phase
 from .steps import draw_gaps
 from .trace import PromptShown, TraceFrame, trace_to_dict
@@ -84,12 +86,14 @@ class LivenessSession:
         self.config = config or LivenessConfig()
         if not plan.gaps:  # the server draws the hold-still gaps; the trace keeps them
             plan = plan.with_gaps(draw_gaps(rng or random.SystemRandom(), len(plan.steps), self.config))
+        if ChallengeStep.LIGHT in plan.steps and not plan.light:  # drawn here too, revealed when prompted
+            plan = plan.with_light(draw_sequence(rng or secrets.SystemRandom(), self.config.light))
         self.plan = plan
         self._clock = clock
         self._owns_extractor = extractor is None
         self._extractor = extractor or LandmarkExtractor(self.config, color=color)
-        if extractor is not None:
-            extractor.reset()  # a pooled extractor must not carry the last customer's stream
+        # A pooled extractor must not carry the last customer's stream; colours only for a light step.
+        self._extractor.reset(light=ChallengeStep.LIGHT in plan.steps)
         self._engine = ChallengeEngine(plan, self.config)
         # A caller that admits frames itself by the same `FrameBudget` (the capture's frame pump)
         # passes budgeted=False, so the rule is applied once.

@@ -100,7 +100,7 @@ class StepTiming:
             if is_turn or (config.still_gaps_forbid_blinks and started_at >= self.gap_start):
                 return Judgement.TOO_EARLY
             return Judgement.IGNORED  # a blink that began in the step before
-        if action is not _ANSWERS[step]:
+        if action is not _ANSWERS.get(step):  # a light step is answered by no movement
             return Judgement.WRONG_ACTION if is_turn else Judgement.IGNORED
         if started_at > shown + config.reaction_max_seconds:
             return Judgement.TOO_LATE

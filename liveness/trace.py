@@ -57,13 +57,14 @@ def trace_to_dict(
     frames: list[TraceFrame], plan: ChallengePlan, config: LivenessConfig, prompts: list[PromptShown] | None = None
 ) -> dict[str, Any]:
     """The JSON-ready trace: version, plan codes (for reference), the configuration the capture
-    ran with (`LivenessConfig.to_dict`, which the verdict task judges with), the gaps, the
-    page's prompt acknowledgements and the frames."""
+    ran with (`LivenessConfig.to_dict`, which the verdict task judges with), the gaps, the light
+    sequence (when the plan has a light step), the page's prompt acknowledgements and the frames."""
     return {
         "version": TRACE_VERSION,
         "plan": plan.codes(),
         "config": config.to_dict(),
         "gaps": list(plan.gaps),
+        **({"light": list(plan.light)} if plan.light else {}),
         "prompts": [prompt.to_list() for prompt in prompts or ()],
         "frames": [frame.to_dict() for frame in frames],
     }
@@ -98,7 +99,10 @@ def replay(
 def recompute_verdict(trace: dict[str, Any], plan: ChallengePlan, config: LivenessConfig) -> LivenessVerdict:
     """The verdict of a stored trace, for the given plan and configuration.
 
-    A plan read back from its codes takes the gaps the capture drew from the trace."""
+    A plan read back from its codes takes the gaps and the light sequence the capture drew
+    from the trace."""
     if not plan.gaps and trace.get("gaps"):
         plan = plan.with_gaps(trace["gaps"])
+    if not plan.light and trace.get("light"):
+        plan = plan.with_light(trace["light"])
     return replay(frames_from_dict(trace), plan, config, prompts_from_dict(trace)).finish()

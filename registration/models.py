@@ -312,6 +312,12 @@ class VerificationPolicy(models.Model):
     max_liveness_attempts = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("live check attempts")
     )
+    light_challenge = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text=_("Add the screen-light step to the live check (the customer may choose more actions instead)."),
+        verbose_name=_("screen-light step"),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:

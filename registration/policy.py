@@ -17,6 +17,7 @@ class EffectivePolicy:
     max_active_numbers_per_id: int
     session_ttl_seconds: int
     max_liveness_attempts: int
+    light_challenge: bool
 
 
 # Policy field -> the setting that gives its default.
@@ -27,6 +28,7 @@ DEFAULTS = {
     "max_active_numbers_per_id": "SHIMING_MAX_ACTIVE_NUMBERS_PER_ID",
     "session_ttl_seconds": "SHIMING_SESSION_TTL_SECONDS",
     "max_liveness_attempts": "SHIMING_MAX_LIVENESS_ATTEMPTS",
+    "light_challenge": "SHIMING_LIGHT_CHALLENGE",
 }
 
 

@@ -19,7 +19,7 @@ from config.startup_noise import filtered_native_stderr
 from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
 from liveness.engine import HOLD_STILL
 from registration.images import encode_jpeg
-from registration.liveness_settings import liveness_config
+from registration.liveness_settings import plan_config
 
 # Importing mediapipe takes seconds (it loads TensorFlow). Done lazily on the first capture, in a
 # pool thread, it holds import locks the event loop then waits for; so the ASGI process pays it
@@ -44,8 +44,12 @@ class ChallengeStatus:
     finished: bool = False
     passed: bool | None = None
     reason: str | None = None
+    light: tuple[str, ...] = ()
+    """A light step's colours ('#rrggbb'), only once its prompt is sent; each held `light_seconds`."""
+    light_seconds: float = 0.0
 
     def to_message(self) -> dict[str, Any]:
+        light = {"light": list(self.light), "light_seconds": self.light_seconds} if self.light else {}
         return {
             "type": "status",
             "step_index": self.step_index,
@@ -56,6 +60,7 @@ class ChallengeStatus:
             "finished": self.finished,
             "passed": self.passed,
             "reason": self.reason,
+            **light,
         }
 
 
@@ -236,9 +241,11 @@ def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
         hint=None if finished else update.quality_hint or (WAIT_FOR_PROMPT if holding else None),
         finished=finished,
         passed=(update.phase is Phase.PASSED) if finished else None,
+        light=update.light if in_challenge else (),
+        light_seconds=update.light_seconds,
     )
 
 
 def build_analysis(plan: Sequence[str]) -> ChallengeAnalysis:
     """A new analysis for one attempt at `plan` (CPU: loads the landmark model; call in a worker)."""
-    return LivenessSessionAnalysis(plan, liveness_config())
+    return LivenessSessionAnalysis(plan, plan_config(list(plan)))

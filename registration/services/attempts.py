@@ -32,9 +32,11 @@ LIVENESS_VERDICT_TASK = "registration.tasks.liveness_verdict"
 MATCH_FACES_TASK = "registration.tasks.match_faces"
 
 
-def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession:
+def capture_start(*, session_id: UUID | str, actor: User, no_lights: bool = False) -> VerificationSession:
     """Start a liveness attempt: a fresh single-use nonce binds the attempt to one connection, and a
-    fresh challenge plan is drawn for it (never the clerk's previous plan)."""
+    fresh challenge plan is drawn for it (never the clerk's previous plan). With the light policy
+    on, the plan has a screen-light step unless the customer asked to do without the lights
+    (`no_lights`: more actions instead); the choice is audited with the attempt."""
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
@@ -43,7 +45,8 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
             raise Conflict(
                 "There is no document photo yet: the clerk photographs it first.", code="document_photo_required"
             )
-        if session.attempt_count >= effective_policy().max_liveness_attempts:
+        policy = effective_policy()
+        if session.attempt_count >= policy.max_liveness_attempts:
             raise Conflict("No liveness attempts are left for this session.", code="attempts_exhausted")
         _check_capture_rate(session, actor)
         session_move(
@@ -52,11 +55,18 @@ def capture_start(*, session_id: UUID | str, actor: User) -> VerificationSession
             actor=actor,
             attempt_count=session.attempt_count + 1,
             challenge_nonce=secrets.token_urlsafe(24),
-            challenge_plan=new_challenge_plan(previous=_previous_plan(session)),
+            challenge_plan=new_challenge_plan(
+                previous=_previous_plan(session), light=policy.light_challenge, no_lights=no_lights
+            ),
             liveness_started_at=timezone.now(),
-            details={"attempt": session.attempt_count + 1},
+            details={"attempt": session.attempt_count + 1, **light_details(policy.light_challenge, no_lights)},
         )
     return session
+
+
+def light_details(light: bool, no_lights: bool) -> dict[str, bool]:
+    """What the audit records of the light step for one attempt (nothing while the policy is off)."""
+    return {"light": not no_lights, "no_lights": no_lights} if light else {}
 
 
 def _previous_plan(session: VerificationSession) -> list[str] | None:

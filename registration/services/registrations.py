@@ -31,16 +31,22 @@ from registration.selectors import staff_outlet
 from .transitions import User, notify_on_commit, require_role, today
 
 
-def new_challenge_plan(*, previous: list[str] | None) -> list[str]:
+def new_challenge_plan(*, previous: list[str] | None, light: bool = False, no_lights: bool = False) -> list[str]:
     """The new session's challenge plan, from the configured drawer (the random one, except in tests)."""
     drawer: Callable[..., list[str]] = import_string(settings.SHIMING_CHALLENGE_PLAN_DRAWER)
-    return list(drawer(previous=previous))
+    return list(drawer(previous=previous, light=light, no_lights=no_lights))
 
 
-def random_challenge_plan(*, previous: list[str] | None) -> list[str]:
-    """A random challenge plan, never the same as the clerk's previous one."""
+def random_challenge_plan(*, previous: list[str] | None, light: bool = False, no_lights: bool = False) -> list[str]:
+    """A random challenge plan, never the same as the clerk's previous one. With the light policy
+    on (`light`): one screen-light step more, or, for a customer who asked to do without the
+    lights (`no_lights`), `no_lights_extra_steps` more actions instead."""
     last = ChallengePlan.parse(previous) if previous else None
-    plan = draw_plan(random.SystemRandom(), step_count=liveness_config().step_count, previous=last)
+    config = liveness_config(light=light)
+    extra = config.light.no_lights_extra_steps if light and no_lights else 0
+    plan = draw_plan(
+        random.SystemRandom(), step_count=config.step_count + extra, previous=last, light=light and not no_lights
+    )
     return plan.codes()
 
 

@@ -42,6 +42,7 @@ FPS = 30.0
 FRAME_SIZE = (640, 480)
 CLIP = "liveness_video/liveportrait_d3.mp4"
 STEPS = ("blink", "turn_left", "turn_right")
+PROMPTS = (*STEPS, "light")
 REACTION_SECONDS = (0.3, 1.0)
 
 
@@ -231,7 +232,78 @@ class _MediaClock:
         return self.now
 
 
-Actor = Customer | LoopingRecording
+def _linear_light(hex_colour: str) -> npt.NDArray[np.float32]:
+    """Linear light (0-1 per channel, BGR like the frames) of a '#rrggbb' page colour."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], np.float64) / 255.0
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return np.asarray(linear[::-1], np.float32)
+
+
+class Screen:
+    """What the capture page shows: during a light step, its colours one after another from the
+    moment the page displayed them (None: no overlay, the page's own steady light)."""
+
+    def __init__(self) -> None:
+        self._colours: tuple[str, ...] = ()
+        self._start = 0.0
+        self._seconds = 0.0
+
+    def show(self, colours: tuple[str, ...], seconds: float, start: float) -> None:
+        self._colours, self._seconds, self._start = colours, seconds, start
+
+    def light_at(self, t: float) -> str | None:
+        if not self._colours or t < self._start:
+            return None
+        slot = int((t - self._start) / self._seconds)
+        return self._colours[slot] if slot < len(self._colours) else None
+
+
+class LitCamera:
+    """A tablet camera filming `actor` with the screen a forearm from the face.
+
+    `tinted=True`: the face is lit by the colour on screen `latency` seconds earlier (display +
+    exposure + capture, 80-300 ms, drawn per run), the screen adding `strength` (10-25 % of the
+    room's light, drawn per run) to the face and next to nothing to the corners of the frame.
+    Always, as a camera does: auto-exposure gain and white balance that drift slowly (+-3 %, per
+    channel) and sensor noise. `tinted=False` is a replay or a print: the same camera, but what
+    it films does not reflect the screen (the untinted replay)."""
+
+    def __init__(self, actor: Customer | LoopingRecording, rng: random.Random, *, tinted: bool = True) -> None:
+        self.actor = actor
+        self.screen = Screen()
+        self._tinted = tinted
+        self._rng = np.random.default_rng(rng.randrange(2**32))
+        self.latency = rng.uniform(0.08, 0.3)
+        self.strength = rng.uniform(0.10, 0.25)
+        self._gains = np.ones(3, np.float32)
+        width, height = FRAME_SIZE
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        self._mask = np.exp(-(((xs - width / 2) / 190.0) ** 2 + ((ys - height / 2) / 210.0) ** 2))[..., None]
+        self._noise = [self._rng.normal(0.0, 2.0, (height, width, 3)).astype(np.float32) for _ in range(6)]
+        self._tints: dict[str, npt.NDArray[np.float32]] = {}
+
+    def see(self, prompt: str | None, t: float) -> None:
+        self.actor.see(prompt, t)
+
+    def frame(self, t: float) -> Frame:
+        image = self.actor.frame(t).astype(np.float32)
+        colour = self.screen.light_at(t - self.latency) if self._tinted else None
+        if colour is not None:
+            image *= self._tint(colour)
+        self._gains = np.clip(self._gains * (1.0 + self._rng.normal(0.0, 0.002, 3)), 0.97, 1.03).astype(np.float32)
+        image *= self._gains
+        image += self._noise[int(self._rng.integers(len(self._noise)))]
+        return np.clip(image, 0, 255).astype(np.uint8)
+
+    def _tint(self, colour: str) -> npt.NDArray[np.float32]:
+        """How much brighter each pixel gets under `colour` (camera gamma 1/2.2), once per colour."""
+        if colour not in self._tints:
+            factor = (1.0 + self.strength * self._mask * _linear_light(colour)) ** (1.0 / 2.2)
+            self._tints[colour] = np.asarray(factor, np.float32)
+        return self._tints[colour]
+
+
+Actor = Customer | LoopingRecording | LitCamera
 
 
 def perform(
@@ -244,7 +316,8 @@ def perform(
     acknowledge: bool = True,
 ) -> LivenessSession:
     """Put `actor` in front of a live session (the media clock is the server clock, the page
-    shows each prompt as it comes and acknowledges it at once) until the verdict or `seconds`."""
+    shows each prompt as it comes and acknowledges it at once; a light step's colours go on the
+    `LitCamera`'s screen then) until the verdict or `seconds`."""
     clock = _MediaClock()
     session = LivenessSession(plan, config, clock=clock, extractor=extractor)
     shown: tuple[int, str] | None = None
@@ -254,10 +327,13 @@ def perform(
         update = session.offer(actor.frame(t), t)
         if update is None:
             continue
-        prompt = update.prompt if update.phase is Phase.CHALLENGE and update.prompt in STEPS else None
-        if acknowledge and prompt is not None and shown != (update.step_index, prompt):
+        prompt = update.prompt if update.phase is Phase.CHALLENGE and update.prompt in PROMPTS else None
+        if prompt is not None and shown != (update.step_index, prompt):
             shown = (update.step_index, prompt)
-            session.prompt_shown(update.step_index, at=t)
+            if isinstance(actor, LitCamera) and update.light:
+                actor.screen.show(update.light, update.light_seconds, t)
+            if acknowledge:
+                session.prompt_shown(update.step_index, at=t)
         actor.see(prompt, t)
         if session.finished:
             break

@@ -38,7 +38,7 @@ class FakeExtractor:
         self.calls = 0
         self.color = color
 
-    def reset(self) -> None:
+    def reset(self, *, light: bool = False) -> None:
         self.stream = FaceStream()
 
     def extract(self, frame: np.ndarray, t: float) -> FrameFeatures:

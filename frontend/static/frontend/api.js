@@ -137,6 +137,7 @@ const REASON_TEXT = {
   wrong_action: () => _("A different movement was made than the one asked for (for example a turn the wrong way)."),
   too_early: () => _("The movement began before the prompt was on screen: wait for each prompt."),
   too_late: () => _("The movement began too long after the prompt."),
+  light_mismatch: () => _("The light on the face did not follow the colours on the screen."),
   no_live_frame: () => _("No clear picture of the face was taken."),
   liveness_attempts_exhausted: () => _("No attempts are left."),
   no_face_found: () => _("No face was found."),

@@ -23,6 +23,8 @@ const restartLink = document.getElementById("restart");
 const attemptsLine = document.getElementById("attempts-left");
 const stage = document.querySelector("#capture .stage");
 const cameraSelect = document.getElementById("camera-select");
+const lightWarning = document.getElementById("light-warning");
+const lightOverlay = document.getElementById("light-overlay");
 const FPS_BUDGET = Number(root.dataset.fpsBudget) || 15;
 const FACE_VIDEO = faceVideo(FPS_BUDGET);
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
@@ -155,6 +157,7 @@ function setCountdown(seconds) {
 }
 
 function stopMedia() {
+  stopLight();
   if (countdownTimer) clearInterval(countdownTimer);
   countdownTimer = null;
   deadline = null;
@@ -323,7 +326,55 @@ async function onCaptureMessage(message) {
   }
 }
 
+// The screen-light step (policy switch): the server reveals the colours with the prompt; each
+// holds light_seconds (>= 1/3 s: at most three changes a second, WCAG 2.3.1). The prompt counts
+// as shown once the first colour is painted.
+let lightPlayed = null;
+let lightTimer = null;
+let lightChoice = null; // null: not asked yet; "lights" or "no_lights"
+
+function playLight(stepIndex, colours, seconds) {
+  if (lightPlayed === stepIndex || !colours || !colours.length) return;
+  lightPlayed = stepIndex;
+  const holdMs = Math.max(seconds * 1000, 334);
+  let index = 0;
+  const next = () => {
+    if (index >= colours.length) {
+      stopLight();
+      return;
+    }
+    lightOverlay.style.backgroundColor = colours[index];
+    index += 1;
+    lightTimer = setTimeout(next, holdMs);
+  };
+  show(lightOverlay, true);
+  next();
+  acknowledgePrompt(stepIndex);
+}
+
+function stopLight() {
+  clearTimeout(lightTimer);
+  lightTimer = null;
+  show(lightOverlay, false);
+}
+
+function askAboutLights() {
+  show(lightWarning, true);
+  setPhase("idle");
+  setPrompt("", null);
+  return new Promise((resolve) => {
+    const choose = (choice) => {
+      lightChoice = choice;
+      show(lightWarning, false);
+      resolve();
+    };
+    document.getElementById("light-start").addEventListener("click", () => choose("lights"), { once: true });
+    document.getElementById("no-lights").addEventListener("click", () => choose("no_lights"), { once: true });
+  });
+}
+
 function onStatus(status) {
+  if (status.step !== "light" || status.finished) stopLight();
   if (status.finished) {
     if (lastStepEndedAt === null) lastStepEndedAt = performance.now();
     setCountdown(null);
@@ -348,7 +399,8 @@ function onStatus(status) {
   if (status.step) {
     setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
     voice.say(status.step, `step-${status.step_index}`);
-    acknowledgePrompt(status.step_index);
+    if (status.step === "light") playLight(status.step_index, status.light, status.light_seconds);
+    else acknowledgePrompt(status.step_index);
   } else {
     promptAcknowledged = null; // a hold-still gap comes before every prompt
     setPrompt(_("Look at the camera, face inside the oval"), null);
@@ -457,10 +509,13 @@ async function startAttempt() {
   show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
+  lightPlayed = null;
+  if (root.dataset.lightChallenge === "on" && lightChoice === null) await askAboutLights();
   setPhase("starting");
   setPrompt(_("Starting the camera…"), null);
   if (!(await startCamera())) return;
-  captureSocket = new WebSocket(socketUrl(root.dataset.captureSocket));
+  const noLights = lightChoice === "no_lights" ? "?no_lights=1" : "";
+  captureSocket = new WebSocket(socketUrl(root.dataset.captureSocket + noLights));
   captureSocket.addEventListener("message", (event) => onCaptureMessage(JSON.parse(event.data)));
   captureSocket.addEventListener("close", () => {
     captureSocket = null;

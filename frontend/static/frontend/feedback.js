@@ -6,6 +6,7 @@ export const STEP_TEXT = {
   blink: () => _("Blink your eyes"),
   turn_left: () => _("Turn your head to your left, then back"),
   turn_right: () => _("Turn your head to your right, then back"),
+  light: () => _("Hold still and look at the screen: it lights your face"),
 };
 
 // The progress chips, one per step. The server names a step's action only in the status that
@@ -32,6 +33,7 @@ const FAILED_STEP_TEXT = {
   blink: () => _("No blink was seen in time."),
   turn_left: () => _("The turn of your head to your left was not seen in time."),
   turn_right: () => _("The turn of your head to your right was not seen in time."),
+  light: () => _("The screen's light on your face was not seen: hold the tablet in front of your face, or choose the check without lights."),
 };
 
 // Reason codes that only restate the failed step (named in words) or that every early failure carries.
