@@ -9,12 +9,11 @@ which is only compared with the media times to notice impossible timestamps.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .calibration import ArrivalClock, calibration_from
 from .config import LivenessConfig
 from .detectors import BlinkDetector, TurnDetector
 from .events import EventType, LivenessEvent
@@ -33,7 +32,6 @@ _JUDGEMENT_REASONS = {
     Judgement.TOO_EARLY: Reason.TOO_EARLY,
     Judgement.TOO_LATE: Reason.TOO_LATE,
 }
-_CLOCK_HISTORY_SECONDS = 10.0  # longer than any blink or turn: their starts must still be found
 
 
 @dataclass
@@ -77,8 +75,7 @@ class ChallengeEngine:
         self._restarts = 0
         self._verdict: LivenessVerdict | None = None
         self._now = 0.0  # received_at of the frame being processed
-        self._clock_t: deque[float] = deque()  # media times of recent frames ...
-        self._clock_rx: deque[float] = deque()  # ... and when each reached the server
+        self._clock = ArrivalClock()  # when recent frames reached the server
 
     # --- Public contract ---------------------------------------------------------------------
 
@@ -118,7 +115,7 @@ class ChallengeEngine:
             self._attempt = _Attempt(started_at=frame.t)
         self._last_t = frame.t
         self._now = received_at
-        self._remember_clock(frame.t, received_at)
+        self._clock.remember(frame.t, received_at)
         restarted = False
         injection = self._injection.check(frame, received_at)
         if injection is not None:
@@ -232,7 +229,7 @@ class ChallengeEngine:
         timing = attempt.timing
         assert timing is not None  # noqa: S101 - set with the calibration
         step = self.plan.steps[len(attempt.steps)]
-        judgement = timing.judge(step, event.type, self._received_at(event.t_start), self.config)
+        judgement = timing.judge(step, event.type, self._clock.received_at(event.t_start), self.config)
         if judgement is Judgement.ANSWERED:
             attempt.steps.append(StepResult(step, timing.shown or 0.0, self._now))
             attempt.timing = self._next_timing(len(attempt.steps))
@@ -297,7 +294,7 @@ class ChallengeEngine:
             attempt.samples.append(frame)
         samples = attempt.samples
         if len(samples) >= config.calibration_min_frames and samples[-1].t - samples[0].t >= config.calibration_seconds:
-            attempt.calibration = _calibration_from(samples, frame.t, config.baseline_percentile)
+            attempt.calibration = calibration_from(samples, frame.t, config.baseline_percentile)
             attempt.timing = self._next_timing(0)
             self._continuity.set_reference(attempt.calibration.signature)
         elif frame.t - attempt.started_at > config.step_timeout_seconds:
@@ -350,18 +347,6 @@ class ChallengeEngine:
 
     # --- Helpers -------------------------------------------------------------------------------
 
-    def _remember_clock(self, t: float, received_at: float) -> None:
-        self._clock_t.append(t)
-        self._clock_rx.append(received_at)
-        while self._clock_t and self._clock_t[0] < t - _CLOCK_HISTORY_SECONDS:
-            self._clock_t.popleft()
-            self._clock_rx.popleft()
-
-    def _received_at(self, t: float) -> float:
-        """When the frame of media time `t` (an event's start) reached the server."""
-        index = min(bisect_left(self._clock_t, t), len(self._clock_t) - 1)
-        return self._clock_rx[index]
-
     def _frontal(self) -> tuple[float, float]:
         attempt = self._attempt
         if attempt is None or not attempt.samples:
@@ -396,19 +381,3 @@ class ChallengeEngine:
         return LivenessUpdate(
             Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, remaining, restarted, colours, seconds
         )
-
-
-def _calibration_from(samples: list[FrameFeatures], t: float, percentile: float) -> Calibration:
-    """Robust statistics: a high percentile of the eye ratios (`baseline_percentile`, as the
-    blink detector's open-eye level, so a blink during calibration does not lower it) and
-    medians of the pose and the face signature."""
-    signatures = np.array([sample.signature for sample in samples if sample.signature])
-    signature = tuple(round(float(value), 4) for value in np.median(signatures, axis=0)) if len(signatures) else ()
-    return Calibration(
-        ear_left=float(np.percentile([sample.ear_left for sample in samples], percentile)),
-        ear_right=float(np.percentile([sample.ear_right for sample in samples], percentile)),
-        yaw=float(np.median([sample.yaw for sample in samples])),
-        pitch=float(np.median([sample.pitch for sample in samples])),
-        signature=signature,
-        completed_at=t,
-    )
