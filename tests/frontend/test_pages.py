@@ -138,7 +138,7 @@ def test_the_capture_page_asks_the_camera_for_the_engines_frame_budget(
     signed_in: Client, make_session: Callable[..., VerificationSession], settings: Any
 ) -> None:
     settings.SHIMING_LIVENESS_FPS = 12.0
-    session = make_session(S.DOCUMENT_CAPTURED)
+    session = make_session(S.CONSENTED, portrait=PHOTO)
     html = signed_in.get(f"/sessions/{session.pk}/capture/").content.decode()
     assert 'data-fps-budget="12"' in html
 

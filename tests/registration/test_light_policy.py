@@ -14,10 +14,15 @@ from registration import services
 from registration.liveness_settings import liveness_config, plan_config
 from registration.models import AuditEvent, VerificationPolicy, VerificationSession
 from registration.policy import effective_policy
+from tests import factories
+
+
+def consented(new_session: Callable[..., VerificationSession]) -> VerificationSession:
+    """A session past the handover: photographed and consented, ready for the capture."""
+    return new_session(state="consented", portrait=factories.STAND_IN_PORTRAIT)
 
 
 def started(session: VerificationSession, clerk: Any, *, no_lights: bool = False) -> tuple[list[str], dict[str, Any]]:
-    VerificationSession.objects.filter(pk=session.pk).update(state="document_captured")
     plan = list(services.capture_start(session_id=session.pk, actor=clerk, no_lights=no_lights).challenge_plan)
     event = AuditEvent.objects.filter(action="session.liveness_running", object_id=str(session.pk)).latest("created_at")
     return plan, dict(event.details)
@@ -26,7 +31,7 @@ def started(session: VerificationSession, clerk: Any, *, no_lights: bool = False
 @pytest.mark.django_db
 def test_with_the_policy_off_nothing_changes(new_session: Callable[..., VerificationSession], clerk: Any) -> None:
     assert effective_policy().light_challenge is False
-    plan, details = started(new_session(), clerk, no_lights=True)  # the choice means nothing while off
+    plan, details = started(consented(new_session), clerk, no_lights=True)  # the choice means nothing while off
     assert "light" not in plan
     assert len(plan) == liveness_config().step_count
     assert "no_lights" not in details
@@ -40,14 +45,14 @@ def test_with_the_policy_on_a_plan_has_one_light_step_or_more_actions_without_li
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []  # the production drawer
     VerificationPolicy.objects.update_or_create(pk=1, defaults={"light_challenge": True})
     count = liveness_config().step_count
-    plan, details = started(new_session(), clerk)
+    plan, details = started(consented(new_session), clerk)
     assert plan.count("light") == 1
     assert len(plan) == count + 1
     assert details["light"] is True
     assert plan_config(plan).light.enabled is True
     assert plan_config(plan).light.declined is False
 
-    plan, details = started(new_session(), clerk, no_lights=True)
+    plan, details = started(consented(new_session), clerk, no_lights=True)
     assert "light" not in plan
     assert len(plan) == count + liveness_config().light.no_lights_extra_steps
     assert details["no_lights"] is True

@@ -215,7 +215,7 @@ class CoveredCamera:
     def extract(self, frame: Any, t: float) -> FrameFeatures:
         return no_face(t) if self.covered.is_set() else self._face.frame(t)
 
-    def reset(self) -> None:
+    def reset(self, light: bool = False) -> None:
         """Nothing to forget: one camera per attempt."""
 
     def close(self) -> None:
