@@ -30,6 +30,7 @@ from .transitions import S, User, notify_on_commit, session_lock, session_move, 
 
 LIVENESS_VERDICT_TASK = "registration.tasks.liveness_verdict"
 MATCH_FACES_TASK = "registration.tasks.match_faces"
+EMBED_REFERENCE_TASK = "registration.tasks.embed_reference"
 
 
 def capture_start(*, session_id: UUID | str, actor: User, no_lights: bool = False) -> VerificationSession:
@@ -61,6 +62,12 @@ def capture_start(*, session_id: UUID | str, actor: User, no_lights: bool = Fals
             liveness_started_at=timezone.now(),
             details={"attempt": session.attempt_count + 1, **light_details(policy.light_challenge, no_lights)},
         )
+        if session.attempt_count == 1:
+            # The customer has consented and begins the challenge: the worker embeds the portrait
+            # meanwhile, so the match only embeds the live frames (judgement.reference_embed; kept
+            # encrypted in Redis until the match or the session's end, never in the database).
+            session_key = str(session.pk)
+            transaction.on_commit(lambda: current_app.send_task(EMBED_REFERENCE_TASK, args=(session_key,)))
     return session
 
 

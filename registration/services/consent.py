@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +20,6 @@ from registration.state_machine import check_action
 
 from .registrations import needs_guardian_consent
 from .transitions import S, User, session_lock, session_move, session_open, today
-
-EMBED_REFERENCE_TASK = "registration.tasks.embed_reference"
 
 
 def consent_record(
@@ -57,11 +54,6 @@ def consent_record(
             consented_at=timezone.now(),
             details={"consent_version": consent_version, "language": language, **guardian_details},
         )
-        # Only now, with the consent, may the portrait be embedded: the worker does it while the
-        # customer does the challenge, so the match only embeds the live frames
-        # (judgement.reference_embed; kept encrypted in Redis only, never in the database).
-        session_key = str(session.pk)
-        transaction.on_commit(lambda: current_app.send_task(EMBED_REFERENCE_TASK, args=(session_key,)))
     return session
 
 

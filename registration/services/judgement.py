@@ -30,8 +30,8 @@ from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
 # Before the match: the states in which the portrait's embedding is worth making in advance.
-# After the consent and before the match: the only states in which the portrait may be embedded ahead.
-BEFORE_MATCH = frozenset({S.CONSENTED, S.LIVENESS_RUNNING, S.LIVENESS_PASSED, S.LIVENESS_FAILED})
+# From the challenge's start to the match: the only states in which the portrait may be embedded ahead.
+BEFORE_MATCH = frozenset({S.LIVENESS_RUNNING, S.LIVENESS_PASSED, S.LIVENESS_FAILED})
 logger = logging.getLogger(__name__)
 
 

@@ -164,16 +164,18 @@ def test_an_embedding_of_a_replaced_portrait_is_never_used(
 
 @pytest.mark.worker
 @pytest.mark.model
-def test_the_consent_starts_the_embedding_the_upload_does_not_and_cancelling_deletes_it(
+def test_the_challenge_start_starts_the_embedding_the_upload_and_consent_do_not_and_cancelling_deletes_it(
     celery_worker_process: Any, clerk: Any, created_session: VerificationSession, testdata: Path
 ) -> None:
-    """The clerk's photo comes before the consent: nothing embeds it until the customer consents."""
+    """The clerk's photo comes before the consent: nothing embeds it until the challenge begins."""
     specimen = (testdata / "id_documents" / "100_pass-chn.jpg").read_bytes()
     services.document_upload(session_id=created_session.pk, actor=clerk, data=specimen, source="photo")
     assert services.reference_embed(session_id=created_session.pk) is False  # no embedding before the consent
+    services.consent_record(session_id=created_session.pk, actor=clerk, consent_version="2", language="en")
+    assert services.reference_embed(session_id=created_session.pk) is False  # nor before the challenge
     assert not _kept(created_session)
 
-    services.consent_record(session_id=created_session.pk, actor=clerk, consent_version="2", language="en")
+    services.capture_start(session_id=created_session.pk, actor=clerk)
     assert wait_until(lambda: _kept(created_session), timeout=120)
 
     services.session_cancel(session_id=created_session.pk, actor=clerk)
