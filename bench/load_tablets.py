@@ -7,15 +7,15 @@
     # for each layout in turn, and sweeps the number of concurrent tablets:
     .venv/bin/python bench/load_tablets.py --layouts 1x1,2x1,1x2 --tablets 1,2,4 --sessions 12
 
-Each tablet signs in through the login form (session cookie + CSRF, as the pages do), and for
-each of its sessions: creates a registration, consents, uploads a document card made from a frame
-of the customer's footage, opens the session socket (the decision is pushed there) and the capture
-socket, and streams the prompt-following customer of tests/actors/customer.py as its camera at
-the engine's frame budget (15 fps) until the server says the attempt is over. The plan is the
-server's own random plan; the tablet acknowledges each prompt (`prompt_shown`) as capture.js does
-and the customer acts on it after a human reaction delay. A "busy" refusal is retried after a
-pause, then the session is cancelled; every session ends in a decision, a clean failure, or a
-recorded timeout.
+Each tablet signs in through the login form (session cookie + CSRF, as the pages do), and for each
+of its sessions: creates a registration, uploads a document card made from a frame of the
+customer's footage, consents (the product's order: the clerk's photo, then the handover), opens
+the session socket (the decision is pushed there) and the capture socket, and streams the
+prompt-following customer of tests/actors/customer.py as its camera at the engine's frame budget
+(15 fps) until the server says the attempt is over. The plan is the server's own random plan; the
+tablet acknowledges each prompt (`prompt_shown`) as capture.js does and the customer acts on it
+after a human reaction delay. A "busy" refusal is retried after a pause, then the session is
+cancelled; every session ends in a decision, a clean failure, or a recorded timeout.
 
 Server CPU is read from /proc for the servers' processes and their children only (the tablets'
 own encoding does not count), and reported per capture-second: CPU seconds over the sum of the
