@@ -240,6 +240,7 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self._error(exc.code, exc.message)
             return
         await self._send({"type": "answer", "sdp": answer})
+        await database_sync_to_async(services.reference_embed_ahead)(session_id=self.session_id)
 
     async def _prompt_shown(self, step_index: Any) -> None:
         """The page displayed a step's prompt: the reaction window runs from then (bounded by the server)."""

@@ -5,7 +5,7 @@ Callers import from here (`from registration import services`); the modules are:
 registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, and
 transitions (locking and moving a session, expiry)."""
 
-from .attempts import capture_abort, capture_finish, capture_start
+from .attempts import capture_abort, capture_finish, capture_start, reference_embed_ahead
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .decisions import session_cancel, session_decide
 from .documents import document_upload
@@ -47,6 +47,7 @@ __all__ = [
     "new_challenge_plan",
     "policy_update",
     "reference_embed",
+    "reference_embed_ahead",
     "registration_create",
     "session_cancel",
     "session_decide",

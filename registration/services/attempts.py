@@ -62,13 +62,15 @@ def capture_start(*, session_id: UUID | str, actor: User, no_lights: bool = Fals
             liveness_started_at=timezone.now(),
             details={"attempt": session.attempt_count + 1, **light_details(policy.light_challenge, no_lights)},
         )
-        if session.attempt_count == 1:
-            # The customer has consented and begins the challenge: the worker embeds the portrait
-            # meanwhile, so the match only embeds the live frames (judgement.reference_embed; kept
-            # encrypted in Redis until the match or the session's end, never in the database).
-            session_key = str(session.pk)
-            transaction.on_commit(lambda: current_app.send_task(EMBED_REFERENCE_TASK, args=(session_key,)))
     return session
+
+
+def reference_embed_ahead(*, session_id: UUID | str) -> None:
+    """The customer's video is flowing (the capture answered its offer): the worker embeds the
+    portrait meanwhile, so the match only embeds the live frames (judgement.reference_embed: once
+    per session, kept encrypted in Redis until the match or the session's end, never in the
+    database)."""
+    current_app.send_task(EMBED_REFERENCE_TASK, args=(str(session_id),))
 
 
 def light_details(light: bool, no_lights: bool) -> dict[str, bool]:

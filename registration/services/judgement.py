@@ -25,7 +25,12 @@ from registration.selectors import evidence_of_kind
 from .attempts import reject_if_attempts_exhausted
 from .decisions import session_approve
 from .evidence import evidence_read_kind
-from .reference_embedding import reference_embedding_discard, reference_embedding_keep, reference_embedding_take
+from .reference_embedding import (
+    reference_embedding_discard,
+    reference_embedding_keep,
+    reference_embedding_kept,
+    reference_embedding_take,
+)
 from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
@@ -104,6 +109,8 @@ def reference_embed(*, session_id: UUID | str) -> bool:
     session = VerificationSession.objects.filter(pk=session_id).first()
     if session is None or session.state not in BEFORE_MATCH:
         return False
+    if reference_embedding_kept(session_id=session.pk):  # a later attempt: the first one made it
+        return True
     portrait = _worker_read(session, EvidenceKind.ID_PORTRAIT)
     if portrait is None:
         return False

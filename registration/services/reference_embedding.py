@@ -103,6 +103,14 @@ def reference_embedding_keep(
     return True
 
 
+def reference_embedding_kept(*, session_id: UUID | str) -> bool:
+    """Whether an embedding waits for this session's match (a Redis error reads as no)."""
+    try:
+        return bool(redis_client().exists(embedding_key(session_id)))
+    except redis.RedisError:
+        return False
+
+
 def reference_embedding_take(*, session_id: UUID | str, portrait: bytes) -> FaceEmbedding | None:
     """The embedding made from exactly ``portrait``, removed from Redis; None when there is none to use."""
     try:

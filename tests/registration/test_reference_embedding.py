@@ -167,7 +167,7 @@ def test_an_embedding_of_a_replaced_portrait_is_never_used(
 def test_the_challenge_start_starts_the_embedding_the_upload_and_consent_do_not_and_cancelling_deletes_it(
     celery_worker_process: Any, clerk: Any, created_session: VerificationSession, testdata: Path
 ) -> None:
-    """The clerk's photo comes before the consent: nothing embeds it until the challenge begins."""
+    """The clerk's photo comes before the consent: nothing embeds it until the challenge's video flows."""
     specimen = (testdata / "id_documents" / "100_pass-chn.jpg").read_bytes()
     services.document_upload(session_id=created_session.pk, actor=clerk, data=specimen, source="photo")
     assert services.reference_embed(session_id=created_session.pk) is False  # no embedding before the consent
@@ -176,7 +176,9 @@ def test_the_challenge_start_starts_the_embedding_the_upload_and_consent_do_not_
     assert not _kept(created_session)
 
     services.capture_start(session_id=created_session.pk, actor=clerk)
+    services.reference_embed_ahead(session_id=created_session.pk)  # the capture answered the offer
     assert wait_until(lambda: _kept(created_session), timeout=120)
+    assert services.reference_embed(session_id=created_session.pk) is True  # kept: not made again
 
     services.session_cancel(session_id=created_session.pk, actor=clerk)
     assert not _kept(created_session)
