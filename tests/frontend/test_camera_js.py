@@ -5,24 +5,16 @@ when it is unplugged."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from typing import Any
 
-import pytest
-
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, needs_tool
 
 CAMERA = PROJECT_ROOT / "frontend" / "static" / "frontend" / "camera.js"
 NODE = shutil.which("node")
-# Under .ci/run (which sets SHIMING_REQUIRE_TESTDATA=1 and installs the tools) a missing tool fails the
-# test instead of skipping it; a developer's clone without Node.js or espeak-ng skips with the reason.
-CI_RUN = os.environ.get("SHIMING_REQUIRE_TESTDATA") == "1"
 
-pytestmark = pytest.mark.skipif(
-    NODE is None and not CI_RUN, reason="Node.js is not installed: the page's JavaScript cannot run"
-)
+pytestmark = needs_tool("node", "Node.js is not installed: the page's JavaScript cannot run")
 
 SCRIPT = """
 const [plugged, stored, purpose] = JSON.parse(process.argv[1]);

@@ -6,26 +6,19 @@ compiled zh_Hans catalogue, so the assertions read the customer's real words."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from typing import Any
 
-import pytest
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views.i18n import JavaScriptCatalog
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, needs_tool
 
 FEEDBACK = PROJECT_ROOT / "frontend" / "static" / "frontend" / "feedback.js"
 NODE = shutil.which("node")
-# Under .ci/run (which sets SHIMING_REQUIRE_TESTDATA=1 and installs the tools) a missing tool fails the
-# test instead of skipping it; a developer's clone without Node.js or espeak-ng skips with the reason.
-CI_RUN = os.environ.get("SHIMING_REQUIRE_TESTDATA") == "1"
 
-pytestmark = pytest.mark.skipif(
-    NODE is None and not CI_RUN, reason="Node.js is not installed: the page's JavaScript cannot run"
-)
+pytestmark = needs_tool("node", "Node.js is not installed: the page's JavaScript cannot run")
 
 SCRIPT = """
 const catalog = JSON.parse(process.argv[1]);

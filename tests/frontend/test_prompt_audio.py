@@ -4,7 +4,6 @@ with a sound switch (frontend/prompts.py, manage.py prompt_audio, frontend/stati
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import wave
@@ -20,12 +19,9 @@ from django.utils.translation.trans_real import DjangoTranslation
 from frontend import prompts
 from registration.models import VerificationSession
 from registration.state_machine import SessionState
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, needs_tool
 
 NODE = shutil.which("node")
-# Under .ci/run (which sets SHIMING_REQUIRE_TESTDATA=1 and installs the tools) a missing tool fails the
-# test instead of skipping it; a developer's clone without Node.js or espeak-ng skips with the reason.
-CI_RUN = os.environ.get("SHIMING_REQUIRE_TESTDATA") == "1"
 
 
 def test_every_spoken_prompt_is_a_translated_text_of_the_page() -> None:
@@ -38,9 +34,7 @@ def test_every_spoken_prompt_is_a_translated_text_of_the_page() -> None:
         assert chinese.gettext(msgid) != msgid, msgid
 
 
-@pytest.mark.skipif(
-    shutil.which("espeak-ng") is None and not CI_RUN, reason="espeak-ng is not installed (scripts/ensure-services)"
-)
+@needs_tool("espeak-ng", "espeak-ng is not installed (scripts/ensure-services)")
 def test_the_command_builds_one_file_per_prompt_and_language(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -122,7 +116,7 @@ def run_voice(steps: list[list[Any]]) -> dict[str, Any]:
     return dict(json.loads(result.stdout))
 
 
-@pytest.mark.skipif(NODE is None and not CI_RUN, reason="Node.js is not installed: the page's JavaScript cannot run")
+@needs_tool("node", "Node.js is not installed: the page's JavaScript cannot run")
 def test_a_prompt_is_said_once_per_step_and_the_switch_is_remembered() -> None:
     result = run_voice(
         [
@@ -142,7 +136,7 @@ def test_a_prompt_is_said_once_per_step_and_the_switch_is_remembered() -> None:
     assert result["stored"] == {"shiming.sound": "off"}
 
 
-@pytest.mark.skipif(NODE is None and not CI_RUN, reason="Node.js is not installed: the page's JavaScript cannot run")
+@needs_tool("node", "Node.js is not installed: the page's JavaScript cannot run")
 def test_a_browser_that_refuses_to_play_gets_a_tap_for_sound_button() -> None:
     result = run_voice([["refuse", True], ["say", "blink", "step-0"], ["refuse", False], ["tap"]])
 
