@@ -48,6 +48,13 @@ def _session(
     return session
 
 
+def _embedded_ahead(session: VerificationSession) -> VerificationSession:
+    """The worker embeds the session's portrait ahead of the match, as during a challenge."""
+    embed_reference.delay(str(session.pk))
+    assert wait_until(lambda: _kept(session), timeout=120)
+    return session
+
+
 def _kept(session: VerificationSession) -> bool:
     return bool(redis_client().exists(embedding_key(session.pk)))
 
@@ -89,9 +96,8 @@ def test_the_embedding_made_during_the_challenge_is_used_once_deleted_and_never_
 ) -> None:
     session = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
     portrait = (testdata / PHOTOS / SAME_PERSON[0]).read_bytes()
-    embed_reference.delay(str(session.pk))
-    embed_reference.delay(str(session.pk))  # twice: it only overwrites the key with the same embedding
-    assert wait_until(lambda: _kept(session), timeout=120)
+    embed_reference.delay(str(session.pk))  # twice: the second finds it kept and makes nothing
+    _embedded_ahead(session)
 
     client = redis_client()
     sealed = client.get(embedding_key(session.pk))
@@ -117,10 +123,8 @@ def test_the_embedding_made_during_the_challenge_is_used_once_deleted_and_never_
 def test_without_an_embedding_the_match_embeds_the_portrait_itself_with_the_same_distance(
     celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    precomputed = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
+    precomputed = _embedded_ahead(_session(new_session, testdata, *SAME_PERSON, state="liveness_running"))
     missing = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
-    embed_reference.delay(str(precomputed.pk))
-    assert wait_until(lambda: _kept(precomputed), timeout=120)
 
     precomputed, missing = _match_and_wait(precomputed, "approved"), _match_and_wait(missing, "approved")
 
@@ -135,9 +139,7 @@ def test_without_an_embedding_the_match_embeds_the_portrait_itself_with_the_same
 def test_an_expired_embedding_is_not_there_and_the_match_computes_it(
     celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    session = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
-    embed_reference.delay(str(session.pk))
-    assert wait_until(lambda: _kept(session), timeout=120)
+    session = _embedded_ahead(_session(new_session, testdata, *SAME_PERSON, state="liveness_running"))
     redis_client().pexpire(embedding_key(session.pk), 1)  # its time to live runs out
     assert wait_until(lambda: not _kept(session), timeout=5)
 
@@ -151,9 +153,7 @@ def test_an_embedding_of_a_replaced_portrait_is_never_used(
     celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     """Made from the customer's portrait; the portrait is then replaced by a stranger's: rejected."""
-    session = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
-    embed_reference.delay(str(session.pk))
-    assert wait_until(lambda: _kept(session), timeout=120)
+    session = _embedded_ahead(_session(new_session, testdata, *SAME_PERSON, state="liveness_running"))
     stranger = (testdata / PHOTOS / "img21.jpg").read_bytes()
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=stranger, content_type="image/jpeg")
 
