@@ -82,12 +82,14 @@ PAGE_MAX_BITRATE = 1_000_000  # camera.js FACE_MAX_BITRATE: the page's encoder c
 
 
 def cap_tablet_bitrate(bitrate: int = PAGE_MAX_BITRATE) -> None:
-    """Give aiortc's VP8 encoder the page's ceiling. aiortc has no `RTCRtpSender.setParameters`;
-    its encoder follows the receiver's bandwidth estimate up to this module constant (1.5 Mbit/s
-    as shipped), read on every change, so setting it here limits this process's tablets only."""
-    from aiortc.codecs import vpx
+    """Give aiortc's encoders the page's ceiling (the server's answer takes H.264, VP8 where a
+    tablet offers no H.264). aiortc has no `RTCRtpSender.setParameters`; its encoders follow the
+    receiver's bandwidth estimate up to a module constant (VP8 1.5, H.264 3 Mbit/s as shipped),
+    read on every change, so setting them here limits this process's tablets only."""
+    from aiortc.codecs import h264, vpx
 
     vpx.MAX_BITRATE = bitrate
+    h264.MAX_BITRATE = bitrate
 
 
 def customer_track(customer: Any, fps: float) -> Any:

@@ -11,8 +11,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from . import analysis as analysis_module
 from .analysis import CaptureOutcome, ChallengeAnalysis, ChallengeStatus
@@ -21,6 +22,31 @@ from .frames import FramePump
 logger = logging.getLogger(__name__)
 
 MAX_SDP_BYTES = 64 * 1024
+
+PREFERRED_VIDEO_CODECS = ("video/H264", "video/VP8")
+"""The answer's order: H.264 first where the tablet offers it. Measured (docs/capacity.md, README's
+screen-light section): aiortc decodes it at about half VP8's cost, and the screen-light step's
+small colour changes survive its compression (bench/light_codec.py: a screen-lit customer passes
+8-10 of 10 at 0.5-2.5 Mbit/s, against 1-6 of 10 through VP8). VP8 where H.264 is not offered."""
+
+
+def answered_video_codec(sdp: str) -> str | None:
+    """The video codec an answer lists first (the one the tablet sends), e.g. "H264"."""
+    lines = sdp.splitlines()
+    video = next((line.split()[3:] for line in lines if line.startswith("m=video ")), [])
+    if not video:
+        return None
+    prefix = f"a=rtpmap:{video[0]} "
+    rtpmap = next((line[len(prefix) :] for line in lines if line.startswith(prefix)), "")
+    return rtpmap.split("/")[0] or None
+
+
+def video_codec_preferences() -> list[RTCRtpCodecCapability]:
+    """aiortc's video codecs in `PREFERRED_VIDEO_CODECS` order, the rest (retransmission) after."""
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    codecs = capabilities.codecs if capabilities else []
+    rank = {name.lower(): index for index, name in enumerate(PREFERRED_VIDEO_CODECS)}
+    return sorted(codecs, key=lambda codec: rank.get(codec.mimeType.lower(), len(rank)))
 
 
 class OfferRejected(Exception):
@@ -138,6 +164,8 @@ class CapturePeer:
         self._pc = pc
         pc.on("track", self._on_track)
         pc.on("connectionstatechange", self._on_connection_state)
+        # The offer's video is matched to this transceiver, so the answer lists its codecs in our order.
+        pc.addTransceiver("video", direction="recvonly").setCodecPreferences(video_codec_preferences())
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
@@ -147,6 +175,7 @@ class CapturePeer:
             logger.info("offer refused: %s", exc)
             raise OfferRejected("invalid_offer", "The offer could not be used: send a new one.") from exc
         self._answered_at = time.monotonic()
+        logger.info("capture %s: video %s", self.label, answered_video_codec(pc.localDescription.sdp))
         return pc.localDescription.sdp
 
     def prompt_shown(self, step_index: int) -> None:
