@@ -286,9 +286,12 @@ class LitCamera:
         self.actor.see(prompt, t)
 
     def frame(self, t: float) -> Frame:
-        image = self.actor.frame(t).astype(np.float32)
-        colour = self.screen.light_at(t - self.latency) if self._tinted else None
-        if colour is not None:
+        return self.under(self.actor.frame(t), self.screen.light_at(t - self.latency))
+
+    def under(self, frame: Frame, colour: str | None) -> Frame:
+        """`frame` as this camera films it with `colour` on the screen (None: the page's own light)."""
+        image = frame.astype(np.float32)
+        if colour is not None and self._tinted:
             image *= self._tint(colour)
         self._gains = np.clip(self._gains * (1.0 + self._rng.normal(0.0, 0.002, 3)), 0.97, 1.03).astype(np.float32)
         image *= self._gains
