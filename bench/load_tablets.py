@@ -92,6 +92,17 @@ def cap_tablet_bitrate(bitrate: int = PAGE_MAX_BITRATE) -> None:
     h264.MAX_BITRATE = bitrate
 
 
+def offer_only(pc: Any, sender: Any, codec: str) -> None:
+    """Offer only `codec` (and its retransmission) on `sender`'s transceiver; empty: all."""
+    if not codec:
+        return
+    from aiortc import RTCRtpSender
+
+    capabilities = RTCRtpSender.getCapabilities("video").codecs
+    wanted = [item for item in capabilities if item.mimeType.lower() in {f"video/{codec.lower()}", "video/rtx"}]
+    next(item for item in pc.getTransceivers() if item.sender is sender).setCodecPreferences(wanted)
+
+
 def customer_track(customer: Any, fps: float) -> Any:
     """A camera track that shows `customer` at `fps` frames a second of media time (what the page
     asks the camera and the encoder for: the engine's budget), and counts what it sent."""
@@ -362,6 +373,9 @@ class Load:
     busy_retries: int = 3
     busy_pause_s: float = 3.0
     decision_timeout_s: float = 90.0
+    codec: str = ""
+    """The only video codec the tablets offer ("VP8", "H264"); empty: aiortc's whole list, of
+    which the server's answer takes H.264."""
 
 
 class Tablet:
@@ -429,7 +443,7 @@ class Tablet:
                     return True
                 raise StepFailed(f"capture_refused:{_describe(first)}")
             result.capture_started_at = time.monotonic()
-            pc.addTrack(track)
+            offer_only(pc, pc.addTrack(track), self.load.codec)
             await pc.setLocalDescription(await pc.createOffer())  # aiortc gathers candidates here
             sock.send({"type": "offer", "sdp": pc.localDescription.sdp})
             await self._follow_capture(sock, pc, result, customer, track)
@@ -1004,6 +1018,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--fps", type=float, default=TABLET_FPS, help="frames a second each tablet sends")
     parser.add_argument("--seed", type=int, default=0, help="the customers' reaction delays")
     parser.add_argument("--max-bitrate", type=int, default=PAGE_MAX_BITRATE, help="tablet encoder ceiling, bit/s")
+    parser.add_argument("--codec", default="", choices=["", "VP8", "H264"], help="the only codec tablets offer")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound of each run")
     parser.add_argument("--max-captures", type=int, default=3, help="SHIMING_MAX_CAPTURE_SESSIONS of started servers")
     parser.add_argument("--warmup", type=int, default=1, help="sessions run first and not counted")
@@ -1034,9 +1049,18 @@ def main(argv: Sequence[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="shiming-load-") as scratch:
         card = make_document_card(Path(scratch))
         load = Load(
-            card, args.username, args.password, args.fps, args.max_bitrate, args.seed, busy_retries=args.busy_retries
+            card,
+            args.username,
+            args.password,
+            args.fps,
+            args.max_bitrate,
+            args.seed,
+            busy_retries=args.busy_retries,
+            codec=args.codec,
         )
+        offered = args.codec or "any (the answer takes H.264)"
         print(f"customer {CLIP} ({len(frames)} frames) at {args.fps:g} fps, <= {args.max_bitrate // 1000} kbit/s")
+        print(f"video codec offered: {offered}")
         print(f"machine: {os.cpu_count()} cores")
         report = run_layouts(args, load, Path(scratch)) if args.layouts else run_external(args, load)
     print_table(report["rows"])
