@@ -15,6 +15,8 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpRece
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
+from liveness import ChallengeStep
+
 from . import analysis as analysis_module
 from .analysis import CaptureOutcome, ChallengeAnalysis, ChallengeStatus
 from .frames import FramePump
@@ -23,11 +25,14 @@ logger = logging.getLogger(__name__)
 
 MAX_SDP_BYTES = 64 * 1024
 
-PREFERRED_VIDEO_CODECS = ("video/H264", "video/VP8")
-"""The answer's order: H.264 first where the tablet offers it. Measured (docs/capacity.md, README's
-screen-light section): aiortc decodes it at about half VP8's cost, and the screen-light step's
-small colour changes survive its compression (bench/light_codec.py: a screen-lit customer passes
-8-10 of 10 at 0.5-2.5 Mbit/s, against 1-6 of 10 through VP8). VP8 where H.264 is not offered."""
+LIGHT_STEP_VIDEO_CODECS = ("video/H264", "video/VP8")
+"""The answer's order for an attempt with a screen-light step: H.264 first where the tablet offers
+it, VP8 otherwise. The light step's small colour changes survive H.264's compression and not VP8's
+(bench/light_codec.py: a screen-lit customer passes 8-10 of 10 at 0.5-2.5 Mbit/s through H.264,
+1-6 of 10 through VP8; live, 8 of 9 against 0 of 6). Every other attempt leaves the order to the
+tablet's offer (VP8 first in Chrome's): with H.264 first, Chromium's file-fed test camera sent a
+first frame stamped 4 s before its second, which the injection guard rightly reads as video from
+the future (README, screen-light section: not understood yet, so not the default)."""
 
 
 def answered_video_codec(sdp: str) -> str | None:
@@ -41,11 +46,14 @@ def answered_video_codec(sdp: str) -> str | None:
     return rtpmap.split("/")[0] or None
 
 
-def video_codec_preferences() -> list[RTCRtpCodecCapability]:
-    """aiortc's video codecs in `PREFERRED_VIDEO_CODECS` order, the rest (retransmission) after."""
+def video_codec_preferences(plan: Sequence[str]) -> list[RTCRtpCodecCapability]:
+    """For a plan with a light step, aiortc's video codecs in `LIGHT_STEP_VIDEO_CODECS` order (the
+    rest, retransmission, after); otherwise none: the order of the tablet's offer."""
+    if ChallengeStep.LIGHT.value not in plan:
+        return []
     capabilities = RTCRtpReceiver.getCapabilities("video")
     codecs = capabilities.codecs if capabilities else []
-    rank = {name.lower(): index for index, name in enumerate(PREFERRED_VIDEO_CODECS)}
+    rank = {name.lower(): index for index, name in enumerate(LIGHT_STEP_VIDEO_CODECS)}
     return sorted(codecs, key=lambda codec: rank.get(codec.mimeType.lower(), len(rank)))
 
 
@@ -164,8 +172,9 @@ class CapturePeer:
         self._pc = pc
         pc.on("track", self._on_track)
         pc.on("connectionstatechange", self._on_connection_state)
-        # The offer's video is matched to this transceiver, so the answer lists its codecs in our order.
-        pc.addTransceiver("video", direction="recvonly").setCodecPreferences(video_codec_preferences())
+        preferences = video_codec_preferences(self._plan)
+        if preferences:  # the offer's video is matched to this transceiver: the answer lists them in this order
+            pc.addTransceiver("video", direction="recvonly").setCodecPreferences(preferences)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
