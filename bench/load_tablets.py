@@ -82,8 +82,8 @@ PAGE_MAX_BITRATE = 1_000_000  # camera.js FACE_MAX_BITRATE: the page's encoder c
 
 
 def cap_tablet_bitrate(bitrate: int = PAGE_MAX_BITRATE) -> None:
-    """Give aiortc's encoders the page's ceiling (the server's answer takes H.264, VP8 where a
-    tablet offers no H.264). aiortc has no `RTCRtpSender.setParameters`; its encoders follow the
+    """Give aiortc's encoders the page's ceiling (VP8, and H.264 for attempts with a light step
+    or with `--codec H264`). aiortc has no `RTCRtpSender.setParameters`; its encoders follow the
     receiver's bandwidth estimate up to a module constant (VP8 1.5, H.264 3 Mbit/s as shipped),
     read on every change, so setting them here limits this process's tablets only."""
     from aiortc.codecs import h264, vpx
@@ -356,6 +356,9 @@ class SessionResult:
     plan: list[str] = field(default_factory=list)
     frames_received: int | None = None
     frames_analysed: int | None = None
+    capture_seconds: float = 0.0  # every attempt's, ready -> captured
+    attempts: int = 0  # capture attempts that reached "ready"
+    max_attempts: int = 1  # what the server's "ready" allows
 
 
 @dataclass
@@ -374,8 +377,8 @@ class Load:
     busy_pause_s: float = 3.0
     decision_timeout_s: float = 90.0
     codec: str = ""
-    """The only video codec the tablets offer ("VP8", "H264"); empty: aiortc's whole list, of
-    which the server's answer takes H.264."""
+    """The only video codec the tablets offer ("VP8", "H264"); empty: aiortc's whole list (VP8
+    first), ordered by the server's answer only for an attempt with a light step."""
 
 
 class Tablet:
@@ -396,8 +399,13 @@ class Tablet:
             updates = await JsonSocket.open(self.url, f"/ws/sessions/{result.session_id}/", self.http.cookie_header)
             try:
                 await self._capture_with_retries(result)
-                if result.outcome == "captured":
+                while result.outcome == "captured":
                     await self._await_decision(updates, result)
+                    if result.outcome != "liveness_failed" or result.attempts >= result.max_attempts:
+                        break
+                    # As a customer on the page: "try again" while the product allows it.
+                    result.outcome, result.last_step_at, result.latency_s = "failed", None, None
+                    await self._capture_with_retries(result)
             finally:
                 await updates.close()
         except StepFailed as exc:
@@ -412,13 +420,14 @@ class Tablet:
         return result
 
     async def _capture_with_retries(self, result: SessionResult) -> None:
+        before = ("consented", 0) if not result.attempts else ("liveness_failed", result.attempts)
         for attempt in range(self.load.busy_retries + 1):
             busy = await self._capture(result)
             if not busy:
                 return
             result.busy_refusals += 1
             after = await asyncio.to_thread(self.http.session, result.session_id)
-            if after["state"] != "consented" or after["attempt_count"] != 0:
+            if (after["state"], after["attempt_count"]) != before:
                 result.busy_clean = False
             if attempt < self.load.busy_retries:
                 await asyncio.sleep(self.load.busy_pause_s * (1 + random.random()))
@@ -443,6 +452,8 @@ class Tablet:
                     return True
                 raise StepFailed(f"capture_refused:{_describe(first)}")
             result.capture_started_at = time.monotonic()
+            result.attempts += 1
+            result.max_attempts = int(first.get("max_attempts") or 1)
             offer_only(pc, pc.addTrack(track), self.load.codec)
             await pc.setLocalDescription(await pc.createOffer())  # aiortc gathers candidates here
             sock.send({"type": "offer", "sdp": pc.localDescription.sdp})
@@ -477,9 +488,7 @@ class Tablet:
                 if message.get("finished") and result.last_step_at is None:
                     result.last_step_at = time.monotonic()
             elif kind in {"captured", "ended"}:
-                result.capture_ended_at = time.monotonic()
-                frames = message.get("frames") or {}
-                result.frames_received, result.frames_analysed = frames.get("received"), frames.get("analysed")
+                _attempt_ended(result, message.get("frames") or {})
                 if kind == "ended":
                     raise StepFailed(f"ended:{message.get('reason')}")
                 result.outcome = "captured"
@@ -501,6 +510,16 @@ class Tablet:
                 result.outcome = "decided" if state in DECIDED else "liveness_failed"
                 result.reason = str(state)
                 return
+
+
+def _attempt_ended(result: SessionResult, frames: dict[str, Any]) -> None:
+    """One capture attempt's end: its seconds and frames added to the session's."""
+    result.capture_ended_at = time.monotonic()
+    result.capture_seconds += result.capture_ended_at - (result.capture_started_at or result.capture_ended_at)
+    if frames.get("received") is not None:
+        result.frames_received = (result.frames_received or 0) + int(frames["received"])
+    if frames.get("analysed") is not None:
+        result.frames_analysed = (result.frames_analysed or 0) + int(frames["analysed"])
 
 
 def _describe(message: dict[str, Any] | Closed) -> str:
@@ -882,7 +901,7 @@ def summarize(results: list[SessionResult], wall_s: float, monitor: ProcMonitor 
     latencies = [r.latency_s for r in results if r.latency_s is not None]
     analysed = [r.frames_analysed for r in results if r.frames_analysed is not None]
     received = [r.frames_received for r in results if r.frames_received is not None]
-    capture_s = sum((r.capture_ended_at or 0) - r.capture_started_at for r in results if r.capture_started_at)
+    capture_s = sum(r.capture_seconds for r in results)
     reasons: dict[str, int] = {}
     for result in results:
         if result.outcome == "failed":
@@ -891,6 +910,7 @@ def summarize(results: list[SessionResult], wall_s: float, monitor: ProcMonitor 
         "sessions": len(results),
         "decided": sum(r.outcome == "decided" for r in results),
         "liveness_failed": sum(r.outcome == "liveness_failed" for r in results),
+        "retried": sum(r.attempts > 1 for r in results),
         "failed": sum(r.outcome == "failed" for r in results),
         "failure_reasons": reasons,
         "decisions": _count(r.reason for r in results if r.outcome != "failed"),
@@ -957,6 +977,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         ("sessions", "n"),
         ("decided", "decided"),
         ("liveness_failed", "live_fail"),
+        ("retried", "retried"),
         ("failed", "failed"),
         ("busy_refusals", "busy"),
         ("latency_p50_s", "p50_s"),
@@ -1058,7 +1079,7 @@ def main(argv: Sequence[str]) -> int:
             busy_retries=args.busy_retries,
             codec=args.codec,
         )
-        offered = args.codec or "any (the answer takes H.264)"
+        offered = args.codec or "any (VP8 first; H.264 first for a light step)"
         print(f"customer {CLIP} ({len(frames)} frames) at {args.fps:g} fps, <= {args.max_bitrate // 1000} kbit/s")
         print(f"video codec offered: {offered}")
         print(f"machine: {os.cpu_count()} cores")
