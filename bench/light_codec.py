@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import fractions
 import os
 import random
 import statistics
@@ -30,7 +29,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-VIDEO_CLOCK_RATE = 90000
 SECONDS = 8.0
 
 
@@ -38,22 +36,18 @@ def through(codec_name: str | None, frames: Sequence[Any], fps: float, bitrate: 
     """`frames` as the server decodes them after aiortc's encoder at `bitrate` (None: untouched)."""
     if codec_name is None:
         return list(frames)
-    from aiortc.codecs import depayload, get_decoder, get_encoder
+    from aiortc.codecs import get_decoder
     from aiortc.jitterbuffer import JitterFrame
     from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-    from av import VideoFrame
 
-    codec = RTCRtpCodecParameters(mimeType=f"video/{codec_name}", clockRate=VIDEO_CLOCK_RATE, payloadType=96)
-    encoder, decoder = get_encoder(codec), get_decoder(codec)
-    encoder.target_bitrate = bitrate  # type: ignore[attr-defined]
+    from bench.codecs import VIDEO_CLOCK_RATE, encode
+
+    decoder = get_decoder(
+        RTCRtpCodecParameters(mimeType=f"video/{codec_name}", clockRate=VIDEO_CLOCK_RATE, payloadType=96)
+    )
     decoded: list[Any] = []
-    for index, image in enumerate(frames):
-        frame = VideoFrame.from_ndarray(image, format="bgr24")
-        frame.pts = int(index * VIDEO_CLOCK_RATE / fps)
-        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK_RATE)
-        payloads, timestamp = encoder.encode(frame, force_keyframe=index == 0)
-        data = b"".join(depayload(codec, payload) for payload in payloads)
-        out = decoder.decode(JitterFrame(data, timestamp))
+    for index, data in enumerate(encode(codec_name, frames, fps, bitrate)):
+        out = decoder.decode(JitterFrame(data, round(index * VIDEO_CLOCK_RATE / fps)))
         decoded.append(out[-1].to_ndarray(format="bgr24") if out else decoded[-1])  # type: ignore[attr-defined]
     return decoded
 
@@ -97,16 +91,36 @@ def one_run(
     return engine.finish().passed, recorder.match(shown_at, LIGHT).correlation
 
 
+def _bitrates(text: str) -> list[int]:
+    try:
+        rates = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole bit rates: {text!r}") from None
+    if any(rate < 100_000 or rate > 10_000_000 for rate in rates):
+        raise argparse.ArgumentTypeError("each bit rate between 100000 and 10000000 bit/s")
+    return rates
+
+
+def _codecs(text: str) -> list[str]:
+    names = [part.strip().upper() for part in text.split(",")]
+    unknown = [name for name in names if name not in {"VP8", "H264"}]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown codec {', '.join(unknown)}: VP8 or H264")
+    return names
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--bitrates", default="500000,1000000,2500000")
-    parser.add_argument("--codecs", default="VP8,H264")
+    parser.add_argument("--bitrates", type=_bitrates, default="500000,1000000,2500000", help="bit/s, comma-separated")
+    parser.add_argument("--codecs", type=_codecs, default="VP8,H264", help="VP8 and/or H264, comma-separated")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("SHIMING_TESTDATA", str(PROJECT_ROOT.parent / "shared" / "testdata"))
     from liveness.extractor import LandmarkExtractor
-    from tests.actors.customer import FPS, Customer, LitCamera
+    from tests.actors.customer import CLIP, FPS, Customer, LitCamera, testdata_dir
+
+    if not (testdata_dir() / CLIP).is_file():
+        raise SystemExit(f"the customer's footage is not at {testdata_dir() / CLIP} (set SHIMING_TESTDATA)")
     from tests.liveness.test_light import LIGHT, LIGHT_CONFIG, extracted
 
     seed_rng = random.Random(9)
@@ -115,7 +129,7 @@ def main(argv: Sequence[str]) -> int:
         features = extracted([untinted.frame(index / FPS) for index in range(int(SECONDS * FPS))], extractor)
     print(f"{args.runs} runs each, light-only plans, threshold correlation {LIGHT.min_correlation}")
     settings: list[tuple[str | None, int]] = [(None, 0)]
-    settings += [(name, int(rate)) for name in args.codecs.split(",") for rate in args.bitrates.split(",")]
+    settings += [(name, rate) for name in args.codecs for rate in args.bitrates]
     for codec_name, bitrate in settings:
         rng = random.Random(7)
         lit = [one_run(rng, features, codec_name, bitrate, tinted=True) for _ in range(args.runs)]
