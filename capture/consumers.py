@@ -3,6 +3,7 @@ signal one capture attempt (offer in, answer and challenge prompts out)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any
@@ -91,6 +92,17 @@ class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def connect(self) -> None:
         await self.close(code=CLOSE_NOT_FOUND)
+
+
+NOT_SAVED = "not_saved"
+"""The end reason of an attempt whose result the server could not store."""
+
+
+def _capture_stored(session_id: str) -> bool:
+    """Whether the attempt's end is stored (its verdict will follow), read again after a failure."""
+    with contextlib.suppress(Exception):
+        return selectors.session_capture_stored(session_id)
+    return False
 
 
 def _max_liveness_attempts() -> int:
@@ -270,9 +282,30 @@ class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 await self._send({"type": "ended", "reason": end.reason, "frames": self._frame_counts()})
         except DomainError as exc:
             await self._send({"type": "error", "code": exc.code, "message": exc.message})
+        except Exception:  # the database refused the end or went away: see _end_not_saved
+            logger.exception("capture %s: the end of the attempt could not be stored", self.session_id)
+            await self._end_not_saved()
         finally:
             await self._release()
             await self._close_quietly(CLOSE_ENDED)
+
+    async def _end_not_saved(self) -> None:
+        """Storing the attempt's end failed: the attempt fails (a retry is allowed) rather than leave
+        the session in the challenge. If it was stored after all (the connection broke as the commit
+        went through), it stays captured; if the database is away, `services.attempts_recover` ends
+        it later. (A broker away after the commit never gets here: `capture_finish` logs it, and the
+        recovery sends the verdict again.)"""
+        try:
+            aborted = await database_sync_to_async(services.capture_abort)(
+                session_id=self.session_id, nonce=self.nonce, reason=NOT_SAVED
+            )
+        except Exception:  # still away: the periodic recovery ends the attempt
+            logger.exception("capture %s: the failed attempt could not be recorded either", self.session_id)
+            aborted = None
+        if aborted is None and await database_sync_to_async(_capture_stored)(self.session_id):
+            await self._send({"type": "captured", "frames": self._frame_counts()})
+        else:
+            await self._send({"type": "ended", "reason": NOT_SAVED, "frames": self._frame_counts()})
 
     # --- plumbing ------------------------------------------------------------------------------
 

@@ -87,6 +87,18 @@ def has_document_portrait(session: VerificationSession) -> bool:
     return Evidence.objects.filter(session=session, kind=EvidenceKind.ID_PORTRAIT).exists()
 
 
+def captures_awaiting_verdict() -> QuerySet[VerificationSession]:
+    """Sessions whose capture attempt is stored (nonce spent, end time set) and not judged yet."""
+    return VerificationSession.objects.filter(
+        state=SessionState.LIVENESS_RUNNING, challenge_nonce="", liveness_finished_at__isnull=False
+    )
+
+
+def session_capture_stored(session_id: UUID | str) -> bool:
+    """Whether the session's current attempt is stored and waits for its verdict."""
+    return captures_awaiting_verdict().filter(pk=session_id).exists()
+
+
 def evidence_of_kind(session: VerificationSession, kind: str) -> Evidence | None:
     """The session's one piece of evidence of `kind` (still encrypted), or None when there is none."""
     return Evidence.objects.filter(session=session, kind=kind).select_related("session__outlet").first()

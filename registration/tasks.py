@@ -52,5 +52,10 @@ def expire_stale_sessions() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def recover_attempts() -> dict[str, int]:
+    return services.attempts_recover()
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
 def purge_expired_evidence() -> int:
     return services.evidence_purge()

@@ -146,6 +146,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-evidence": {"task": "registration.tasks.purge_expired_evidence", "schedule": 15 * 60},
     "expire-stale-sessions": {"task": "registration.tasks.expire_stale_sessions", "schedule": 60},
+    "recover-attempts": {"task": "registration.tasks.recover_attempts", "schedule": 60},
 }
 
 # --- REST framework ---------------------------------------------------------------------------

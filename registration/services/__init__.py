@@ -5,7 +5,7 @@ Callers import from here (`from registration import services`); the modules are:
 registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, and
 transitions (locking and moving a session, expiry)."""
 
-from .attempts import capture_abort, capture_finish, capture_start, reference_embed_ahead
+from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .decisions import session_cancel, session_decide
 from .documents import document_upload
@@ -26,6 +26,7 @@ from .transitions import sessions_expire_stale
 
 __all__ = [
     "CONSENT_TEXT_CONTENT",
+    "attempts_recover",
     "capture_abort",
     "capture_finish",
     "capture_start",

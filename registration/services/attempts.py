@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +21,7 @@ from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.policy import effective_policy
-from registration.selectors import has_document_portrait
+from registration.selectors import captures_awaiting_verdict, has_document_portrait
 from registration.state_machine import check_action
 
 from .evidence import evidence_store
@@ -152,7 +152,8 @@ def capture_finish(
             details={"live_passed": live_summary.get("passed"), "frames": len(trace.get("frames", []))},
         )
         notify_on_commit(session)
-        transaction.on_commit(lambda: _enqueue_judgement(str(session.pk)))
+        # robust: a broker away at this moment must not fail a stored attempt (attempts_recover resends)
+        transaction.on_commit(lambda: _enqueue_judgement(str(session.pk)), robust=True)
     return session
 
 
@@ -174,6 +175,57 @@ def capture_abort(*, session_id: UUID | str, nonce: str, reason: str) -> Verific
         )
         reject_if_attempts_exhausted(session)
     return session
+
+
+ATTEMPT_LOST_SLACK = timedelta(minutes=4)
+"""How long beyond the engine's session timeout a capture may still be running: far more than a
+capture peer allows around it (waiting for the offer, and a margin: `capture.webrtc.peer.PeerTimeouts`,
+checked against this by the tests)."""
+
+
+def attempt_lost_after() -> timedelta:
+    """A capture still running this long after it started has nobody behind it: its web process
+    died, or the database was away when it ended."""
+    return timedelta(seconds=settings.SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS) + ATTEMPT_LOST_SLACK
+
+
+VERDICT_LOST_AFTER = timedelta(minutes=2)
+"""A stored attempt still without its verdict this long after it ended: its hand-over to the workers
+was lost (the broker was away at the commit, or the process died right after it) and is sent again,
+once per this period (the tasks do nothing twice, so a slow queue costs one duplicate at most)."""
+
+
+def attempts_recover(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic sweep that never leaves a session in the challenge: an attempt lost while running
+    fails (`capture_lost`, a retry is allowed), and a stored attempt whose verdict never came is sent
+    to the workers again. Returns how many of each."""
+    now = now or timezone.now()
+    lost = VerificationSession.objects.filter(
+        state=S.LIVENESS_RUNNING, liveness_started_at__lte=now - attempt_lost_after()
+    ).exclude(challenge_nonce="")
+    failed = 0
+    for session_id, nonce in list(lost.values_list("pk", "challenge_nonce")):
+        failed += capture_abort(session_id=session_id, nonce=nonce, reason="capture_lost") is not None
+    waiting = captures_awaiting_verdict().filter(liveness_finished_at__lte=now - VERDICT_LOST_AFTER)
+    requeued = 0
+    for session_id in list(waiting.values_list("pk", flat=True)):
+        requeued += _verdict_send_again(session_id, now=now)
+    return {"attempts_failed": failed, "verdicts_requeued": requeued}
+
+
+def _verdict_send_again(session_id: UUID, *, now: datetime) -> bool:
+    with transaction.atomic():
+        session = captures_awaiting_verdict().select_for_update().filter(pk=session_id).first()
+        if session is None:  # judged meanwhile
+            return False
+        last = session.liveness_detail.get("verdict_requeued_at")
+        if last and datetime.fromisoformat(last) > now - VERDICT_LOST_AFTER:
+            return False
+        session.liveness_detail = {**session.liveness_detail, "verdict_requeued_at": now.isoformat()}
+        session.save(update_fields=["liveness_detail", "updated_at"])
+        audit(actor=None, action="capture.verdict_requeued", target=session, outlet=session.outlet, details={})
+        transaction.on_commit(lambda: _enqueue_judgement(str(session.pk)), robust=True)
+    return True
 
 
 def _enqueue_judgement(session_id: str) -> None:

@@ -23,7 +23,14 @@ from registration.face_matching import MatchResult
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames, unpack_frames
 from registration.liveness_settings import liveness_config
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationPolicy, VerificationSession
-from registration.tasks import expire_stale_sessions, liveness_verdict, match_faces, purge_expired_evidence
+from registration.services.attempts import VERDICT_LOST_AFTER, attempt_lost_after
+from registration.tasks import (
+    expire_stale_sessions,
+    liveness_verdict,
+    match_faces,
+    purge_expired_evidence,
+    recover_attempts,
+)
 from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -217,6 +224,54 @@ def test_worker_fails_a_trace_without_its_configuration(
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
     session.refresh_from_db()
     assert session.liveness_reasons == ["trace_invalid"]
+
+
+def test_worker_recovers_lost_attempts_and_lost_verdicts_once(
+    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+) -> None:
+    """The periodic recovery: an attempt whose web process died mid-capture fails with a retry
+    allowed; a stored attempt whose hand-over to the workers was lost gets its verdict; a capture
+    still inside its time is left alone."""
+    from liveness.trace import TRACE_VERSION
+
+    trace = {"version": TRACE_VERSION, "plan": ["blink"], "frames": []}
+    unjudged = _session_after_capture(new_session, trace, b"jpeg", "blink")  # the chain never sent
+    lost, running = (new_session(state="consented", portrait=b"\xff\xd8portrait") for _ in range(2))
+    for session in (lost, running):
+        services.capture_start(session_id=session.pk, actor=session.clerk)
+    now = timezone.now()
+    VerificationSession.objects.filter(pk=lost.pk).update(liveness_started_at=now - attempt_lost_after())
+    VerificationSession.objects.filter(pk=unjudged.pk).update(liveness_finished_at=now - VERDICT_LOST_AFTER)
+
+    for _ in range(2):  # twice: the second run finds nothing left to do
+        recover_attempts.delay()
+
+    assert wait_until(lambda: VerificationSession.objects.get(pk=lost.pk).state == "liveness_failed", timeout=60)
+    assert wait_until(lambda: VerificationSession.objects.get(pk=unjudged.pk).state == "liveness_failed", timeout=60)
+    time.sleep(1.0)
+    lost.refresh_from_db()
+    assert lost.liveness_reasons == ["capture_lost"]
+    assert lost.challenge_nonce == ""
+    assert services.capture_start(session_id=lost.pk, actor=lost.clerk).attempt_count == 2  # a retry is allowed
+    assert VerificationSession.objects.get(pk=unjudged.pk).liveness_reasons == ["trace_invalid"]  # judged
+    requeued = AuditEvent.objects.filter(object_id=str(unjudged.pk), action="capture.verdict_requeued")
+    assert requeued.count() == 1
+    assert VerificationSession.objects.get(pk=running.pk).state == "liveness_running"
+
+
+def test_a_verdict_is_sent_again_at_most_once_a_period(new_session: Callable[..., VerificationSession]) -> None:
+    """A slow queue (workers busy or down) is not flooded: one resend per period and session."""
+    from liveness.trace import TRACE_VERSION
+
+    trace = {"version": TRACE_VERSION, "plan": ["blink"], "frames": []}
+    session = _session_after_capture(new_session, trace, b"jpeg", "blink")
+    finished = VerificationSession.objects.get(pk=session.pk).liveness_finished_at
+    assert finished is not None
+    sent: list[str] = []
+    with patch("registration.services.attempts._enqueue_judgement", sent.append):
+        for minutes in (1, 3, 4, 6):  # after the end: too early, sent, too soon again, sent again
+            services.attempts_recover(now=finished + timedelta(minutes=minutes))
+    assert sent == [str(session.pk)] * 2
 
 
 @pytest.mark.model

@@ -58,6 +58,7 @@ const ENDED_TEXT = {
   cancelled_by_clerk: () => _("The challenge was cancelled."),
   analysis_unavailable: () => _("The face analysis is unavailable: call the supervisor."),
   server_shutdown: () => _("The server restarted."),
+  not_saved: () => _("The server could not save the check: try again."),
 };
 const REFUSAL_TEXT = {
   busy: () => _("The server is busy with other customers: retry in a moment."),
