@@ -36,7 +36,23 @@ MAX_CAPTURE_MESSAGE_BYTES = 70 * 1024
 PEER_TIMEOUTS = PeerTimeouts()
 
 
-class SessionConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class EndsItsChannel:
+    """A consumer that tells the channel layer when it stops reading its channel, so what still
+    reaches that channel is dropped rather than buffered for ever (`config.channel_layer`)."""
+
+    channel_layer: Any
+    channel_name: str
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+        finally:
+            ended = getattr(self.channel_layer, "channel_ended", None)
+            if ended is not None and getattr(self, "channel_name", None):
+                ended(self.channel_name)
+
+
+class SessionConsumer(EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """Pushes one session's state changes to the clerk's page."""
 
     async def connect(self) -> None:
@@ -63,7 +79,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "session", "session": event["session"]})
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class DashboardConsumer(EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     """Pushes every session change of the clerk's outlet to the outlet dashboard."""
 
     async def connect(self) -> None:
@@ -113,7 +129,7 @@ def _session_payload(user: Any, session_id: str) -> dict[str, Any]:
     return selectors.session_public_payload(selectors.session_get_for_user(user, session_id))
 
 
-class CaptureConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+class CaptureConsumer(EndsItsChannel, AsyncWebsocketConsumer):  # type: ignore[misc]
     """Signalling for one capture attempt of one session.
 
     Messages in: {"type": "offer", "sdp": "..."} once, {"type": "cancel"}. Messages out: "ready"

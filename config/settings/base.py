@@ -118,10 +118,11 @@ STORAGES = {
 }
 
 # --- Redis, Channels, Celery ------------------------------------------------------------------
+REDIS_CHANNEL_LAYER = "config.channel_layer.RedisChannelLayer"  # channels_redis without its buffer leak
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": REDIS_CHANNEL_LAYER,
         "CONFIG": {"hosts": [redis_channel_host(REDIS_URL)], "prefix": env("CHANNELS_PREFIX", default="shiming")},
     }
 }

@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment and has no default (start-up fails fast)."""
 
 from .base import *  # noqa: F403
-from .base import env, redis_channel_host
+from .base import REDIS_CHANNEL_LAYER, env, redis_channel_host
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -11,7 +11,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 REDIS_URL = env("REDIS_URL")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": REDIS_CHANNEL_LAYER,
         "CONFIG": {"hosts": [redis_channel_host(REDIS_URL)], "prefix": env("CHANNELS_PREFIX", default="shiming")},
     }
 }

@@ -1,7 +1,7 @@
 """Settings for the test suite: real PostgreSQL and Redis, URLs from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env, redis_channel_host
+from .base import REDIS_CHANNEL_LAYER, env, redis_channel_host
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -15,7 +15,7 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/1")
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": REDIS_CHANNEL_LAYER,
         "CONFIG": {"hosts": [redis_channel_host(REDIS_URL)], "prefix": "shiming-test"},
     }
 }

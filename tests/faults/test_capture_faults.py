@@ -135,7 +135,7 @@ def test_redis_restarting_during_a_capture_never_leaves_the_session_stuck(
 ) -> None:
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": settings.REDIS_CHANNEL_LAYER,
             "CONFIG": {"hosts": [private_redis.url], "prefix": "shiming-faults"},
         }
     }

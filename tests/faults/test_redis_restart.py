@@ -67,7 +67,7 @@ def test_worker_reconnects_and_processes_a_task_sent_after_the_restart(
 def private_channel_layer(settings: Any, private_redis: RedisServer) -> None:
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": settings.REDIS_CHANNEL_LAYER,
             "CONFIG": {"hosts": [private_redis.url], "prefix": "shiming-faults"},
         }
     }
