@@ -40,9 +40,20 @@ def quiet_environment() -> None:
         os.environ.setdefault(name, value)
 
 
+# One redirection of file descriptor 2 at a time: two threads' blocks interleaving would each put
+# back what the other had in place, leaving descriptor 2 on a closed pipe (the capture pool's threads
+# build and reset face-mesh graphs at the same time).
+_FD2 = threading.RLock()
+
+
 @contextmanager
 def filtered_native_stderr() -> Iterator[None]:
     """While the block runs, lines written to file descriptor 2 that match `NATIVE_NOISE` are dropped."""
+    with _FD2:
+        yield from _filtered_native_stderr()
+
+
+def _filtered_native_stderr() -> Iterator[None]:
     sys.stderr.flush()
     original = os.dup(2)
     read_end, write_end = os.pipe()

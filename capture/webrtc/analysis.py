@@ -7,6 +7,7 @@ and at the end collect the trace and the best frame for `services.capture_finish
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ with filtered_native_stderr():
 
 if TYPE_CHECKING:
     from liveness.extractor import LandmarkExtractor
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,44 +108,55 @@ class ChallengeAnalysis(Protocol):
 class ExtractorPool:
     """Face-mesh extractors kept from one capture to the next, one per capture running at once.
 
-    Building an extractor loads two mediapipe graphs (~0.1 s of CPU and tens of MB, allocated
+    Building an extractor loads two mediapipe graphs (~0.1 s of CPU and about 35 MB, allocated
     and freed in whichever pool thread runs it): done per capture, the web process's memory
     crept up by a fifth over 200 captures. A capture takes an extractor for its whole length
     (its frames may run on different pool threads, one at a time) and gives it back reset, so
     no tracking state or previous frame passes from one customer to the next. Only extractors
     built with the current thresholds are kept.
+
+    With a `size` (the process's capture limit), the first capture also starts building the rest in
+    the background, up to one per capture the process may run: the process reaches its working size
+    at its first capture, not hours later at its first busy minute (a memory limit is then met or
+    missed at once, and any growth after that is a leak).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, size: Callable[[], int] | None = None) -> None:
         self._lock = threading.Lock()
         self._config: LivenessConfig | None = None
         self._idle: list[LandmarkExtractor] = []
+        self._size = size
+        self._built = 0  # extractors made with the current thresholds (idle or lent)
+        self._filling = False
 
     def acquire(self, config: LivenessConfig) -> LandmarkExtractor:
-        from liveness.extractor import LandmarkExtractor
-
         stale: list[LandmarkExtractor] = []
         with self._lock:
             if config != self._config:
-                stale, self._idle, self._config = self._idle, [], config
+                stale, self._idle, self._config, self._built = self._idle, [], config, 0
             extractor = self._idle.pop() if self._idle else None
+            if extractor is None:
+                self._built += 1
+            fill = self._size is not None and not self._filling and self._built < self._size()
+            self._filling = self._filling or fill
         for old in stale:
             old.close()
+        if fill:
+            threading.Thread(target=self._fill, args=(config,), name="capture-extractor-fill", daemon=True).start()
         if extractor is not None:
             return extractor
-        with filtered_native_stderr():
-            # RGB straight from the decoder: what mediapipe takes, one colour conversion fewer.
-            return _started(LandmarkExtractor(config, color="rgb"))
+        try:
+            return _built(config)
+        except Exception:
+            with self._lock:
+                self._built -= config == self._config
+            raise
 
     def release(self, config: LivenessConfig, extractor: LandmarkExtractor) -> None:
         with filtered_native_stderr():
             extractor.reset()  # restarts the face-mesh graph
             _started(extractor)
-        with self._lock:
-            if config == self._config:
-                self._idle.append(extractor)
-                return
-        extractor.close()
+        self._keep(config, extractor)
 
     @property
     def idle(self) -> int:
@@ -150,8 +164,51 @@ class ExtractorPool:
         with self._lock:
             return len(self._idle)
 
+    def _keep(self, config: LivenessConfig, extractor: LandmarkExtractor) -> None:
+        with self._lock:
+            if config == self._config:
+                self._idle.append(extractor)
+                return
+        extractor.close()
 
-EXTRACTORS = ExtractorPool()
+    def _fill(self, config: LivenessConfig) -> None:
+        """Build extractors until there is one per capture allowed (stops if the thresholds change)."""
+        assert self._size is not None  # noqa: S101 - only started with a size
+        try:
+            while True:
+                with self._lock:
+                    if config != self._config or self._built >= self._size():
+                        return
+                    self._built += 1
+                try:
+                    extractor = _built(config)
+                except Exception:  # the capture that needs one builds its own (and fails loudly)
+                    logger.exception("the face-mesh extractors could not be built ahead")
+                    with self._lock:
+                        self._built -= 1
+                    return
+                self._keep(config, extractor)
+        finally:
+            with self._lock:
+                self._filling = False
+
+
+def _built(config: LivenessConfig) -> LandmarkExtractor:
+    from liveness.extractor import LandmarkExtractor
+
+    with filtered_native_stderr():
+        # RGB straight from the decoder: what mediapipe takes, one colour conversion fewer.
+        return _started(LandmarkExtractor(config, color="rgb"))
+
+
+def _capture_limit() -> int:
+    """The captures this process may run at once (the peer registry's limit)."""
+    from django.conf import settings
+
+    return max(1, int(settings.SHIMING_MAX_CAPTURE_SESSIONS))
+
+
+EXTRACTORS = ExtractorPool(size=_capture_limit)
 _BLANK = np.zeros((48, 64, 3), dtype=np.uint8)
 
 

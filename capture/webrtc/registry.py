@@ -107,5 +107,5 @@ def get_registry() -> PeerRegistry:
     if _registry is None:
         from django.conf import settings
 
-        _registry = PeerRegistry(settings.SHIMING_MAX_CAPTURE_SESSIONS)
+        _registry = PeerRegistry(settings.SHIMING_MAX_CAPTURE_SESSIONS)  # the extractor pool's size too
     return _registry

@@ -4,6 +4,7 @@ between, so nothing of one customer's stream reaches the next one's analysis."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import cv2
@@ -12,6 +13,7 @@ import pytest
 
 from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
 from liveness import FrameBudget, LivenessConfig
+from tests.conftest import wait_until
 
 PLAN = ["blink", "blink", "blink"]
 
@@ -113,3 +115,21 @@ def test_new_thresholds_retire_the_old_extractors(rgb_frames: list[np.ndarray]) 
     assert new._extractor is not old_extractor
     new.close()
     assert pool.idle == 1
+
+
+def test_the_first_capture_builds_one_extractor_per_allowed_capture_ahead() -> None:
+    """The process reaches its working size at its first capture (one extractor per capture it may
+    run), so the later captures of a busy minute take ready extractors and build none."""
+    pool, config = ExtractorPool(size=lambda: 3), LivenessConfig()
+    first = LivenessSessionAnalysis(PLAN, config, pool)
+    assert wait_until(lambda: pool.idle == 2, timeout=60)
+    assert wait_until(lambda: not any(t.name == "capture-extractor-fill" for t in threading.enumerate()))
+    assert pool.idle == 2  # never beyond the limit
+    ahead = {id(extractor) for extractor in pool._idle}
+    later = [LivenessSessionAnalysis(PLAN, config, pool) for _ in range(2)]
+    lent = {id(capture._extractor) for capture in (first, *later)}
+    assert len(lent) == 3  # one per capture at once
+    assert lent - {id(first._extractor)} == ahead
+    for capture in (first, *later):
+        capture.close()
+    assert pool.idle == 3
