@@ -732,12 +732,24 @@ def serve(port: int) -> None:
     from daphne.server import twisted_loop
 
     folder = Path(os.environ["SHIMING_BENCH_DIAG_DIR"])
+    # SHIMING_BENCH_TRACEMALLOC=N (a leak hunt, slower): Python allocations traced N frames deep; each
+    # diagnostic also counts the live objects by type and dumps a snapshot (to
+    # $SHIMING_BENCH_TRACEMALLOC_DIR, else next to the diagnostic files).
+    tracing = int(os.environ.get("SHIMING_BENCH_TRACEMALLOC", "0") or 0)
+    snapshots = Path(os.environ.get("SHIMING_BENCH_TRACEMALLOC_DIR") or folder)
+    reports = [0]
+    if tracing:
+        import tracemalloc
+
+        tracemalloc.start(tracing)
 
     def report() -> None:
         import gc
 
         from aiortc import RTCPeerConnection
+        from channels.layers import get_channel_layer
 
+        from capture.webrtc.analysis import EXTRACTORS
         from capture.webrtc.registry import get_registry
 
         gc.collect()
@@ -755,7 +767,18 @@ def serve(port: int) -> None:
             "analysis_pool_threads": sum(name.startswith("capture-analysis") for name in names),
             "other_pool_threads": sum(name.startswith(("ThreadPoolExecutor", "asyncio_")) for name in names),
             "thread_cpu_seconds": thread_cpu_seconds(),
+            "channel_buffers": getattr(get_channel_layer(), "buffered_channels", None),
+            "extractors_idle": EXTRACTORS.idle,
         }
+        if tracing:
+            import collections
+            import tracemalloc
+
+            payload["python_traced_mib"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            kinds = collections.Counter(type(obj).__qualname__ for obj in gc.get_objects())
+            payload["object_counts"] = dict(kinds.most_common(40))
+            reports[0] += 1
+            tracemalloc.take_snapshot().dump(str(snapshots / f"{os.getpid()}-{reports[0]}.tracemalloc"))
         tmp = folder / f"{os.getpid()}.tmp"
         tmp.write_text(json.dumps(payload))
         tmp.replace(folder / f"{os.getpid()}.json")
