@@ -192,7 +192,8 @@ def attempt_lost_after() -> timedelta:
 VERDICT_LOST_AFTER = timedelta(minutes=2)
 """A stored attempt still without its verdict this long after it ended: its hand-over to the workers
 was lost (the broker was away at the commit, or the process died right after it) and is sent again,
-once per this period (the tasks do nothing twice, so a slow queue costs one duplicate at most)."""
+at most once per this period (the tasks do nothing twice: a queue slower than this costs one
+duplicate chain per session and period, nothing more)."""
 
 
 def attempts_recover(*, now: datetime | None = None) -> dict[str, int]:

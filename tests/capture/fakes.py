@@ -107,6 +107,16 @@ async def receive(communicator: Any, wait: float = 10.0) -> dict[str, Any]:
     return json.loads(message["text"])
 
 
+async def start_video(communicator: Any) -> BrowserPeer:
+    """The tablet offers its video on an open capture socket and takes the server's answer."""
+    browser = BrowserPeer()
+    await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
+    answer = await receive(communicator)
+    assert answer["type"] == "answer", answer
+    await browser.accept_answer(answer["sdp"])
+    return browser
+
+
 async def receive_until(communicator: Any, wanted: str, wait: float = 20.0) -> list[dict[str, Any]]:
     """Messages up to and including the first of type `wanted`."""
     seen: list[dict[str, Any]] = []

@@ -27,7 +27,7 @@ from capture.webrtc.registry import get_registry
 from registration import services
 from registration.models import Evidence, EvidenceKind, VerificationPolicy, VerificationSession
 from registration.state_machine import SessionState
-from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive, receive_until
+from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive, receive_until, start_video
 
 S = SessionState
 application = URLRouter(websocket_urlpatterns)
@@ -53,11 +53,7 @@ async def connect_ready(session: VerificationSession, user: Any) -> tuple[Websoc
 async def run_full_capture(session: VerificationSession, user: Any) -> list[dict[str, Any]]:
     communicator, ready = await connect_ready(session, user)
     assert ready["type"] == "ready"
-    browser = BrowserPeer()
-    await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-    answer = await receive(communicator)
-    assert answer["type"] == "answer"
-    await browser.accept_answer(answer["sdp"])
+    browser = await start_video(communicator)
     messages = await receive_until(communicator, "captured")
     assert (await communicator.receive_output(5))["type"] == "websocket.close"
     await browser.close()
@@ -124,10 +120,7 @@ def test_disconnecting_mid_challenge_fails_the_attempt_and_closes_the_peer(
 
     async def scenario() -> tuple[VerificationSession, Any]:
         communicator, _ = await connect_ready(session, clerk)
-        browser = BrowserPeer()
-        await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-        answer = await receive(communicator)
-        await browser.accept_answer(answer["sdp"])
+        browser = await start_video(communicator)
         assert (await receive(communicator))["type"] == "status"
         peer = get_registry().peers()[0]
         server_pc = peer.pc
@@ -340,9 +333,7 @@ def test_cancelling_the_session_elsewhere_closes_the_peer(
 
     async def scenario() -> tuple[list[dict[str, Any]], Any]:
         communicator, _ = await connect_ready(session, clerk)
-        browser = BrowserPeer()
-        await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-        await browser.accept_answer((await receive(communicator))["sdp"])
+        browser = await start_video(communicator)
         server_pc = get_registry().peers()[0].pc
         await database_sync_to_async(services.session_cancel)(session_id=session.pk, actor=clerk, reason="left")
         messages = await receive_until(communicator, "ended")
@@ -367,9 +358,7 @@ def test_server_shutdown_closes_every_peer(
         sockets = []
         for session in sessions:
             communicator, _ = await connect_ready(session, clerk)
-            browser = BrowserPeer()
-            await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-            await browser.accept_answer((await receive(communicator))["sdp"])
+            browser = await start_video(communicator)
             sockets.append((communicator, browser))
         pcs = [peer.pc for peer in get_registry().peers()]
         await get_registry().close_all()

@@ -17,7 +17,7 @@ from capture.webrtc.analysis import CaptureOutcome
 from capture.webrtc.registry import get_registry
 from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
-from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive
+from tests.capture.fakes import FakeAnalysis, receive, start_video
 
 from .test_capture_consumer import connect_ready
 
@@ -45,11 +45,7 @@ async def run_until_end(session: VerificationSession, user: Any) -> tuple[dict[s
     """A whole attempt; returns the end message and what the socket got after it."""
     communicator, ready = await connect_ready(session, user)
     assert ready["type"] == "ready"
-    browser = BrowserPeer()
-    await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-    answer = await receive(communicator)
-    assert answer["type"] == "answer"
-    await browser.accept_answer(answer["sdp"])
+    browser = await start_video(communicator)
     end = await receive(communicator, wait=20)
     while end["type"] == "status":  # the prompts, up to the end message (before the fix: a bare close)
         end = await receive(communicator, wait=20)
@@ -86,7 +82,7 @@ def test_an_end_stored_whose_hand_over_to_the_workers_failed_stays_captured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The broker away at the commit: the attempt is stored, the page is told so, and the periodic
-    recovery (tests/registration/test_attempt_recovery.py) sends the verdict again."""
+    recovery (tests/registration/test_tasks.py) sends the verdict again."""
 
     def broker_away(session_id: str) -> None:
         raise ConnectionError("broker away")

@@ -66,15 +66,11 @@ async def _open(session: VerificationSession, user: Any) -> tuple[WebsocketCommu
 
 async def _challenge_then_vanish(session: VerificationSession, user: Any) -> dict[str, Any]:
     """Start the challenge with real video, and vanish (tab closed) once the first prompt arrives."""
-    from tests.capture.fakes import BrowserPeer, receive, receive_until
+    from tests.capture.fakes import receive_until, start_video
 
     communicator, ready = await _open(session, user)
     assert ready["type"] == "ready"
-    browser = BrowserPeer()
-    await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-    answer = await receive(communicator)
-    assert answer["type"] == "answer"
-    await browser.accept_answer(answer["sdp"])
+    browser = await start_video(communicator)
     prompts = await receive_until(communicator, "status")
     await communicator.disconnect()
     await browser.close()

@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from capture.routing import websocket_urlpatterns
 from registration.models import VerificationSession
-from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive, receive_until
+from tests.capture.fakes import FakeAnalysis, receive, receive_until, start_video
 
 application = URLRouter(websocket_urlpatterns)
 
@@ -35,10 +35,7 @@ def test_prompt_shown_reaches_the_analysis_and_bad_ones_are_refused(
         for bad in ["1", None, -1, True, 1.5]:
             await communicator.send_to(text_data=json.dumps({"type": "prompt_shown", "step_index": bad}))
             codes.append((await receive(communicator))["code"])
-        browser = BrowserPeer()
-        await communicator.send_json_to({"type": "offer", "sdp": await browser.offer_sdp()})
-        answer = await receive(communicator)
-        await browser.accept_answer(answer["sdp"])
+        browser = await start_video(communicator)
         first = await receive_until(communicator, "status")
         await communicator.send_json_to({"type": "prompt_shown", "step_index": first[-1]["step_index"]})
         await receive_until(communicator, "captured")
