@@ -1,0 +1,23 @@
+"""The embedded default (`make run`: tasks in-process) can run the judgement chain it sends by name.
+
+Found walking the README's first command: every capture on the embedded default ended with
+`NotRegistered('registration.tasks.liveness_verdict')`, because only a worker's start-up imported
+the tasks module. A fresh process, as `make run` starts it."""
+
+from __future__ import annotations
+
+from tests.config.test_startup_noise import python
+
+
+def test_the_web_process_of_the_embedded_default_knows_the_judgement_tasks() -> None:
+    code = (
+        "import django; django.setup()\n"
+        "from celery import current_app\n"
+        "from registration.services.attempts import LIVENESS_VERDICT_TASK, MATCH_FACES_TASK\n"
+        "print(current_app.conf.task_always_eager, LIVENESS_VERDICT_TASK in current_app.tasks,"
+        " MATCH_FACES_TASK in current_app.tasks)\n"
+    )
+    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
