@@ -769,6 +769,7 @@ def serve(port: int) -> None:
             "thread_cpu_seconds": thread_cpu_seconds(),
             "channel_buffers": getattr(get_channel_layer(), "buffered_channels", None),
             "extractors_idle": EXTRACTORS.idle,
+            "allocator_trims": registry.trim.trims,
         }
         if tracing:
             import collections
@@ -829,6 +830,8 @@ def stack_env(database_url: str, redis_url: str, max_captures: int, diag_dir: Pa
         "THROTTLE_CAPTURE_ATTEMPT": "100000/min",
         "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK": "100000",
         "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET": "100000",
+        # As the production image (docker/Dockerfile), unless the caller sets it: two allocator arenas.
+        "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         "PYTHONUNBUFFERED": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "GLOG_minloglevel": "2",

@@ -9,6 +9,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, cast
 
+from .memory import AllocatorTrim, glibc_malloc_trim
+
 if TYPE_CHECKING:
     from .peer import CapturePeer
 
@@ -26,8 +28,9 @@ class CaptureAlreadyOpen(Exception):
 class PeerRegistry:
     """Live capture peers by session id. One per process; all methods run on the event loop."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, trim: AllocatorTrim | None = None) -> None:
         self.limit = max(1, limit)
+        self.trim = trim or AllocatorTrim(0, None)
         self._reserved: set[str] = set()
         self._peers: dict[str, CapturePeer] = {}
         self._executor: ThreadPoolExecutor | None = None
@@ -55,8 +58,11 @@ class PeerRegistry:
         self._peers[session_id] = peer
 
     def release(self, session_id: str) -> None:
+        held = session_id in self._reserved
         self._reserved.discard(session_id)
         self._peers.pop(session_id, None)
+        if held:  # a capture's buffers were just freed
+            self.trim.after_capture(asyncio.get_running_loop())
 
     @property
     def active_count(self) -> int:
@@ -107,5 +113,8 @@ def get_registry() -> PeerRegistry:
     if _registry is None:
         from django.conf import settings
 
-        _registry = PeerRegistry(settings.SHIMING_MAX_CAPTURE_SESSIONS)  # the extractor pool's size too
+        _registry = PeerRegistry(
+            settings.SHIMING_MAX_CAPTURE_SESSIONS,  # the extractor pool's size too
+            AllocatorTrim(settings.SHIMING_MALLOC_TRIM_SECONDS, glibc_malloc_trim()),
+        )
     return _registry
