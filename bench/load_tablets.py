@@ -725,6 +725,14 @@ def thread_cpu_seconds() -> dict[str, float]:
     return {group: round(seconds, 2) for group, seconds in sorted(groups.items())}
 
 
+def tracemalloc_depth() -> int:
+    """SHIMING_BENCH_TRACEMALLOC: frames each traced allocation keeps (0 or unset: no tracing)."""
+    value = os.environ.get("SHIMING_BENCH_TRACEMALLOC", "").strip() or "0"
+    if not value.isdigit():
+        raise SystemExit(f"SHIMING_BENCH_TRACEMALLOC={value!r}: give a number of frames (0 for no tracing)")
+    return int(value)
+
+
 def serve(port: int) -> None:
     """Run Daphne on `port` with the product's ASGI app, answering SIGUSR1 with a diagnostic file
     in $SHIMING_BENCH_DIAG_DIR: peer connections open, capture slots, asyncio tasks, threads."""
@@ -735,7 +743,7 @@ def serve(port: int) -> None:
     # SHIMING_BENCH_TRACEMALLOC=N (a leak hunt, slower): Python allocations traced N frames deep; each
     # diagnostic also counts the live objects by type and dumps a snapshot (to
     # $SHIMING_BENCH_TRACEMALLOC_DIR, else next to the diagnostic files).
-    tracing = int(os.environ.get("SHIMING_BENCH_TRACEMALLOC", "0") or 0)
+    tracing = tracemalloc_depth()
     snapshots = Path(os.environ.get("SHIMING_BENCH_TRACEMALLOC_DIR") or folder)
     reports = [0]
     if tracing:
@@ -1085,6 +1093,7 @@ def main(argv: Sequence[str]) -> int:
         serve(int(argv[argv.index("--port") + 1]))
         return 0
     args = parse_args(argv)
+    tracemalloc_depth()  # a bad value stops here, before any server starts
     if not args.layouts and not args.url:
         raise SystemExit("give --url (servers you run) or --layouts (servers this script starts)")
     for url in args.url:
