@@ -6,15 +6,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import environ
-
-# Pure constants (no Django import): the calibrated face thresholds have one home, next to the bands.
+# The capture limit's rule and the calibrated face thresholds are pure constants (no Django import):
+# the thresholds have one home, next to the bands.
 from config.capacity import default_capture_limit
+from config.environment import Environment
 from registration.face_matching.policy import CALIBRATED_ACCEPT_THRESHOLD, CALIBRATED_REJECT_THRESHOLD
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+env = Environment()
 
 
 def redis_channel_host(url: str) -> dict[str, object]:
