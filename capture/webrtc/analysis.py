@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import cv2
 import numpy as np
 
 from config.startup_noise import filtered_native_stderr
@@ -28,6 +29,12 @@ from registration.liveness_settings import plan_config
 # TensorFlow's GPU-less start-up lines on the terminal).
 with filtered_native_stderr():
     import mediapipe  # noqa: F401
+
+# One OpenCV thread: the process already analyses its captures in parallel, one pool thread each.
+# With OpenCV's own pool (one worker a core) each small call of a frame's analysis was split again,
+# and the worker busy-waited (sched_yield) between calls: 0.017 of a core per capture spent spinning
+# under load (docs/capacity.md, "Where the web process's time goes").
+cv2.setNumThreads(1)
 
 if TYPE_CHECKING:
     from liveness.extractor import LandmarkExtractor
