@@ -1094,6 +1094,10 @@ def main(argv: Sequence[str]) -> int:
         return 0
     args = parse_args(argv)
     tracemalloc_depth()  # a bad value stops here, before any server starts
+    # Stopped with a signal (kill, a time limit): end as on Ctrl-C, through the `finally` that stops the
+    # servers and workers this run started. Left running, a stopped run's workers took the next
+    # run's tasks (docs/capacity.md, the caveat of the first 1,000-session run).
+    signal.signal(signal.SIGTERM, _interrupt)
     if not args.layouts and not args.url:
         raise SystemExit("give --url (servers you run) or --layouts (servers this script starts)")
     for url in args.url:
@@ -1127,6 +1131,10 @@ def main(argv: Sequence[str]) -> int:
         args.json.write_text(json.dumps(report, indent=2, default=str))
         print(f"figures written to {args.json}")
     return 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def tablet_counts(args: argparse.Namespace) -> list[int]:

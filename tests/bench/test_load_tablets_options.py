@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from bench.load_tablets import tracemalloc_depth
@@ -36,3 +40,42 @@ def test_a_bad_tracing_depth_stops_the_run_with_one_line(value: str) -> None:
     assert done.returncode == 1
     assert done.stderr.strip() == f"SHIMING_BENCH_TRACEMALLOC={value!r}: give a number of frames (0 for no tracing)"
     assert "starting" not in done.stdout  # no server was started
+
+
+def test_a_stopped_run_stops_the_servers_and_workers_it_started(tmp_path: Path) -> None:
+    """Killed (SIGTERM) while its stack starts, the generator stops its Daphne and Celery workers
+    too: a stopped run's leftover workers once took the next run's tasks."""
+    database = "postgres://postgres@127.0.0.1:5432/test_shiming_load_stop"
+    command = [sys.executable, str(SCRIPT), "--layouts", "1x1", "--sessions", "1", "--database-url", database]
+    command += ["--redis-url", "redis://127.0.0.1:6379/7"]
+    run = subprocess.Popen(command, cwd=SCRIPT.parents[1], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.stdout is not None
+    children: list[psutil.Process] = []
+    try:
+        for line in run.stdout:
+            if "starting 1 Daphne and 1 Celery worker" in line:
+                break
+        children = wait_for_children(run.pid, 2)
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=60)
+        left = [child.pid for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
+        assert left == [], "the stopped run left its servers or workers running"
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for child in children:  # a failed test leaves nothing behind either
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for process in [*child.children(recursive=True), child]:
+                    process.kill()
+
+
+def wait_for_children(pid: int, count: int, seconds: float = 30.0) -> list[psutil.Process]:
+    """The processes `pid` started, once there are `count` (the web server and the worker)."""
+    deadline = time.monotonic() + seconds
+    children: list[psutil.Process] = []
+    while time.monotonic() < deadline:
+        children = psutil.Process(pid).children()
+        if len(children) >= count:
+            return children
+        time.sleep(0.2)
+    raise AssertionError(f"the generator started {len(children)} of {count} processes")
