@@ -64,6 +64,9 @@ TABLET_FPS = 15.0
 TURN_DEGREES_FOR_THE_FOOTAGE = "20"
 DECIDED = {"approved", "rejected", "manual_review"}
 TERMINAL = DECIDED | {"liveness_failed", "expired", "cancelled"}
+PRODUCTION_CONN_MAX_AGE = "60"  # config/settings/production.py's default DATABASE_CONN_MAX_AGE
+WEB_ENV_FILE = PROJECT_ROOT / "docker" / "web.env"  # what docker/entrypoint gives the web process
+ALLOCATORS = ("production", "glibc")
 LOAD_DATABASE = "shiming_load"
 LOAD_REDIS = "redis://127.0.0.1:6379/5"
 DEMO_USER, DEMO_PASSWORD = "clerk", "shiming-demo"
@@ -758,6 +761,7 @@ def serve(port: int) -> None:
         from channels.layers import get_channel_layer
 
         from capture.webrtc.analysis import EXTRACTORS
+        from capture.webrtc.memory import process_allocator
         from capture.webrtc.registry import get_registry
 
         gc.collect()
@@ -777,6 +781,7 @@ def serve(port: int) -> None:
             "thread_cpu_seconds": thread_cpu_seconds(),
             "channel_buffers": getattr(get_channel_layer(), "buffered_channels", None),
             "extractors_idle": EXTRACTORS.idle,
+            "allocator": process_allocator(),
             "allocator_trims": registry.trim.trims,
         }
         if tracing:
@@ -840,12 +845,30 @@ def stack_env(database_url: str, redis_url: str, max_captures: int, diag_dir: Pa
         "SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_OUTLET": "100000",
         # As the production image (docker/Dockerfile), unless the caller sets it: two allocator arenas.
         "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+        # As production (config/settings/production.py), unless the caller sets it: a process keeps its
+        # database connection. The test settings open one per request, and every one of those forks
+        # a PostgreSQL backend on the same cores (tests/bench checks the two values agree).
+        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", PRODUCTION_CONN_MAX_AGE),
         "PYTHONUNBUFFERED": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "GLOG_minloglevel": "2",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
+
+
+def web_process_env(allocator: str) -> dict[str, str]:
+    """The allocator variables of the web servers: docker/web.env's, as docker/entrypoint gives the
+    production web process ("production"), or none ("glibc": the bare peer for the memory figures)."""
+    if allocator == "glibc":
+        return {}
+    values: dict[str, str] = {}
+    for line in WEB_ENV_FILE.read_text().splitlines():
+        text = line.strip()
+        if text and not text.startswith("#"):
+            key, _, value = text.partition("=")
+            values[key.strip()] = value.strip()
+    return values
 
 
 def prepare_database(database_url: str, redis_url: str, env: dict[str, str]) -> None:
@@ -882,9 +905,12 @@ def wait_for(predicate: Any, what: str, process: subprocess.Popen[bytes], log: P
         time.sleep(0.3)
 
 
-def start_stack(web: int, workers: int, env: dict[str, str], logs: Path) -> Stack:
-    """`web` Daphne processes (own ports) and `workers` Celery workers (one prefork process each)."""
+def start_stack(web: int, workers: int, env: dict[str, str], logs: Path, web_extra: dict[str, str]) -> Stack:
+    """`web` Daphne processes (own ports, `web_extra` added to their environment: the allocator) and
+    `workers` Celery workers (one prefork process each)."""
     import requests
+
+    web_env = {**env, **web_extra}
 
     stack = Stack(logs=logs, diag_dir=Path(env["SHIMING_BENCH_DIAG_DIR"]))
     try:
@@ -900,7 +926,9 @@ def start_stack(web: int, workers: int, env: dict[str, str], logs: Path) -> Stac
             port, log = free_port(), logs / f"web{number}.log"
             with log.open("wb") as sink:
                 command = [sys.executable, str(Path(__file__).resolve()), "serve", "--port", str(port)]
-                process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+                process = subprocess.Popen(
+                    command, cwd=PROJECT_ROOT, env=web_env, stdout=sink, stderr=subprocess.STDOUT
+                )
             stack.web.append(process)
             stack.urls.append(f"http://127.0.0.1:{port}")
         for process, url in zip(stack.web, stack.urls, strict=True):
@@ -1076,6 +1104,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--codec", default="", choices=["", "VP8", "H264"], help="the only codec tablets offer")
     parser.add_argument("--max-seconds", type=float, default=900, help="bound of each run")
     parser.add_argument("--max-captures", type=int, default=3, help="SHIMING_MAX_CAPTURE_SESSIONS of started servers")
+    parser.add_argument(
+        "--allocator",
+        default="production",
+        choices=ALLOCATORS,
+        help="the started web servers' malloc: docker/web.env's, as in production, or glibc's",
+    )
     parser.add_argument("--warmup", type=int, default=1, help="sessions run first and not counted")
     parser.add_argument("--busy-retries", type=int, default=3)
     parser.add_argument("--username", default=DEMO_USER)
@@ -1156,7 +1190,7 @@ def run_layouts(args: argparse.Namespace, load: Load, scratch: Path) -> dict[str
         env = stack_env(args.database_url, args.redis_url, args.max_captures, diag)
         prepare_database(args.database_url, args.redis_url, env)
         print(f"layout {layout}: starting {web} Daphne and {workers} Celery worker(s); logs in {logs}")
-        stack = start_stack(web, workers, env, logs)
+        stack = start_stack(web, workers, env, logs, web_process_env(args.allocator))
         try:
             part = sweep(args, load, stack.urls, stack.pids(), diag, layout)
         finally:
