@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import signal
@@ -40,6 +41,12 @@ CI_RUN = os.environ.get("SHIMING_REQUIRE_TESTDATA") == "1"
 def needs_tool(command: str, reason: str) -> pytest.MarkDecorator:
     """Skip where `command` is not installed (a developer's clone), never under .ci/run."""
     return pytest.mark.skipif(shutil.which(command) is None and not CI_RUN, reason=reason)
+
+
+def needs_library(name: str, reason: str) -> pytest.MarkDecorator:
+    """Skip where the shared library `name` (as `ctypes.util.find_library` takes it, "jemalloc") is
+    not installed (a developer's clone), never under .ci/run."""
+    return pytest.mark.skipif(ctypes.util.find_library(name) is None and not CI_RUN, reason=reason)
 
 
 @pytest.fixture(scope="session")

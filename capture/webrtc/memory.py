@@ -1,12 +1,18 @@
-"""Handing the allocator's free pages back to the system after captures (glibc only).
+"""The web process's allocator, and handing glibc's free pages back to the system after captures.
 
 Every capture decodes its video in a thread of its own and frees tens of MiB of frame buffers when
 it ends. glibc keeps what is freed inside its heaps for reuse, and returns to the system only the
 free top of a heap: the free pages between live chunks stay resident, so a long-running web
 process creeps up in RSS with no live object behind it (docs/capacity.md, "1,000 sessions in a
-row"). `malloc_trim(0)` releases every whole free page of every arena (`madvise(MADV_DONTNEED)`);
-it holds each arena's lock while it walks it, so it runs in a thread off the event loop, and at
-most once per interval however many captures end.
+row").
+
+The production web process therefore allocates with jemalloc (`docker/web.env`, loaded by
+`docker/entrypoint`): its size classes keep fragmentation bounded and its background thread
+returns pages unused for a few seconds, so RSS follows the captures open rather than the busiest
+moment so far (docs/capacity.md, "Memory"). Where glibc allocates (`make run`, a host without
+jemalloc), `malloc_trim(0)` releases every whole free page of every arena
+(`madvise(MADV_DONTNEED)`) after a capture; it holds each arena's lock while it walks it, so it
+runs in a thread off the event loop, and at most once per interval however many captures end.
 """
 
 from __future__ import annotations
@@ -22,8 +28,24 @@ from collections.abc import Callable
 logger = logging.getLogger(__name__)
 
 
+def process_allocator() -> str:
+    """Which malloc this process runs: "jemalloc" when it was preloaded (it exports `mallctl`),
+    "glibc" where the C library has `malloc_trim`, else "other" (musl, macOS)."""
+    if hasattr(ctypes.CDLL(None), "mallctl"):
+        return "jemalloc"
+    return "glibc" if _libc_malloc_trim() is not None else "other"
+
+
 def glibc_malloc_trim() -> Callable[[], int] | None:
-    """The C library's `malloc_trim(0)`, or None where the C library has none (musl, macOS)."""
+    """The C library's `malloc_trim(0)` where glibc is this process's allocator; None where it is
+    not (jemalloc preloaded: glibc's heaps hold nearly nothing, jemalloc returns its own pages) or
+    where the C library has no such call (musl, macOS)."""
+    if process_allocator() != "glibc":
+        return None
+    return _libc_malloc_trim()
+
+
+def _libc_malloc_trim() -> Callable[[], int] | None:
     name = ctypes.util.find_library("c")
     if name is None:
         return None

@@ -34,6 +34,7 @@ NEEDED_IN_THE_IMAGE = (
     "manage.py",
     "requirements.lock",
     "docker/entrypoint",
+    "docker/web.env",  # the web process's allocator: no secret, read by the entrypoint
     "docker/env.example",
     "config/settings/production.py",
     "registration/models.py",

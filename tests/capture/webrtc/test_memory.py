@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,8 +14,12 @@ from typing import Any
 
 import pytest
 
+from bench.load_tablets import web_process_env
 from capture.webrtc.memory import AllocatorTrim, glibc_malloc_trim
 from capture.webrtc.registry import PeerRegistry, get_registry
+from tests.conftest import needs_library
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -130,3 +136,65 @@ def test_the_process_registry_trims_by_the_setting(settings: Any) -> None:
     made = get_registry()
     assert made.trim.interval == 7.5
     assert made.trim.enabled
+
+
+# A fresh process frees ~240 MiB between live blocks in a thread of its own, then reports its RSS
+# every 0.5 s for up to 30 s, with no trim call: what its allocator gives back by itself.
+UNTRIMMED = """
+import os, threading, time
+from pathlib import Path
+from capture.webrtc.memory import glibc_malloc_trim, process_allocator
+PAGE = os.sysconf("SC_PAGE_SIZE")
+def resident_mib():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE / 2**20
+kept = []
+def in_a_thread():
+    blocks = [bytearray(64 * 1024) for _ in range(4096)]
+    for block in blocks:
+        block[::PAGE] = b"\\x01" * len(block[::PAGE])
+    kept.extend(blocks[::16])
+thread = threading.Thread(target=in_a_thread)
+thread.start()
+thread.join()
+freed = resident_mib()
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and resident_mib() > freed - 150:
+    time.sleep(0.5)
+print(process_allocator(), glibc_malloc_trim() is None, round(freed - resident_mib()))
+"""
+
+
+def untrimmed_run(extra_env: dict[str, str]) -> tuple[str, bool, int]:
+    clean = {key: value for key, value in os.environ.items() if key not in {"LD_PRELOAD", "MALLOC_CONF"}}
+    done = subprocess.run(
+        [sys.executable, "-c", UNTRIMMED],
+        cwd=PROJECT_ROOT,
+        env={**clean, "MALLOC_ARENA_MAX": "2", **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    allocator, trim_off, released = done.stdout.split()
+    return allocator, trim_off == "True", int(released)
+
+
+@needs_library("jemalloc", "jemalloc is not installed (Debian: apt-get install libjemalloc2)")
+def test_the_web_process_allocator_gives_freed_pages_back_by_itself() -> None:
+    """docker/web.env (the production web process's allocator, which the load generator's servers
+    also get) returns the freed pages within seconds without any trim, so the trim is off there."""
+    allocator, trim_off, released = untrimmed_run(web_process_env("production"))
+
+    assert allocator == "jemalloc", "docker/web.env's allocator did not load"
+    assert trim_off
+    assert released > 150
+
+
+def test_glibc_without_the_trim_keeps_the_freed_pages() -> None:
+    """The contrast that makes the test above mean something: glibc alone keeps them resident."""
+    allocator, trim_off, released = untrimmed_run(web_process_env("glibc"))
+
+    assert allocator == "glibc"
+    assert not trim_off
+    assert released < 50
