@@ -270,8 +270,9 @@ SHIMING_MAX_CAPTURE_SESSIONS = env.int(
     "SHIMING_MAX_CAPTURE_SESSIONS", default=default_capture_limit(SHIMING_CAPTURES_PER_CORE)
 )
 # After a capture ends, hand the allocator's free pages back to the system (glibc's malloc_trim),
-# at most once in this many seconds; 0: never. Without it a web process's RSS creeps up with no
-# live object behind it (capture/webrtc/memory.py, docs/capacity.md).
+# at most once in this many seconds; 0: never. Without it a web process on glibc creeps up in RSS
+# with no live object behind it. Only where glibc allocates: the production web process runs
+# jemalloc (docker/web.env), which returns pages by itself (capture/webrtc/memory.py).
 SHIMING_MALLOC_TRIM_SECONDS = env.float("SHIMING_MALLOC_TRIM_SECONDS", default=30.0)
 # Capture attempts started per minute, per clerk and per outlet (a clerk cannot honestly do more).
 SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = env.int("SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK", default=30)
