@@ -158,6 +158,24 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float = 60.0, interval
     return predicate()
 
 
+def other_busy_connections() -> int:
+    """Connections of other processes (a test's server or worker) to this test database that are
+    running a statement or hold a transaction open."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def wait_for_quiet_database(timeout: float = 15.0) -> bool:
+    """Wait until no other process is inside a transaction on the test database (before a flush)."""
+    return wait_until(lambda: other_busy_connections() == 0, timeout=timeout, interval=0.05)
+
+
 DATABASE_FIXTURES = (
     "db",
     "transactional_db",
