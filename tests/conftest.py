@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -36,6 +36,31 @@ def testdata_root() -> Path:
 # Under .ci/run (SHIMING_REQUIRE_TESTDATA=1: the data is there and ensure-services installed the tools)
 # what a test needs and lacks fails it; a developer's clone without it skips with the reason.
 CI_RUN = os.environ.get("SHIMING_REQUIRE_TESTDATA") == "1"
+
+
+# What a fresh process should not inherit from the suite: its Django settings and native log levels.
+SUITE_ONLY_VARIABLES = ("DJANGO_", "TF_", "GLOG_")
+
+
+def run_python(
+    code: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    without: tuple[str, ...] = SUITE_ONLY_VARIABLES,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """`python -c code` in a fresh process from the project root: this process's environment less
+    the variables whose names start with one of `without`, plus `env`."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(without)}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def needs_tool(command: str, reason: str) -> pytest.MarkDecorator:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.load_tablets import PRODUCTION_CONN_MAX_AGE, stack_env, web_process_env
-from tests.config.test_startup_noise import python
+from tests.conftest import run_python
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -33,7 +33,7 @@ def test_the_servers_keep_their_database_connection_as_production_does(
         "import django; django.setup()\n"
         "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])\n"
     )
-    result = python(code, **PRODUCTION_ENV)
+    result = run_python(code, PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
 
     monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)

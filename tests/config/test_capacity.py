@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from config.capacity import default_capture_limit, usable_cores
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import SUITE_ONLY_VARIABLES, run_python
 
 
 def test_the_limit_is_the_cores_times_the_captures_per_core_rounded_down() -> None:
@@ -33,25 +31,18 @@ def test_the_usable_cores_are_the_affinity_capped_by_a_cgroup_quota(tmp_path: Pa
     assert usable_cores(quota) == min(affinity, 1.5)
 
 
-def _limit_in_a_process(env: dict[str, str], cpus: str | None = None) -> int:
-    code = "from django.conf import settings; print(settings.SHIMING_MAX_CAPTURE_SESSIONS)"
-    clean = {key: value for key, value in os.environ.items() if not key.startswith("SHIMING_")}
-    command = [sys.executable, "-c", f"import django; django.setup(); {code}"]
-    if cpus is not None:
-        command = ["taskset", "-c", cpus, *command]
-    result = subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+def _limit_in_a_process(env: dict[str, str], cpu: int | None = None) -> int:
+    """The setting in a fresh process, run on the one core `cpu` if given (as taskset or a cpuset would)."""
+    pinned = f"import os; os.sched_setaffinity(0, {{{cpu}}}); " if cpu is not None else ""
+    code = f"{pinned}import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.SHIMING_MAX_CAPTURE_SESSIONS)"
+    without = (*SUITE_ONLY_VARIABLES, "SHIMING_")
+    result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.test", **env}, without=without, timeout=120)
+    assert result.returncode == 0, result.stderr
     return int(result.stdout.strip().splitlines()[-1])
 
 
 def test_the_setting_follows_the_cores_unless_it_is_set() -> None:
-    assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}, cpus="0") == 3
+    assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}, cpu=0) == 3
     assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}) == 3 * len(os.sched_getaffinity(0))
-    assert _limit_in_a_process({"SHIMING_MAX_CAPTURE_SESSIONS": "2"}, cpus="0") == 2
+    assert _limit_in_a_process({"SHIMING_MAX_CAPTURE_SESSIONS": "2"}, cpu=0) == 2

@@ -6,7 +6,7 @@ the tasks module. A fresh process, as `make run` starts it."""
 
 from __future__ import annotations
 
-from tests.config.test_startup_noise import python
+from tests.conftest import run_python
 
 
 def test_the_web_process_of_the_embedded_default_knows_the_judgement_tasks() -> None:
@@ -17,7 +17,7 @@ def test_the_web_process_of_the_embedded_default_knows_the_judgement_tasks() -> 
         "print(current_app.conf.task_always_eager, LIVENESS_VERDICT_TASK in current_app.tasks,"
         " MATCH_FACES_TASK in current_app.tasks)\n"
     )
-    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+    result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.config.test_startup_noise import python
+from tests.conftest import run_python
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,8 @@ from tests.config.test_startup_noise import python
     ],
 )
 def test_a_value_that_does_not_parse_names_its_variable(variable: str, value: str, why: str) -> None:
-    result = python(
-        "import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings.local", **{variable: value}
+    result = run_python(
+        "import django; django.setup()", {"DJANGO_SETTINGS_MODULE": "config.settings.local", variable: value}
     )
 
     assert result.returncode != 0
@@ -35,11 +35,13 @@ def test_good_values_still_parse() -> None:
         "from django.conf import settings\n"
         "print(settings.SHIMING_MALLOC_TRIM_SECONDS, settings.SHIMING_MAX_CAPTURE_SESSIONS)\n"
     )
-    result = python(
+    result = run_python(
         code,
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        SHIMING_MALLOC_TRIM_SECONDS="12.5",
-        SHIMING_MAX_CAPTURE_SESSIONS="4",
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "SHIMING_MALLOC_TRIM_SECONDS": "12.5",
+            "SHIMING_MAX_CAPTURE_SESSIONS": "4",
+        },
     )
 
     assert result.returncode == 0, result.stderr

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_python
 
 NOISE = [
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
@@ -25,13 +25,6 @@ NOISE = [
 KEPT = ["Traceback (most recent call last):", "E0000 00:00:1.0 1 face_landmarker_graph.cc:12] model file is missing"]
 
 
-def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TF_", "GLOG_"))}
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
-    )
-
-
 def test_known_native_start_up_lines_are_dropped_and_everything_else_passes() -> None:
     written = "\n".join(NOISE + KEPT) + "\n"
     code = (
@@ -39,7 +32,7 @@ def test_known_native_start_up_lines_are_dropped_and_everything_else_passes() ->
         f"with filtered_native_stderr():\n    os.write(2, {written.encode()!r})\n"
         "os.write(2, b'after the block\\n')\n"
     )
-    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+    result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [*KEPT, "after the block"]
@@ -47,12 +40,13 @@ def test_known_native_start_up_lines_are_dropped_and_everything_else_passes() ->
 
 def test_the_libraries_log_levels_are_set_unless_the_environment_chose() -> None:
     local = "config.settings.local"
-    chosen = python(
+    chosen = run_python(
         "import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])",
-        TF_CPP_MIN_LOG_LEVEL="1",
-        DJANGO_SETTINGS_MODULE=local,
+        {"TF_CPP_MIN_LOG_LEVEL": "1", "DJANGO_SETTINGS_MODULE": local},
     )
-    default = python("import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", DJANGO_SETTINGS_MODULE=local)
+    default = run_python(
+        "import config, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", {"DJANGO_SETTINGS_MODULE": local}
+    )
 
     assert (chosen.stdout.strip(), default.stdout.strip()) == ("1", "3")
 
@@ -74,7 +68,7 @@ def test_a_capture_builds_and_resets_its_face_mesh_without_native_lines_and_a_wa
         "import time; time.sleep(1)\n"
         "logging.getLogger('capture').warning('the product warns')\n"
     )
-    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+    result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
 
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
@@ -89,7 +83,7 @@ def test_a_request_and_a_start_up_line_are_printed_once() -> None:
         "logging.getLogger('django.channels.server').info('HTTP GET /login/ 200')\n"
         "logging.getLogger('django.request').warning('Not Found: /nothing/')\n"
     )
-    result = python(code, DJANGO_SETTINGS_MODULE="config.settings.local")
+    result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
 
     lines = result.stderr.splitlines()
     assert sum("HTTP GET /login/ 200" in line for line in lines) == 1, lines

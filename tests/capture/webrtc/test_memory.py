@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,9 +15,7 @@ import pytest
 from bench.load_tablets import web_process_env
 from capture.webrtc.memory import AllocatorTrim, glibc_malloc_trim
 from capture.webrtc.registry import PeerRegistry, get_registry
-from tests.conftest import needs_library
-
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from tests.conftest import SUITE_ONLY_VARIABLES, needs_library, run_python
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -165,16 +161,8 @@ print(process_allocator(), glibc_malloc_trim() is None, round(freed - resident_m
 
 
 def untrimmed_run(extra_env: dict[str, str]) -> tuple[str, bool, int]:
-    clean = {key: value for key, value in os.environ.items() if key not in {"LD_PRELOAD", "MALLOC_CONF"}}
-    done = subprocess.run(
-        [sys.executable, "-c", UNTRIMMED],
-        cwd=PROJECT_ROOT,
-        env={**clean, "MALLOC_ARENA_MAX": "2", **extra_env},
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    without = (*SUITE_ONLY_VARIABLES, "LD_PRELOAD", "MALLOC_CONF")
+    done = run_python(UNTRIMMED, {"MALLOC_ARENA_MAX": "2", **extra_env}, without=without, timeout=90)
     assert done.returncode == 0, done.stderr
     allocator, trim_off, released = done.stdout.split()
     return allocator, trim_off == "True", int(released)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from tests.config.test_startup_noise import python
+from tests.conftest import run_python
 
 CODE = """
 import os, threading
@@ -28,7 +28,7 @@ print(cv2.getNumThreads(), native_threads() - before)
 def test_opencv_starts_no_worker_threads_in_the_web_process() -> None:
     assert len(os.sched_getaffinity(0)) >= 2, "on one core OpenCV starts no pool anyway: the test would prove nothing"
 
-    result = python(CODE, DJANGO_SETTINGS_MODULE="config.settings.local")
+    result = run_python(CODE, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
 
     assert result.returncode == 0, result.stderr
     threads, started = result.stdout.split()
