@@ -871,6 +871,23 @@ def web_process_env(allocator: str) -> dict[str, str]:
     return values
 
 
+def require_preloadable(web_extra: dict[str, str]) -> None:
+    """Stop with one line when the web servers' preloaded allocator is not installed: the loader
+    would only warn and run them on glibc, and the figures would be another allocator's."""
+    preload = web_extra.get("LD_PRELOAD", "").strip()
+    if not preload:
+        return
+    probe = "import sys; maps = open('/proc/self/maps').read(); print(all(name in maps for name in sys.argv[1:]))"
+    names = [Path(name).name for name in preload.replace(":", " ").split()]
+    command = [sys.executable, "-c", probe, *names]
+    loaded = subprocess.run(command, env={**os.environ, **web_extra}, capture_output=True, text=True, check=False)
+    if loaded.stdout.strip() != "True":
+        raise SystemExit(
+            f"{WEB_ENV_FILE.relative_to(PROJECT_ROOT)} preloads {preload}, which is not installed here"
+            " (Debian: apt-get install libjemalloc2); or measure glibc's malloc with --allocator glibc"
+        )
+
+
 def prepare_database(database_url: str, redis_url: str, env: dict[str, str]) -> None:
     """Create the load database if missing, migrate, seed the demo clerk; empty the load Redis DB."""
     import psycopg
@@ -1128,6 +1145,8 @@ def main(argv: Sequence[str]) -> int:
         return 0
     args = parse_args(argv)
     tracemalloc_depth()  # a bad value stops here, before any server starts
+    web_extra = web_process_env(args.allocator) if args.layouts else {}
+    require_preloadable(web_extra)  # so does a missing allocator
     # Stopped with a signal (kill, a time limit): end as on Ctrl-C, through the `finally` that stops the
     # servers and workers this run started. Left running, a stopped run's workers took the next
     # run's tasks (docs/capacity.md, the caveat of the first 1,000-session run).
@@ -1156,7 +1175,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"customer {CLIP} ({len(frames)} frames) at {args.fps:g} fps, <= {args.max_bitrate // 1000} kbit/s")
         print(f"video codec offered: {offered}")
         print(f"machine: {os.cpu_count()} cores")
-        report = run_layouts(args, load, Path(scratch)) if args.layouts else run_external(args, load)
+        report = run_layouts(args, load, Path(scratch), web_extra) if args.layouts else run_external(args, load)
     print_table(report["rows"])
     for extra in ("leak_check", "idle", "web_thread_cpu_s"):
         if extra in report:
@@ -1180,7 +1199,7 @@ def run_external(args: argparse.Namespace, load: Load) -> dict[str, Any]:
     return sweep(args, load, args.url, pids, None, "external")
 
 
-def run_layouts(args: argparse.Namespace, load: Load, scratch: Path) -> dict[str, Any]:
+def run_layouts(args: argparse.Namespace, load: Load, scratch: Path, web_extra: dict[str, str]) -> dict[str, Any]:
     report: dict[str, Any] = {"rows": [], "layouts": {}}
     for layout in args.layouts.split(","):
         web, workers = (int(part) for part in layout.lower().split("x"))
@@ -1190,7 +1209,7 @@ def run_layouts(args: argparse.Namespace, load: Load, scratch: Path) -> dict[str
         env = stack_env(args.database_url, args.redis_url, args.max_captures, diag)
         prepare_database(args.database_url, args.redis_url, env)
         print(f"layout {layout}: starting {web} Daphne and {workers} Celery worker(s); logs in {logs}")
-        stack = start_stack(web, workers, env, logs, web_process_env(args.allocator))
+        stack = start_stack(web, workers, env, logs, web_extra)
         try:
             part = sweep(args, load, stack.urls, stack.pids(), diag, layout)
         finally:

@@ -12,7 +12,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.load_tablets import tracemalloc_depth
+from bench.load_tablets import require_preloadable, tracemalloc_depth, web_process_env
+from tests.conftest import needs_library
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "load_tablets.py"
 
@@ -79,3 +80,21 @@ def wait_for_children(pid: int, count: int, seconds: float = 30.0) -> list[psuti
             return children
         time.sleep(0.2)
     raise AssertionError(f"the generator started {len(children)} of {count} processes")
+
+
+def test_a_preloaded_allocator_that_is_not_installed_stops_the_run_with_one_line() -> None:
+    """The loader only warns about a library it cannot preload and runs the servers on glibc: the
+    figures would be another allocator's, so the run stops before any server starts."""
+    with pytest.raises(SystemExit) as stopped:
+        require_preloadable({"LD_PRELOAD": "libshiming-not-installed.so.1"})
+
+    assert str(stopped.value) == (
+        "docker/web.env preloads libshiming-not-installed.so.1, which is not installed here"
+        " (Debian: apt-get install libjemalloc2); or measure glibc's malloc with --allocator glibc"
+    )
+
+
+@needs_library("jemalloc", "jemalloc is not installed (Debian: apt-get install libjemalloc2)")
+def test_the_production_allocator_is_preloadable_where_it_is_installed() -> None:
+    require_preloadable(web_process_env("production"))  # no SystemExit
+    require_preloadable(web_process_env("glibc"))
