@@ -201,6 +201,58 @@ def wait_for_quiet_database(timeout: float = 15.0) -> bool:
     return wait_until(lambda: other_busy_connections() == 0, timeout=timeout, interval=0.05)
 
 
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE for a statement aborted to break a deadlock
+FLUSH_ATTEMPTS = 5
+
+
+def is_deadlock(error: BaseException) -> bool:
+    """Whether PostgreSQL aborted the statement behind `error` to break a deadlock (the psycopg error
+    is the cause of Django's OperationalError, itself the cause of flush's CommandError)."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) == DEADLOCK_DETECTED:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def flush_until_done(flush: Callable[[], object], attempts: int = FLUSH_ATTEMPTS) -> int:
+    """Run `flush`; when PostgreSQL aborts it to break a deadlock with another process's transaction,
+    wait for that process to finish and run it again. Returns the attempts it took."""
+    for attempt in range(1, attempts):
+        try:
+            flush()
+            return attempt
+        except Exception as error:
+            if not is_deadlock(error):
+                raise
+            wait_for_quiet_database()
+    flush()
+    return attempts
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flush_outlasts_a_deadlock() -> Iterator[None]:
+    """A transactional test ends with a flush: one TRUNCATE of every table. A server or worker the
+    suite runs in a subprocess may still be writing what the test's closed page left it (a socket's
+    end is handled after the browser has gone); its transaction and the TRUNCATE can lock two
+    tables in opposite orders, and PostgreSQL then aborts one of them. When that is the flush, it
+    runs again once the other transaction has ended, for every test that flushes, whatever
+    fixtures it used."""
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]  # noqa: SLF001 - every flush
+
+    def fixture_teardown(self: TransactionTestCase) -> None:
+        flush_until_done(lambda: original(self))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)
+        yield
+
+
 DATABASE_FIXTURES = (
     "db",
     "transactional_db",

@@ -22,7 +22,7 @@ import pytest
 from django.db import connection
 
 from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
-from tests.conftest import CI_RUN, PROJECT_ROOT, wait_for_quiet_database
+from tests.conftest import CI_RUN, PROJECT_ROOT
 
 __all__ = ["reseed_after_flush"]
 
@@ -242,18 +242,14 @@ def stack(
     live_server_process: Server,
     celery_worker_process: Path,
     settings: Any,
-) -> Iterator[Server]:
+) -> Server:
     """Server and worker running; the test's rows are committed, so both subprocesses see them.
-    Sessions made in this process draw the production random plan too.
-
-    Afterwards (the test's browser closed first: it was set up later), the flush of the database waits
-    until the server and the worker have finished what the closed pages left them (a socket's end
-    is written after the browser goes): a flush that ran into one of those transactions deadlocked."""
+    Sessions made in this process draw the production random plan too. (The flush afterwards
+    outlasts what the closed pages left the server: tests/conftest.py `flush_outlasts_a_deadlock`.)"""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
     settings.SHIMING_LIVENESS_TURN_DEGREES = float(TURN_DEGREES_FOR_THE_FOOTAGE)
     seed_reference_rows()
-    yield live_server_process
-    wait_for_quiet_database()
+    return live_server_process
 
 
 @pytest.fixture
