@@ -1,10 +1,11 @@
 """What a locked-out sign-in sees (django-axes' AXES_LOCKOUT_CALLABLE).
 
-The rule (README, "Production"): failures are counted per user name *and* client address, and
-`AXES_FAILURE_LIMIT` of them lock that user name at that address for `AXES_COOLOFF_TIME`. The
-client address is `proxies.client_ip_address` (AXES_CLIENT_IP_CALLABLE): a client cannot buy more
-guesses by writing its own `X-Forwarded-For`, and customers behind the proxy do not share one
-counter, so a stranger's five bad guesses lock the user name for the stranger's address only.
+The rule (docs/deployment.md, "Sign-in lockout behind the proxy"): failures are counted per user
+name *and* client address, and `AXES_FAILURE_LIMIT` of them lock that user name at that address
+for `AXES_COOLOFF_TIME`. The client address is `proxies.client_ip_address`
+(AXES_CLIENT_IP_CALLABLE): a client cannot buy more guesses by writing its own `X-Forwarded-For`,
+and customers behind the proxy do not share one counter, so a stranger's five bad guesses lock the
+user name for the stranger's address only.
 """
 
 from __future__ import annotations

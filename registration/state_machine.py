@@ -66,7 +66,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 # Which actions the API, the admin and the capture socket may take in which state: the one table
-# (README, "Session states"). The alternative is only for the steps before the match (a clerk must not
+# (docs/registration.md, "Session states"). The alternative is only for the steps before the match (a clerk must not
 # pull a case being rejected to a person); a supervisor decides only a session in manual review.
 # A document photo is "document" when the session has none yet and "retake" when it replaces one: a
 # photo the customer consented on is never replaced. "document" in consented: a session opened when the

@@ -253,7 +253,7 @@ SHIMING_FACE_SEVERAL_FACES_RATIO = env.float("SHIMING_FACE_SEVERAL_FACES_RATIO",
 # --- Liveness challenge -------------------------------------------------------------------------
 SHIMING_LIVENESS_FPS = env.float("SHIMING_LIVENESS_FPS", default=15.0)  # frames analysed per second at most
 SHIMING_LIVENESS_STEPS = env.int("SHIMING_LIVENESS_STEPS", default=3)
-# The screen-light step (README "Screen-light challenge"): off until measured on real tablets; the
+# The screen-light step (docs/liveness.md, "Screen-light challenge"): off until measured on real tablets; the
 # admin's verification policy can switch it at run time.
 SHIMING_LIGHT_CHALLENGE = env.bool("SHIMING_LIGHT_CHALLENGE", default=False)
 SHIMING_LIVENESS_TURN_DEGREES = env.float("SHIMING_LIVENESS_TURN_DEGREES", default=25.0)

@@ -27,7 +27,7 @@ STORAGES = {
 # The TLS proxy of docker/ runs on the host network in front of the web process bound to loopback.
 SHIMING_TRUSTED_PROXIES = env.list("SHIMING_TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 
-# TLS is terminated by the reverse proxy in docker/ (see README): trust its header (the web process
+# TLS is terminated by the reverse proxy in docker/ (docs/deployment.md): trust its header (the web process
 # listens on loopback only, so only the proxy can send it).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
