@@ -2,7 +2,8 @@
 
 Imports run one way (frontend and capture use registration and the engine; registration uses the
 engine; the engine uses nothing of ours), no module imports itself back round a cycle, modules stay
-a screen or two, and every `path.py:name` reference in the docs still names real code.
+a screen or two, and every code reference in the README and the pages of docs/ still names real
+code: a `path.py:name`, a `dotted.module:name` or `dotted.module.name`, and a repository path.
 
 Imports are read with `ast`, nothing is imported: an import inside a function or under
 `TYPE_CHECKING` counts like any other, since a cycle dodged by a late import is still a cycle.
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("config", "frontend", "capture", "registration", "liveness")
 LINE_LIMITED_PACKAGES = ("registration", "capture", "liveness")
 MAX_MODULE_LINES = 400
-DOCUMENTS = ("docs/architecture.md", "docs/security.md", "README.md")
+# Paths the docs name that an operator creates and the repository must never hold (.gitignore).
+MADE_BY_THE_OPERATOR = frozenset({"docker/.env", "docker/certs/"})
 
 # package -> top-level names it must never import
 FORBIDDEN_IMPORTS = {
@@ -183,6 +185,21 @@ CODE_SPAN = re.compile(r"`([^`\n]+)`")
 FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 NAME_REFERENCE = re.compile(r"(?P<path>[\w./-]+\.py):(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
 PATH_REFERENCE = re.compile(r"[\w.-]+(?:/[\w.-]+)+\.py")
+# `config.settings.local`, `config.asgi:application`, `capture.webrtc.analysis.ExtractorPool`
+DOTTED_REFERENCE = re.compile(
+    rf"(?P<module>(?:{'|'.join(PACKAGES)})(?:\.[A-Za-z_]\w*)*)(?::(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?))?"
+)
+# A file name like `capture.js` looks dotted; these endings make it a file, not a module.
+FILE_ENDINGS = frozenset({"js", "css", "html", "py", "md", "json", "yml", "yaml", "toml", "svg", "png", "po", "mo"})
+# A path in the repository: a top-level directory of ours, then anything but spaces and placeholders.
+TOP_DIRECTORIES = (r"\.ci", "bench", "capture", "config", "docker", "docs", "frontend", "liveness", "locale")
+REPOSITORY_PATH = re.compile(rf"(?:{'|'.join((*TOP_DIRECTORIES, 'registration', 'scripts', 'tests'))})/[^\s<>*$]*")
+BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+def documents(root: Path = ROOT) -> tuple[str, ...]:
+    """The README and every page under docs/."""
+    return ("README.md", *sorted(str(path.relative_to(root)) for path in (root / "docs").glob("*.md")))
 
 
 def _defined_names(body: list[ast.stmt]) -> dict[str, ast.stmt]:
@@ -219,22 +236,61 @@ def _reference_problem(root: Path, path: str, name: str) -> str | None:
     return None
 
 
-def stale_doc_references(root: Path = ROOT, documents: tuple[str, ...] = DOCUMENTS) -> list[str]:
-    """`doc: reference (why)` for each backticked `path.py:name`, `path.py:Class.method` or
-    `dir/path.py` that no longer points at code."""
+def _expanded(span: str) -> list[str]:
+    """`config/settings/{base,local}.py` -> both paths (one brace group is enough for the docs)."""
+    group = BRACES.search(span)
+    if not group:
+        return [span]
+    return [span[: group.start()] + choice + span[group.end() :] for choice in group[1].split(",")]
+
+
+def _dotted_problem(root: Path, module: str, name: str | None) -> str | None:
+    """The longest prefix of `module` that is a module of ours; what follows must be names it defines."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        base = root.joinpath(*parts[:end])
+        source = base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+        if source.is_file():
+            rest = ".".join([*parts[end:], *([name] if name else [])])
+            if not rest:
+                return None
+            if rest.count(".") > 1:
+                return f"{module} names no module {'.'.join(parts[: end + 1])}"
+            return _reference_problem(root, str(source.relative_to(root)), rest)
+    return "no such module"
+
+
+def _span_problem(root: Path, span: str) -> tuple[bool, str | None]:
+    """(is a code reference, what is wrong with it or None)."""
+    if reference := NAME_REFERENCE.fullmatch(span):
+        return True, _reference_problem(root, reference["path"], reference["name"])
+    if PATH_REFERENCE.fullmatch(span) or REPOSITORY_PATH.fullmatch(span):
+        if span in MADE_BY_THE_OPERATOR:
+            return True, None
+        missing = [path for path in _expanded(span) if not (root / path.rstrip("/")).exists()]
+        return True, ("no such file" if missing else None)
+    if (dotted := DOTTED_REFERENCE.fullmatch(span)) and span.rpartition(".")[2] not in FILE_ENDINGS:
+        return True, _dotted_problem(root, dotted["module"], dotted["name"])
+    return False, None
+
+
+def stale_doc_references(root: Path = ROOT, docs: tuple[str, ...] | None = None) -> list[str]:
+    """`doc: reference (why)` for each backticked `path.py:name`, `path.py:Class.method`,
+    `dotted.module:name`, `dotted.module.name` or repository path that no longer points at code."""
     found = []
-    for document in documents:
+    for document in docs if docs is not None else documents(root):
         text = FENCE.sub("", (root / document).read_text())
         for span in CODE_SPAN.findall(text):
-            if reference := NAME_REFERENCE.fullmatch(span):
-                problem = _reference_problem(root, reference["path"], reference["name"])
-            elif PATH_REFERENCE.fullmatch(span):
-                problem = None if (root / span).is_file() else "no such file"
-            else:
-                continue
+            _, problem = _span_problem(root, span)
             if problem:
                 found.append(f"{document}: `{span}` ({problem})")
     return found
+
+
+def code_references(root: Path, document: str) -> int:
+    """How many backticked spans of the document are code references of any form."""
+    text = FENCE.sub("", (root / document).read_text())
+    return sum(_span_problem(root, span)[0] for span in CODE_SPAN.findall(text))
 
 
 # --- the checks on this tree -----------------------------------------------------------------------
@@ -266,6 +322,21 @@ def test_the_architecture_page_names_code() -> None:
     """The page is checked only through the references it has: it must keep having them."""
     text = (ROOT / "docs/architecture.md").read_text()
     assert len([span for span in CODE_SPAN.findall(text) if NAME_REFERENCE.fullmatch(span)]) >= 40
+
+
+def test_every_page_is_checked_and_names_code() -> None:
+    """Each topic page is found by the check (a new page is checked without being listed) and
+    points at the code it describes."""
+    pages = documents()
+    assert {"docs/architecture.md", "docs/development.md", "docs/deployment.md", "docs/capacity.md"} <= set(pages)
+    assert {page: count for page in pages if (count := code_references(ROOT, page)) == 0} == {}
+
+
+def test_the_readme_is_short_and_no_page_is_a_notebook() -> None:
+    """The README is for a user (under 8 KB); depth lives in docs/, no page over 25 KiB."""
+    sizes = {page: len((ROOT / page).read_bytes()) for page in documents()}
+    assert sizes.pop("README.md") < 8000
+    assert {page: size for page, size in sizes.items() if size > 25 * 1024} == {}
 
 
 # --- the checks catch what they are for (a small tree of their own) --------------------------------
@@ -303,6 +374,8 @@ def bad_tree(tmp_path: Path) -> Path:
                 "`liveness/engine.py:Engine.process` `liveness/engine.py:Engine.finish`\n"
                 "`liveness/trace.py:replay` `liveness/trace.py:recompute` `capture/gone.py:thing`\n"
                 "`capture/gone.py` `capture/big.py`\n```sh\n`capture/in_a_fence.py:x`\n```\n"
+                "`liveness.engine:Engine.process` `liveness.trace.replay` `liveness.trace.recompute`\n"
+                "`liveness.gone` `capture.js` `docker/.env` `capture/{big,gone}.py` `capture/` `frontend/x.js`\n"
             ),
         },
     )
@@ -342,4 +415,8 @@ def test_stale_doc_references_are_found(bad_tree: Path) -> None:
         "docs/architecture.md: `liveness/trace.py:recompute` (liveness/trace.py defines no recompute)",
         "docs/architecture.md: `capture/gone.py:thing` (no such file)",
         "docs/architecture.md: `capture/gone.py` (no such file)",
+        "docs/architecture.md: `liveness.trace.recompute` (liveness/trace.py defines no recompute)",
+        "docs/architecture.md: `liveness.gone` (liveness/__init__.py defines no gone)",
+        "docs/architecture.md: `capture/{big,gone}.py` (no such file)",
+        "docs/architecture.md: `frontend/x.js` (no such file)",
     ]
