@@ -9,8 +9,9 @@ from typing import Any
 
 from celery.signals import celeryd_init, worker_process_init
 
+from registration.task_names import FACE_QUEUE
+
 logger = logging.getLogger(__name__)
-FACE_QUEUE = "face"
 _serves_face_queue = False
 
 

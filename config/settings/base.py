@@ -10,6 +10,7 @@ from typing import Any
 # the thresholds have one home, next to the bands.
 from config.capacity import default_capture_limit
 from config.environment import Environment
+from registration import task_names
 from registration.face_matching.policy import CALIBRATED_ACCEPT_THRESHOLD, CALIBRATED_REJECT_THRESHOLD
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -138,16 +139,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the pool must wait for that, or it kills every replacement of a crashed process (4 s by default).
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {
-    "registration.tasks.match_faces": {"queue": "face"},
-    "registration.tasks.embed_reference": {"queue": "face"},
-    "registration.tasks.liveness_verdict": {"queue": "default"},
-}
+CELERY_TASK_DEFAULT_QUEUE = task_names.DEFAULT_QUEUE
+CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in task_names.QUEUE_OF_TASK.items()}
 CELERY_BEAT_SCHEDULE = {
-    "purge-expired-evidence": {"task": "registration.tasks.purge_expired_evidence", "schedule": 15 * 60},
-    "expire-stale-sessions": {"task": "registration.tasks.expire_stale_sessions", "schedule": 60},
-    "recover-attempts": {"task": "registration.tasks.recover_attempts", "schedule": 60},
+    "purge-expired-evidence": {"task": task_names.PURGE_EXPIRED_EVIDENCE, "schedule": 15 * 60},
+    "expire-stale-sessions": {"task": task_names.EXPIRE_STALE_SESSIONS, "schedule": 60},
+    "recover-attempts": {"task": task_names.RECOVER_ATTEMPTS, "schedule": 60},
 }
 
 # --- REST framework ---------------------------------------------------------------------------

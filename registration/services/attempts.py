@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from registration import task_names
 from registration.audit import audit
 from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
@@ -27,10 +28,6 @@ from registration.state_machine import check_action
 from .evidence import evidence_store
 from .registrations import new_challenge_plan
 from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open, subscriber_close
-
-LIVENESS_VERDICT_TASK = "registration.tasks.liveness_verdict"
-MATCH_FACES_TASK = "registration.tasks.match_faces"
-EMBED_REFERENCE_TASK = "registration.tasks.embed_reference"
 
 
 def capture_start(*, session_id: UUID | str, actor: User, no_lights: bool = False) -> VerificationSession:
@@ -70,7 +67,7 @@ def reference_embed_ahead(*, session_id: UUID | str) -> None:
     portrait meanwhile, so the match only embeds the live frames (judgement.reference_embed: once
     per session, kept encrypted in Redis until the match or the session's end, never in the
     database)."""
-    current_app.send_task(EMBED_REFERENCE_TASK, args=(str(session_id),))
+    current_app.send_task(task_names.EMBED_REFERENCE, args=(str(session_id),))
 
 
 def light_details(light: bool, no_lights: bool) -> dict[str, bool]:
@@ -232,8 +229,8 @@ def _verdict_send_again(session_id: UUID, *, now: datetime) -> bool:
 def _enqueue_judgement(session_id: str) -> None:
     """The verdict, then the match, by task name (routed to their queues by CELERY_TASK_ROUTES)."""
     chain(
-        current_app.signature(LIVENESS_VERDICT_TASK, args=(session_id,), immutable=True),
-        current_app.signature(MATCH_FACES_TASK, args=(session_id,), immutable=True),
+        current_app.signature(task_names.LIVENESS_VERDICT, args=(session_id,), immutable=True),
+        current_app.signature(task_names.MATCH_FACES, args=(session_id,), immutable=True),
     ).apply_async()
 
 

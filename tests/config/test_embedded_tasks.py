@@ -1,6 +1,6 @@
 """The embedded default (`make run`: tasks in-process) can run the judgement chain it sends by name.
 
-Found walking the README's first command: every capture on the embedded default ended with
+Found walking `make run`: every capture on the embedded default ended with
 `NotRegistered('registration.tasks.liveness_verdict')`, because only a worker's start-up imported
 the tasks module. A fresh process, as `make run` starts it."""
 
@@ -13,9 +13,9 @@ def test_the_web_process_of_the_embedded_default_knows_the_judgement_tasks() -> 
     code = (
         "import django; django.setup()\n"
         "from celery import current_app\n"
-        "from registration.services.attempts import LIVENESS_VERDICT_TASK, MATCH_FACES_TASK\n"
-        "print(current_app.conf.task_always_eager, LIVENESS_VERDICT_TASK in current_app.tasks,"
-        " MATCH_FACES_TASK in current_app.tasks)\n"
+        "from registration.task_names import LIVENESS_VERDICT, MATCH_FACES\n"
+        "print(current_app.conf.task_always_eager, LIVENESS_VERDICT in current_app.tasks,"
+        " MATCH_FACES in current_app.tasks)\n"
     )
     result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
 

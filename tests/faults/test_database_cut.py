@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registration import audit as audit_module
+from registration import task_names
 from registration.models import AuditEvent, Subscriber, VerificationSession
 from registration.services import registrations, transitions
 from registration.state_machine import SessionState
@@ -155,7 +156,7 @@ def test_a_task_retries_while_the_database_is_away_and_writes_once(
 
         worker_proxy.cut()
         fault_injected()
-        broker.send_task("registration.tasks.expire_stale_sessions")
+        broker.send_task(task_names.EXPIRE_STALE_SESSIONS)
         assert wait_until(lambda: "Retry in" in worker.log(), timeout=30), worker.log()[-3000:]
         assert VerificationSession.objects.get(pk=stale.pk).state == S.CREATED  # nothing written meanwhile
         threading.Timer(0.5, worker_proxy.restore).start()

@@ -17,7 +17,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from capture.routing import websocket_urlpatterns
-from registration import services
+from registration import services, task_names
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import SessionState
 from tests.conftest import wait_until
@@ -49,13 +49,13 @@ def test_worker_reconnects_and_processes_a_task_sent_after_the_restart(
 ) -> None:
     worker = start_worker("redis-restart")
     before = _stale(new_session)
-    broker.send_task("registration.tasks.expire_stale_sessions")
+    broker.send_task(task_names.EXPIRE_STALE_SESSIONS)
     assert wait_until(lambda: _state(before) == S.EXPIRED, timeout=30)
 
     private_redis.restart(down_seconds=2.0)
     fault_injected()
     after = _stale(new_session)
-    broker.send_task("registration.tasks.expire_stale_sessions")  # the client reconnects on its own
+    broker.send_task(task_names.EXPIRE_STALE_SESSIONS)  # the client reconnects on its own
 
     assert wait_until(lambda: _state(after) == S.EXPIRED, timeout=90), worker.log()[-3000:]
     assert "Connection to broker lost" in worker.log()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
+from registration import task_names
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import FINAL_STATES, SessionState
 from tests.conftest import wait_until
@@ -40,7 +41,7 @@ def _kill_while_matching(
     """Send the match and kill as soon as the session is `matching`; a try that ends first is repeated."""
     for _ in range(3):
         session = _session_ready_to_match(new_session, testdata, LARGE_PHOTO, LARGE_PHOTO)
-        broker.send_task("registration.tasks.match_faces", args=[str(session.pk)])
+        broker.send_task(task_names.MATCH_FACES, args=[str(session.pk)])
         assert wait_until(_leaves(session, S.LIVENESS_PASSED), timeout=60, interval=0.002)
         if _state(session) == S.MATCHING:
             kill()

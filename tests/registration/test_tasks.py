@@ -18,7 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from liveness import ChallengePlan, LivenessConfig
-from registration import services
+from registration import services, task_names
 from registration.face_matching import MatchResult
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames, unpack_frames
 from registration.liveness_settings import liveness_config
@@ -115,7 +115,7 @@ def test_match_without_a_passed_liveness_does_nothing(
     # No result backend: the worker's own log line proves the task ran, finished, and took the
     # "nothing to do" branch (it returns the unchanged state) before the database is checked.
     log_path: Path = celery_worker_process.log_path
-    finished = f"Task registration.tasks.match_faces[{sent.id}] succeeded"
+    finished = f"Task {task_names.MATCH_FACES}[{sent.id}] succeeded"
     assert wait_until(lambda: finished in log_path.read_text(errors="replace"), timeout=120), "match_faces never ran"
     assert re.search(rf"{re.escape(finished)} in [0-9.e-]+s: 'created'", log_path.read_text(errors="replace"))
     session.refresh_from_db()
