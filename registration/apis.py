@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors, services
 from .authentication import token_for
+from .error_messages import error_message
 from .errors import DomainError, NotFound
 from .health import health_report
 from .lockout import lockout_response
@@ -40,22 +41,26 @@ from .serializers import (
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error is JSON: {"error": {"code", "message", "details"}} with a 4xx/5xx status."""
     if isinstance(exc, DomainError):
-        body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
-        return Response(body, status=exc.status_code)
+        return Response(_error_body(exc.code, exc.message, exc.details), status=exc.status_code)
     if isinstance(exc, OperationalError):
-        body = {"error": {"code": "unavailable", "message": "The database is unavailable: try again.", "details": {}}}
+        body = _error_body("unavailable", "The database is unavailable: try again.")
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = {"error": {"code": "invalid_input", "message": "Some fields are not valid.", "details": response.data}}
+        response.data = _error_body("invalid_input", "Some fields are not valid.", response.data)
     else:
-        code = getattr(exc, "default_code", "error")
-        message = str(getattr(exc, "detail", exc))
-        body = {"error": {"code": code, "message": message, "details": {}}}
-    response.data = body
+        response.data = _error_body(getattr(exc, "default_code", "error"), str(getattr(exc, "detail", exc)))
     return response
+
+
+def _error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The API's error shape; the message in the request's language from the one table of words
+    (`registration/error_messages.py`), or `message` for a code the table does not word."""
+    details = details if details is not None else {}
+    words = error_message(code, details if isinstance(details, dict) else {}, fallback=message)
+    return {"error": {"code": code, "message": words, "details": details}}
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -63,7 +68,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _error_json(code: str, message: str, status_code: int) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "details": {}}}, status=status_code)
+    return JsonResponse(_error_body(code, message), status=status_code)
 
 
 def not_found_handler(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -16,6 +16,8 @@ from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from .error_messages import error_message
+
 LOCKED_STATUS = 429
 
 
@@ -34,7 +36,12 @@ def lockout_response(
         "cooloff_minutes": minutes,
     }
     if request.path.startswith("/api/"):
-        message = "Too many failed sign-ins: this user name is locked on this device."
-        body = {"error": {"code": "locked_out", "message": message, "details": {"cooloff_minutes": minutes}}}
+        body = {
+            "error": {
+                "code": "locked_out",
+                "message": error_message("locked_out"),
+                "details": {"cooloff_minutes": minutes},
+            }
+        }
         return JsonResponse(body, status=LOCKED_STATUS)
     return render(request, "registration/login_locked.html", context, status=LOCKED_STATUS)

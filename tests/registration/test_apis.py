@@ -228,11 +228,13 @@ def test_consent_twice_is_an_illegal_transition(
     clerk: Any,
     consented_session: VerificationSession,
 ) -> None:
-    response = client_for(clerk).post(_url(consented_session, "consent"), {"consent_version": "2"}, format="json")
+    client = client_for(clerk)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(_url(consented_session, "consent"), {"consent_version": "2"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "illegal_transition",
-        "message": "A session that is consented does not allow consent.",
+        "message": "This step is not possible in the session's current state.",
         "details": {"from": "consented", "action": "consent"},
     }
 

@@ -9,42 +9,10 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-// Messages for the API's error codes, in the page's language; the server's English text otherwise.
-const ERROR_MESSAGES = {
-  id_format: () => _("The document number is not in the right format."),
-  id_checksum: () => _("The check digit of this identity card number is wrong: please re-type it."),
-  id_region: () => _("The region code of this identity card number does not exist."),
-  id_birth_date: () => _("The date of birth inside this identity card number is not a real past date."),
-  phone_format: () => _("A mainland mobile number has 11 digits and starts with 13 to 19."),
-  phone_in_use: () => _("This phone number is already registered to an active subscriber."),
-  id_limit_reached: () => _("This identity document already holds the maximum number of active numbers."),
-  full_name: () => _("The full name is required."),
-  birth_date_required: () => _("Enter the date of birth: this document's number does not contain it."),
-  guardian_required: () => _("The customer is a minor: a guardian's name and ID document are required."),
-  guardian_minor: () => _("The guardian must be an adult."),
-  session_expired: () => _("This verification session has expired: start a new one."),
-  illegal_transition: () => _("This step is not possible in the session's current state."),
-  no_face: () => _("No face was found on the document photo: retake it."),
-  no_face_found: () => _("No face was found on the document photo: retake it."),
-  multiple_faces: () => _("More than one face is on the document photo: retake it with the document only."),
-  several_faces: () => _("More than one face is on the document photo: retake it with the document only."),
-  unreadable_image: () => _("The file is not a readable image."),
-  face_too_small: () => _("The portrait on the document is too small: hold the document closer."),
-  not_an_image: () => _("The file is not a readable image."),
-  upload_too_large: (error) => {
-    const limit = error.details && error.details.limit_mb;
-    return limit ? format(_("The image is larger than %(limit)s MB: take the photo again, or choose a smaller file."), { limit: Number(limit.toFixed(1)) }) : _("The image is too large.");
-  },
-  empty_upload: () => _("Choose or take a photo first."),
-  throttled: () => _("Too many requests: wait a moment and try again."),
-  not_authenticated: () => _("Your sign-in has expired: sign in again."),
-  unavailable: () => _("The service is unavailable: try again."),
-};
-
+// The server words every error in the page's language (registration/error_messages.py): show it as
+// it comes. Only a failure that never reached the server is worded here.
 export function errorMessage(error) {
-  if (!error) return _("Something went wrong: try again.");
-  const known = ERROR_MESSAGES[error.code];
-  return known ? known(error) : error.message || _("Something went wrong: try again.");
+  return (error && error.message) || _("Something went wrong: try again.");
 }
 
 export async function api(url, { method = "GET", json, form } = {}) {
