@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/rows/<uuid:session_id>/", views.dashboard_row, name="dashboard-row"),
     path("register/", views.register, name="register"),
     path("sessions/<uuid:session_id>/", views.session_next_step, name="session"),
     path("sessions/<uuid:session_id>/handover/", views.handover, name="handover"),

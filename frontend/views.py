@@ -79,10 +79,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:100]
     return render(
-        request,
-        "frontend/dashboard.html",
-        {"outlet": outlet, "sessions": sessions, "state_labels": state_labels(), "time_zone": settings.TIME_ZONE},
+        request, "frontend/dashboard.html", {"outlet": outlet, "sessions": sessions, "time_zone": settings.TIME_ZONE}
     )
+
+
+@login_required
+@require_GET
+def dashboard_row(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """One session's dashboard row, rendered as the page renders it: the script fetches it when the
+    session changes, so the row has one template (`frontend/dashboard_row.html`)."""
+    session = _session_or_404(request, session_id)
+    return render(request, "frontend/dashboard_row.html", {"s": session, "time_zone": settings.TIME_ZONE})
 
 
 @login_required

@@ -268,6 +268,7 @@ CASES: list[Case] = [
     Case("GET dashboard/", "GET", "/dashboard/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
     Case("GET dashboard/", "GET", "/dashboard/", "other_clerk", OTHER_OUTLET, 200, hidden=("{created}", "王 五")),
     Case("GET dashboard/", "GET", "/dashboard/", "clerk", RIGHT_USER, 200),
+    *_page_cases("GET dashboard/rows/{id}/", "/dashboard/rows/{created}/", 200),
     Case("GET register/", "GET", "/register/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
     Case("GET register/", "GET", "/register/", "clerk", RIGHT_USER, 200),
     *_page_cases("GET sessions/{id}/", "/sessions/{created}/", 302, redirect_to="/sessions/{created}/document/"),

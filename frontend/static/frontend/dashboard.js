@@ -1,59 +1,39 @@
-// The outlet dashboard: today's sessions, updated live. Times are the outlet's (the server's
-// TIME_ZONE, given by the page), never the browser's, so live and reloaded rows agree.
-import { liveSocket, stateLabel } from "./api.js";
+// The outlet dashboard: today's sessions, updated live. A pushed change fetches the session's row
+// as the server renders it (frontend/dashboard_row.html, the template of the page's own rows), so a
+// live row and a reloaded one are the same markup, in the outlet's time zone and the page's language.
+import { liveSocket } from "./api.js";
 
 const root = document.getElementById("dashboard");
 const rows = document.getElementById("dashboard-rows");
-const timeFormat = new Intl.DateTimeFormat("en-GB", {
-  hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: root.dataset.timeZone || undefined,
-});
+const latest = new Map(); // session id -> number of its newest fetch: an older answer is dropped
 
-function cell(content, className) {
-  const td = document.createElement("td");
-  if (className) td.className = className;
-  if (typeof content === "string") td.textContent = content;
-  else td.append(content);
-  return td;
+async function fetchRow(sessionId) {
+  const url = root.dataset.rowUrl.replace("00000000-0000-0000-0000-000000000000", sessionId);
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!response.ok) return null;
+  const holder = document.createElement("template");
+  holder.innerHTML = (await response.text()).trim();
+  return holder.content.querySelector("tr");
 }
 
-function timeOf(iso) {
-  const element = document.createElement("time");
-  element.dateTime = iso;
-  element.textContent = timeFormat.format(new Date(iso));
-  return element;
-}
-
-function sessionLink(session) {
-  const link = document.createElement("a");
-  link.className = "row-link";
-  link.href = root.dataset.sessionUrl.replace("00000000-0000-0000-0000-000000000000", session.id);
-  link.title = session.subscriber_name;
-  link.textContent = session.subscriber_name;
-  return link;
-}
-
-function stateBadge(state) {
-  const badge = document.createElement("span");
-  badge.className = `state state-${state}`;
-  badge.textContent = stateLabel(state);
-  return badge;
-}
-
-function upsert(session) {
-  let row = rows.querySelector(`tr[data-session="${session.id}"]`);
-  const fresh = [cell(timeOf(session.created_at)), cell(sessionLink(session), "name"),
-    cell(session.phone_number, "phone"), cell(String(session.attempt_count), "attempts num"), cell(stateBadge(session.state))];
-  if (!row) {
-    rows.querySelector("tr.empty")?.remove();
-    row = document.createElement("tr");
-    row.dataset.session = session.id;
-    rows.prepend(row);
+async function upsert(session) {
+  const ticket = (latest.get(session.id) || 0) + 1;
+  latest.set(session.id, ticket);
+  let fresh;
+  try {
+    fresh = await fetchRow(session.id);
+  } catch {
+    return; // the socket re-opens and the next change brings the row
   }
-  row.replaceChildren(...fresh);
-  row.dataset.state = session.state;
-  row.classList.remove("flash");
-  void row.offsetWidth; // restart the highlight animation
-  row.classList.add("flash");
+  if (!fresh || latest.get(session.id) !== ticket) return;
+  const row = rows.querySelector(`tr[data-session="${session.id}"]`);
+  if (row) {
+    row.replaceWith(fresh);
+  } else {
+    rows.querySelector("tr.empty")?.remove();
+    rows.prepend(fresh);
+  }
+  fresh.classList.add("flash");
 }
 
 liveSocket(
