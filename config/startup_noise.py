@@ -1,77 +1,22 @@
-"""Start-up noise of the native libraries (TensorFlow, XLA, CUDA stubs, absl) kept off the terminal.
+"""Start-up noise of the native libraries (TensorFlow, XLA, CUDA stubs, mediapipe's glog) kept off
+the terminal: their log-level variables.
 
-`TF_CPP_MIN_LOG_LEVEL` must be set before TensorFlow is first imported: `config/__init__` sets it
-(unless the environment already does). Some lines are written by absl's C++ side before its
-logging is initialised and ignore that variable; `filtered_native_stderr` drops exactly those known
-start-up lines while a heavy import runs and passes every other line through, so a real error
-still reaches the terminal.
+They must be set before TensorFlow is first imported: `config/__init__` sets them (unless the
+environment already does). The lines that ignore them are filtered where the capture builds its
+face mesh graphs (`capture/webrtc/native_stderr.py`).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 QUIET_ENVIRONMENT = {
     "TF_CPP_MIN_LOG_LEVEL": "3",  # TensorFlow's own C++ start-up lines (oneDNN, CUDA stubs, CPU features)
     "GLOG_minloglevel": "2",  # mediapipe's glog INFO/WARNING lines
 }
 
-# The lines TensorFlow/XLA print when they load without a GPU: registration clashes of the CUDA
-# plug-ins, the absl pre-initialisation notice, the CPU-feature advert; and the lines mediapipe's
-# TensorFlow Lite prints each time a face mesh graph is built (its CPU delegate, the feedback tensors
-# it does not use). Nothing else matches.
-NATIVE_NOISE = re.compile(
-    r"All log messages before absl::InitializeLog\(\) is called"
-    r"|\b(cuda_dnn|cuda_blas|cuda_fft|cudart_stub|computation_placer|cpu_feature_guard|port)\.cc:\d+\]"
-    r"|^To enable the following instructions: .* rebuild TensorFlow"
-    r"|\binference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature"
-    r"|^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$"
-)
-
 
 def quiet_environment() -> None:
     """Set the libraries' log-level variables unless the environment chose otherwise."""
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-
-
-# One redirection of file descriptor 2 at a time: two threads' blocks interleaving would each put
-# back what the other had in place, leaving descriptor 2 on a closed pipe (the capture pool's threads
-# build and reset face-mesh graphs at the same time).
-_FD2 = threading.RLock()
-
-
-@contextmanager
-def filtered_native_stderr() -> Iterator[None]:
-    """While the block runs, lines written to file descriptor 2 that match `NATIVE_NOISE` are dropped."""
-    with _FD2:
-        yield from _filtered_native_stderr()
-
-
-def _filtered_native_stderr() -> Iterator[None]:
-    sys.stderr.flush()
-    original = os.dup(2)
-    read_end, write_end = os.pipe()
-    os.dup2(write_end, 2)
-    os.close(write_end)
-
-    def pass_through() -> None:
-        with os.fdopen(read_end, "rb") as pipe:
-            for line in pipe:
-                if not NATIVE_NOISE.search(line.decode(errors="replace")):
-                    os.write(original, line)
-
-    pump = threading.Thread(target=pass_through, name="native-stderr-filter", daemon=True)
-    pump.start()
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(original, 2)  # the pipe's last write end closes: the pump reads to the end and stops
-        pump.join(timeout=5)
-        os.close(original)

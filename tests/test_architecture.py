@@ -34,10 +34,12 @@ SETTINGS_IMPORT_TO_REMOVE = frozenset({"registration.face_matching.policy"})
 MADE_BY_THE_OPERATOR = frozenset({"docker/.env", "docker/certs/"})
 
 # package -> top-level names it must never import
+# The apps never import `config` (it is the project around them: settings, ASGI, Celery app).
 FORBIDDEN_IMPORTS = {
-    "registration": frozenset({"capture", "frontend"}),
+    "registration": frozenset({"capture", "frontend", "config"}),
     "liveness": frozenset({"django", "channels", "aiortc", "celery", "registration", "capture", "frontend", "config"}),
-    "capture": frozenset({"frontend"}),
+    "capture": frozenset({"frontend", "config"}),
+    "frontend": frozenset({"config"}),
 }
 
 
@@ -321,7 +323,7 @@ def code_references(root: Path, document: str) -> int:
 
 def test_imports_run_one_way() -> None:
     """registration imports no capture/frontend, liveness nothing of ours or of the frameworks,
-    capture no frontend."""
+    capture no frontend, and no app imports config."""
     found = forbidden_imports()
     assert found == [], "\n".join(found)
 

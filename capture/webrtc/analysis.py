@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy as np
 
-from config.startup_noise import filtered_native_stderr
 from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
 from liveness.engine import HOLD_STILL
 from registration.images import encode_jpeg
 from registration.liveness_settings import plan_config
+
+from .native_stderr import filtered_native_stderr
 
 # Importing mediapipe takes seconds (it loads TensorFlow). Done lazily on the first capture, in a
 # pool thread, it holds import locks the event loop then waits for; so the ASGI process pays it

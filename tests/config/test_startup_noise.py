@@ -28,7 +28,7 @@ KEPT = ["Traceback (most recent call last):", "E0000 00:00:1.0 1 face_landmarker
 def test_known_native_start_up_lines_are_dropped_and_everything_else_passes() -> None:
     written = "\n".join(NOISE + KEPT) + "\n"
     code = (
-        "import os\nfrom config.startup_noise import filtered_native_stderr\n"
+        "import os\nfrom capture.webrtc.native_stderr import filtered_native_stderr\n"
         f"with filtered_native_stderr():\n    os.write(2, {written.encode()!r})\n"
         "os.write(2, b'after the block\\n')\n"
     )
