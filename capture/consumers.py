@@ -15,9 +15,9 @@ from django.conf import settings
 
 from registration import selectors, services
 from registration.errors import DomainError, NotFound
-from registration.policy import effective_policy
 from registration.realtime import outlet_group, session_group
 from registration.state_machine import SessionState
+from registration.verification_policy import effective_policy
 
 from .webrtc.peer import CapturePeer, OfferRejected, PeerEnd, PeerTimeouts
 from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, get_registry

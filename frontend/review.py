@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from registration.models import VerificationSession
-from registration.policy import effective_policy
+from registration.verification_policy import effective_policy
 
 BAR_WIDTH = 300  # the SVG's user units; the page scales it
 

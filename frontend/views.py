@@ -23,9 +23,9 @@ from registration import selectors, services
 from registration.errors import NotFound
 from registration.liveness_settings import liveness_config
 from registration.models import EvidenceKind, Subscriber, VerificationSession
-from registration.policy import effective_policy
 from registration.roles import is_supervisor
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState, action_allowed, document_action
+from registration.verification_policy import effective_policy
 
 from .labels import state_labels
 from .prompts import prompt_audio_urls

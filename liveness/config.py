@@ -89,11 +89,6 @@ class LivenessConfig:
     # --- Screen light (see `liveness.light`; off by default) ------------------------------------
     light: LightConfig = field(default_factory=LightConfig)
 
-    @property
-    def frame_interval(self) -> float:
-        """Seconds between two admitted frames at the budget rate."""
-        return 1.0 / self.fps_budget
-
     def step_seconds(self, step: ChallengeStep) -> float:
         """A step's limit from the prompt shown: the reaction window plus the action's own length,
         never more than `step_timeout_seconds`."""

@@ -99,11 +99,6 @@ class TurnDetector:
         self._sign = 0
         self._peak = 0.0
 
-    @property
-    def in_excursion(self) -> bool:
-        """True while the head is away from frontal."""
-        return self._started_at is not None
-
     def reset(self) -> None:
         """Forget any excursion in progress."""
         self._started_at = None

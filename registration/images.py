@@ -104,12 +104,6 @@ def encode_jpeg(bgr: np.ndarray, *, quality: int = 92) -> bytes:
     return buffer.getvalue()
 
 
-def decode_jpeg(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as image:
-        rgb = np.asarray(image.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])
-
-
 FRAMES_CONTENT_TYPE = "application/x-shiming-jpeg-frames"
 
 

@@ -13,9 +13,9 @@ from .consent_texts import RETENTION_PLACEHOLDER
 from .documents import normalise_mainland_mobile
 from .errors import NotFound
 from .models import ConsentRecord, ConsentText, Evidence, EvidenceKind, Outlet, StaffProfile, VerificationSession
-from .policy import effective_policy
 from .serializers import SessionOutput
 from .state_machine import SessionState
+from .verification_policy import effective_policy
 
 User = AbstractBaseUser | AnonymousUser
 

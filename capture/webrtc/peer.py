@@ -142,10 +142,6 @@ class CapturePeer:
         self.finished_at: float | None = None  # monotonic time the last step ended
 
     @property
-    def has_peer_connection(self) -> bool:
-        return self._pc is not None
-
-    @property
     def pc(self) -> RTCPeerConnection | None:
         return self._pc
 

@@ -19,10 +19,10 @@ from .judgement import (
     matching_begin,
     reference_embed,
 )
-from .policy import policy_update
 from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
 from .subjects import subject_erase, subject_export, subject_find
 from .transitions import sessions_expire_stale
+from .verification_policy import policy_update
 
 __all__ = [
     "CONSENT_TEXT_CONTENT",

@@ -21,9 +21,9 @@ from registration.audit import audit
 from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
-from registration.policy import effective_policy
 from registration.selectors import captures_awaiting_verdict, has_document_portrait
 from registration.state_machine import check_action
+from registration.verification_policy import effective_policy
 
 from .evidence import evidence_store
 from .registrations import new_challenge_plan

@@ -14,9 +14,9 @@ from registration.audit import audit
 from registration.documents import age_on, mask_number, validate_document
 from registration.errors import Conflict, InvalidInput
 from registration.models import ConsentRecord, ConsentText, VerificationSession
-from registration.policy import effective_policy
 from registration.selectors import consent_text_body, consent_text_used
 from registration.state_machine import check_action
+from registration.verification_policy import effective_policy
 
 from .registrations import needs_guardian_consent
 from .transitions import S, User, session_lock, session_move, session_open, today

@@ -19,8 +19,8 @@ from registration.face_matching.base import ImageRole
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.images import unpack_frames
 from registration.models import Evidence, EvidenceKind, VerificationSession
-from registration.policy import effective_policy
 from registration.selectors import evidence_of_kind
+from registration.verification_policy import effective_policy
 
 from .attempts import reject_if_attempts_exhausted
 from .decisions import session_approve

@@ -24,9 +24,9 @@ from registration.documents import (
 from registration.errors import Conflict, Forbidden, InvalidInput
 from registration.liveness_settings import liveness_config
 from registration.models import IdentityDocument, Subscriber, SubscriberStatus, VerificationSession
-from registration.policy import effective_policy
 from registration.roles import CLERK, SUPERVISOR
 from registration.selectors import staff_outlet
+from registration.verification_policy import effective_policy
 
 from .transitions import User, notify_on_commit, require_role, today
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from registration.audit import audit
 from registration.errors import Conflict, Forbidden, NotFound
 from registration.models import SubscriberStatus, VerificationSession
-from registration.policy import effective_policy
 from registration.realtime import broadcast_session_update
 from registration.roles import has_role
 from registration.selectors import session_public_payload
 from registration.state_machine import CUSTOMER_STATES, FINAL_STATES, SessionState, check_transition
+from registration.verification_policy import effective_policy
 
 from .reference_embedding import reference_embedding_discard
 

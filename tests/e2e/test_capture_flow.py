@@ -19,8 +19,8 @@ from PIL import Image
 
 from registration import services
 from registration.models import EvidenceKind, VerificationSession
-from registration.policy import effective_policy
 from registration.state_machine import SessionState
+from registration.verification_policy import effective_policy
 from tests.actors.customer import lazy
 from tests.e2e.conftest import SCREENSHOTS, BrowserFactory, CustomerContext, Screens, Server
 from tests.factories import make_phone, make_prc_id

@@ -100,8 +100,8 @@ def test_admin_changes_retention_and_thresholds_and_it_is_audited(
     new_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
     from registration.models import VerificationPolicy
-    from registration.policy import effective_policy
     from registration.roles import ADMIN
+    from registration.verification_policy import effective_policy
 
     admin_user = UserFactory(role=ADMIN, is_staff=True, is_superuser=True)
     client = _admin_client(admin_user)
@@ -159,8 +159,8 @@ def test_a_refused_policy_save_shows_the_error_and_no_success_message() -> None:
 
 def test_the_policy_change_page_saves_through_the_service_and_refuses_bad_thresholds() -> None:
     from registration.models import VerificationPolicy
-    from registration.policy import effective_policy
     from registration.roles import ADMIN
+    from registration.verification_policy import effective_policy
 
     client = _admin_client(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
     form = {

@@ -13,7 +13,7 @@ from capture.webrtc.analysis import build_analysis
 from registration import services
 from registration.liveness_settings import liveness_config, plan_config
 from registration.models import AuditEvent, VerificationPolicy, VerificationSession
-from registration.policy import effective_policy
+from registration.verification_policy import effective_policy
 from tests import factories
 
 

@@ -26,8 +26,8 @@ from registration.face_matching import calibration
 from registration.face_matching.base import ModelUnavailable, get_matcher
 from registration.face_matching.calibration import Calibration, ErrorBound, OperatingPoint, ScoreSet
 from registration.face_matching.identity_sets import IdentitySetError, load_source, score_set, score_set_scores
-from registration.policy import effective_policy
 from registration.services import policy_update
+from registration.verification_policy import effective_policy
 
 
 def score_sources(

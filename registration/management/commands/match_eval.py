@@ -34,7 +34,7 @@ from registration.face_matching.identity_sets import (
     score_set_scores,
 )
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
-from registration.policy import effective_policy
+from registration.verification_policy import effective_policy
 
 
 def summarise(

@@ -15,8 +15,8 @@ from registration.face_matching.calibration import ScoreSet, calibrate
 from registration.face_matching.deepface_matcher import DeepFaceMatcher
 from registration.management.commands.face_calibrate import _adopt
 from registration.models import AuditEvent, VerificationPolicy
-from registration.policy import effective_policy
 from registration.roles import ADMIN, CLERK
+from registration.verification_policy import effective_policy
 from tests.factories import OutletFactory, UserFactory
 
 PEOPLE = ("000", "001", "002", "005")

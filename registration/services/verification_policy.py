@@ -9,8 +9,8 @@ from django.db import transaction
 from registration.audit import audit
 from registration.errors import Forbidden, InvalidInput
 from registration.models import VerificationPolicy
-from registration.policy import DEFAULTS, effective_policy
 from registration.roles import ADMIN, has_role
+from registration.verification_policy import DEFAULTS, effective_policy
 
 from .transitions import User
 
