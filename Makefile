@@ -1,4 +1,5 @@
-# Shiming: `make run` starts the product on the embedded default; `make test` runs the whole suite.
+# Shiming: `make run` starts the product on the embedded default; `make test` runs the whole suite;
+# `make check` is the developer's fast loop (lint, types, and the suite without its slow parts).
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ PORT ?= 8000
 LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: run test lint typecheck pytest services lock messages audio clean
+.PHONY: run test check lint typecheck pytest services lock messages audio clean
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11): install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -27,6 +28,14 @@ run: $(STAMP)
 
 ## test: set up and run the whole suite against real PostgreSQL and Redis (started if needed)
 test: $(STAMP) services lint typecheck pytest
+
+## check: the fast loop: lint, format check, types and the suite without e2e, faults, load, model and slow tests
+CHECK_MARKERS ?= not e2e and not faults and not load and not model and not slow
+check: $(STAMP) services
+	@start=$$(date +%s); \
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy . \
+	&& $(BIN)/python -m pytest -q -m "$(CHECK_MARKERS)" $(PYTEST_ARGS); \
+	status=$$?; echo "make check: $$(( $$(date +%s) - start )) s (load average: $$(cut -d' ' -f1-3 /proc/loadavg))"; exit $$status
 
 services:
 	@scripts/ensure-services

@@ -14,6 +14,8 @@ import pytest
 from bench.load_tablets import PRODUCTION_CONN_MAX_AGE, stack_env, web_process_env
 from tests.conftest import run_python
 
+pytestmark = pytest.mark.slow
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -29,6 +31,7 @@ PRODUCTION_ENV = {
 def test_the_servers_keep_their_database_connection_as_production_does(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+
     code = (
         "import django; django.setup()\n"
         "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])\n"

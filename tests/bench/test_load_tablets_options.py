@@ -43,6 +43,7 @@ def test_a_bad_tracing_depth_stops_the_run_with_one_line(value: str) -> None:
     assert "starting" not in done.stdout  # no server was started
 
 
+@pytest.mark.slow
 def test_a_stopped_run_stops_the_servers_and_workers_it_started(tmp_path: Path) -> None:
     """Killed (SIGTERM) while its stack starts, the generator stops its Daphne and Celery workers
     too: a stopped run's leftover workers once took the next run's tasks."""

@@ -349,6 +349,7 @@ def test_cancelling_the_session_elsewhere_closes_the_peer(
     assert session.state == S.CANCELLED
 
 
+@pytest.mark.slow
 def test_server_shutdown_closes_every_peer(
     make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
@@ -377,6 +378,7 @@ def test_server_shutdown_closes_every_peer(
         assert session.liveness_reasons == ["server_shutdown"]
 
 
+@pytest.mark.slow
 def test_twenty_attempts_in_a_row_leave_nothing_behind(
     make_session: Callable[..., VerificationSession],
     clerk: Any,

@@ -42,6 +42,7 @@ def _limit_in_a_process(env: dict[str, str], cpu: int | None = None) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_the_setting_follows_the_cores_unless_it_is_set() -> None:
     assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}, cpu=0) == 3
     assert _limit_in_a_process({"SHIMING_CAPTURES_PER_CORE": "3"}) == 3 * len(os.sched_getaffinity(0))

@@ -6,7 +6,11 @@ the tasks module. A fresh process, as `make run` starts it."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import run_python
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_web_process_of_the_embedded_default_knows_the_judgement_tasks() -> None:

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT, run_python
+
+pytestmark = pytest.mark.slow
 
 NOISE = [
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",

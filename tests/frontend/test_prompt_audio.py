@@ -35,6 +35,7 @@ def test_every_spoken_prompt_is_a_translated_text_of_the_page() -> None:
 
 
 @needs_tool("espeak-ng", "espeak-ng is not installed (scripts/ensure-services)")
+@pytest.mark.slow
 def test_the_command_builds_one_file_per_prompt_and_language(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

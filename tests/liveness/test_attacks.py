@@ -26,6 +26,8 @@ from liveness.session import LivenessSession
 from .attacks import Frame, as_print, jittered_still, load_print, swung_print
 from .conftest import MediaClock
 
+pytestmark = pytest.mark.model
+
 CAMERA_FPS = 30.0
 # img4, img21: swung, their eyes narrow with the perspective and gave "blinks" before the planar check.
 PHOTOS = ["img1.jpg", "img3.jpg", "img4.jpg", "img10.jpg", "img20.jpg", "img21.jpg", "img50.jpg"]

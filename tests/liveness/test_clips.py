@@ -23,6 +23,8 @@ from liveness.extractor import LandmarkExtractor
 
 from .conftest import CLIP_PLAN, ClipRun, play
 
+pytestmark = pytest.mark.model
+
 TOLERANCE = 0.25
 MIN_BLINKS_FOUND = 31  # of 35 annotated; the 4 others are not separate blinks (module docstring)
 SPOOF_REASONS = {Reason.PLANAR_MOTION, Reason.IDENTITY_JUMP, Reason.SUSPECTED_INJECTION, Reason.REPEATED_FRAMES}

@@ -10,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+pytestmark = pytest.mark.model
+
 
 def run_command(*args: str) -> str:
     out = io.StringIO()

@@ -17,6 +17,8 @@ from liveness.extractor import LandmarkExtractor
 from liveness.steps import draw_gaps
 from tests.actors.customer import FPS, Customer, LoopingRecording, lazy, perform, wrong_way
 
+pytestmark = pytest.mark.model
+
 CUSTOMER_CONFIG = LivenessConfig(turn_yaw_degrees=20.0)
 STEP_CODES = ("blink", "turn_left", "turn_right")
 PLAN_SHAPES = [
@@ -97,6 +99,7 @@ def replay_recording(features: list[FrameFeatures], start: int, plan: ChallengeP
 def test_a_looping_recording_that_does_every_action_passes_none_of_50_random_plans(
     recording_features: list[FrameFeatures],
 ) -> None:
+
     from liveness import draw_plan
 
     rng = random.Random(14)

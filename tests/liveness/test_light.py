@@ -96,6 +96,7 @@ def lit_samples(rng: random.Random, shown: tuple[str, ...], judged: tuple[str, .
     return recorder
 
 
+@pytest.mark.slow
 def test_a_face_lit_by_another_sequence_passes_under_one_in_a_thousand() -> None:
     rng = random.Random(3)
     runs = [lit_samples(rng, draw_sequence(rng, LIGHT), draw_sequence(rng, LIGHT), 0.15) for _ in range(2000)]
@@ -104,6 +105,7 @@ def test_a_face_lit_by_another_sequence_passes_under_one_in_a_thousand() -> None
     assert sum(run.match(0.0, LIGHT).passes(LIGHT) for run in runs) <= 2
 
 
+@pytest.mark.slow
 def test_the_weakest_modelled_screen_light_passes_and_an_unlit_face_does_not() -> None:
     rng = random.Random(4)
     lit = [lit_samples(rng, q := draw_sequence(rng, LIGHT), q, 0.10).match(0.0, LIGHT) for _ in range(1000)]
@@ -201,6 +203,7 @@ def lit_run(features: list[FrameFeatures], rng: random.Random) -> tuple[bool, tu
     return verdict.passed, verdict.reasons, camera
 
 
+@pytest.mark.model
 def test_a_screen_lit_customer_passes_at_least_99_of_100_random_sequences(idle_features: list[FrameFeatures]) -> None:
     rng = random.Random(7)
     failures = []
@@ -212,6 +215,7 @@ def test_a_screen_lit_customer_passes_at_least_99_of_100_random_sequences(idle_f
     assert len(failures) <= 1
 
 
+@pytest.mark.model
 def test_a_lit_customer_passes_a_plan_with_actions_and_the_trace_gives_the_same_verdict(
     extractor: LandmarkExtractor,
 ) -> None:
@@ -254,12 +258,14 @@ def extracted(frames: list[np.ndarray], extractor: LandmarkExtractor) -> list[Fr
     return [extractor.extract(frame, round(index / FPS, 4)) for index, frame in enumerate(frames) if index % step == 0]
 
 
+@pytest.mark.model
 def test_the_untinted_replay_passes_none_of_100_sequences(idle_features: list[FrameFeatures]) -> None:
     outcomes = light_only_runs(idle_features, 100, seed=10)
     assert not any(passed for passed, _ in outcomes)
     assert {reasons[0] for _, reasons in outcomes} == {Reason.LIGHT_MISMATCH}
 
 
+@pytest.mark.model
 def test_a_print_passes_none_of_100_sequences(testdata: Path, extractor: LandmarkExtractor) -> None:
     photo = load_print(testdata / "verification" / "deepface" / PHOTOS[0])
     assert photo.shape[:2] == (FRAME_SIZE[1], FRAME_SIZE[0])

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT
 
-pytestmark = [pytest.mark.security]
+pytestmark = [pytest.mark.security, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 

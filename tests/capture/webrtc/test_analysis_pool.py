@@ -15,6 +15,8 @@ from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
 from liveness import FrameBudget, LivenessConfig
 from tests.conftest import wait_until
 
+pytestmark = pytest.mark.model
+
 PLAN = ["blink", "blink", "blink"]
 
 

@@ -24,6 +24,8 @@ from registration.models import Evidence, EvidenceKind, VerificationPolicy, Veri
 from tests.actors.customer import FPS, Customer, LitCamera, footage, wrong_way
 from tests.capture.fakes import receive
 
+pytestmark = pytest.mark.model
+
 application = URLRouter(websocket_urlpatterns)
 CLOCK_RATE = 90000
 

@@ -140,6 +140,8 @@ UNTRIMMED = """
 import os, threading, time
 from pathlib import Path
 from capture.webrtc.memory import glibc_malloc_trim, process_allocator
+
+pytestmark = pytest.mark.slow
 PAGE = os.sysconf("SC_PAGE_SIZE")
 def resident_mib():
     return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE / 2**20

@@ -14,6 +14,8 @@ import django; django.setup()
 import capture.webrtc.analysis  # what the ASGI process imports through its WebSocket routes
 import cv2, numpy as np
 
+pytestmark = pytest.mark.slow
+
 def native_threads():
     return len(os.listdir("/proc/self/task"))
 
