@@ -17,6 +17,8 @@ from capture.webrtc.memory import AllocatorTrim, glibc_malloc_trim
 from capture.webrtc.registry import PeerRegistry, get_registry
 from tests.conftest import SUITE_ONLY_VARIABLES, needs_library, run_python
 
+pytestmark = pytest.mark.slow
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -140,8 +142,6 @@ UNTRIMMED = """
 import os, threading, time
 from pathlib import Path
 from capture.webrtc.memory import glibc_malloc_trim, process_allocator
-
-pytestmark = pytest.mark.slow
 PAGE = os.sysconf("SC_PAGE_SIZE")
 def resident_mib():
     return int(Path("/proc/self/statm").read_text().split()[1]) * PAGE / 2**20

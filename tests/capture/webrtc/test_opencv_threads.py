@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.conftest import run_python
+
+pytestmark = pytest.mark.slow
 
 CODE = """
 import os, threading
 import django; django.setup()
 import capture.webrtc.analysis  # what the ASGI process imports through its WebSocket routes
 import cv2, numpy as np
-
-pytestmark = pytest.mark.slow
 
 def native_threads():
     return len(os.listdir("/proc/self/task"))
