@@ -65,6 +65,8 @@ def test_erasure_deletes_evidence_and_keeps_only_what_the_real_name_rules_requir
         "evidence_deleted": 2,
         "subscribers_erased": 1,
         "subscribers_kept_active": 1,
+        "document_erased": 0,
+        "reason": "subject_request",
         "outlets": [event.outlet.code if event.outlet else "?"],
     }
 

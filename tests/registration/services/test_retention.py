@@ -4,11 +4,9 @@ the policy allows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -20,29 +18,12 @@ from registration.state_machine import AWAITING_WORKERS, CUSTOMER_STATES, FINAL_
 from registration.tasks import enforce_retention
 from tests import factories
 from tests.conftest import wait_until
+from tests.registration.services.conftest import Clock
 
 S = SessionState
 # How far the clock moves between two runs of the sweep in the year walk: a coarser beat than the
 # deployed 15 minutes, so the bound below allows one step more than the policy's face-data age.
 STEP = timedelta(hours=12)
-
-
-class Clock:
-    """`django.utils.timezone.now` for the services, the models' auto_now and the sweeps."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Iterator[Clock]:
-    start = timezone.now().replace(microsecond=0)
-    ticking = Clock(start)
-    with mock.patch("django.utils.timezone.now", ticking):
-        yield ticking
 
 
 def test_every_open_state_has_a_maximum_age() -> None:
