@@ -167,8 +167,12 @@ def test_list_is_scoped_to_the_outlet_and_filters(
     assert {row["id"] for row in body["results"]} == {str(s.pk) for s in mine}
     cancelled = client_for(clerk).get(SESSIONS_URL, {"state": "cancelled"}).json()
     assert [row["id"] for row in cancelled["results"]] == [str(mine[0].pk)]
-    by_phone = client_for(clerk).get(SESSIONS_URL, {"phone_number": mine[1].subscriber.phone_number}).json()
+    phone = mine[1].subscriber.phone_number
+    by_phone = client_for(clerk).post(f"{SESSIONS_URL}search/", {"phone_number": phone}, format="json").json()
     assert [row["id"] for row in by_phone["results"]] == [str(mine[1].pk)]
+    in_the_address = client_for(clerk).get(SESSIONS_URL, {"phone_number": phone})
+    assert in_the_address.status_code == 400
+    assert in_the_address.json()["error"]["code"] == "phone_in_address"
     assert client_for(clerk).get(SESSIONS_URL, {"date": "yesterday"}).status_code == 400
     assert client_for(clerk).get(SESSIONS_URL, {"colour": "red"}).status_code == 400
 

@@ -140,6 +140,8 @@ EVIDENCE_URL = "/admin/registration/verificationsession/{review}/evidence/live_f
 QUEUE_URL = "/admin/registration/manualreviewsession/"
 REVIEW_IMAGE_URL = "/review/{review}/live.jpg"
 
+PHONE_SEARCH = {"phone_number": "+8613800000000"}
+
 CASES: list[Case] = [
     # --- public by design -------------------------------------------------------------------
     Case("GET api/health/", "GET", "/api/health/", "anonymous", ANONYMOUS, 200),
@@ -175,6 +177,18 @@ CASES: list[Case] = [
         hidden=("{created}", "{review}", "王 五"),
     ),
     Case("GET api/sessions/", "GET", "/api/sessions/", "clerk", RIGHT_USER, 200),
+    Case("POST api/sessions/search/", "POST", "/api/sessions/search/", "anonymous", ANONYMOUS, 403, PHONE_SEARCH),
+    Case(
+        "POST api/sessions/search/",
+        "POST",
+        "/api/sessions/search/",
+        "other_clerk",
+        OTHER_OUTLET,
+        200,
+        PHONE_SEARCH,
+        hidden=("{created}", "{review}", "王 五"),
+    ),
+    Case("POST api/sessions/search/", "POST", "/api/sessions/search/", "clerk", RIGHT_USER, 200, PHONE_SEARCH),
     Case("POST api/sessions/", "POST", "/api/sessions/", "anonymous", ANONYMOUS, 403, NEW_REGISTRATION),
     Case("POST api/sessions/", "POST", "/api/sessions/", "no_role", WRONG_ROLE, 403, NEW_REGISTRATION),
     Case("POST api/sessions/", "POST", "/api/sessions/", "clerk", RIGHT_USER, 201, NEW_REGISTRATION, writes=True),

@@ -220,13 +220,12 @@ def _unicode_identifier_cases() -> list[BadInput]:
     ]
     cases += [
         BadInput(
-            f"list: phone filter, {form}",
+            f"search: phone, {form}",
             "",
-            f"/api/sessions/?phone_number={phone}",
-            raw(""),
+            "/api/sessions/search/",
+            json_body({"phone_number": phone}),
             400,
             "phone_not_ascii",
-            method="GET",
         )
         for form, phone in list(PHONE_SPELLINGS.items())[:2]
     ]
