@@ -133,5 +133,5 @@ class ConsentTextQuery(StrictSerializer):
 class ConsentTextOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = ConsentText
-        fields = ["version", "kind", "language", "title", "body"]
+        fields = ["version", "kind", "language", "title", "body", "published_at"]
         read_only_fields = fields

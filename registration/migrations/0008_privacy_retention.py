@@ -5,6 +5,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def publish_v3(apps, schema_editor):
+    """Consent texts version 3 (controller, necessity, what is kept and how long, who sees the photos,
+    withdrawal and rights; rendered from the policy when shown) become the current ones."""
+    from registration.consent_texts import CONSENT_V3
+
+    consent_text = apps.get_model("registration", "ConsentText")
+    for (kind, language), (title, body) in CONSENT_V3.items():
+        consent_text.objects.get_or_create(
+            version="3", kind=kind, language=language, defaults={"title": title, "body": body, "is_current": True}
+        )
+    consent_text.objects.exclude(version="3").update(is_current=False)
+
+
+def restore_v2(apps, schema_editor):
+    consent_text = apps.get_model("registration", "ConsentText")
+    consent_text.objects.filter(version="3").update(is_current=False)
+    consent_text.objects.filter(version="2").update(is_current=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -74,4 +93,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-version'],
             },
         ),
+        migrations.RunPython(publish_v3, restore_v2),
     ]

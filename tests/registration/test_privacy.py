@@ -34,7 +34,7 @@ def person(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
         )
     VerificationSession.objects.filter(pk=pending.pk).update(state="document_captured")
-    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="2", language="en")
+    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="3", language="en")
     return {"number": number, "active": active, "pending": pending}
 
 

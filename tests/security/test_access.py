@@ -70,7 +70,7 @@ def world(outlet: Any, other_outlet: Any, clerk: Any, supervisor: Any, other_cle
     created = create()
     captured = photographed()
     consented = services.consent_record(
-        session_id=photographed().pk, actor=clerk, consent_version="2", language="zh-hans"
+        session_id=photographed().pk, actor=clerk, consent_version="3", language="zh-hans"
     )
     review = photographed()
     services.evidence_store(
@@ -112,7 +112,7 @@ NEW_REGISTRATION = {
     "document_number": "",  # filled per test
     "phone_number": "",
 }
-CONSENT = {"consent_version": "2", "language": "zh-hans"}
+CONSENT = {"consent_version": "3", "language": "zh-hans"}
 DECISION = {"decision": "approved", "note": "document checked by hand"}
 
 

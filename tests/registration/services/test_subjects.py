@@ -70,7 +70,7 @@ def _minor_with_a_guardian(clerk: Any, supervisor: Any) -> tuple[VerificationSes
     services.consent_record(
         session_id=session.pk,
         actor=clerk,
-        consent_version="2",
+        consent_version="3",
         language="zh-hans",
         guardian_name=GUARDIAN_NAME,
         guardian_document_number=guardian_number,
