@@ -204,25 +204,40 @@ def subject_erase(*, actor: User | None, identity: IdentityDocument) -> dict[str
         return _erase(identity, actor=actor, now=timezone.now(), reason="subject_request")
 
 
+def _retention_over(identity: IdentityDocument, *, now: datetime, keep: timedelta) -> bool:
+    """Whether nothing keeps this identity any more: no number active or pending, every ended number
+    ended and every refused registration opened more than the statutory period ago."""
+    for subscriber in identity.subscribers.all():
+        if subscriber.status in {SubscriberStatus.ACTIVE, SubscriberStatus.PENDING}:
+            return False
+        since = subscriber.service_ended_at if subscriber.status == SubscriberStatus.ENDED else subscriber.created_at
+        if since is None or since > now - keep:
+            return False
+    return True
+
+
 def subjects_erase_due(*, now: datetime | None = None) -> int:
-    """Finish the erasure of everyone whose identity the real-name rules no longer require: those
-    who asked for it, and holders whose every number ended more than the statutory period ago.
-    Returns how many identities were erased; an identity behind an open registration waits."""
+    """Erase everyone whose identity no rule keeps any more: those who asked, once no number needs
+    them; holders whose numbers ended, and people whose registrations were refused or abandoned,
+    the statutory period after. Returns how many identities were erased."""
     now = now or timezone.now()
+    keep = effective_policy().identity_keep_after_service
     candidates = (
         IdentityDocument.objects.filter(erased_at__isnull=True)
-        .filter(Q(erasure_requested_at__isnull=False) | Q(subscribers__status=SubscriberStatus.ENDED))
         .exclude(subscribers__status__in=[SubscriberStatus.ACTIVE, SubscriberStatus.PENDING])
+        .filter(Q(erasure_requested_at__isnull=False) | Q(created_at__lte=now - keep))
         .distinct()
     )
     erased = 0
     for identity_id in list(candidates.values_list("pk", flat=True)):
         with transaction.atomic():
             identity = IdentityDocument.objects.select_for_update().get(pk=identity_id)
-            keep = effective_policy().identity_keep_after_service
-            busy = identity.subscribers.filter(status__in=[SubscriberStatus.ACTIVE, SubscriberStatus.PENDING])
+            if identity.erased_at is not None:
+                continue
+            requested = identity.erasure_requested_at is not None
             required = any(_subscriber_required(sub, now=now, keep=keep) for sub in identity.subscribers.all())
-            if identity.erased_at is not None or busy.exists() or required:
+            busy = identity.subscribers.filter(status=SubscriberStatus.PENDING).exists()
+            if busy or required or not (requested or _retention_over(identity, now=now, keep=keep)):
                 continue
             _erase(identity, actor=None, now=now, reason="retention_ended")
             erased += 1

@@ -165,3 +165,15 @@ def test_a_number_that_ended_is_erased_after_the_period_without_a_request(
     clock.now += effective_policy().identity_keep_after_service + timedelta(hours=1)
     assert services.subjects_erase_due() == 1
     assert occurrences(CUSTOMER_NAME, details["phone_number"]) == []
+
+
+def test_a_refused_registration_is_erased_the_statutory_period_after_it_was_opened(clock: Clock, clerk: Any) -> None:
+    details = factories.registration_details(full_name=CUSTOMER_NAME)
+    session = factories.make_session(clerk=clerk, state=S.CONSENTED, **details)
+    services.session_cancel(session_id=session.pk, actor=clerk)
+    keep = effective_policy().identity_keep_after_service
+    clock.now += keep - timedelta(days=1)
+    assert services.subjects_erase_due() == 0
+    clock.now += timedelta(days=2)
+    assert services.subjects_erase_due() == 1
+    assert occurrences(CUSTOMER_NAME, details["phone_number"], details["document_number"]) == []
