@@ -55,6 +55,8 @@ admin.site.site_title = _("Shiming administration")
 admin.site.index_title = _("Registrations, reviews and policy")
 # At tablet width the queue needs the whole screen: no model sidebar beside the tables.
 admin.site.enable_nav_sidebar = False
+# The front page shows the filing threshold and links to the compliance pack (admin_compliance.py).
+admin.site.index_template = "admin/compliance/index.html"
 
 User = get_user_model()
 admin.site.unregister(User)
@@ -332,3 +334,7 @@ class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return super().get_actions(request) if sees_every_outlet(request.user) else {}
+
+
+# The compliance pack's admin pages register themselves on import (kept apart: this module's size).
+from . import admin_compliance  # noqa: E402, F401

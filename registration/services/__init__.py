@@ -6,6 +6,7 @@ registrations, consent, documents, evidence, attempts, judgement, decisions, pol
 transitions (locking and moving a session, expiry)."""
 
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
+from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .decisions import session_cancel, session_decide
 from .documents import document_upload
@@ -40,6 +41,8 @@ __all__ = [
     "evidence_reencrypt",
     "evidence_store",
     "faces_match",
+    "filing_threshold_check",
+    "impact_assessment_record",
     "liveness_judge",
     "liveness_verdict_apply",
     "match_apply",

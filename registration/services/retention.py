@@ -19,6 +19,7 @@ from registration.models import VerificationSession
 from registration.policy import effective_policy
 from registration.state_machine import AWAITING_WORKERS
 
+from .compliance import filing_threshold_check
 from .evidence import evidence_purge
 from .subjects import subjects_erase_due
 from .transitions import S, notify_on_commit, session_lock, session_move, sessions_expire_stale, subscriber_close
@@ -82,4 +83,5 @@ def retention_enforce(*, now: datetime | None = None) -> dict[str, int]:
         "sessions_closed": sessions_close_overdue(now=now),
         "evidence_purged": evidence_purge(now=now),
         "identities_erased": subjects_erase_due(now=now),
+        "filing_threshold_crossed": int(filing_threshold_check(now=now)),
     }
