@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from registration.audit import audit
@@ -28,10 +27,12 @@ def impact_assessment_record(*, actor: User | None) -> ImpactAssessment:
     now = timezone.now()
     facts = impact_assessment_facts(now=now)
     with transaction.atomic():
-        latest = ImpactAssessment.objects.select_for_update().aggregate(Max("version"))["version__max"] or 0
+        # The latest version's row is locked, so two admins recording at once take turns (the first
+        # version is guarded by the unique version number).
+        latest = ImpactAssessment.objects.select_for_update().order_by("-version").first()
         record = ImpactAssessment.objects.create(
-            version=latest + 1,
-            recorded_by=actor if actor is not None and actor.is_authenticated else None,
+            version=(latest.version if latest else 0) + 1,
+            recorded_by_id=actor.pk if actor is not None and actor.is_authenticated else None,
             keep_until=now + ASSESSMENT_KEPT,
             facts=facts,
         )

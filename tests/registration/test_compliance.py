@@ -54,7 +54,8 @@ def known_data(clerk: Any, other_clerk: Any) -> dict[str, Any]:
 @pytest.fixture
 def admin_client() -> Client:
     client = Client()
-    client.force_login(UserFactory(role=ADMIN, is_staff=True, is_superuser=True, outlet=OutletFactory()))
+    admin: Any = UserFactory(role=ADMIN, is_staff=True, is_superuser=True, outlet=OutletFactory())
+    client.force_login(admin)
     return client
 
 

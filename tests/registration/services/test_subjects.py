@@ -49,7 +49,7 @@ def occurrences(*needles: str) -> list[str]:
     found = []
     for model in [*apps.get_app_config("registration").get_models(), *apps.get_app_config("auth").get_models()]:
         columns = [field.attname for field in model._meta.concrete_fields]
-        for row in model.objects.values_list(*columns):
+        for row in model.objects.values_list(*columns):  # type: ignore[attr-defined]
             for column, value in zip(columns, row, strict=True):
                 text = _searchable(value)
                 found += [f"{model.__name__}.{column}: {needle}" for needle in needles if needle and needle in text]
