@@ -92,6 +92,19 @@ def test_admin_exports_and_erases_through_the_services(person: dict[str, Any]) -
     assert {event.actor for event in AuditEvent.objects.filter(action__startswith="subject.")} == {admin_user}
 
 
+def test_admin_ends_the_service_of_a_persons_active_numbers(person: dict[str, Any]) -> None:
+    admin_user = UserFactory.create(role=ADMIN, is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    identity = IdentityDocument.objects.get()
+    client.post("/admin/registration/identitydocument/", {"action": "end_service", "_selected_action": [identity.pk]})
+    active = Subscriber.objects.get(pk=person["active"].subscriber_id)
+    assert active.status == "ended"
+    assert active.service_ended_at is not None
+    event = AuditEvent.objects.get(action="subscriber.service_ended")
+    assert (event.actor, event.object_id) == (admin_user, str(active.pk))
+
+
 def test_supervisor_cannot_erase(person: dict[str, Any], supervisor: Any) -> None:
     client = Client()
     client.force_login(supervisor)

@@ -133,3 +133,13 @@ def test_the_worker_runs_the_retention_sweep_once_however_often_it_is_sent(
         assert AuditEvent.objects.filter(object_id=str(session.pk), action="session.expired").count() == 1
     escalated = AuditEvent.objects.filter(action="session.review_escalated", object_id=str(sessions[-1].pk))
     assert escalated.count() == 1
+
+
+def test_a_closed_session_without_a_purge_date_is_purged_after_the_retention(clock: Clock, clerk: Any) -> None:
+    session = factories.make_session(clerk=clerk, state=S.REJECTED, portrait=factories.STAND_IN_PORTRAIT)
+    assert session.evidence_purge_after is None  # moved there by hand, not by session_move
+    clock.now += effective_policy().evidence_retention - timedelta(minutes=1)
+    assert services.evidence_purge() == 0
+    clock.now += timedelta(minutes=2)
+    assert services.evidence_purge() == 1
+    assert not Evidence.objects.filter(session=session).exists()
