@@ -101,7 +101,7 @@ def session_decide(*, session_id: UUID | str, supervisor: User, decision: str, n
         raise InvalidInput("The decision is 'approved' or 'rejected'.", code="decision")
     note = note.strip()
     if not note:
-        raise InvalidInput("Say why: the note is kept in the audit log.", code="note_required")
+        raise InvalidInput("Say why: the note is kept with the decision.", code="note_required")
     with transaction.atomic():
         session = session_lock(session_id)
         check_action("decision", session.state)  # manual review only, never during the match
