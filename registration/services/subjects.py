@@ -41,6 +41,8 @@ def subject_find(*, document_type: str, document_number: str) -> IdentityDocumen
 
 
 def _identity_number(identity: IdentityDocument) -> str:
+    if identity.erased_at is not None:  # nothing left to decrypt
+        return ""
     aad = f"id:{identity.document_type}".encode()
     return crypto.decrypt(identity.number_key_id, bytes(identity.number_encrypted), associated_data=aad).decode()
 

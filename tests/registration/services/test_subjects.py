@@ -114,6 +114,8 @@ def test_erasing_a_person_who_never_held_a_number_leaves_no_identifying_field(cl
     with pytest.raises(NotFound):
         services.subject_find(document_type="prc_id", document_number=needles["number"])
     assert not ConsentRecord.objects.filter(session=session).exclude(guardian_name="").exists()
+    exported = services.subject_export(actor=None, identity=identity)  # the empty shell exports as empty
+    assert exported["document"] == {"type": "prc_id", "number": "", "birth_date": None}
 
 
 def test_a_holder_keeps_only_the_required_identity_until_the_statutory_period_ends(
