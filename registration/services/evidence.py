@@ -95,7 +95,8 @@ def evidence_reencrypt() -> tuple[int, int]:
             evidence.save(update_fields=["key_id", "ciphertext"])
             evidence_count += 1
     document_count = 0
-    for document_id in IdentityDocument.objects.exclude(number_key_id=current).values_list("pk", flat=True):
+    documents = IdentityDocument.objects.exclude(number_key_id=current).filter(erased_at__isnull=True)
+    for document_id in documents.values_list("pk", flat=True):
         with transaction.atomic():
             document = IdentityDocument.objects.select_for_update().get(pk=document_id)
             aad = f"id:{document.document_type}".encode()
