@@ -42,7 +42,7 @@ from .events import EventType, LivenessEvent
 from .features import FrameFeatures, Quality
 from .plan import ChallengePlan, ChallengeStep, draw_plan
 from .results import REASON_DESCRIPTIONS, Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
-from .trace import TraceFrame, recompute_verdict, trace_to_dict
+from .trace import TraceFrame, recompute_verdict, trace_minimised, trace_to_dict
 
 __all__ = [
     "REASON_DESCRIPTIONS",
@@ -68,6 +68,7 @@ __all__ = [
     "TraceFrame",
     "draw_plan",
     "recompute_verdict",
+    "trace_minimised",
     "trace_to_dict",
 ]
 

@@ -3,7 +3,8 @@
 The trace holds, per admitted frame, the `FrameFeatures` (numbers only, no pixels) and the
 clock time the frame arrived; the configuration the capture ran with; the hold-still gaps the
 server drew; and each "prompt displayed" word of the page with the frame it came before. It
-is biometric data: store it with the session's evidence and delete it with that evidence.
+is biometric data: store it with the session's evidence and delete it with that evidence; once the
+verdict is written only `trace_minimised` of it is kept.
 `recompute_verdict` replays it through a fresh engine, which gives exactly the verdict the
 live engine gave (this is what the Celery task calls).
 """
@@ -20,6 +21,10 @@ from .plan import ChallengePlan
 from .results import LivenessVerdict
 
 TRACE_VERSION = 1
+# Per-frame keys that describe the face itself rather than the challenge's timeline: landmark
+# positions and their optical flow, the 3-D proportions of the face, the pixels' digest and the
+# skin and backdrop colours. Only the verdict needs them; `trace_minimised` drops them after it.
+FACE_GEOMETRY_KEYS = frozenset({"a", "f", "sig", "d", "sk", "bg"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +75,22 @@ def trace_to_dict(
     }
 
 
+def trace_minimised(trace: dict[str, Any]) -> dict[str, Any]:
+    """The trace kept once its verdict is written: the plan, configuration, prompts and each frame's
+    timing, quality, eye openness and head angles, without the face's geometry (`FACE_GEOMETRY_KEYS`).
+    It no longer replays: the verdict it gave is stored beside it."""
+    frames = [
+        {key: value for key, value in frame.items() if key not in FACE_GEOMETRY_KEYS} for frame in trace["frames"]
+    ]
+    return {**trace, "minimised": True, "frames": frames}
+
+
 def frames_from_dict(trace: dict[str, Any]) -> list[TraceFrame]:
-    """The frames of a trace dict; ValueError for an unknown version."""
+    """The frames of a trace dict; ValueError for an unknown version or a minimised trace."""
     if trace.get("version") != TRACE_VERSION:
         raise ValueError(f"unsupported liveness trace version {trace.get('version')!r}")
+    if trace.get("minimised"):
+        raise ValueError("a minimised liveness trace does not replay")
     return [TraceFrame.from_dict(item) for item in trace["frames"]]
 
 

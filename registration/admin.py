@@ -31,6 +31,7 @@ from .models import (
     ManualReviewSession,
     Outlet,
     StaffProfile,
+    SubscriberStatus,
     VerificationPolicy,
     VerificationSession,
 )
@@ -55,6 +56,8 @@ admin.site.site_title = _("Shiming administration")
 admin.site.index_title = _("Registrations, reviews and policy")
 # At tablet width the queue needs the whole screen: no model sidebar beside the tables.
 admin.site.enable_nav_sidebar = False
+# The front page shows the filing threshold and links to the compliance pack (admin_compliance.py).
+admin.site.index_template = "admin/compliance/index.html"
 
 User = get_user_model()
 admin.site.unregister(User)
@@ -208,7 +211,15 @@ class ManualReviewAdmin(SessionAdminBase):
     one at a time, never by a bulk action."""
 
     actions = None
-    list_display = ["review_link", "outlet", "subscriber_name", "phone_number", "created_at", "match_distance"]
+    list_display = [
+        "review_link",
+        "outlet",
+        "subscriber_name",
+        "phone_number",
+        "created_at",
+        "review_escalated_at",
+        "match_distance",
+    ]
     list_display_links = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -316,6 +327,18 @@ def erase_subjects(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
         modeladmin.message_user(request, f"{identity}: {result}", level=messages.SUCCESS)
 
 
+@admin.action(description=_("End the service of the selected people's active numbers (the keep period starts)"))
+def end_service(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:  # type: ignore[type-arg]
+    for identity in queryset:
+        for subscriber_id in identity.subscribers.filter(status=SubscriberStatus.ACTIVE).values_list("pk", flat=True):
+            try:
+                services.subscriber_end_service(actor=request.user, subscriber_id=subscriber_id)
+            except DomainError as exc:
+                modeladmin.message_user(request, exc.message, level=messages.ERROR)
+                return
+    modeladmin.message_user(request, _("Service ended."), level=messages.SUCCESS)
+
+
 @admin.register(IdentityDocument)
 class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Data subjects by ID document: a supervisor sees the people of their outlet (masked numbers);
@@ -328,7 +351,11 @@ class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     search_fields = ["subscribers__phone_number"]
     fields = ["document_type", "number_masked", "birth_date", "created_at"]
     readonly_fields = ["document_type", "number_masked", "birth_date", "created_at"]
-    actions = [export_subjects, erase_subjects]
+    actions = [export_subjects, erase_subjects, end_service]
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return super().get_actions(request) if sees_every_outlet(request.user) else {}
+
+
+# The compliance pack's admin pages register themselves on import (kept apart: this module's size).
+from . import admin_compliance  # noqa: E402, F401

@@ -56,6 +56,10 @@ class IdentityDocument(models.Model):
     number_masked = models.CharField(max_length=32, verbose_name=_("document number (masked)"))
     birth_date = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    # The person asked to be erased while the real-name rules still required their identity: the
+    # retention sweep finishes the erasure once nothing requires it (`services.subjects`).
+    erasure_requested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erasure requested"))
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased"))
 
     class Meta:
         verbose_name = _("data subject (ID document)")
@@ -72,6 +76,9 @@ class SubscriberStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     ACTIVE = "active", _("Active")
     REJECTED = "rejected", _("Rejected")
+    # The number was active and its service has ended: the holder's identity is kept for the
+    # statutory period after `service_ended_at`, then erased.
+    ENDED = "ended", _("Service ended")
 
 
 class Subscriber(models.Model):
@@ -86,6 +93,7 @@ class Subscriber(models.Model):
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="subscribers", verbose_name=_("outlet"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     activated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("activated"))
+    service_ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("service ended"))
 
     class Meta:
         verbose_name = _("subscriber")
@@ -153,6 +161,7 @@ class VerificationSession(models.Model):
     evidence_purge_after = models.DateTimeField(
         null=True, blank=True, db_index=True, verbose_name=_("evidence purged after")
     )
+    review_escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("review escalated"))
 
     class Meta:
         verbose_name = _("verification session")
@@ -318,6 +327,30 @@ class VerificationPolicy(models.Model):
         help_text=_("Add the screen-light step to the live check (the customer may choose more actions instead)."),
         verbose_name=_("screen-light step"),
     )
+    judgement_max_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("A session still waiting for its liveness verdict or face comparison this long is closed."),
+        verbose_name=_("longest wait for the verdict (hours)"),
+    )
+    review_escalate_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("A case waiting this long for a supervisor is escalated to the admins."),
+        verbose_name=_("escalate a review after (days)"),
+    )
+    review_close_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("A case still undecided this long is closed and its evidence purged on schedule."),
+        verbose_name=_("close an undecided review after (days)"),
+    )
+    identity_keep_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("The real-name rules keep a holder's identity this long after the number's service ends."),
+        verbose_name=_("identity kept after the service ends (days)"),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
@@ -326,3 +359,32 @@ class VerificationPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("verification policy"))
+
+
+class ImpactAssessment(models.Model):
+    """One version of the personal-information impact assessment record (PIPL art. 55-56, the 2025
+    face-recognition Measures art. 5): the facts as the product measured them when it was recorded.
+
+    The record is never edited: a new version is recorded instead, and each is kept at least
+    `keep_until` (three years)."""
+
+    version = models.PositiveIntegerField(unique=True, verbose_name=_("version"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    keep_until = models.DateTimeField(verbose_name=_("kept until"))
+    facts = models.JSONField(verbose_name=_("facts"))
+
+    class Meta:
+        verbose_name = _("impact assessment")
+        verbose_name_plural = _("impact assessments")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.recorded_at:%Y-%m-%d})"

@@ -6,10 +6,21 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from .consent_texts import RETENTION_PLACEHOLDER
+from .consent_texts import (
+    CONTACT_FALLBACK,
+    CONTACT_PLACEHOLDER,
+    CONTROLLER_FALLBACK,
+    CONTROLLER_PLACEHOLDER,
+    IDENTITY_YEARS_PLACEHOLDER,
+    LIGHT_PLACEHOLDER,
+    LIGHT_STEP_SENTENCE,
+    RETENTION_PLACEHOLDER,
+    REVIEW_DAYS_PLACEHOLDER,
+)
 from .documents import normalise_mainland_mobile
 from .errors import NotFound
 from .models import ConsentRecord, ConsentText, Evidence, EvidenceKind, Outlet, StaffProfile, VerificationSession
@@ -76,10 +87,28 @@ def current_consent_text(kind: str, language: str) -> ConsentText | None:
     return texts.filter(language=language).first() or texts.filter(language="zh-hans").first()
 
 
+def consent_values(language: str, *, retention_hours: int | None = None) -> dict[str, str]:
+    """What a consent text's placeholders say, from the effective policy and the settings, in `language`."""
+    policy = effective_policy()
+    lang = "en" if language.startswith("en") else "zh-hans"
+    years = policy.identity_keep_days / 365
+    hours = policy.evidence_retention_hours if retention_hours is None else retention_hours
+    return {
+        RETENTION_PLACEHOLDER: str(hours),
+        REVIEW_DAYS_PLACEHOLDER: str(policy.review_close_after.days),
+        IDENTITY_YEARS_PLACEHOLDER: f"{years:g}" if years == round(years) else f"{years:.1f}",
+        LIGHT_PLACEHOLDER: LIGHT_STEP_SENTENCE[lang] if policy.light_challenge else "",
+        CONTROLLER_PLACEHOLDER: settings.SHIMING_CONTROLLER_NAME or CONTROLLER_FALLBACK[lang],
+        CONTACT_PLACEHOLDER: settings.SHIMING_CONTROLLER_CONTACT or CONTACT_FALLBACK[lang],
+    }
+
+
 def consent_text_body(text: ConsentText, *, retention_hours: int | None = None) -> str:
-    """The body as shown to the customer: the configured evidence retention named where it says so."""
-    hours = effective_policy().evidence_retention_hours if retention_hours is None else retention_hours
-    return text.body.replace(RETENTION_PLACEHOLDER, str(hours))
+    """The body as shown to the customer: every placeholder rendered from the policy and settings."""
+    body = text.body
+    for placeholder, value in consent_values(text.language, retention_hours=retention_hours).items():
+        body = body.replace(placeholder, value)
+    return body
 
 
 def has_document_portrait(session: VerificationSession) -> bool:

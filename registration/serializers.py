@@ -70,9 +70,15 @@ class DecisionInput(StrictSerializer):
 class SessionListFilters(StrictSerializer):
     state = TextField(required=False)
     date = serializers.DateField(required=False)
-    phone_number = TextField(required=False)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
     offset = serializers.IntegerField(required=False, min_value=0)
+
+
+class SessionSearchInput(SessionListFilters):
+    """The list's filters and a phone number, in the body: an address (with its query) is logged by
+    every proxy and web server on the way, a body is not."""
+
+    phone_number = TextField(max_length=24)
 
 
 class SessionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -127,5 +133,5 @@ class ConsentTextQuery(StrictSerializer):
 class ConsentTextOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = ConsentText
-        fields = ["version", "kind", "language", "title", "body"]
+        fields = ["version", "kind", "language", "title", "body", "published_at"]
         read_only_fields = fields

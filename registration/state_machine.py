@@ -35,6 +35,10 @@ FINAL_STATES = frozenset({S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED})
 OPEN_STATES = frozenset(set(S) - FINAL_STATES)
 # The steps at the tablet (the clerk's, then the customer's): these expire when the session's time is up.
 CUSTOMER_STATES = frozenset({S.CREATED, S.DOCUMENT_CAPTURED, S.CONSENTED, S.LIVENESS_RUNNING, S.LIVENESS_FAILED})
+# Waiting for the workers (the match after a passed verdict): closed when the policy's wait is over.
+AWAITING_WORKERS = frozenset({S.LIVENESS_PASSED, S.MATCHING})
+# Every open state is one of: the tablet's steps (they end with the session's time), the workers'
+# wait, the manual review (both end by the policy: services.retention, docs/privacy.md).
 # States from which the non-biometric alternative (a supervisor checks the document) can be asked: the
 # consent screen and the capture, after the document photo the supervisor checks (an approval without
 # one is refused anyway: `services.decisions`).

@@ -18,6 +18,7 @@ MATCH_FACES = "registration.tasks.match_faces"
 EXPIRE_STALE_SESSIONS = "registration.tasks.expire_stale_sessions"
 RECOVER_ATTEMPTS = "registration.tasks.recover_attempts"
 PURGE_EXPIRED_EVIDENCE = "registration.tasks.purge_expired_evidence"
+ENFORCE_RETENTION = "registration.tasks.enforce_retention"
 
 QUEUE_OF_TASK: dict[str, str] = {
     LIVENESS_VERDICT: DEFAULT_QUEUE,

@@ -66,3 +66,9 @@ def recover_attempts() -> dict[str, int]:
 @shared_task(name=task_names.PURGE_EXPIRED_EVIDENCE, **SWEEP_TASK_OPTIONS)
 def purge_expired_evidence() -> int:
     return services.evidence_purge()
+
+
+@shared_task(name=task_names.ENFORCE_RETENTION, **SWEEP_TASK_OPTIONS, time_limit=600)
+def enforce_retention() -> dict[str, int]:
+    """Every open session's maximum age, the evidence purge and the identities' erasure (idempotent)."""
+    return services.retention_enforce()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("auth/token/", apis.AuthTokenApi.as_view(), name="token"),
     path("consent-text/", apis.ConsentTextApi.as_view(), name="consent-text"),
     path("sessions/", apis.SessionListCreateApi.as_view(), name="sessions"),
+    path("sessions/search/", apis.SessionSearchApi.as_view(), name="session-search"),
     path("sessions/<uuid:session_id>/", apis.SessionDetailApi.as_view(), name="session-detail"),
     path("sessions/<uuid:session_id>/consent/", apis.SessionConsentApi.as_view(), name="session-consent"),
     path("sessions/<uuid:session_id>/alternative/", apis.SessionAlternativeApi.as_view(), name="session-alternative"),

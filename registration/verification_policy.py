@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 
@@ -18,6 +19,40 @@ class EffectivePolicy:
     session_ttl_seconds: int
     max_liveness_attempts: int
     light_challenge: bool
+    judgement_max_hours: int
+    review_escalate_days: int
+    review_close_days: int
+    identity_keep_days: int
+
+    @property
+    def judgement_max_age(self) -> timedelta:
+        """The longest a session waits for the workers (verdict, comparison) before it is closed."""
+        return timedelta(hours=self.judgement_max_hours)
+
+    @property
+    def review_escalate_after(self) -> timedelta:
+        return timedelta(days=self.review_escalate_days)
+
+    @property
+    def review_close_after(self) -> timedelta:
+        """The longest a case stays in manual review before it is closed (expired) undecided."""
+        return timedelta(days=max(self.review_close_days, self.review_escalate_days))
+
+    @property
+    def evidence_retention(self) -> timedelta:
+        return timedelta(hours=self.evidence_retention_hours)
+
+    @property
+    def identity_keep_after_service(self) -> timedelta:
+        return timedelta(days=self.identity_keep_days)
+
+    @property
+    def face_data_max_age(self) -> timedelta:
+        """The oldest any face data may be (measured from the session's opening): the longest a
+        session may stay open in any state, then the evidence retention after it closes. The sweeps
+        run every few minutes (CELERY_BEAT_SCHEDULE), which a reader adds to this bound."""
+        longest_open = max(timedelta(seconds=self.session_ttl_seconds), self.judgement_max_age, self.review_close_after)
+        return longest_open + self.evidence_retention
 
 
 # Policy field -> the setting that gives its default.
@@ -29,6 +64,10 @@ DEFAULTS = {
     "session_ttl_seconds": "SHIMING_SESSION_TTL_SECONDS",
     "max_liveness_attempts": "SHIMING_MAX_LIVENESS_ATTEMPTS",
     "light_challenge": "SHIMING_LIGHT_CHALLENGE",
+    "judgement_max_hours": "SHIMING_JUDGEMENT_MAX_HOURS",
+    "review_escalate_days": "SHIMING_REVIEW_ESCALATE_DAYS",
+    "review_close_days": "SHIMING_REVIEW_CLOSE_DAYS",
+    "identity_keep_days": "SHIMING_IDENTITY_KEEP_DAYS",
 }
 
 

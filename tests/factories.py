@@ -91,7 +91,7 @@ def make_session(
         )
     if state not in BEFORE_CONSENT:
         VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
-        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     if state not in {SessionState.CREATED, SessionState.CONSENTED}:
         VerificationSession.objects.filter(pk=session.pk).update(state=state)
     session.refresh_from_db()

@@ -143,6 +143,7 @@ CELERY_TASK_DEFAULT_QUEUE = task_names.DEFAULT_QUEUE
 CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in task_names.QUEUE_OF_TASK.items()}
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-evidence": {"task": task_names.PURGE_EXPIRED_EVIDENCE, "schedule": 15 * 60},
+    "enforce-retention": {"task": task_names.ENFORCE_RETENTION, "schedule": 15 * 60},
     "expire-stale-sessions": {"task": task_names.EXPIRE_STALE_SESSIONS, "schedule": 60},
     "recover-attempts": {"task": task_names.RECOVER_ATTEMPTS, "schedule": 60},
 }
@@ -216,6 +217,23 @@ SHIMING_MAX_CONCURRENT_DECODES = env.int("SHIMING_MAX_CONCURRENT_DECODES", defau
 SHIMING_DECODE_WAIT_SECONDS = env.float("SHIMING_DECODE_WAIT_SECONDS", default=10.0)
 SHIMING_GUARDIAN_CONSENT_UNDER_AGE = env.int("SHIMING_GUARDIAN_CONSENT_UNDER_AGE", default=14)
 SHIMING_EVIDENCE_RETENTION_HOURS = env.int("SHIMING_EVIDENCE_RETENTION_HOURS", default=72)
+# Retention that ends (docs/privacy.md): the longest a session may stay in each state that is not
+# final. The tablet's steps end with the session time; a session waiting for the workers (verdict,
+# comparison) is closed after this many hours; a case in manual review is escalated after so many
+# days and closed after so many, its evidence then purged after the retention above.
+SHIMING_JUDGEMENT_MAX_HOURS = env.int("SHIMING_JUDGEMENT_MAX_HOURS", default=24)
+SHIMING_REVIEW_ESCALATE_DAYS = env.int("SHIMING_REVIEW_ESCALATE_DAYS", default=3)
+SHIMING_REVIEW_CLOSE_DAYS = env.int("SHIMING_REVIEW_CLOSE_DAYS", default=14)
+# The holder's identity is kept while a number is active and this long after its service ends
+# (MIIT's 2013 real-name registration rules: two years).
+SHIMING_IDENTITY_KEEP_DAYS = env.int("SHIMING_IDENTITY_KEEP_DAYS", default=730)
+# The filing threshold of the 2025 face-recognition Measures (art. 15): the people whose face
+# information is held; the admin's front page warns from this share of it.
+SHIMING_FILING_THRESHOLD_PEOPLE = env.int("SHIMING_FILING_THRESHOLD_PEOPLE", default=100_000)
+SHIMING_FILING_WARNING_SHARE = env.float("SHIMING_FILING_WARNING_SHARE", default=0.8)
+# The controller named in the consent text, the counter notice and the impact assessment.
+SHIMING_CONTROLLER_NAME = env("SHIMING_CONTROLLER_NAME", default="")
+SHIMING_CONTROLLER_CONTACT = env("SHIMING_CONTROLLER_CONTACT", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
 

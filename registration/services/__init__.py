@@ -2,10 +2,11 @@
 audits what it changed, and schedules side effects (tasks, pushes to screens) on commit.
 
 Callers import from here (`from registration import services`); the modules are:
-registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, and
+registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, retention, and
 transitions (locking and moving a session, expiry)."""
 
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
+from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .decisions import session_cancel, session_decide
 from .documents import document_upload
@@ -20,7 +21,8 @@ from .judgement import (
     reference_embed,
 )
 from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
-from .subjects import subject_erase, subject_export, subject_find
+from .retention import retention_enforce, reviews_escalate, sessions_close_overdue
+from .subjects import subject_erase, subject_export, subject_find, subjects_erase_due, subscriber_end_service
 from .transitions import sessions_expire_stale
 from .verification_policy import policy_update
 
@@ -39,6 +41,8 @@ __all__ = [
     "evidence_reencrypt",
     "evidence_store",
     "faces_match",
+    "filing_threshold_check",
+    "impact_assessment_record",
     "liveness_judge",
     "liveness_verdict_apply",
     "match_apply",
@@ -50,12 +54,17 @@ __all__ = [
     "reference_embed",
     "reference_embed_ahead",
     "registration_create",
+    "retention_enforce",
+    "reviews_escalate",
     "session_cancel",
     "session_decide",
     "session_request_alternative",
+    "sessions_close_overdue",
     "sessions_expire_stale",
     "subject_erase",
     "subject_export",
     "subject_find",
+    "subjects_erase_due",
     "subscriber_age",
+    "subscriber_end_service",
 ]

@@ -101,7 +101,7 @@ def session_decide(*, session_id: UUID | str, supervisor: User, decision: str, n
         raise InvalidInput("The decision is 'approved' or 'rejected'.", code="decision")
     note = note.strip()
     if not note:
-        raise InvalidInput("Say why: the note is kept in the audit log.", code="note_required")
+        raise InvalidInput("Say why: the note is kept with the decision.", code="note_required")
     with transaction.atomic():
         session = session_lock(session_id)
         check_action("decision", session.state)  # manual review only, never during the match
@@ -118,7 +118,7 @@ def session_decide(*, session_id: UUID | str, supervisor: User, decision: str, n
                 decision_reasons=["supervisor_rejected"],
                 decision_note=note,
                 decided_by=supervisor,
-                details={"note": note, "checked": checked},
+                details={"note_chars": len(note), "checked": checked},
             )
             subscriber_close(session)
     return session
@@ -128,6 +128,7 @@ def session_cancel(*, session_id: UUID | str, actor: User, reason: str = "") -> 
     with transaction.atomic():
         session = session_lock(session_id)
         check_action("cancel", session.state)
-        session_move(session, S.CANCELLED, actor=actor, details={"reason": reason.strip()[:400]})
+        # The reason is free text that may name people: it is not kept (the audit says it was given).
+        session_move(session, S.CANCELLED, actor=actor, details={"reason_chars": len(reason.strip())})
         subscriber_close(session)
     return session

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from registration import crypto
@@ -14,6 +15,7 @@ from registration.audit import audit
 from registration.models import Evidence, IdentityDocument, VerificationSession
 from registration.selectors import evidence_of_kind
 from registration.state_machine import FINAL_STATES
+from registration.verification_policy import effective_policy
 
 from .transitions import User
 
@@ -54,10 +56,14 @@ def evidence_read_kind(*, session: VerificationSession, kind: str, actor: User |
 
 
 def evidence_purge(*, now: datetime | None = None) -> int:
-    """Delete the evidence of decided sessions whose retention has run out; returns rows deleted."""
+    """Delete the evidence of decided sessions whose retention has run out; returns rows deleted.
+
+    A closed session without a purge date (closed outside `session_move`, by an older version or by
+    hand) is purged the retention after its last change."""
     now = now or timezone.now()
+    undated = Q(evidence_purge_after__isnull=True, updated_at__lte=now - effective_policy().evidence_retention)
     due = VerificationSession.objects.filter(
-        state__in=FINAL_STATES, evidence_purge_after__lte=now, evidence__isnull=False
+        Q(evidence_purge_after__lte=now) | undated, state__in=FINAL_STATES, evidence__isnull=False
     )
     deleted = 0
     for session in due.distinct():
@@ -89,7 +95,8 @@ def evidence_reencrypt() -> tuple[int, int]:
             evidence.save(update_fields=["key_id", "ciphertext"])
             evidence_count += 1
     document_count = 0
-    for document_id in IdentityDocument.objects.exclude(number_key_id=current).values_list("pk", flat=True):
+    documents = IdentityDocument.objects.exclude(number_key_id=current).filter(erased_at__isnull=True)
+    for document_id in documents.values_list("pk", flat=True):
         with transaction.atomic():
             document = IdentityDocument.objects.select_for_update().get(pk=document_id)
             aad = f"id:{document.document_type}".encode()

@@ -12,7 +12,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict
+from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict, trace_minimised
 from registration.audit import audit
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.base import ImageRole
@@ -24,7 +24,7 @@ from registration.verification_policy import effective_policy
 
 from .attempts import reject_if_attempts_exhausted
 from .decisions import session_approve
-from .evidence import evidence_read_kind
+from .evidence import evidence_read_kind, evidence_store
 from .reference_embedding import (
     reference_embedding_discard,
     reference_embedding_keep,
@@ -51,14 +51,16 @@ def liveness_judge(*, session_id: UUID | str) -> str:
     raw_trace = _worker_read(session, EvidenceKind.LIVENESS_TRACE)
     if raw_trace is None:
         return _liveness_write(session_id, passed=False, reasons=["no_trace"], detail={})
-    verdict = _verdict_of(json.loads(raw_trace), ChallengePlan.parse(session.challenge_plan))
+    trace = json.loads(raw_trace)
+    verdict = _verdict_of(trace, ChallengePlan.parse(session.challenge_plan))
     if verdict is None:
         return _liveness_write(session_id, passed=False, reasons=["trace_invalid"], detail={})
     reasons = [reason.value for reason in verdict.reasons]
     has_frame = evidence_of_kind(session, EvidenceKind.LIVE_FRAME) is not None
     if verdict.passed and not has_frame:
         reasons.append("no_live_frame")
-    return _liveness_write(session_id, passed=verdict.passed and has_frame, reasons=reasons, detail=verdict.to_dict())
+    passed = verdict.passed and has_frame
+    return _liveness_write(session_id, passed=passed, reasons=reasons, detail=verdict.to_dict(), trace=trace)
 
 
 def _worker_read(session: VerificationSession, kind: str) -> bytes | None:
@@ -75,19 +77,41 @@ def _verdict_of(trace: Any, plan: ChallengePlan) -> LivenessVerdict | None:
         return None
 
 
-def _liveness_write(session_id: UUID | str, *, passed: bool, reasons: list[str], detail: dict[str, Any]) -> str:
-    liveness_verdict_apply(session_id=session_id, passed=passed, reasons=reasons, detail=detail)
+def _liveness_write(
+    session_id: UUID | str,
+    *,
+    passed: bool,
+    reasons: list[str],
+    detail: dict[str, Any],
+    trace: dict[str, Any] | None = None,
+) -> str:
+    liveness_verdict_apply(session_id=session_id, passed=passed, reasons=reasons, detail=detail, trace=trace)
     return S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED
 
 
-def liveness_verdict_apply(*, session_id: UUID | str, passed: bool, reasons: list[str], detail: dict[str, Any]) -> bool:
-    """Write the worker's liveness verdict once; returns False when it was already written."""
+def liveness_verdict_apply(
+    *,
+    session_id: UUID | str,
+    passed: bool,
+    reasons: list[str],
+    detail: dict[str, Any],
+    trace: dict[str, Any] | None = None,
+) -> bool:
+    """Write the worker's liveness verdict once; returns False when it was already written.
+
+    The `trace` the verdict was recomputed from is stored again without the face's geometry in the
+    same transaction (`trace_minimised`): only the verdict needed it (docs/privacy.md)."""
     with transaction.atomic():
         session = session_lock(session_id)
         if session.state != S.LIVENESS_RUNNING:
             return False
         if not passed:  # no match will run on this attempt: its extra frames have no purpose left
             Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
+        if trace is not None:
+            minimised = json.dumps(trace_minimised(trace), separators=(",", ":")).encode()
+            evidence_store(
+                session=session, kind=EvidenceKind.LIVENESS_TRACE, content=minimised, content_type="application/json"
+            )
         session_move(
             session,
             S.LIVENESS_PASSED if passed else S.LIVENESS_FAILED,

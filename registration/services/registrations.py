@@ -91,7 +91,7 @@ def registration_create(
             action="session.created",
             target=session,
             outlet=outlet,
-            details={"document_type": document.document_type, "phone_number": mask_number(phone)},
+            details={"document_type": document.document_type},
         )
         notify_on_commit(session)
     return session

@@ -1,18 +1,31 @@
-"""Data subject rights: find, export (the right of access) and erase a person's data."""
+"""Data subject rights: find, export (the right of access) and erase a person's data; the end of a
+number's service and the erasure of identities the real-name rules no longer require."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from registration import crypto
 from registration.audit import audit
 from registration.documents import validate_document
-from registration.errors import Forbidden, NotFound
-from registration.models import Evidence, IdentityDocument, Outlet, SubscriberStatus, VerificationSession
+from registration.errors import Conflict, Forbidden, NotFound
+from registration.models import (
+    ConsentRecord,
+    Evidence,
+    IdentityDocument,
+    Outlet,
+    Subscriber,
+    SubscriberStatus,
+    VerificationSession,
+)
 from registration.roles import ADMIN, has_role
 from registration.state_machine import OPEN_STATES
+from registration.verification_policy import effective_policy
 
 from .transitions import S, User, session_move, today
 
@@ -28,6 +41,8 @@ def subject_find(*, document_type: str, document_number: str) -> IdentityDocumen
 
 
 def _identity_number(identity: IdentityDocument) -> str:
+    if identity.erased_at is not None:  # nothing left to decrypt
+        return ""
     aad = f"id:{identity.document_type}".encode()
     return crypto.decrypt(identity.number_key_id, bytes(identity.number_encrypted), associated_data=aad).decode()
 
@@ -105,32 +120,142 @@ def subject_export(*, actor: User | None, identity: IdentityDocument) -> dict[st
     return export
 
 
-def subject_erase(*, actor: User | None, identity: IdentityDocument) -> dict[str, int]:
-    """Erase a person's biometric evidence at once, and their records where no active number needs them.
+ERASED_NAME = "(erased)"
 
-    The real-name rules oblige the operator to keep the identity of an active number's holder, so
-    records behind an active number are kept (their evidence is still deleted). Admins only.
-    """
+
+def _subscriber_required(subscriber: Subscriber, *, now: datetime, keep: timedelta) -> bool:
+    """The real-name rules require a holder's identity while the number is active, and for the
+    statutory period after its service ends (the policy's `identity_keep_days`)."""
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        return True
+    ended = subscriber.status == SubscriberStatus.ENDED and subscriber.service_ended_at is not None
+    return ended and subscriber.service_ended_at > now - keep  # type: ignore[operator]
+
+
+def _erase_free_text(identity: IdentityDocument) -> None:
+    """The notes, reasons and guardian fields of the person's sessions: no law requires them kept."""
+    sessions = VerificationSession.objects.filter(subscriber__document=identity)
+    sessions.update(alternative_reason="", decision_note="")
+    ConsentRecord.objects.filter(session__in=sessions).update(
+        guardian_name="", guardian_document_masked="", guardian_document_hash=""
+    )
+
+
+def _erase_subscribers(identity: IdentityDocument, *, now: datetime, keep: timedelta) -> tuple[int, int]:
+    """Blank the name and number of every subscriber no rule requires; returns (erased, kept)."""
+    erased = kept = 0
+    for subscriber in identity.subscribers.select_for_update():
+        if _subscriber_required(subscriber, now=now, keep=keep):
+            kept += 1
+            continue
+        if subscriber.full_name == ERASED_NAME and not subscriber.phone_number:
+            continue
+        subscriber.full_name = ERASED_NAME
+        subscriber.phone_number = ""
+        if subscriber.status == SubscriberStatus.PENDING:
+            subscriber.status = SubscriberStatus.REJECTED
+        subscriber.save(update_fields=["full_name", "phone_number", "status"])
+        erased += 1
+    return erased, kept
+
+
+def _erase_document(identity: IdentityDocument, *, now: datetime) -> None:
+    """The number, its keyed hash (it finds the person again) and its masked form go; the row stays,
+    an empty shell the erased subscribers point at."""
+    identity.number_hash = f"erased:{identity.pk}"
+    identity.number_encrypted = b""
+    identity.number_key_id = ""
+    identity.number_masked = ""
+    identity.erased_at = now
+    identity.save(update_fields=["number_hash", "number_encrypted", "number_key_id", "number_masked", "erased_at"])
+
+
+def _erase(identity: IdentityDocument, *, actor: User | None, now: datetime, reason: str) -> dict[str, int]:
+    """Erase what no law requires of a locked identity; keep what the real-name rules require."""
+    keep = effective_policy().identity_keep_after_service
+    sessions = VerificationSession.objects.select_for_update().filter(subscriber__document=identity)
+    evidence_deleted, _ = Evidence.objects.filter(session__in=sessions).delete()
+    for session in sessions.filter(state__in=OPEN_STATES):
+        session_move(session, S.CANCELLED, actor=actor, details={"reason": "subject_erasure"})
+    _erase_free_text(identity)
+    erased, kept = _erase_subscribers(identity, now=now, keep=keep)
+    identity.birth_date = None
+    identity.erasure_requested_at = identity.erasure_requested_at or now
+    identity.save(update_fields=["birth_date", "erasure_requested_at"])
+    if not kept:
+        _erase_document(identity, now=now)
+    result = {
+        "evidence_deleted": evidence_deleted,
+        "subscribers_erased": erased,
+        "subscribers_kept_active": kept,
+        "document_erased": int(not kept),
+    }
+    _audit_in_every_outlet(actor, "subject.erased", identity, {**result, "reason": reason})
+    return result
+
+
+def subject_erase(*, actor: User | None, identity: IdentityDocument) -> dict[str, int]:
+    """Erase a person at their request (PIPL art. 47): their biometric evidence, birth date, guardian
+    fields and free text at once, and their name, phone and document number where no number needs
+    them. Behind an active number, or one ended within the statutory period, the holder's name,
+    phone and document number stay; the retention sweep erases them when the period ends
+    (`subjects_erase_due`). Admins only."""
     _require_admin(actor)
     with transaction.atomic():
         identity = IdentityDocument.objects.select_for_update().get(pk=identity.pk)
-        sessions = VerificationSession.objects.select_for_update().filter(subscriber__document=identity)
-        evidence_deleted, _ = Evidence.objects.filter(session__in=sessions).delete()
-        for session in sessions.filter(state__in=OPEN_STATES):
-            session_move(session, S.CANCELLED, actor=actor, details={"reason": "subject_erasure"})
-        erasable = identity.subscribers.exclude(status=SubscriberStatus.ACTIVE)
-        anonymised = 0
-        for subscriber in erasable:
-            subscriber.full_name = "(erased)"
-            subscriber.phone_number = ""
-            subscriber.status = SubscriberStatus.REJECTED
-            subscriber.save(update_fields=["full_name", "phone_number", "status"])
-            anonymised += 1
-        kept = identity.subscribers.filter(status=SubscriberStatus.ACTIVE).count()
-        result = {
-            "evidence_deleted": evidence_deleted,
-            "subscribers_erased": anonymised,
-            "subscribers_kept_active": kept,
-        }
-        _audit_in_every_outlet(actor, "subject.erased", identity, dict(result))
-    return result
+        return _erase(identity, actor=actor, now=timezone.now(), reason="subject_request")
+
+
+def _retention_over(identity: IdentityDocument, *, now: datetime, keep: timedelta) -> bool:
+    """Whether nothing keeps this identity any more: no number active or pending, every ended number
+    ended and every refused registration opened more than the statutory period ago."""
+    for subscriber in identity.subscribers.all():
+        if subscriber.status in {SubscriberStatus.ACTIVE, SubscriberStatus.PENDING}:
+            return False
+        since = subscriber.service_ended_at if subscriber.status == SubscriberStatus.ENDED else subscriber.created_at
+        if since is None or since > now - keep:
+            return False
+    return True
+
+
+def subjects_erase_due(*, now: datetime | None = None) -> int:
+    """Erase everyone whose identity no rule keeps any more: those who asked, once no number needs
+    them; holders whose numbers ended, and people whose registrations were refused or abandoned,
+    the statutory period after. Returns how many identities were erased."""
+    now = now or timezone.now()
+    keep = effective_policy().identity_keep_after_service
+    candidates = (
+        IdentityDocument.objects.filter(erased_at__isnull=True)
+        .exclude(subscribers__status__in=[SubscriberStatus.ACTIVE, SubscriberStatus.PENDING])
+        .filter(Q(erasure_requested_at__isnull=False) | Q(created_at__lte=now - keep))
+        .distinct()
+    )
+    erased = 0
+    for identity_id in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            identity = IdentityDocument.objects.select_for_update().get(pk=identity_id)
+            if identity.erased_at is not None:
+                continue
+            requested = identity.erasure_requested_at is not None
+            required = any(_subscriber_required(sub, now=now, keep=keep) for sub in identity.subscribers.all())
+            busy = identity.subscribers.filter(status=SubscriberStatus.PENDING).exists()
+            if busy or required or not (requested or _retention_over(identity, now=now, keep=keep)):
+                continue
+            _erase(identity, actor=None, now=now, reason="retention_ended")
+            erased += 1
+    return erased
+
+
+def subscriber_end_service(*, actor: User, subscriber_id: int) -> Subscriber:
+    """The number's service has ended (the customer left, the number was recycled): from now the
+    statutory period runs after which the holder's identity is erased. Admins only, audited."""
+    _require_admin(actor)
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber_id)
+        if subscriber.status != SubscriberStatus.ACTIVE:
+            raise Conflict("Only an active number's service can end.", code="not_active")
+        subscriber.status = SubscriberStatus.ENDED
+        subscriber.service_ended_at = timezone.now()
+        subscriber.save(update_fields=["status", "service_ended_at"])
+        audit(actor=actor, action="subscriber.service_ended", target=subscriber, outlet=subscriber.outlet)
+    return subscriber

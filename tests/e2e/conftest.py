@@ -148,13 +148,15 @@ class Server:
 
 
 @contextmanager
-def running_daphne(env: dict[str, str], log: Path) -> Iterator[Server]:
-    """A real Daphne serving the project on a free loopback port, its output in `log`; stopped on exit."""
+def running_daphne(env: dict[str, str], log: Path, access_log: Path | None = None) -> Iterator[Server]:
+    """A real Daphne serving the project on a free loopback port, its output in `log` (and an access
+    log, one line per request as a web server writes it, in `access_log`); stopped on exit."""
     port = _free_port()
     daphne = str(Path(sys.executable).parent / "daphne")
+    access = ["--access-log", str(access_log)] if access_log is not None else []
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [daphne, "-b", "127.0.0.1", "-p", str(port), *access, "config.asgi:application"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=sink,

@@ -136,7 +136,7 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )
     VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
 

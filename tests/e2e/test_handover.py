@@ -55,6 +55,8 @@ def test_the_clerks_steps_then_one_handover_then_the_customers_steps(
     hand_over(page, screens)
     labels.append(_step_label(page))
     page.wait_for_selector("#accept:not([disabled])")
+    # The customer sees which text they agree to: its version and publication date.
+    assert re.fullmatch(r"Consent text version 3, published \d{4}-\d{2}-\d{2}", page.inner_text("#consent-version"))
     page.click("#accept")
     page.wait_for_url(re.compile(r".*/capture/$"))
     labels.append(_step_label(page))

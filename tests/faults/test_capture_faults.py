@@ -50,7 +50,7 @@ def ready_session(clerk: Any, new_session: Callable[..., VerificationSession]) -
     session = new_session()
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg")
     VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
 

@@ -103,7 +103,7 @@ def test_database_lost_mid_consent_leaves_the_session_as_it_was(
     client = APIClient()
     client.force_login(clerk)
     before = database_snapshot()
-    consent = {"consent_version": "2", "language": "zh-hans"}
+    consent = {"consent_version": "3", "language": "zh-hans"}
 
     with _cut_when(proxy, "session.consented"):  # after the consent record, before the audit
         response = client.post(f"/api/sessions/{session.pk}/consent/", consent, format="json")

@@ -101,7 +101,7 @@ def test_pages_reconnect_after_the_channel_layer_restarts(
     private_redis.restart(down_seconds=1.0)
     fault_injected()
     # A change made right after the restart commits whatever happens to its push.
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     assert _state(session) == S.CONSENTED
 
     async def after_restart() -> tuple[dict[str, Any], dict[str, Any]]:

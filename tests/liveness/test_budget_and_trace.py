@@ -10,6 +10,7 @@ import pytest
 
 from liveness import ChallengePlan, FrameBudget, FrameFeatures, LivenessConfig, recompute_verdict
 from liveness.session import LivenessSession
+from liveness.trace import TRACE_VERSION, frames_from_dict, trace_minimised
 
 from .synthetic import FaceStream, blink_ear
 
@@ -177,3 +178,11 @@ def test_best_frames_are_qualified_spread_in_time_and_ranked_with_the_best_first
     assert scores == sorted(scores, reverse=True)
     assert session.best_frames(1) == frames[:1]
     assert session.best_frames(0) == ()
+
+
+def test_a_minimised_trace_drops_the_face_geometry_and_refuses_to_replay() -> None:
+    frame = {"t": 0.0, "rx": 0.0, "n": 1, "q": "ok", "el": 0.3, "a": [[1, 2]], "f": [], "sig": [0.1], "d": "ab"}
+    minimised = trace_minimised({"version": TRACE_VERSION, "plan": ["blink"], "frames": [frame]})
+    assert minimised["frames"] == [{"t": 0.0, "rx": 0.0, "n": 1, "q": "ok", "el": 0.3}]
+    with pytest.raises(ValueError, match="minimised"):
+        frames_from_dict(minimised)

@@ -167,8 +167,12 @@ def test_list_is_scoped_to_the_outlet_and_filters(
     assert {row["id"] for row in body["results"]} == {str(s.pk) for s in mine}
     cancelled = client_for(clerk).get(SESSIONS_URL, {"state": "cancelled"}).json()
     assert [row["id"] for row in cancelled["results"]] == [str(mine[0].pk)]
-    by_phone = client_for(clerk).get(SESSIONS_URL, {"phone_number": mine[1].subscriber.phone_number}).json()
+    phone = mine[1].subscriber.phone_number
+    by_phone = client_for(clerk).post(f"{SESSIONS_URL}search/", {"phone_number": phone}, format="json").json()
     assert [row["id"] for row in by_phone["results"]] == [str(mine[1].pk)]
+    in_the_address = client_for(clerk).get(SESSIONS_URL, {"phone_number": phone})
+    assert in_the_address.status_code == 400
+    assert in_the_address.json()["error"]["code"] == "phone_in_address"
     assert client_for(clerk).get(SESSIONS_URL, {"date": "yesterday"}).status_code == 400
     assert client_for(clerk).get(SESSIONS_URL, {"colour": "red"}).status_code == 400
 
@@ -183,12 +187,12 @@ def test_consent_moves_the_session_and_keeps_the_record(
 ) -> None:
     session = photographed_session()
     response = client_for(clerk).post(
-        _url(session, "consent"), {"consent_version": "2", "language": "en"}, format="json"
+        _url(session, "consent"), {"consent_version": "3", "language": "en"}, format="json"
     )
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "consented"
     record = ConsentRecord.objects.get(session=session)
-    assert (record.consent_text.version, record.consent_text.language) == ("2", "en")
+    assert (record.consent_text.version, record.consent_text.language) == ("3", "en")
 
 
 def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
@@ -199,7 +203,8 @@ def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
     """The retention is editable in the admin: the text shown and the consent record follow it."""
     VerificationPolicy.objects.create(pk=1, evidence_retention_hours=24)
     client = client_for(clerk)
-    for language, phrase in (("en", "within 24 hours after the decision"), ("zh-hans", "业务办结后24小时内删除")):
+    phrases = (("en", "within 24 hours after the transaction ends"), ("zh-hans", "业务办结后24小时内删除"))
+    for language, phrase in phrases:
         shown = client.get("/api/consent-text/", {"kind": "face_processing", "language": language}).json()
         assert phrase in shown["body"]
         assert "72" not in shown["body"]
@@ -209,6 +214,34 @@ def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
     assert response.status_code == 200, response.json()
     record = ConsentRecord.objects.get(session=session)
     assert (record.retention_hours, record.shown_body) == (24, shown["body"])
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_consent_text_says_what_a_lawyer_asks_from_the_live_policy(
+    client_for: Callable[[Any], APIClient], clerk: Any, settings: Any, language: str
+) -> None:
+    """Controller and contact, retention, the review's limit, the identity's keep period and the
+    screen-light step (only when the policy has it on), all rendered from the configuration."""
+    settings.SHIMING_CONTROLLER_NAME = "Example Telecom Co."
+    settings.SHIMING_CONTROLLER_CONTACT = "privacy@example.test"
+    VerificationPolicy.objects.create(pk=1, review_close_days=9, identity_keep_days=1095, light_challenge=False)
+    client = client_for(clerk)
+
+    def body() -> str:
+        shown = client.get("/api/consent-text/", {"kind": "face_processing", "language": language}).json()
+        assert shown["version"] == "3"
+        assert shown["published_at"]
+        return str(shown["body"])
+
+    without_light = body()
+    periods = ("72 hours", "at most 9 days", "for 3 years") if language == "en" else ("72小时", "9天", "3年")
+    for phrase in ("Example Telecom Co.", "privacy@example.test", *periods):
+        assert phrase in without_light
+    assert "{" not in without_light
+    VerificationPolicy.objects.filter(pk=1).update(light_challenge=True)
+    with_light = body()
+    assert len(with_light) > len(without_light)
+    assert ("screen shows a few colours" if language == "en" else "屏幕会依次显示几种颜色") in with_light
 
 
 def test_consent_to_an_unknown_text_version_is_refused(
@@ -230,7 +263,7 @@ def test_consent_twice_is_an_illegal_transition(
 ) -> None:
     client = client_for(clerk)
     client.credentials(HTTP_ACCEPT_LANGUAGE="en")
-    response = client.post(_url(consented_session, "consent"), {"consent_version": "2"}, format="json")
+    response = client.post(_url(consented_session, "consent"), {"consent_version": "3"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "illegal_transition",
@@ -245,7 +278,7 @@ def test_consent_on_another_outlets_session_is_not_found(
     photographed_session: Callable[..., VerificationSession],
 ) -> None:
     session = photographed_session()
-    response = client_for(other_clerk).post(_url(session, "consent"), {"consent_version": "2"}, format="json")
+    response = client_for(other_clerk).post(_url(session, "consent"), {"consent_version": "3"}, format="json")
     assert response.status_code == 404
     session.refresh_from_db()
     assert session.state == "document_captured"
@@ -262,13 +295,13 @@ def test_minor_needs_a_guardians_consent(
 
     session = photographed_session(document_number=make_prc_id(date(2016, 1, 1)))
     client = client_for(clerk)
-    refused = client.post(_url(session, "consent"), {"consent_version": "2"}, format="json")
+    refused = client.post(_url(session, "consent"), {"consent_version": "3"}, format="json")
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "guardian_required"
     assert ConsentRecord.objects.count() == 0
     accepted = client.post(
         _url(session, "consent"),
-        {"consent_version": "2", "guardian_name": "李 四", "guardian_document_number": make_prc_id(date(1985, 5, 5))},
+        {"consent_version": "3", "guardian_name": "李 四", "guardian_document_number": make_prc_id(date(1985, 5, 5))},
         format="json",
     )
     assert accepted.status_code == 200, accepted.json()
@@ -314,7 +347,7 @@ def test_expired_session_refuses_further_steps(
 
     session = photographed_session()
     VerificationSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "2"}, format="json")
+    response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "3"}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "session_expired"
     session.refresh_from_db()
@@ -395,7 +428,7 @@ def test_the_api_page_and_pushes_share_one_session_shape(
 
 def test_consent_text_is_served_in_the_customers_language(client_for: Callable[[Any], APIClient], clerk: Any) -> None:
     body = client_for(clerk).get("/api/consent-text/", {"language": "en"}).json()
-    assert body["version"] == "2"
+    assert body["version"] == "3"
     assert "refuse" in body["body"]
     assert client_for(None).get("/api/consent-text/").status_code in (401, 403)
     assert client_for(clerk).get("/api/consent-text/", {"kind": "tattoo"}).status_code == 400

@@ -34,7 +34,7 @@ def person(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
         )
     VerificationSession.objects.filter(pk=pending.pk).update(state="document_captured")
-    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="2", language="en")
+    services.consent_record(session_id=pending.pk, actor=clerk, consent_version="3", language="en")
     return {"number": number, "active": active, "pending": pending}
 
 
@@ -65,6 +65,8 @@ def test_erasure_deletes_evidence_and_keeps_only_what_the_real_name_rules_requir
         "evidence_deleted": 2,
         "subscribers_erased": 1,
         "subscribers_kept_active": 1,
+        "document_erased": 0,
+        "reason": "subject_request",
         "outlets": [event.outlet.code if event.outlet else "?"],
     }
 
@@ -88,6 +90,19 @@ def test_admin_exports_and_erases_through_the_services(person: dict[str, Any]) -
     client.post(url, {"action": "erase_subjects", "_selected_action": [identity.pk]})
     assert not Evidence.objects.exists()
     assert {event.actor for event in AuditEvent.objects.filter(action__startswith="subject.")} == {admin_user}
+
+
+def test_admin_ends_the_service_of_a_persons_active_numbers(person: dict[str, Any]) -> None:
+    admin_user = UserFactory.create(role=ADMIN, is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    identity = IdentityDocument.objects.get()
+    client.post("/admin/registration/identitydocument/", {"action": "end_service", "_selected_action": [identity.pk]})
+    active = Subscriber.objects.get(pk=person["active"].subscriber_id)
+    assert active.status == "ended"
+    assert active.service_ended_at is not None
+    event = AuditEvent.objects.get(action="subscriber.service_ended")
+    assert (event.actor, event.object_id) == (admin_user, str(active.pk))
 
 
 def test_supervisor_cannot_erase(person: dict[str, Any], supervisor: Any) -> None:

@@ -171,7 +171,7 @@ def test_the_challenge_start_starts_the_embedding_the_upload_and_consent_do_not_
     specimen = (testdata / "id_documents" / "100_pass-chn.jpg").read_bytes()
     services.document_upload(session_id=created_session.pk, actor=clerk, data=specimen, source="photo")
     assert services.reference_embed(session_id=created_session.pk) is False  # no embedding before the consent
-    services.consent_record(session_id=created_session.pk, actor=clerk, consent_version="2", language="en")
+    services.consent_record(session_id=created_session.pk, actor=clerk, consent_version="3", language="en")
     assert services.reference_embed(session_id=created_session.pk) is False  # nor before the challenge
     assert not _kept(created_session)
 

@@ -70,7 +70,7 @@ def world(outlet: Any, other_outlet: Any, clerk: Any, supervisor: Any, other_cle
     created = create()
     captured = photographed()
     consented = services.consent_record(
-        session_id=photographed().pk, actor=clerk, consent_version="2", language="zh-hans"
+        session_id=photographed().pk, actor=clerk, consent_version="3", language="zh-hans"
     )
     review = photographed()
     services.evidence_store(
@@ -112,7 +112,7 @@ NEW_REGISTRATION = {
     "document_number": "",  # filled per test
     "phone_number": "",
 }
-CONSENT = {"consent_version": "2", "language": "zh-hans"}
+CONSENT = {"consent_version": "3", "language": "zh-hans"}
 DECISION = {"decision": "approved", "note": "document checked by hand"}
 
 
@@ -139,6 +139,8 @@ def _page_cases(endpoint: str, path: str, ok: int, redirect_to: str = "") -> lis
 EVIDENCE_URL = "/admin/registration/verificationsession/{review}/evidence/live_frame/"
 QUEUE_URL = "/admin/registration/manualreviewsession/"
 REVIEW_IMAGE_URL = "/review/{review}/live.jpg"
+
+PHONE_SEARCH = {"phone_number": "+8613800000000"}
 
 CASES: list[Case] = [
     # --- public by design -------------------------------------------------------------------
@@ -175,6 +177,18 @@ CASES: list[Case] = [
         hidden=("{created}", "{review}", "王 五"),
     ),
     Case("GET api/sessions/", "GET", "/api/sessions/", "clerk", RIGHT_USER, 200),
+    Case("POST api/sessions/search/", "POST", "/api/sessions/search/", "anonymous", ANONYMOUS, 403, PHONE_SEARCH),
+    Case(
+        "POST api/sessions/search/",
+        "POST",
+        "/api/sessions/search/",
+        "other_clerk",
+        OTHER_OUTLET,
+        200,
+        PHONE_SEARCH,
+        hidden=("{created}", "{review}", "王 五"),
+    ),
+    Case("POST api/sessions/search/", "POST", "/api/sessions/search/", "clerk", RIGHT_USER, 200, PHONE_SEARCH),
     Case("POST api/sessions/", "POST", "/api/sessions/", "anonymous", ANONYMOUS, 403, NEW_REGISTRATION),
     Case("POST api/sessions/", "POST", "/api/sessions/", "no_role", WRONG_ROLE, 403, NEW_REGISTRATION),
     Case("POST api/sessions/", "POST", "/api/sessions/", "clerk", RIGHT_USER, 201, NEW_REGISTRATION, writes=True),

@@ -185,7 +185,7 @@ PHONE_SPELLINGS = {
     "one full-width digit": _one_fullwidth("+8613900139000"),
     "ideographic space inside": "139\N{IDEOGRAPHIC SPACE}0013\N{IDEOGRAPHIC SPACE}9000",
 }
-CONSENT_WITH_GUARDIAN = {"consent_version": "2", "language": "zh-hans", "guardian_name": "钱 父"}
+CONSENT_WITH_GUARDIAN = {"consent_version": "3", "language": "zh-hans", "guardian_name": "钱 父"}
 
 
 def _unicode_identifier_cases() -> list[BadInput]:
@@ -220,13 +220,12 @@ def _unicode_identifier_cases() -> list[BadInput]:
     ]
     cases += [
         BadInput(
-            f"list: phone filter, {form}",
+            f"search: phone, {form}",
             "",
-            f"/api/sessions/?phone_number={phone}",
-            raw(""),
+            "/api/sessions/search/",
+            json_body({"phone_number": phone}),
             400,
             "phone_not_ascii",
-            method="GET",
         )
         for form, phone in list(PHONE_SPELLINGS.items())[:2]
     ]
@@ -370,7 +369,7 @@ CATALOGUE: list[BadInput] = [
         "consent: version 33 chars",
         S.DOCUMENT_CAPTURED,
         "consent",
-        json_body({"consent_version": "2" * 33}),
+        json_body({"consent_version": "3" * 33}),
         400,
         "consent_version",
     ),
@@ -378,7 +377,7 @@ CATALOGUE: list[BadInput] = [
         "consent: unknown field",
         S.DOCUMENT_CAPTURED,
         "consent",
-        json_body({"consent_version": "2", "scope": "all"}),
+        json_body({"consent_version": "3", "scope": "all"}),
         400,
         "scope",
     ),
@@ -386,7 +385,7 @@ CATALOGUE: list[BadInput] = [
         "consent: bad guardian document type",
         S.DOCUMENT_CAPTURED,
         "consent",
-        json_body({"consent_version": "2", "guardian_document_type": "x"}),
+        json_body({"consent_version": "3", "guardian_document_type": "x"}),
         400,
         "guardian_document_type",
     ),
@@ -564,7 +563,7 @@ CATALOGUE: list[BadInput] = [
         BadInput(f"replay on {state}: {action}", state, action, json_body(body), 409, code, user=user)
         for state in (S.APPROVED, S.REJECTED, S.EXPIRED, S.CANCELLED)
         for action, body, user, code in (
-            ("consent", {"consent_version": "2"}, "clerk", "illegal_transition"),
+            ("consent", {"consent_version": "3"}, "clerk", "illegal_transition"),
             ("alternative", {"reason": "again"}, "clerk", "illegal_transition"),
             ("cancel", {}, "clerk", "illegal_transition"),
             ("decision", {"decision": "approved", "note": "again"}, "supervisor", "illegal_transition"),
@@ -582,7 +581,7 @@ CATALOGUE: list[BadInput] = [
         for state in (S.APPROVED, S.EXPIRED)
     ],
     BadInput(
-        "replay: consent twice", S.CONSENTED, "consent", json_body({"consent_version": "2"}), 409, "illegal_transition"
+        "replay: consent twice", S.CONSENTED, "consent", json_body({"consent_version": "3"}), 409, "illegal_transition"
     ),
     BadInput(
         "replay: decision before review",
@@ -619,7 +618,7 @@ def _session_in(
         )
         VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
     if state in {S.CONSENTED, S.REJECTED}:
-        services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     if state in {S.MANUAL_REVIEW, S.APPROVED}:  # the supervisor approves with the document photo at hand
         services.session_request_alternative(session_id=session.pk, actor=clerk, reason="declined")
     if state == S.APPROVED:

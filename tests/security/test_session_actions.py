@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 S = SessionState
 PHOTO = b"\xff\xd8document-photo"
 REQUESTS: dict[str, tuple[str, dict[str, Any], int]] = {  # path, body, status when legal
-    "consent": ("consent", {"consent_version": "2", "language": "zh-hans"}, 200),
+    "consent": ("consent", {"consent_version": "3", "language": "zh-hans"}, 200),
     "alternative": ("alternative", {"reason": "declined"}, 200),
     "cancel": ("cancel", {}, 200),
     "decision": ("decision", {"decision": "approved", "note": "document checked"}, 200),
@@ -151,7 +151,7 @@ def test_a_session_consented_before_its_document_photo_takes_the_photo_then_cons
     )
     assert photographed.status_code == 200, photographed.content[:300]
     assert photographed.json()["state"] == S.DOCUMENT_CAPTURED
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     assert services.capture_start(session_id=session.pk, actor=clerk).state == S.LIVENESS_RUNNING
 
 

@@ -75,7 +75,7 @@ def make_session(staff: dict[str, Any]) -> Callable[..., VerificationSession]:
                 session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"portrait", content_type="image/jpeg"
             )
             VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
-            services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+            services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
         VerificationSession.objects.filter(pk=session.pk).update(state=state, **fields)
         return VerificationSession.objects.get(pk=session.pk)
 

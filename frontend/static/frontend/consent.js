@@ -1,4 +1,4 @@
-import { api, errorMessage, show } from "./api.js";
+import { _, api, errorMessage, format, show } from "./api.js";
 
 const root = document.getElementById("consent");
 const errorBox = document.getElementById("consent-error");
@@ -26,6 +26,14 @@ async function loadText(kind, titleElement, bodyElement) {
   titleElement.textContent = result.data.title;
   paragraphs(bodyElement, result.data.body);
   return result.data;
+}
+
+// The version and publication date of the text the customer reads, as the record keeps them.
+function showVersion(text) {
+  document.getElementById("consent-version").textContent = format(
+    _("Consent text version %(version)s, published %(date)s"),
+    { version: text.version, date: text.published_at.slice(0, 10) },
+  );
 }
 
 function fail(error) {
@@ -76,5 +84,6 @@ refuseButton.addEventListener("click", async () => {
 const text = await loadText("face_processing", document.getElementById("consent-title"), document.getElementById("consent-body"));
 if (text) {
   version = text.version;
+  showVersion(text);
   acceptButton.disabled = false;
 }

@@ -30,9 +30,9 @@ function phoneQuery(raw) {
 }
 
 // Sessions still open for this number at the outlet: the clerk is warned once before opening another.
+// The number goes in the body of a POST, never in the address (addresses are logged).
 async function openSessionsFor(phone) {
-  const url = `${form.dataset.api}?phone_number=${encodeURIComponent(phoneQuery(phone))}`;
-  const result = await api(url);
+  const result = await api(`${form.dataset.api}search/`, { method: "POST", json: { phone_number: phoneQuery(phone) } });
   if (!result.ok || !result.data) return [];
   return result.data.results.filter((session) => openStates.has(session.state));
 }

@@ -31,7 +31,7 @@ if (form) {
     if (!decision) return fail(_("Choose approve or reject."));
     if (!note) {
       form.note.focus();
-      return fail(_("Write the reason: it is kept in the audit log."));
+      return fail(_("Write the reason: it is kept with the decision."));
     }
     document.getElementById("confirm-title").textContent = decision === "approved"
       ? _("Approve this registration? The number can then be activated.")
