@@ -72,7 +72,7 @@ MESSAGES: dict[str, Promise] = {
     "stale_capture": _("This capture attempt is no longer current."),
     # Decisions, roles and the admin's operations.
     "decision": _("The decision is 'approved' or 'rejected'."),
-    "note_required": _("Say why: the note is kept in the audit log."),
+    "note_required": _("Say why: the note is kept with the decision."),
     "four_eyes": _("You opened this registration or photographed its document: another supervisor must decide it."),
     "supervisor_required": _("Only a supervisor can decide a manual review."),
     "role_required": _("Your role does not allow this."),
@@ -80,6 +80,11 @@ MESSAGES: dict[str, Promise] = {
     "policy_field": _("Unknown policy field."),
     "thresholds": _("The accept threshold must not be above the reject threshold."),
     "subject_not_found": _("No data is held for this identity document."),
+    "not_active": _("Only an active number's service can end."),
+    "phone_in_address": _(
+        "Search by phone number in the request's body (POST /api/sessions/search/), never in the address: "
+        "addresses are written to logs."
+    ),
     # Signing in, and the service itself.
     "not_authenticated": _("Your sign-in has expired: sign in again."),
     "locked_out": _("Too many failed sign-ins: this user name is locked on this device."),
