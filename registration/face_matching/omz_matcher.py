@@ -90,7 +90,10 @@ class OmzConfig:
     reference_detector: str = YUNET
     probe_detector: str = YUNET
     detection_max_side: int = 512
-    detection_min_side: int = 320
+    # Small images are enlarged and padded to the first size for detection; when no face is found
+    # there, to the next (a blurred document crop enlarged 3x loses YuNet's confidence; measured in
+    # docs/face-matching.md, "Which detector").
+    detection_min_sides: tuple[int, ...] = (320, 160)
     min_confidence: float = 0.6
     several_faces_ratio: float = 0.7
     max_image_pixels: int = 40_000_000
@@ -191,12 +194,13 @@ class OmzMatcher(FaceMatcher):
     def detect(self, image: BgrImage, role: ImageRole) -> tuple[FaceBox, str]:
         models: _Models = self.models()
         name = self.config.reference_detector if role is ImageRole.REFERENCE else self.config.probe_detector
-        view = detection_view(image, max_side=self.config.detection_max_side, min_side=self.config.detection_min_side)
-        faces = self._yunet(models, view.image) if name == YUNET else self._retail(models, view.image)
-        if not faces:
-            raise NoFaceFound(f"no face found in the {role} image (detector: {name})", role=role)
-        face = select_single_face(faces, several_faces_ratio=self.config.several_faces_ratio, role=role)
-        return view.to_original(face, image.shape), name
+        for min_side in self.config.detection_min_sides:
+            view = detection_view(image, max_side=self.config.detection_max_side, min_side=min_side)
+            faces = self._yunet(models, view.image) if name == YUNET else self._retail(models, view.image)
+            if faces:  # the next view is tried only when this one showed no face
+                face = select_single_face(faces, several_faces_ratio=self.config.several_faces_ratio, role=role)
+                return view.to_original(face, image.shape), name
+        raise NoFaceFound(f"no face found in the {role} image (detector: {name})", role=role)
 
     def _yunet(self, models: _Models, image: BgrImage) -> list[FaceBox]:
         detector = models.detectors[YUNET]

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from registration.face_matching.base import ImageRole, ModelUnavailable, NoFaceFound, SeveralFaces
+from registration.face_matching.document import card_reader_chip
 from registration.face_matching.omz_matcher import OMZ_SCALE, TEMPLATE, OmzConfig, OmzMatcher, similarity_transform
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 
@@ -145,3 +147,15 @@ def test_missing_model_files_are_named_with_the_command_that_installs_them(tmp_p
 
     with pytest.raises(ModelUnavailable, match=r"face-reidentification-retail-0095\.xml.*make models"):
         matcher.warm_up()
+
+
+def test_every_document_specimen_gives_one_usable_portrait_and_chip(omz_matcher: OmzMatcher, testdata: Path) -> None:
+    """The production upload path: the portrait found on each of the ten specimen pages, and the
+    102x126 chip a card reader would give, pass the quality checks on the 0009 points."""
+    pages = sorted(p for p in (testdata / "id_documents").iterdir() if p.suffix in {".jpg", ".png"})
+    assert len(pages) == 10
+    for page_path in pages:
+        page = cv2.imread(str(page_path), cv2.IMREAD_COLOR)
+        portrait = omz_matcher.locate_document_portrait(page)
+        assert omz_matcher.check_document_portrait(portrait.image).face_width >= 36, page_path.name
+        omz_matcher.check_document_portrait(card_reader_chip(page, portrait.face))
