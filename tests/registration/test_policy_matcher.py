@@ -67,7 +67,7 @@ def test_a_new_override_records_the_matcher_and_drops_the_other_matchers_leftove
     VerificationPolicy.objects.create(
         pk=1, face_accept_threshold=0.30, face_reject_threshold=0.70, face_thresholds_matcher=DeepFaceMatcher.KEY
     )
-    admin = UserFactory(role=ADMIN, is_staff=True)
+    admin: Any = UserFactory(role=ADMIN, is_staff=True)
 
     services.policy_update(actor=admin, values={"face_accept_threshold": 0.6})
 
@@ -86,7 +86,8 @@ def test_the_policy_page_shows_the_matcher_and_says_an_override_is_not_applied()
         pk=1, face_accept_threshold=0.30, face_reject_threshold=0.70, face_thresholds_matcher=DeepFaceMatcher.KEY
     )
     client = Client()
-    client.force_login(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
+    admin: Any = UserFactory(role=ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
 
     page = client.get("/admin/registration/verificationpolicy/1/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
