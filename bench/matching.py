@@ -251,7 +251,7 @@ def report(
     )
     print(f"failures: production {failures['production']}, bare {failures['bare']}")
     if failures["bare"]:
-        print("WARNING: bare DeepFace.verify failed on some pairs: its times are not comparable")
+        print("bare DeepFace.verify raised on some pairs (its detector found no face): those are its failure times")
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 
