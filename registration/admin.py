@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -38,6 +39,7 @@ from .models import (
 from .roles import ADMIN, has_role, is_supervisor
 from .selectors import consent_text_used, evidence_of_kind, staff_outlet
 from .state_machine import SessionState
+from .verification_policy import EffectivePolicy, effective_policy
 
 
 @admin.register(Outlet)
@@ -263,14 +265,21 @@ class VerificationPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = [
         "__str__",
+        "face_matcher_in_use",
         "face_accept_threshold",
         "face_reject_threshold",
         "evidence_retention_hours",
         "updated_at",
     ]
+    readonly_fields = ["face_matcher_in_use"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser and not VerificationPolicy.objects.exists()
+
+    @admin.display(description=_("face matcher in use"))
+    def face_matcher_in_use(self, obj: Any = None) -> str:
+        """The matcher, its score's direction, the thresholds in force and whether an override is not applied."""
+        return face_matcher_summary(effective_policy())
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -355,6 +364,35 @@ class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return super().get_actions(request) if sees_every_outlet(request.user) else {}
+
+
+def face_matcher_summary(policy: EffectivePolicy) -> str:
+    """One paragraph for the policy page: which matcher decides, in what unit, with which thresholds."""
+    if policy.face_higher_is_closer:
+        text = gettext(
+            "%(matcher)s: cosine similarity, higher is closer. Approve at or above %(accept).4f, reject "
+            "below %(reject).4f (%(origin)s)."
+        )
+    else:
+        text = gettext(
+            "%(matcher)s: distance, lower is closer. Approve at or below %(accept).4f, reject above "
+            "%(reject).4f (%(origin)s)."
+        )
+    origin = (
+        gettext("set by an admin for this matcher") if policy.face_thresholds_from == "admin" else gettext("calibrated")
+    )
+    summary = text % {
+        "matcher": policy.face_matcher,
+        "accept": policy.face_accept_threshold,
+        "reject": policy.face_reject_threshold,
+        "origin": origin,
+    }
+    if policy.face_override_ignored_for:
+        summary += " " + gettext(
+            "The thresholds stored below were set for the %(other)s matcher and are not applied: a score "
+            "of one model means nothing to another. Enter them again to override them for %(matcher)s."
+        ) % {"other": policy.face_override_ignored_for, "matcher": policy.face_matcher}
+    return summary
 
 
 # The compliance pack's admin pages register themselves on import (kept apart: this module's size).
