@@ -26,9 +26,6 @@ MAX_MODULE_LINES = 400
 # What the settings may import of the apps: names only, from a module with no Django import (the
 # settings run before Django is set up, and an app module would drag models in).
 SETTINGS_MAY_IMPORT = frozenset({"registration.task_names"})
-# Still imported by the settings for the face thresholds' defaults; leaves with the move of those
-# defaults out of app code (then this set is empty and stays so).
-SETTINGS_IMPORT_TO_REMOVE = frozenset({"registration.face_matching.policy"})
 
 # Paths the docs name that an operator creates and the repository must never hold (.gitignore).
 MADE_BY_THE_OPERATOR = frozenset({"docker/.env", "docker/certs/"})
@@ -122,7 +119,7 @@ def app_imports_of_the_settings(root: Path = ROOT) -> list[str]:
     """`file:line imports name` for each import of frontend, capture, registration or liveness code
     by `config/settings/` beyond what the settings may import."""
     modules = source_modules(root)
-    allowed = SETTINGS_MAY_IMPORT | SETTINGS_IMPORT_TO_REMOVE
+    allowed = SETTINGS_MAY_IMPORT
     found = []
     for module in modules.values():
         if not module.name.startswith("config.settings"):

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from registration.policy import effective_policy
 
 from registration import services
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import AWAITING_WORKERS, CUSTOMER_STATES, FINAL_STATES, OPEN_STATES, SessionState
 from registration.tasks import enforce_retention
+from registration.verification_policy import effective_policy
 from tests import factories
 from tests.conftest import wait_until
 from tests.registration.services.conftest import Clock
