@@ -1,7 +1,12 @@
-// The live check: camera preview, WebRTC to the server, the challenge prompts it sends back,
-// and the outcome when the workers have decided (pushed over the session's WebSocket).
+// The live-check page: it wires the attempt's state machine (capture_attempt.js) to the screen, the
+// camera, the connection to the server (capture_signalling.js) and the light overlay
+// (capture_light.js), and shows the outcome when the workers have decided (pushed over the
+// session's WebSocket). The attempt lives in one `attempt` state, replaced on every event.
 import { _, api, errorMessage, format, liveSocket, reasonLabels, show, socketUrl, stateLabel } from "./api.js";
 import { activeDeviceId, faceVideo, limitFaceSender, offerCameraChoice, openCamera } from "./camera.js";
+import { allowed, enteredStep, newAttempt, next, ownsTheScreen } from "./capture_attempt.js";
+import { LightOverlay } from "./capture_light.js";
+import { CaptureLink } from "./capture_signalling.js";
 import { HintSettler, STEP_TEXT, failureText, hintForStep, stepChips } from "./feedback.js";
 import { PromptVoice } from "./voice.js";
 
@@ -28,7 +33,6 @@ const lightOverlay = document.getElementById("light-overlay");
 const FPS_BUDGET = Number(root.dataset.fpsBudget) || 15;
 const FACE_VIDEO = faceVideo(FPS_BUDGET);
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
-let session = JSON.parse(document.getElementById("session-payload").textContent);
 const voice = new PromptVoice(JSON.parse(document.getElementById("prompt-audio").textContent), document.getElementById("sound-toggle"));
 
 const STEP_ICON = { blink: "iconBlink", turn_left: "iconTurnLeft", turn_right: "iconTurnRight" };
@@ -70,22 +74,51 @@ const REFUSAL_TEXT = {
   illegal_transition: () => _("The live check is not possible in this session's state."),
 };
 
-let stream = null;
-let pc = null;
-let captureSocket = null;
-// The attempt's step count ("ready") and the action of each step prompted so far: the server names
-// a step only when it prompts it, so a step not yet asked for is unknown here too.
-let stepCount = 0;
-let prompted = [];
-let lastStepEndedAt = null;
-let countdownTimer = null;
-let deadline = null;
-let attemptOpen = false;
-let attemptPhaseStarted = false;
-// The step the last attempt failed on: {index, step}, index -1 while the face was not yet calibrated.
-let failedStep = null;
-let challengeStarted = false;
-let promptAcknowledged = null;
+// The session as the server last pushed it, and the attempt: the page's only changing state.
+let session = JSON.parse(document.getElementById("session-payload").textContent);
+let attempt = newAttempt();
+
+const link = new CaptureLink({ iceServers, prepareSender: (sender) => limitFaceSender(sender, FPS_BUDGET) });
+const light = new LightOverlay(lightOverlay, { show });
+
+// The step's clock, shown once the face is tracked and a step is asked for, never before.
+class Countdown {
+  constructor(element) {
+    this.element = element;
+    this.deadline = null;
+    this.timer = null;
+  }
+
+  set(seconds) {
+    this.deadline = seconds === null || seconds === undefined ? null : performance.now() + seconds * 1000;
+    if (!this.timer) this.timer = setInterval(() => this.tick(), 200);
+    this.tick();
+  }
+
+  tick() {
+    if (this.deadline === null) {
+      show(this.element, false);
+      return;
+    }
+    this.element.textContent = String(Math.max(0, Math.ceil((this.deadline - performance.now()) / 1000)));
+    show(this.element, true);
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.deadline = null;
+    show(this.element, false);
+  }
+}
+
+const clock = new Countdown(countdown);
+
+function dispatch(event) {
+  attempt = next(attempt, event);
+  root.dataset.attempt = attempt.name;
+  return attempt;
+}
 
 function setPhase(phase) {
   root.dataset.phase = phase;
@@ -102,7 +135,7 @@ function setPrompt(text, iconKey) {
 }
 
 function renderSteps(done, current, failed = -1) {
-  stepsList.replaceChildren(...stepChips(prompted, stepCount, done, current, failed).map((chip) => {
+  stepsList.replaceChildren(...stepChips(attempt.prompted, attempt.steps, done, current, failed).map((chip) => {
     const item = document.createElement("li");
     item.textContent = chip.text;
     item.className = chip.state;
@@ -141,32 +174,10 @@ function showAttemptsLeft() {
   show(attemptsLine, true);
 }
 
-function tickCountdown() {
-  if (deadline === null) {
-    show(countdown, false);
-    return;
-  }
-  const left = Math.max(0, Math.ceil((deadline - performance.now()) / 1000));
-  countdown.textContent = String(left);
-  show(countdown, true);
-}
-
-function setCountdown(seconds) {
-  deadline = seconds === null || seconds === undefined ? null : performance.now() + seconds * 1000;
-  if (!countdownTimer) countdownTimer = setInterval(tickCountdown, 200);
-  tickCountdown();
-}
-
 function stopMedia() {
-  stopLight();
-  if (countdownTimer) clearInterval(countdownTimer);
-  countdownTimer = null;
-  deadline = null;
-  show(countdown, false);
-  if (pc) pc.close();
-  pc = null;
-  if (stream) stream.getTracks().forEach((track) => track.stop());
-  stream = null;
+  light.stop();
+  clock.stop();
+  link.stopMedia();
   preview.srcObject = null;
 }
 
@@ -196,12 +207,10 @@ function reasonsText(reasons) {
 
 // --- session state, pushed by the server ----------------------------------------------------
 
-const CHALLENGE_PHASES = ["starting", "connecting", "challenge"];
-
 function onSession(payload) {
   session = payload;
   // While an attempt starts or runs, its own socket tells the page what happens.
-  if (CHALLENGE_PHASES.includes(root.dataset.phase) && attemptPhaseStarted) return;
+  if (ownsTheScreen(attempt)) return;
   switch (payload.state) {
     case "matching":
     case "liveness_passed":
@@ -213,8 +222,8 @@ function onSession(payload) {
     case "rejected":
     case "manual_review":
       stopMedia();
-      if (lastStepEndedAt !== null && root.dataset.decisionMs === undefined) {
-        root.dataset.decisionMs = String(Math.round(performance.now() - lastStepEndedAt));
+      if (attempt.finishedAt !== null && root.dataset.decisionMs === undefined) {
+        root.dataset.decisionMs = String(Math.round(performance.now() - attempt.finishedAt));
       }
       showDecision(payload);
       return;
@@ -224,7 +233,7 @@ function onSession(payload) {
         return;
       }
       stopMedia();
-      showOutcome("liveness_failed", _("The live check did not pass."), failureText(failedStep, payload.liveness_reasons));
+      showOutcome("liveness_failed", _("The live check did not pass."), failureText(attempt.failedStep, payload.liveness_reasons));
       setPrompt(attemptsLeft() > 0 ? _("You may try again.") : _("No attempts are left."), null);
       showAttemptsLeft();
       if (attemptsLeft() > 0) voice.say("try_again");
@@ -254,137 +263,56 @@ function showDecision(payload) {
   show(homeLink, true);
 }
 
-// --- the capture connection ---------------------------------------------------------------------
+// --- the attempt's messages ---------------------------------------------------------------------
 
-async function gatheredOffer() {
-  pc = new RTCPeerConnection({ iceServers });
-  for (const track of stream.getVideoTracks()) await limitFaceSender(pc.addTrack(track, stream), FPS_BUDGET);
-  await pc.setLocalDescription(await pc.createOffer());
-  // The server does not trickle: wait until our candidates are in the offer (bounded wait).
-  await new Promise((resolve) => {
-    if (pc.iceGatheringState === "complete") return resolve();
-    const timer = setTimeout(resolve, 3000);
-    pc.addEventListener("icegatheringstatechange", () => {
-      if (pc && pc.iceGatheringState === "complete") {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return pc.localDescription.sdp;
+function asEvent(message) {
+  return message.type === "status" ? { type: "status", status: message, at: performance.now() } : message;
 }
 
 async function onCaptureMessage(message) {
-  switch (message.type) {
+  const event = asEvent(message);
+  const before = attempt;
+  if (!allowed(before, event)) return; // a message this state does not take (a late one, a pong)
+  const after = dispatch(event);
+  switch (event.type) {
     case "ready":
-      attemptOpen = true;
-      stepCount = message.steps;
-      prompted = [];
       session.attempt_count = message.attempt;
       renderSteps(0, 0);
       setPhase("connecting");
       setPrompt(_("Connecting…"), null);
-      captureSocket.send(JSON.stringify({ type: "offer", sdp: await gatheredOffer() }));
+      await link.sendOffer();
       return;
     case "answer":
-      await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      await link.accept(message.sdp);
       setPrompt(_("Look at the camera, face inside the oval"), null);
       return;
     case "status":
-      onStatus(message);
+      showStatus(before, after, message);
       return;
     case "captured":
-      attemptOpen = false;
-      attemptPhaseStarted = false;
-      if (root.dataset.phase === "not_passed") {
-        stopMedia(); // the failure is on screen; the stored verdict follows on the session socket
-        return;
-      }
-      setPhase("checking");
-      setPrompt(_("Checking…"), null);
-      stopMedia();
-      setTimeout(() => {
-        if (root.dataset.phase === "checking") {
-          setHint("slow_decision");
-          show(resultLink, true);
-        }
-      }, 20000);
+      showCaptured(before);
       return;
     case "ended":
-      attemptOpen = false;
-      attemptPhaseStarted = false;
-      stopMedia();
-      showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[message.reason] ? ENDED_TEXT[message.reason]() : message.reason);
-      setPrompt("", null);
-      session.state = "liveness_failed";
-      showAttemptsLeft();
-      offerRetry();
+      showEnded(message.reason);
       return;
     case "error":
-      onCaptureError(message);
+      if (after === before) showSoftError(message);
+      else showRefusal(message);
       return;
     default:
   }
 }
 
-// The screen-light step (policy switch): the server reveals the colours with the prompt; each
-// holds light_seconds (>= 1/3 s: at most three changes a second, WCAG 2.3.1). The prompt counts
-// as shown once the first colour is painted.
-let lightPlayed = null;
-let lightTimer = null;
-let lightChoice = null; // null: not asked yet; "lights" or "no_lights"
-
-function playLight(stepIndex, colours, seconds) {
-  if (lightPlayed === stepIndex || !colours || !colours.length) return;
-  lightPlayed = stepIndex;
-  const holdMs = Math.max(seconds * 1000, 334);
-  let index = 0;
-  const next = () => {
-    if (index >= colours.length) {
-      stopLight();
-      return;
-    }
-    lightOverlay.style.backgroundColor = colours[index];
-    index += 1;
-    lightTimer = setTimeout(next, holdMs);
-  };
-  show(lightOverlay, true);
-  next();
-  acknowledgePrompt(stepIndex);
-}
-
-function stopLight() {
-  clearTimeout(lightTimer);
-  lightTimer = null;
-  show(lightOverlay, false);
-}
-
-function askAboutLights() {
-  show(lightWarning, true);
-  setPhase("idle");
-  setPrompt("", null);
-  return new Promise((resolve) => {
-    const choose = (choice) => {
-      lightChoice = choice;
-      show(lightWarning, false);
-      resolve();
-    };
-    document.getElementById("light-start").addEventListener("click", () => choose("lights"), { once: true });
-    document.getElementById("no-lights").addEventListener("click", () => choose("no_lights"), { once: true });
-  });
-}
-
-function onStatus(status) {
-  if (status.step !== "light" || status.finished) stopLight();
-  if (status.finished) {
-    if (lastStepEndedAt === null) lastStepEndedAt = performance.now();
-    setCountdown(null);
+function showStatus(before, after, status) {
+  if (after.step !== "light") light.stop();
+  if (after.name === "finished") {
+    clock.set(null);
     setOvalStep(null);
-    if (status.passed === false) {
-      showFailedStep(status);
+    if (after.passed === false) {
+      showFailedStep(after);
       return;
     }
-    renderSteps(stepCount, -1);
+    renderSteps(after.steps, -1);
     setHint(null);
     setPhase("checking");
     setPrompt(_("Done. Checking…"), "iconDone");
@@ -392,59 +320,65 @@ function onStatus(status) {
     return;
   }
   setPhase("challenge");
-  if (status.step) {
-    challengeStarted = true;
-    prompted[status.step_index] = status.step;
-  }
-  renderSteps(status.steps_done, status.step ? status.step_index : -1);
-  if (status.step) {
-    setPrompt(STEP_TEXT[status.step] ? STEP_TEXT[status.step]() : status.step, STEP_ICON[status.step]);
-    voice.say(status.step, `step-${status.step_index}`);
-    if (status.step === "light") playLight(status.step_index, status.light, status.light_seconds);
-    else acknowledgePrompt(status.step_index);
+  renderSteps(after.stepsDone, after.name === "step" ? after.index : -1);
+  if (after.name === "step") {
+    setPrompt(STEP_TEXT[after.step] ? STEP_TEXT[after.step]() : after.step, STEP_ICON[after.step]);
+    voice.say(after.step, `step-${after.index}`);
+    if (enteredStep(before, after)) showNewStep(after, status);
   } else {
-    promptAcknowledged = null; // a hold-still gap comes before every prompt
     setPrompt(_("Look at the camera, face inside the oval"), null);
     voice.say("look_at_camera");
   }
-  setOvalStep(status.step);
-  // The step's clock is shown once the face is tracked and a step is asked for, never before.
-  setCountdown(status.step ? status.seconds_left : null);
-  proposeHint(hintForStep(status.step, status.hint));
+  setOvalStep(after.step);
+  clock.set(after.name === "step" ? status.seconds_left : null);
+  proposeHint(hintForStep(after.step, status.hint));
+}
+
+// A new prompt is on screen: the server times the customer's reaction from when it was shown.
+function showNewStep(after, status) {
+  const shown = () => link.promptShown(after.index);
+  if (after.step === "light") light.play(status.light, status.light_seconds, shown);
+  else shown();
 }
 
 // The engine ended the attempt without a pass: the steps done keep their ✓, the one that was
 // running is marked as not passed, and nothing on screen says "done".
-function showFailedStep(status) {
-  const index = challengeStarted ? Math.min(status.steps_done, stepCount - 1) : -1;
-  // Only a prompted step is named (a failure in the still gap before a prompt names none).
-  failedStep = index >= 0 && prompted[index] ? { index, step: prompted[index] } : null;
-  renderSteps(status.steps_done, -1, index);
+function showFailedStep(after) {
+  renderSteps(after.stepsDone, -1, after.failedIndex);
   setPrompt("", null);
-  showOutcome("not_passed", _("The live check did not pass."), failureText(failedStep, []));
+  showOutcome("not_passed", _("The live check did not pass."), failureText(after.failedStep, []));
   showAttemptsLeft();
   voice.say("not_passed");
 }
 
-// The server times the customer's reaction from when the prompt was on screen (it bounds what we say).
-function acknowledgePrompt(stepIndex) {
-  if (promptAcknowledged === stepIndex) return;
-  promptAcknowledged = stepIndex;
-  requestAnimationFrame(() => {
-    if (captureSocket && captureSocket.readyState === WebSocket.OPEN) {
-      captureSocket.send(JSON.stringify({ type: "prompt_shown", step_index: stepIndex }));
+function showCaptured(before) {
+  stopMedia();
+  if (before.name === "finished" && before.passed === false) return; // the failure is on screen; the verdict follows
+  setPhase("checking");
+  setPrompt(_("Checking…"), null);
+  setTimeout(() => {
+    if (root.dataset.phase === "checking") {
+      setHint("slow_decision");
+      show(resultLink, true);
     }
-  });
+  }, 20000);
 }
 
-function onCaptureError(message) {
-  if (attemptOpen && ["invalid_offer", "unknown_message", "invalid_message", "not_ready"].includes(message.code)) {
-    setHint(null);
-    outcomeDetail.textContent = message.message;
-    return;
-  }
-  attemptOpen = false;
-  attemptPhaseStarted = false;
+function showEnded(reason) {
+  stopMedia();
+  showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[reason] ? ENDED_TEXT[reason]() : reason);
+  setPrompt("", null);
+  session.state = "liveness_failed";
+  showAttemptsLeft();
+  offerRetry();
+}
+
+function showSoftError(message) {
+  setHint(null);
+  outcomeDetail.textContent = message.message;
+}
+
+function showRefusal(message) {
   stopMedia();
   const text = REFUSAL_TEXT[message.code] ? REFUSAL_TEXT[message.code]() : message.message;
   showOutcome("refused", _("The live check cannot start."), text);
@@ -455,13 +389,29 @@ function onCaptureError(message) {
   show(restartLink, message.code === "session_expired");
 }
 
+// --- starting an attempt ------------------------------------------------------------------------
+
+function askAboutLights() {
+  show(lightWarning, true);
+  setPhase("idle");
+  setPrompt("", null);
+  return new Promise((resolve) => {
+    const choose = (choice) => {
+      show(lightWarning, false);
+      resolve(choice);
+    };
+    document.getElementById("light-start").addEventListener("click", () => choose("lights"), { once: true });
+    document.getElementById("no-lights").addEventListener("click", () => choose("no_lights"), { once: true });
+  });
+}
+
 async function startCamera() {
+  let stream;
   try {
     stream = await openCamera("face", FACE_VIDEO);
   } catch (error) {
-    attemptPhaseStarted = false;
-    setPhase("camera_denied");
     const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
+    dispatch({ type: "camera_failed", denied });
     showOutcome(
       "camera_denied",
       denied ? _("The camera is blocked.") : _("No camera is available."),
@@ -473,54 +423,44 @@ async function startCamera() {
     show(byHandButton, ["consented", "liveness_failed"].includes(session.state));
     return false;
   }
+  await link.useCamera(stream);
   preview.srcObject = stream;
-  // A different camera is chosen before the attempt starts: the stream is swapped in place.
+  // A different camera chosen while the attempt runs is swapped in place.
   offerCameraChoice(cameraSelect, "face", activeDeviceId(stream), () => {
-    if (root.dataset.phase !== "connecting" && root.dataset.phase !== "challenge") return;
-    switchCamera();
+    if (["connecting", "calibrating", "holding", "step"].includes(attempt.name)) switchCamera();
   });
   return true;
 }
 
 async function switchCamera() {
-  let next;
+  let stream;
   try {
-    next = await openCamera("face", FACE_VIDEO);
+    stream = await openCamera("face", FACE_VIDEO);
   } catch {
     return; // keep the camera that works
   }
-  const track = next.getVideoTracks()[0];
-  const sender = pc && pc.getSenders().find((candidate) => candidate.track && candidate.track.kind === "video");
-  if (sender) await sender.replaceTrack(track);
-  if (stream) stream.getTracks().forEach((old) => old.stop());
-  stream = next;
+  await link.useCamera(stream);
   preview.srcObject = stream;
 }
 
 async function startAttempt() {
-  attemptPhaseStarted = true;
+  attempt = newAttempt(attempt);
   show(outcomeBox, false);
   show(retryButton, false);
   show(homeLink, false);
   show(byHandButton, false);
-  lastStepEndedAt = null;
-  failedStep = null;
-  challengeStarted = false;
   voice.reset();
   show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
-  lightPlayed = null;
-  if (root.dataset.lightChallenge === "on" && lightChoice === null) await askAboutLights();
+  dispatch({ type: "start", lightChallenge: root.dataset.lightChallenge === "on" });
+  if (attempt.name === "choosing_lights") dispatch({ type: "lights_chosen", choice: await askAboutLights() });
   setPhase("starting");
   setPrompt(_("Starting the camera…"), null);
   if (!(await startCamera())) return;
-  const noLights = lightChoice === "no_lights" ? "?no_lights=1" : "";
-  captureSocket = new WebSocket(socketUrl(root.dataset.captureSocket + noLights));
-  captureSocket.addEventListener("message", (event) => onCaptureMessage(JSON.parse(event.data)));
-  captureSocket.addEventListener("close", () => {
-    captureSocket = null;
-  });
+  dispatch({ type: "camera_opened" });
+  const noLights = attempt.lights === "no_lights" ? "?no_lights=1" : "";
+  link.open(socketUrl(root.dataset.captureSocket + noLights), onCaptureMessage);
 }
 
 retryButton.addEventListener("click", () => startAttempt());
@@ -537,7 +477,7 @@ byHandButton.addEventListener("click", async () => {
   outcomeDetail.textContent = errorMessage(result.error);
 });
 window.addEventListener("pagehide", () => {
-  if (captureSocket) captureSocket.close();
+  link.close();
   stopMedia();
 });
 
