@@ -320,6 +320,8 @@ function showStatus(before, after, status) {
     return;
   }
   setPhase("challenge");
+  // One instruction at a time: the hold-still hint of the gap leaves with the gap, not a moment later.
+  if (enteredStep(before, after)) setHint(null);
   renderSteps(after.stepsDone, after.name === "step" ? after.index : -1);
   if (after.name === "step") {
     setPrompt(STEP_TEXT[after.step] ? STEP_TEXT[after.step]() : after.step, STEP_ICON[after.step]);

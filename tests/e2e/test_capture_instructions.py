@@ -1,0 +1,111 @@
+"""One instruction on the live-check screen at a time, in Chromium: when a step's prompt appears, the
+hold-still hint of the gap before it ("wait for the next instruction") is already gone, never shown
+beside the prompt that contradicts it.
+
+The page is the real one, served by the real server; its capture WebSocket is answered by the test
+(Playwright's `route_web_socket`) with the messages the capture consumer sends, so each hold-still
+gap lasts long enough for its hint to settle on screen (the server's own gaps are drawn at random
+between 0.5 and 1.5 s, and a loaded machine shortens them on the page)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import BrowserFactory, Screens, Server
+from tests.e2e.test_capture_flow import prepared_session, sign_in, wait_phase
+
+pytestmark = [pytest.mark.e2e]
+
+TABLET = {"width": 1024, "height": 768}
+GAP_MS = 1500  # longer than the hint's settling time (feedback.js HINT_SETTLE_MS)
+
+# What the screen says after every change of the prompt or the hint line, before the page's script runs.
+RECORDER = """
+window.__screen = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const prompt = document.getElementById("prompt-text");
+  const hint = document.getElementById("hint");
+  if (!hint) return;
+  const record = () => window.__screen.push({prompt: prompt.textContent, hint: hint.hidden ? null : hint.dataset.code});
+  const observer = new MutationObserver(record);
+  observer.observe(prompt, {childList: true, characterData: true, subtree: true});
+  observer.observe(hint, {attributes: true, childList: true, characterData: true, subtree: true});
+});
+"""
+
+
+@pytest.fixture
+def clerk(reseed_after_flush: None, transactional_db: None, live_server_process: Server) -> tuple[Any, str]:
+    from registration.roles import CLERK
+    from tests.capture.dbseed import seed_reference_rows
+    from tests.factories import OutletFactory, UserFactory
+
+    seed_reference_rows()
+    return UserFactory(role=CLERK, outlet=OutletFactory(name="E2E outlet")), "correct horse battery"
+
+
+def status(step_index: int, step: str | None, steps_done: int) -> str:
+    """A "status" as capture/webrtc/analysis.py:ChallengeStatus.to_message sends it."""
+    return json.dumps(
+        {
+            "type": "status",
+            "step_index": step_index,
+            "step": step,
+            "steps_done": steps_done,
+            "seconds_left": 8.0 if step else None,
+            "hint": None if step else "wait_for_prompt",
+            "finished": False,
+            "passed": None,
+            "reason": None,
+        }
+    )
+
+
+def hold_still(page: Any, send: Callable[[str], None], step_index: int, steps_done: int) -> None:
+    """The gap before a prompt: statuses without a step, as the engine sends them every frame."""
+    for _frame in range(GAP_MS // 100):
+        send(status(step_index, None, steps_done))
+        page.wait_for_timeout(100)
+
+
+def test_a_step_prompt_never_shares_the_screen_with_the_hold_still_hint(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    user, password = clerk
+    session = prepared_session(user)
+    context = launch_browser(None).new_context(viewport=TABLET, locale="en-US", bypass_csp=True)
+    context.add_init_script(RECORDER)
+    page = context.new_page()
+    sockets: list[Any] = []
+    page.route_web_socket(re.compile(r".*/ws/capture/.*"), lambda socket: sockets.append(socket))
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
+    for _wait in range(100):
+        if sockets:
+            break
+        page.wait_for_timeout(100)
+    [capture] = sockets
+    capture.send(json.dumps({"type": "ready", "steps": 3, "attempt": 1, "max_attempts": 3}))
+    wait_phase(page, ("connecting",), 10_000)
+
+    hold_still(page, capture.send, 0, 0)
+    page.wait_for_selector("#hint[data-code='wait_for_prompt']:not([hidden])", timeout=5_000)  # the gap's instruction
+    capture.send(status(0, "blink", 0))
+    page.wait_for_selector("#steps li.current", timeout=5_000)
+    hold_still(page, capture.send, 1, 1)
+    page.wait_for_selector("#hint[data-code='wait_for_prompt']:not([hidden])", timeout=5_000)
+    capture.send(status(1, "turn_left", 1))
+    page.wait_for_selector("#prompt-text:text('Turn your head to your left')", timeout=5_000)
+    page.wait_for_timeout(300)
+    screens.shot(page, "capture-one-instruction")
+
+    screen = page.evaluate("window.__screen")
+    step_prompts = {"Blink your eyes", "Turn your head to your left, then back"}
+    prompts = [entry for entry in screen if entry["prompt"] in step_prompts]
+    assert [entry["prompt"] for entry in prompts][:1] == ["Blink your eyes"], screen
+    assert [entry for entry in prompts if entry["hint"] is not None] == [], screen
