@@ -18,7 +18,7 @@ import pytest
 from tests.capture.dbseed import seed_reference_rows
 from tests.e2e.conftest import HAPPY_CLIP, BrowserFactory, Screens, Server, running_daphne
 from tests.e2e.media import ffmpeg
-from tests.e2e.test_capture_flow import FINAL_PHASES, prepared_session, sign_in, state_of, wait_phase
+from tests.e2e.test_capture_flow import FINAL_PHASES, prepared_session, sign_in, start_check, state_of, wait_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -122,6 +122,7 @@ def open_capture(launch: BrowserFactory, camera: Path, server: Server, clerk: tu
     page = context.new_page()
     sign_in(page, server, user.username, password)
     page.goto(f"{server.url}/sessions/{session.pk}/capture/")
+    start_check(page)
     return page, session
 
 

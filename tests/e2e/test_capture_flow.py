@@ -92,6 +92,12 @@ def give_consent(page: Any, screens: Screens) -> None:
     screens.shot(page, "consent")
     page.click("#accept")
     page.wait_for_url(re.compile(r".*/capture/$"))
+    start_check(page)
+
+
+def start_check(page: Any) -> None:
+    """The customer sees the camera and taps Start when ready: the attempt begins (nothing counts before)."""
+    page.click("#start", timeout=30_000)
 
 
 def wait_phase(page: Any, phases: tuple[str, ...], timeout_ms: int = 90_000) -> str:
@@ -273,6 +279,7 @@ def test_a_still_photo_in_front_of_the_camera_fails_liveness(
     page = launch_browser(still_camera_file).new_page(viewport={"width": 1280, "height": 800})
     sign_in(page, stack, clerk.username, password)
     page.goto(f"{stack.url}/sessions/{session.pk}/capture/")
+    start_check(page)
     phase = wait_phase(page, FINAL_PHASES, 120_000)
     screens.shot(page, f"capture-{phase}")
 
@@ -313,6 +320,7 @@ def test_closing_the_browser_mid_challenge_ends_the_attempt_and_the_peer(
     page = context.new_page()
     sign_in(page, stack, clerk.username, password)
     page.goto(f"{stack.url}/sessions/{session.pk}/capture/")
+    start_check(page)
     wait_phase(page, ("challenge",), 30_000)
     screens.shot(page, "capture-before-close")
     browser.close()
@@ -340,9 +348,11 @@ def test_a_second_tab_on_the_same_session_is_refused(
     first = context.new_page()
     sign_in(first, stack, clerk.username, password)
     first.goto(f"{stack.url}/sessions/{session.pk}/capture/")
+    start_check(first)
     wait_phase(first, ("challenge",), 30_000)
     second = context.new_page()
     second.goto(f"{stack.url}/sessions/{session.pk}/capture/")
+    start_check(second)
     wait_phase(second, ("refused",), 20_000)
     screens.shot(second, "capture-second-tab")
 
@@ -366,6 +376,7 @@ def test_decision_latency_after_the_last_step_is_printed(
     for run in range(6):
         session = prepared_session(clerk, portrait)
         page.goto(f"{stack.url}/sessions/{session.pk}/capture/")
+        start_check(page)
         phase = wait_phase(page, FINAL_PHASES)
         phase = retried_until_final(page, session.pk, phase)
         after = state_of(session.pk)
@@ -403,6 +414,7 @@ def test_a_customer_who_does_not_follow_the_prompt_fails_with_the_reason_on_the_
     page = customer_context(respond=respond, viewport={"width": 1280, "height": 800}, locale="en-US").new_page()
     sign_in(page, stack, clerk.username, password)
     page.goto(f"{stack.url}/sessions/{session.pk}/capture/")
+    start_check(page)
     phase = wait_phase(page, FINAL_PHASES, 120_000)
     screens.shot(page, f"capture-{phase}")
 

@@ -20,6 +20,7 @@ const countdown = document.getElementById("countdown");
 const outcomeBox = document.getElementById("outcome");
 const outcomeTitle = document.getElementById("outcome-title");
 const outcomeDetail = document.getElementById("outcome-detail");
+const startButton = document.getElementById("start");
 const retryButton = document.getElementById("retry");
 const resultLink = document.getElementById("to-result");
 const homeLink = document.getElementById("to-home");
@@ -183,6 +184,7 @@ function stopMedia() {
 
 function showOutcome(kind, title, detail) {
   setPhase(kind);
+  show(startButton, false);
   outcomeBox.className = `outcome outcome-${kind}`;
   outcomeTitle.textContent = title;
   outcomeDetail.textContent = detail || "";
@@ -427,9 +429,9 @@ async function startCamera() {
   }
   await link.useCamera(stream);
   preview.srcObject = stream;
-  // A different camera chosen while the attempt runs is swapped in place.
+  // A different camera chosen before the start or while the attempt runs is swapped in place.
   offerCameraChoice(cameraSelect, "face", activeDeviceId(stream), () => {
-    if (["connecting", "calibrating", "holding", "step"].includes(attempt.name)) switchCamera();
+    if (link.stream && ["idle", "connecting", "calibrating", "holding", "step"].includes(attempt.name)) switchCamera();
   });
   return true;
 }
@@ -445,8 +447,20 @@ async function switchCamera() {
   preview.srcObject = stream;
 }
 
+// Before the first attempt the customer sees the camera and starts when ready: nothing counts yet.
+async function showReady() {
+  setPhase("starting");
+  setPrompt(_("Starting the camera…"), null);
+  if (!(await startCamera())) return;
+  setPhase("ready");
+  setPrompt(_("Place your face inside the oval, then tap “Start the check”."), null);
+  show(startButton, true);
+  startButton.focus();
+}
+
 async function startAttempt() {
   attempt = newAttempt(attempt);
+  show(startButton, false);
   show(outcomeBox, false);
   show(retryButton, false);
   show(homeLink, false);
@@ -459,12 +473,13 @@ async function startAttempt() {
   if (attempt.name === "choosing_lights") dispatch({ type: "lights_chosen", choice: await askAboutLights() });
   setPhase("starting");
   setPrompt(_("Starting the camera…"), null);
-  if (!(await startCamera())) return;
+  if (!link.stream && !(await startCamera())) return;
   dispatch({ type: "camera_opened" });
   const noLights = attempt.lights === "no_lights" ? "?no_lights=1" : "";
   link.open(socketUrl(root.dataset.captureSocket + noLights), onCaptureMessage);
 }
 
+startButton.addEventListener("click", () => startAttempt());
 retryButton.addEventListener("click", () => startAttempt());
 
 // Without a camera the customer can still be registered: a supervisor checks the document by hand.
@@ -488,7 +503,7 @@ liveSocket(root.dataset.sessionSocket, (message) => {
 });
 
 if (["consented", "liveness_running"].includes(session.state)) {
-  startAttempt();
+  showReady();
 } else {
   setPhase("idle");
   onSession(session);

@@ -1,11 +1,12 @@
-"""One instruction on the live-check screen at a time, in Chromium: when a step's prompt appears, the
-hold-still hint of the gap before it ("wait for the next instruction") is already gone, never shown
-beside the prompt that contradicts it.
+"""The live-check screen before and between the steps, in Chromium: the customer sees the camera
+and starts the check when ready (no attempt counts before "Start"), and only one instruction is on
+screen at a time (when a step's prompt appears, the hold-still hint of the gap before it, "wait for
+the next instruction", is already gone).
 
-The page is the real one, served by the real server; its capture WebSocket is answered by the test
-(Playwright's `route_web_socket`) with the messages the capture consumer sends, so each hold-still
-gap lasts long enough for its hint to settle on screen (the server's own gaps are drawn at random
-between 0.5 and 1.5 s, and a loaded machine shortens them on the page)."""
+For the instructions the page's capture WebSocket is answered by the test (Playwright's
+`route_web_socket`) with the messages the capture consumer sends, so each hold-still gap lasts long
+enough for its hint to settle on screen (the server's own gaps are drawn at random between 0.5 and
+1.5 s, and a loaded machine shortens them on the page)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from registration.state_machine import SessionState
 from tests.e2e.conftest import BrowserFactory, Screens, Server
-from tests.e2e.test_capture_flow import prepared_session, sign_in, wait_phase
+from tests.e2e.test_capture_flow import prepared_session, sign_in, start_check, state_of, wait_phase
 
 pytestmark = [pytest.mark.e2e]
 
@@ -85,6 +87,7 @@ def test_a_step_prompt_never_shares_the_screen_with_the_hold_still_hint(
     page.route_web_socket(re.compile(r".*/ws/capture/.*"), lambda socket: sockets.append(socket))
     sign_in(page, live_server_process, user.username, password)
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
+    start_check(page)
     for _wait in range(100):
         if sockets:
             break
@@ -109,3 +112,28 @@ def test_a_step_prompt_never_shares_the_screen_with_the_hold_still_hint(
     prompts = [entry for entry in screen if entry["prompt"] in step_prompts]
     assert [entry["prompt"] for entry in prompts][:1] == ["Blink your eyes"], screen
     assert [entry for entry in prompts if entry["hint"] is not None] == [], screen
+
+
+def test_the_customer_sees_the_camera_and_nothing_counts_until_start(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    user, password = clerk
+    session = prepared_session(user)
+    page = launch_browser(None).new_context(viewport=TABLET, locale="zh-CN", bypass_csp=True).new_page()
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
+    page.wait_for_selector("#start:not([hidden])", timeout=20_000)
+    page.wait_for_timeout(3000)  # a customer still settling in front of the tablet
+    screens.shot(page, "capture-ready")
+
+    before = state_of(session.pk)
+    assert (before.state, before.attempt_count) == (SessionState.CONSENTED, 0)
+    assert page.get_attribute("#capture", "data-phase") == "ready"
+    assert page.evaluate("document.getElementById('preview').readyState") >= 2  # the camera shows the face
+    assert "开始检测" in page.inner_text("#prompt-text")
+
+    start_check(page)
+    wait_phase(page, ("connecting", "challenge"), 30_000)
+    assert not page.is_visible("#start")
+    after = state_of(session.pk)
+    assert (after.state, after.attempt_count) == (SessionState.LIVENESS_RUNNING, 1)
