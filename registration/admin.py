@@ -25,6 +25,8 @@ from . import services
 from .errors import DomainError
 from .models import (
     AuditEvent,
+    CardReader,
+    ChipRead,
     ConsentText,
     EvidenceKind,
     IdentityDocument,
@@ -355,6 +357,48 @@ class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return super().get_actions(request) if sees_every_outlet(request.user) else {}
+
+
+@admin.action(description=_("Revoke the selected card readers"))
+def revoke_readers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    for reader in queryset:
+        services.card_reader_revoke(actor=request.user, reader=reader)
+
+
+@admin.register(CardReader)
+class CardReaderAdmin(OutletScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Readers are enrolled (by the public key their agent printed) and revoked, never edited."""
+
+    list_display = ["name", "outlet", "id", "enrolled_at", "revoked_at"]
+    list_filter = ["outlet", ("revoked_at", admin.EmptyFieldListFilter)]
+    fields = ["outlet", "name", "public_key", "id", "enrolled_at", "revoked_at"]
+    actions = [revoke_readers]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["id", "enrolled_at", "revoked_at"] + (["outlet", "name", "public_key"] if obj else [])
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            saved = services.card_reader_enroll(
+                actor=request.user, outlet=obj.outlet, name=obj.name, public_key=obj.public_key
+            )
+            obj.pk = saved.pk
+
+
+CHIP_READ_COLUMNS = ("received_at", "reader", "session", "accepted", "refusal_reason", "document_type", "number_masked")
+
+
+@admin.register(ChipRead)
+class ChipReadAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Every chip read a reader sent, accepted or refused with the reason."""
+
+    outlet_field = "session__outlet"
+    list_display = CHIP_READ_COLUMNS
+    list_filter = ["accepted", "refusal_reason", "reader"]
+    readonly_fields = CHIP_READ_COLUMNS
 
 
 # The compliance pack's admin pages register themselves on import (kept apart: this module's size).

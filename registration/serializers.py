@@ -62,6 +62,17 @@ class DocumentUploadInput(StrictSerializer):
     )
 
 
+class ReaderPollInput(StrictSerializer):
+    poll = serializers.DictField()
+    signature = TextField(max_length=200)
+
+
+class ChipReadInput(StrictSerializer):
+    read = serializers.DictField()
+    portrait = TextField(max_length=200_000)
+    signature = TextField(max_length=200)
+
+
 class DecisionInput(StrictSerializer):
     decision = serializers.ChoiceField(choices=[("approved", "Approve"), ("rejected", "Reject")])
     note = TextField(max_length=1000)
@@ -121,6 +132,8 @@ class SessionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "decision",
             "decision_reasons",
             "decided_by",
+            "reference_binding",
+            "reference_unbound_reason",
         ]
         read_only_fields = fields
 

@@ -78,7 +78,12 @@ def make_staff(role: str | None, *, outlet: Outlet | None, **fields: Any) -> Use
 
 
 def make_session(
-    *, clerk: User, state: str = SessionState.CREATED, portrait: bytes | None = None, **details: Any
+    *,
+    clerk: User,
+    state: str = SessionState.CREATED,
+    portrait: bytes | None = None,
+    reference_binding: str = "chip",
+    **details: Any,
 ) -> VerificationSession:
     """A session opened by `clerk`, with the ID portrait stored when `portrait` is given, consented when
     `state` comes after the consent (every state but created and document_captured), then moved
@@ -89,6 +94,8 @@ def make_session(
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"
         )
+        # As a signed chip read leaves it; `reference_binding=""` for an unbound reference.
+        VerificationSession.objects.filter(pk=session.pk).update(reference_binding=reference_binding)
     if state not in BEFORE_CONSENT:
         VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
         services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")

@@ -176,11 +176,13 @@ def faces_match(*, session_id: UUID | str) -> str:
         return match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
     policy = effective_policy()
     outcome = decide(result.distance, MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold))
-    decision = DECISION_OF_BAND.get(outcome.band, "manual_review")
+    decision, reasons = unbound_reference_to_review(
+        session, DECISION_OF_BAND.get(outcome.band, "manual_review"), list(outcome.reason_codes)
+    )
     match_apply(
         session_id=session_id,
         decision=decision,
-        reasons=list(outcome.reason_codes),
+        reasons=reasons,
         distance=result.distance,
         threshold=policy.face_accept_threshold,
         model=result.model,
@@ -198,6 +200,17 @@ def faces_match(*, session_id: UUID | str) -> str:
         },
     )
     return decision
+
+
+def unbound_reference_to_review(
+    session: VerificationSession, decision: str, reasons: list[str]
+) -> tuple[str, list[str]]:
+    """Until the reference is bound to the typed identity (a signed chip read, or a document photo whose
+    MRZ matched it), nothing is approved automatically: an approval becomes a review, with why."""
+    if decision != "approved" or session.reference_binding:
+        return decision, reasons
+    why = session.reference_unbound_reason or "reference_unbound"
+    return "manual_review", [*reasons, "reference_unbound", *([why] if why != "reference_unbound" else [])]
 
 
 def match_to_manual_review(*, session_id: UUID | str, reason: str, error: str = "") -> str:

@@ -135,7 +135,8 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
     services.evidence_store(
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )
-    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+    # As a signed chip read leaves it (the chip flow has its own test).
+    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED, reference_binding="chip")
     services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
