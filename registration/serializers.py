@@ -69,7 +69,7 @@ class ReaderPollInput(StrictSerializer):
 
 class ChipReadInput(StrictSerializer):
     read = serializers.DictField()
-    portrait = TextField(max_length=200_000)
+    portrait = TextField(max_length=200_000, allow_blank=True)
     signature = TextField(max_length=200)
 
 

@@ -172,6 +172,7 @@ def test_a_match_on_an_unbound_prc_card_photo_goes_to_review_with_the_reason(
     assert services.faces_match(session_id=session.pk) == "manual_review"
     session.refresh_from_db()
     assert session.match_distance is not None
+    assert session.match_threshold is not None
     assert session.match_distance <= session.match_threshold  # in the accept band
     assert session.decision_reasons[-2:] == ["reference_unbound", "prc_card_chip_not_read"]
     assert session.subscriber.status == "pending"
