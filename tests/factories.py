@@ -105,6 +105,14 @@ def make_session(
     return session
 
 
+# What the machine-readable zone of the shared specimen id_documents/100_pass-chn.jpg says: a session
+# typed with it binds when that page is uploaded (the holder's name there is not in the MRZ's Latin).
+SPECIMEN_PASSPORT: dict[str, Any] = {
+    "document_type": "passport",
+    "document_number": "000000000",
+    "birth_date": date(1976, 1, 1),
+}
+
 # A stand-in for a cropped ID portrait where no face model reads it (the start of a JPEG).
 STAND_IN_PORTRAIT = b"\xff\xd8document-photo"
 BEFORE_CONSENT = frozenset({SessionState.CREATED, SessionState.DOCUMENT_CAPTURED})
