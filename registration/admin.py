@@ -139,7 +139,7 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     readonly_fields = [
         "attempt_plan" if f.name == "challenge_plan" else f.name for f in VerificationSession._meta.fields
     ] + ["evidence_links"]
-    exclude = ["challenge_nonce", "challenge_plan"]
+    exclude = ["challenge_nonce", "challenge_plan", "chip_nonce", "chip_nonce_expires_at"]
 
     @admin.display(description=_("subscriber"))
     def subscriber_name(self, session: VerificationSession) -> str:

@@ -87,6 +87,12 @@ class Subscriber(models.Model):
         IdentityDocument, on_delete=models.PROTECT, related_name="subscribers", verbose_name=_("document")
     )
     phone_number = models.CharField(max_length=16, db_index=True, verbose_name=_("phone number"))
+    # The type this registration was typed under: one number is one identity across types (the
+    # identity row keeps the type it was first seen under), but the document photographed is this one.
+    document_type = models.CharField(
+        max_length=32, choices=DocumentType.choices, blank=True, verbose_name=_("document type")
+    )
+    document_issue_count = models.CharField(max_length=2, blank=True, verbose_name=_("permit issue count"))
     status = models.CharField(
         max_length=16, choices=SubscriberStatus.choices, default=SubscriberStatus.PENDING, verbose_name=_("status")
     )

@@ -45,6 +45,7 @@ class ConsentInput(StrictSerializer):
     guardian_name = TextField(max_length=200, required=False, allow_blank=True, default="")
     guardian_document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, default="prc_id")
     guardian_document_number = TextField(max_length=32, required=False, allow_blank=True, default="")
+    guardian_birth_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class AlternativeInput(StrictSerializer):

@@ -136,7 +136,8 @@ def typed_identity(session_id: UUID | str) -> TypedIdentity:
         bytes(document.number_encrypted),
         associated_data=f"id:{document.document_type}".encode(),
     ).decode()
-    return TypedIdentity(document.document_type, number, document.birth_date, session.subscriber.full_name)
+    document_type = session.subscriber.document_type or document.document_type
+    return TypedIdentity(document_type, number, document.birth_date, session.subscriber.full_name)
 
 
 def mrz_binding(bgr: np.ndarray, identity: TypedIdentity) -> Binding:

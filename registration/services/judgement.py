@@ -31,6 +31,7 @@ from .reference_embedding import (
     reference_embedding_kept,
     reference_embedding_take,
 )
+from .registrations import needs_guardian_consent
 from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
@@ -176,7 +177,7 @@ def faces_match(*, session_id: UUID | str) -> str:
         return match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
     policy = effective_policy()
     outcome = decide(result.distance, MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold))
-    decision, reasons = unbound_reference_to_review(
+    decision, reasons = hold_automatic_approval(
         session, DECISION_OF_BAND.get(outcome.band, "manual_review"), list(outcome.reason_codes)
     )
     match_apply(
@@ -202,15 +203,18 @@ def faces_match(*, session_id: UUID | str) -> str:
     return decision
 
 
-def unbound_reference_to_review(
-    session: VerificationSession, decision: str, reasons: list[str]
-) -> tuple[str, list[str]]:
+def hold_automatic_approval(session: VerificationSession, decision: str, reasons: list[str]) -> tuple[str, list[str]]:
     """Until the reference is bound to the typed identity (a signed chip read, or a document photo whose
-    MRZ matched it), nothing is approved automatically: an approval becomes a review, with why."""
-    if decision != "approved" or session.reference_binding:
+    MRZ matched it), nothing is approved automatically: an approval becomes a review, with why. A
+    minor's registration is always a supervisor's."""
+    if decision != "approved":
         return decision, reasons
-    why = session.reference_unbound_reason or "reference_unbound"
-    return "manual_review", [*reasons, "reference_unbound", *([why] if why != "reference_unbound" else [])]
+    if not session.reference_binding:
+        why = session.reference_unbound_reason or "reference_unbound"
+        return "manual_review", [*reasons, "reference_unbound", *([why] if why != "reference_unbound" else [])]
+    if needs_guardian_consent(session.subscriber):
+        return "manual_review", [*reasons, "minor_needs_supervisor"]
+    return decision, reasons
 
 
 def match_to_manual_review(*, session_id: UUID | str, reason: str, error: str = "") -> str:
