@@ -34,8 +34,13 @@ def still_camera(frame_png: Path, out: Path, seconds: float = 6.0) -> Path:
     return out
 
 
+# Where document_card prints the portrait: (left, top, right, bottom) in the card's pixels.
+CARD_PORTRAIT_BOX = (662, 140, 962, 520)
+
+
 def document_card(portrait: Path, out: Path, *, crop_to_face: bool = True) -> Path:
-    """A document-like card (ID-1 proportions): the portrait on the left, printed-looking lines."""
+    """A resident-ID-like card (ID-1 proportions, GB 16783's front layout): printed-looking data
+    lines on the left, the portrait on the right at ``CARD_PORTRAIT_BOX``."""
     photo = Image.open(portrait).convert("RGB")
     if crop_to_face:
         width, height = photo.size
@@ -47,10 +52,11 @@ def document_card(portrait: Path, out: Path, *, crop_to_face: bool = True) -> Pa
     draw.rounded_rectangle((6, 6, 1005, 631), radius=36, outline=(120, 140, 170), width=4)
     draw.rectangle((6, 6, 1005, 90), fill=(40, 90, 150))
     draw.text((40, 35), "SPECIMEN IDENTITY CARD", fill=(255, 255, 255))
-    card.paste(photo.resize((300, 380)), (50, 140))
+    x0, y0, x1, y1 = CARD_PORTRAIT_BOX
+    card.paste(photo.resize((x1 - x0, y1 - y0)), (x0, y0))
     for index, length in enumerate((420, 360, 300, 460, 380)):
         y = 160 + index * 62
-        draw.text((400, y - 18), ["NAME", "SEX", "BORN", "ADDRESS", "NUMBER"][index], fill=(80, 90, 110))
-        draw.rectangle((400, y, 400 + length, y + 14), fill=(70, 80, 100))
+        draw.text((40, y - 18), ["NAME", "SEX", "BORN", "ADDRESS", "NUMBER"][index], fill=(80, 90, 110))
+        draw.rectangle((40, y, 40 + length, y + 14), fill=(70, 80, 100))
     card.save(out, quality=92)
     return out
