@@ -149,7 +149,8 @@ def _check_identity(read: dict[str, Any], session: VerificationSession) -> None:
     same = (
         chip.document_type == typed.document_type
         and chip.number == typed.number
-        and (chip.birth_date or chip_birth) == typed.birth_date
+        and chip_birth == typed.birth_date
+        and chip.birth_date in (None, chip_birth)
         and " ".join(str(read["full_name"]).split()) == typed.full_name
     )
     if not same:

@@ -97,6 +97,8 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     with transaction.atomic():
         session = session_lock(session_id)
         _check_document_action(session)
+        if binding.unbound_reason == "prc_card_chip_not_read" and session.reference_unbound_reason == "chip_unreadable":
+            binding = Binding("", "chip_unreadable", {})  # the reader reported the chip unreadable: say so
         portrait_store(
             session,
             actor=actor,

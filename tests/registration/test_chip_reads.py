@@ -25,6 +25,7 @@ from registration.reader_agent import ReaderAgent, SimulatedReader
 from registration.reader_protocol import public_key_hex, sign
 from registration.state_machine import SessionState
 from tests import factories
+from tests.registration.document_renders import prc_card
 
 pytestmark = [pytest.mark.django_db, pytest.mark.model]
 
@@ -191,7 +192,13 @@ def test_a_chip_holding_another_identity_is_refused(
 
 
 def test_an_unreadable_chip_is_recorded_and_leaves_the_case_unbound(
-    outlet: Outlet, session: VerificationSession, requested: None, tmp_path: Path
+    outlet: Outlet,
+    session: VerificationSession,
+    requested: None,
+    tmp_path: Path,
+    testdata: Path,
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
 ) -> None:
     card = tmp_path / "card.json"
     card.write_text(json.dumps({"unreadable": "no answer from the chip"}))
@@ -201,6 +208,14 @@ def test_an_unreadable_chip_is_recorded_and_leaves_the_case_unbound(
     session.refresh_from_db()
     assert (session.reference_binding, session.reference_unbound_reason) == ("", "chip_unreadable")
     assert _refusals("chip_unreadable") == 1
+    # The clerk photographs the card instead: accepted, and the supervisor still sees why it is unbound.
+    card_photo = SimpleUploadedFile("card.jpg", prc_card(testdata / "verification" / "deepface" / "img2.jpg"))
+    photographed = client_for(clerk).post(
+        f"/api/sessions/{session.pk}/document/", {"image": card_photo, "source": "photo"}, format="multipart"
+    )
+    assert photographed.status_code == 200, photographed.json()
+    session.refresh_from_db()
+    assert (session.reference_binding, session.reference_unbound_reason) == ("", "chip_unreadable")
 
 
 def test_a_stale_poll_is_refused(reader: Reader) -> None:

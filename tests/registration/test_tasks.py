@@ -75,7 +75,9 @@ def _session_ready_to_match(
         content = (testdata / "verification" / "deepface" / name).read_bytes()
         services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
     VerificationSession.objects.filter(pk=session.pk).update(
-        state="liveness_passed", liveness_passed=True, reference_binding="chip"  # as a signed chip read leaves it
+        state="liveness_passed",
+        liveness_passed=True,
+        reference_binding="chip",  # as a signed chip read leaves it
     )
     return session
 
