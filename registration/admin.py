@@ -37,6 +37,7 @@ from .models import (
     VerificationPolicy,
     VerificationSession,
 )
+from .reader_protocol import valid_public_key
 from .roles import ADMIN, has_role, is_supervisor
 from .selectors import consent_text_used, evidence_of_kind, staff_outlet
 from .state_machine import SessionState
@@ -365,10 +366,19 @@ def revoke_readers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any
         services.card_reader_revoke(actor=request.user, reader=reader)
 
 
+class _CardReaderForm(forms.ModelForm):  # type: ignore[type-arg]
+    def clean_public_key(self) -> str:
+        key = str(self.cleaned_data["public_key"]).strip().lower()
+        if not valid_public_key(key):
+            raise forms.ValidationError(_("The public key is 64 hexadecimal characters (Ed25519)."))
+        return key
+
+
 @admin.register(CardReader)
 class CardReaderAdmin(OutletScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Readers are enrolled (by the public key their agent printed) and revoked, never edited."""
 
+    form = _CardReaderForm
     list_display = ["name", "outlet", "id", "enrolled_at", "revoked_at"]
     list_filter = ["outlet", ("revoked_at", admin.EmptyFieldListFilter)]
     fields = ["outlet", "name", "public_key", "id", "enrolled_at", "revoked_at"]
@@ -395,7 +405,7 @@ CHIP_READ_COLUMNS = ("received_at", "reader", "session", "accepted", "refusal_re
 class ChipReadAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Every chip read a reader sent, accepted or refused with the reason."""
 
-    outlet_field = "session__outlet"
+    outlet_field = "reader__outlet"
     list_display = CHIP_READ_COLUMNS
     list_filter = ["accepted", "refusal_reason", "reader"]
     readonly_fields = CHIP_READ_COLUMNS

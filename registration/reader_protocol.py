@@ -67,6 +67,15 @@ def verify(public_key_hex: str, message: dict[str, Any], signature_b64: str) -> 
     return True
 
 
+def valid_public_key(public_key_hex: str) -> bool:
+    """Whether the text is an Ed25519 public key: 32 bytes, 64 hexadecimal characters."""
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+    except ValueError:
+        return False
+    return True
+
+
 def public_key_hex(private_key: Ed25519PrivateKey) -> str:
     return private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 

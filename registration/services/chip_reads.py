@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from registration.reader_protocol import (
     READ_FIELDS,
     READ_PROTOCOL,
     portrait_digest,
+    valid_public_key,
     verify,
 )
 from registration.selectors import has_document_portrait
@@ -219,10 +219,8 @@ def _record(
 def card_reader_enroll(*, actor: User, outlet: Outlet, name: str, public_key: str) -> CardReader:
     """Enrol an outlet's reader by the public key its agent printed (``reader_agent keygen``), audited."""
     key = public_key.strip().lower()
-    try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(key))
-    except ValueError as exc:
-        raise InvalidInput("The public key is 64 hexadecimal characters (Ed25519).", code="reader_key") from exc
+    if not valid_public_key(key):
+        raise InvalidInput("The public key is 64 hexadecimal characters (Ed25519).", code="reader_key")
     with transaction.atomic():
         reader = CardReader.objects.create(outlet=outlet, name=name.strip()[:100], public_key=key)
         audit(actor=actor, action="card_reader.enrolled", target=reader, outlet=outlet, details={"name": reader.name})
