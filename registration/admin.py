@@ -37,7 +37,6 @@ from .models import (
     VerificationPolicy,
     VerificationSession,
 )
-from .reader_protocol import valid_public_key
 from .roles import ADMIN, has_role, is_supervisor
 from .selectors import consent_text_used, evidence_of_kind, staff_outlet
 from .state_machine import SessionState
@@ -366,19 +365,10 @@ def revoke_readers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any
         services.card_reader_revoke(actor=request.user, reader=reader)
 
 
-class _CardReaderForm(forms.ModelForm):  # type: ignore[type-arg]
-    def clean_public_key(self) -> str:
-        key = str(self.cleaned_data["public_key"]).strip().lower()
-        if not valid_public_key(key):
-            raise forms.ValidationError(_("The public key is 64 hexadecimal characters (Ed25519)."))
-        return key
-
-
 @admin.register(CardReader)
 class CardReaderAdmin(OutletScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Readers are enrolled (by the public key their agent printed) and revoked, never edited."""
 
-    form = _CardReaderForm
     list_display = ["name", "outlet", "id", "enrolled_at", "revoked_at"]
     list_filter = ["outlet", ("revoked_at", admin.EmptyFieldListFilter)]
     fields = ["outlet", "name", "public_key", "id", "enrolled_at", "revoked_at"]
@@ -387,18 +377,12 @@ class CardReaderAdmin(OutletScopedMixin, admin.ModelAdmin):  # type: ignore[type
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["id", "enrolled_at", "revoked_at"] + (["outlet", "name", "public_key"] if obj else [])
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:
+        if not change:  # a reader with reads cannot be deleted (protected): revoke it instead
             saved = services.card_reader_enroll(
                 actor=request.user, outlet=obj.outlet, name=obj.name, public_key=obj.public_key
             )
             obj.pk = saved.pk
-
-
-CHIP_READ_COLUMNS = ("received_at", "reader", "session", "accepted", "refusal_reason", "document_type", "number_masked")
 
 
 @admin.register(ChipRead)
@@ -406,9 +390,8 @@ class ChipReadAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  
     """Every chip read a reader sent, accepted or refused with the reason."""
 
     outlet_field = "reader__outlet"
-    list_display = CHIP_READ_COLUMNS
+    list_display = readonly_fields = ("received_at", "reader", "session", "accepted", "refusal_reason", "number_masked")
     list_filter = ["accepted", "refusal_reason", "reader"]
-    readonly_fields = CHIP_READ_COLUMNS
 
 
 # The compliance pack's admin pages register themselves on import (kept apart: this module's size).

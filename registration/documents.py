@@ -31,6 +31,13 @@ class DocumentType(models.TextChoices):
     TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
 
 
+class ReferenceBinding(models.TextChoices):
+    """What ties a session's portrait to the typed identity; none = unbound (a supervisor decides)."""
+
+    CHIP = "chip", _("Signed chip read")
+    MRZ = "mrz", _("Document photo with a matching MRZ")
+
+
 @dataclass(frozen=True)
 class ValidatedDocument:
     document_type: str

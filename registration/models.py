@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .documents import DocumentType
+from .reader_models import CardReader, ChipRead, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
 from .state_machine import SessionState
 
 
@@ -81,18 +82,12 @@ class SubscriberStatus(models.TextChoices):
     ENDED = "ended", _("Service ended")
 
 
-class Subscriber(models.Model):
+class Subscriber(TypedDocumentFields, models.Model):
     full_name = models.CharField(max_length=200, verbose_name=_("full name"))
     document = models.ForeignKey(
         IdentityDocument, on_delete=models.PROTECT, related_name="subscribers", verbose_name=_("document")
     )
     phone_number = models.CharField(max_length=16, db_index=True, verbose_name=_("phone number"))
-    # The type this registration was typed under: one number is one identity across types (the
-    # identity row keeps the type it was first seen under), but the document photographed is this one.
-    document_type = models.CharField(
-        max_length=32, choices=DocumentType.choices, blank=True, verbose_name=_("document type")
-    )
-    document_issue_count = models.CharField(max_length=2, blank=True, verbose_name=_("permit issue count"))
     status = models.CharField(
         max_length=16, choices=SubscriberStatus.choices, default=SubscriberStatus.PENDING, verbose_name=_("status")
     )
@@ -114,12 +109,7 @@ class Subscriber(models.Model):
         return f"{self.full_name} {self.phone_number}"
 
 
-class ReferenceBinding(models.TextChoices):
-    CHIP = "chip", _("Signed chip read")
-    MRZ = "mrz", _("Document photo with a matching MRZ")
-
-
-class VerificationSession(models.Model):
+class VerificationSession(DocumentBindingFields, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("session number"))
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("subscriber")
@@ -173,14 +163,6 @@ class VerificationSession(models.Model):
         null=True, blank=True, db_index=True, verbose_name=_("evidence purged after")
     )
     review_escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("review escalated"))
-    # What ties the stored portrait to the typed identity: a signed chip read or the photo's MRZ.
-    # Empty = unbound, and an unbound reference is never approved without a supervisor.
-    reference_binding = models.CharField(
-        max_length=16, choices=ReferenceBinding.choices, blank=True, verbose_name=_("reference bound by")
-    )
-    reference_unbound_reason = models.CharField(max_length=64, blank=True, verbose_name=_("why not bound"))
-    chip_nonce = models.CharField(max_length=64, blank=True, verbose_name=_("chip read nonce"))
-    chip_nonce_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("chip read nonce expires"))
 
     class Meta:
         verbose_name = _("verification session")
@@ -407,56 +389,3 @@ class ImpactAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version} ({self.recorded_at:%Y-%m-%d})"
-
-
-class CardReader(models.Model):
-    """An outlet's enrolled ID card reader: its agent signs every chip read with this Ed25519 key."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("reader id"))
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="card_readers", verbose_name=_("outlet"))
-    name = models.CharField(max_length=100, verbose_name=_("name"))
-    public_key = models.CharField(
-        max_length=64,
-        unique=True,
-        help_text=_("The reader's Ed25519 public key, 32 bytes in hex."),
-        verbose_name=_("public key"),
-    )
-    enrolled_at = models.DateTimeField(auto_now_add=True, verbose_name=_("enrolled"))
-    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked"))
-
-    class Meta:
-        verbose_name = _("card reader")
-        verbose_name_plural = _("card readers")
-        ordering = ["outlet", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.outlet.code})"
-
-
-class ChipRead(models.Model):
-    """One chip read a reader agent sent, accepted or refused (with the reason): the readers' audit."""
-
-    reader = models.ForeignKey(
-        CardReader, on_delete=models.PROTECT, null=True, blank=True, related_name="reads", verbose_name=_("reader")
-    )
-    session = models.ForeignKey(
-        VerificationSession,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="chip_reads",
-        verbose_name=_("session"),
-    )
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("received"))
-    accepted = models.BooleanField(verbose_name=_("accepted"))
-    refusal_reason = models.CharField(max_length=64, blank=True, verbose_name=_("why refused"))
-    document_type = models.CharField(max_length=32, blank=True, verbose_name=_("document type"))
-    number_masked = models.CharField(max_length=32, blank=True, verbose_name=_("document number (masked)"))
-
-    class Meta:
-        verbose_name = _("chip read")
-        verbose_name_plural = _("chip reads")
-        ordering = ["-received_at"]
-
-    def __str__(self) -> str:
-        return f"chip read {self.pk} ({'accepted' if self.accepted else self.refusal_reason})"

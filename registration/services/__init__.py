@@ -2,8 +2,8 @@
 audits what it changed, and schedules side effects (tasks, pushes to screens) on commit.
 
 Callers import from here (`from registration import services`); the modules are:
-registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, retention, chip_reads, and
-transitions (locking and moving a session, expiry)."""
+registrations, consent, documents, chip_reads, evidence, attempts, judgement, decisions, policy, subjects,
+retention, and transitions (locking and moving a session, expiry)."""
 
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
 from .chip_reads import (

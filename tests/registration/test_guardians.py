@@ -26,7 +26,7 @@ def minors_session(photographed_session: Callable[..., VerificationSession]) -> 
 
 
 def _consent(client: APIClient, session: VerificationSession, **guardian: Any) -> Any:
-    return client.post(f"/api/sessions/{session.pk}/consent/", {"consent_version": "2", **guardian}, format="json")
+    return client.post(f"/api/sessions/{session.pk}/consent/", {"consent_version": "3", **guardian}, format="json")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from registration import services
 from registration.documents import validate_document
 from registration.errors import Conflict, InvalidInput
 from registration.models import IdentityDocument, Subscriber, SubscriberStatus
-from registration.policy import effective_policy
+from registration.verification_policy import effective_policy
 from tests import factories
 
 pytestmark = pytest.mark.django_db
