@@ -8,7 +8,10 @@ PORT ?= 8000
 LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
 STAMP := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: run test check lint typecheck pytest services lock messages audio clean
+MODELS_DIR ?= $(or $(SHIMING_MODELS_DIR),var/models)
+MODELS_FROM ?=
+
+.PHONY: run test check lint typecheck pytest services lock messages audio clean models
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11): install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -24,7 +27,13 @@ run: $(STAMP)
 	@mkdir -p var
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py migrate --noinput -v 0
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py seed_demo
+	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py face_matcher
 	@DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python scripts/serve $(HOST) $(PORT)
+
+## models: install the face model files, verified by SHA-384, into $(MODELS_DIR) (SHIMING_MODELS_DIR):
+## downloaded from the vendors' pinned addresses, or copied from a folder with MODELS_FROM=DIR
+models: $(STAMP)
+	@$(BIN)/python -m registration.face_matching.model_files --dest $(MODELS_DIR) $(if $(MODELS_FROM),--from $(MODELS_FROM))
 
 ## test: set up and run the whole suite against real PostgreSQL and Redis (started if needed)
 test: $(STAMP) services lint typecheck pytest

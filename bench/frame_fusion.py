@@ -1,6 +1,6 @@
 """How to combine several live frames: best of the frames, mean embedding, mean distance, one frame.
 
-    .venv/bin/python bench/frame_fusion.py [--testdata ../shared/testdata] [--chip] [--frames 3]
+    .venv/bin/python bench/frame_fusion.py [--matcher omz|dlib] [--testdata ../shared/testdata] [--chip] [--frames 3]
 
 Simulates captures of K live frames on the CASIA identity folder: the reference is one photo of
 a person (cut to a 102x126 chip with ``--chip``), the K frames are K other photos of the same
@@ -11,6 +11,9 @@ TAR at FMR 1 %, the equal error rate, and the closest impostor. Not a test.
 
 Caveat printed with the figures: other photos of a person differ more than frames of one
 capture do, so this is the most a rule can gain; frames of one clip are closer to each other.
+
+Scores are printed as dissimilarities (lower is closer): Dlib's distance as it is, one minus the
+OMZ cosine similarity (``--matcher omz``, files from ``--models``).
 """
 
 from __future__ import annotations
@@ -26,16 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from registration.face_matching.base import FaceMatchingError, ImageRole
+from registration.face_matching.base import FaceMatcher, FaceMatchingError, ImageRole
 from registration.face_matching.deepface_matcher import DeepFaceMatcher, MatcherConfig
 from registration.face_matching.document import card_reader_chip
 from registration.face_matching.identity_sets import read_image
+from registration.face_matching.omz_matcher import OmzConfig, OmzMatcher
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RULES = ("one_frame", "best_of", "mean_embedding", "mean_distance")
 
 
-def embeddings(matcher: DeepFaceMatcher, folder: Path, *, chip: bool) -> list[tuple[str, object, object]]:
+def embeddings(matcher: FaceMatcher, folder: Path, *, chip: bool) -> list[tuple[str, object, object]]:
     """(person, reference embedding or None, probe embedding or None) per image of the folder."""
     rows: list[tuple[str, object, object]] = []
     for person in sorted(p for p in folder.iterdir() if p.is_dir()):
@@ -55,12 +59,24 @@ def embeddings(matcher: DeepFaceMatcher, folder: Path, *, chip: bool) -> list[tu
     return rows
 
 
+COSINE = False  # set by main: the OMZ embeddings (unit length) compare by cosine
+
+
+def dissimilarity(reference: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    if COSINE:
+        return 1.0 - frames @ reference
+    return np.linalg.norm(frames - reference, axis=1)
+
+
 def fused(reference: np.ndarray, frames: np.ndarray) -> dict[str, float]:
-    distances = np.linalg.norm(frames - reference, axis=1)
+    distances = dissimilarity(reference, frames)
+    mean = frames.mean(axis=0)
+    if COSINE:
+        mean = mean / np.linalg.norm(mean)
     return {
         "one_frame": float(distances[0]),
         "best_of": float(distances.min()),
-        "mean_embedding": float(np.linalg.norm(frames.mean(axis=0) - reference)),
+        "mean_embedding": float(dissimilarity(reference, mean[np.newaxis])[0]),
         "mean_distance": float(distances.mean()),
     }
 
@@ -95,11 +111,22 @@ def main() -> None:
     parser.add_argument("--testdata", type=Path, default=PROJECT_ROOT.parent / "shared" / "testdata")
     parser.add_argument("--chip", action="store_true", help="references cut to 102x126 chips")
     parser.add_argument("--frames", type=int, default=3, help="the largest number of frames to try")
+    parser.add_argument("--matcher", choices=("omz", "dlib"), default="omz")
+    parser.add_argument("--models", type=Path, default=PROJECT_ROOT.parent / "shared" / "models")
     options = parser.parse_args()
-    matcher = DeepFaceMatcher(MatcherConfig(deepface_home=PROJECT_ROOT / "var" / "deepface"))
+    global COSINE
+    COSINE = options.matcher == "omz"
+    matcher: FaceMatcher = (
+        OmzMatcher(OmzConfig(models_dir=options.models))
+        if COSINE
+        else DeepFaceMatcher(MatcherConfig(deepface_home=PROJECT_ROOT / "var" / "deepface"))
+    )
     matcher.warm_up()
     rows = embeddings(matcher, options.testdata / "verification" / "casia_facev5", chip=options.chip)
-    print(f"CASIA identity folder, {'chip' if options.chip else 'full'} references; frames = other photos")
+    print(
+        f"{options.matcher}: CASIA identity folder, {'chip' if options.chip else 'full'} references; frames = "
+        f"other photos; scores as dissimilarities{' (1 - cosine)' if COSINE else ''}"
+    )
     header = f"{'K':>2} {'rule':<15} {'same':>5} {'diff':>6}  {'TAR@0FM':>8} {'TAR@FMR1%':>9} {'EER':>6}"
     print(f"{header}  gen-med closest-imp")
     for k in range(1, options.frames + 1):

@@ -19,14 +19,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_scoping import OutletScopedMixin, SupervisorReadMixin, sees_every_outlet
 from .errors import DomainError
 from .models import (
     AuditEvent,
-    CardReader,
-    ChipRead,
     ConsentText,
     EvidenceKind,
     IdentityDocument,
@@ -37,9 +37,10 @@ from .models import (
     VerificationPolicy,
     VerificationSession,
 )
-from .roles import ADMIN, has_role, is_supervisor
-from .selectors import consent_text_used, evidence_of_kind, staff_outlet
+from .roles import is_supervisor
+from .selectors import consent_text_used, evidence_of_kind
 from .state_machine import SessionState
+from .verification_policy import EffectivePolicy, effective_policy
 
 
 @admin.register(Outlet)
@@ -79,47 +80,6 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("roles"))
     def roles(self, user: Any) -> str:
         return ", ".join(user.groups.values_list("name", flat=True))
-
-
-class SupervisorReadMixin:
-    """Read-only pages that supervisors and admins see by role, not by per-model permissions;
-    changes go through the services (actions), never through the admin's forms."""
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_supervisor(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def sees_every_outlet(user: Any) -> bool:
-    """Admins (and superusers) work across outlets; everyone else sees their own outlet only."""
-    return bool(user.is_superuser) or has_role(user, ADMIN)
-
-
-class OutletScopedMixin:
-    """Staff see their own outlet's rows (changelist, search, actions, detail pages); admins see every
-    outlet. `outlet_field` is the lookup from the row to its outlet."""
-
-    outlet_field = "outlet"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)  # type: ignore[misc]
-        if sees_every_outlet(request.user):
-            return queryset
-        outlet = staff_outlet(request.user)
-        if outlet is None:
-            return queryset.none()
-        return queryset.filter(**{self.outlet_field: outlet}).distinct()
 
 
 class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
@@ -265,14 +225,21 @@ class VerificationPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = [
         "__str__",
+        "face_matcher_in_use",
         "face_accept_threshold",
         "face_reject_threshold",
         "evidence_retention_hours",
         "updated_at",
     ]
+    readonly_fields = ["face_matcher_in_use"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser and not VerificationPolicy.objects.exists()
+
+    @admin.display(description=_("face matcher in use"))
+    def face_matcher_in_use(self, obj: Any = None) -> str:
+        """The matcher, its score's direction, the thresholds in force and whether an override is not applied."""
+        return face_matcher_summary(effective_policy())
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -359,40 +326,34 @@ class DataSubjectAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
         return super().get_actions(request) if sees_every_outlet(request.user) else {}
 
 
-@admin.action(description=_("Revoke the selected card readers"))
-def revoke_readers(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-    for reader in queryset:
-        services.card_reader_revoke(actor=request.user, reader=reader)
+def face_matcher_summary(policy: EffectivePolicy) -> str:
+    """One paragraph for the policy page: which matcher decides, in what unit, with which thresholds."""
+    if policy.face_higher_is_closer:
+        text = gettext(
+            "%(matcher)s: cosine similarity, higher is closer. Approve at or above %(accept).4f, reject "
+            "below %(reject).4f (%(origin)s)."
+        )
+    else:
+        text = gettext(
+            "%(matcher)s: distance, lower is closer. Approve at or below %(accept).4f, reject above "
+            "%(reject).4f (%(origin)s)."
+        )
+    origin = (
+        gettext("set by an admin for this matcher") if policy.face_thresholds_from == "admin" else gettext("calibrated")
+    )
+    summary = text % {
+        "matcher": policy.face_matcher,
+        "accept": policy.face_accept_threshold,
+        "reject": policy.face_reject_threshold,
+        "origin": origin,
+    }
+    if policy.face_override_ignored_for:
+        summary += " " + gettext(
+            "The thresholds stored below were set for the %(other)s matcher and are not applied: a score "
+            "of one model means nothing to another. Enter them again to override them for %(matcher)s."
+        ) % {"other": policy.face_override_ignored_for, "matcher": policy.face_matcher}
+    return summary
 
 
-@admin.register(CardReader)
-class CardReaderAdmin(OutletScopedMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """Readers are enrolled (by the public key their agent printed) and revoked, never edited."""
-
-    list_display = ["name", "outlet", "id", "enrolled_at", "revoked_at"]
-    list_filter = ["outlet", ("revoked_at", admin.EmptyFieldListFilter)]
-    fields = ["outlet", "name", "public_key", "id", "enrolled_at", "revoked_at"]
-    actions = [revoke_readers]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["id", "enrolled_at", "revoked_at"] + (["outlet", "name", "public_key"] if obj else [])
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:  # a reader with reads cannot be deleted (protected): revoke it instead
-            saved = services.card_reader_enroll(
-                actor=request.user, outlet=obj.outlet, name=obj.name, public_key=obj.public_key
-            )
-            obj.pk = saved.pk
-
-
-@admin.register(ChipRead)
-class ChipReadAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """Every chip read a reader sent, accepted or refused with the reason."""
-
-    outlet_field = "reader__outlet"
-    list_display = readonly_fields = ("received_at", "reader", "session", "accepted", "refusal_reason", "number_masked")
-    list_filter = ["accepted", "refusal_reason", "reader"]
-
-
-# The compliance pack's admin pages register themselves on import (kept apart: this module's size).
-from . import admin_compliance  # noqa: E402, F401
+# The compliance pack's and the card readers' admin pages register themselves on import (this module's size).
+from . import admin_compliance, admin_readers  # noqa: E402, F401

@@ -91,6 +91,8 @@ def text_line_boxes(bgr: np.ndarray, face: FaceBoxPixels) -> list[tuple[int, int
             continue
         if w < LINE_MIN_WIDTH * face.w * scale:
             continue
+        if x == 0 or y == 0 or x + w >= gray.shape[1] or y + h >= gray.shape[0]:
+            continue  # cut by the photo's edge: a whole document's printed lines lie inside the photo
         box = (round(x / scale), round(y / scale), round(w / scale), round(h / scale))
         if not _inside_portrait(box, face):
             boxes.append(box)

@@ -78,7 +78,7 @@ MESSAGES: dict[str, Promise] = {
     "role_required": _("Your role does not allow this."),
     "admin_required": _("Only an admin can do this."),
     "policy_field": _("Unknown policy field."),
-    "thresholds": _("The accept threshold must not be above the reject threshold."),
+    "thresholds": _("The approve threshold must be at least as close as the reject threshold."),
     "subject_not_found": _("No data is held for this identity document."),
     "not_active": _("Only an active number's service can end."),
     "phone_in_address": _(

@@ -306,11 +306,19 @@ class VerificationPolicy(models.Model):
     face_accept_threshold = models.FloatField(
         null=True,
         blank=True,
-        help_text=_("Approve at or below this distance."),
+        help_text=_("Approve at this score or closer, in the unit of the face matcher in use (shown above)."),
         verbose_name=_("face approve threshold"),
     )
     face_reject_threshold = models.FloatField(
-        null=True, blank=True, help_text=_("Reject above this distance."), verbose_name=_("face reject threshold")
+        null=True,
+        blank=True,
+        help_text=_("Reject when the score is farther than this, in the unit of the face matcher in use."),
+        verbose_name=_("face reject threshold"),
+    )
+    # The matcher (FaceMatcher.KEY) the two thresholds above were set for: a score of one model
+    # means nothing to another, so they apply only while that matcher is the one in use.
+    face_thresholds_matcher = models.CharField(
+        max_length=40, blank=True, default="", editable=False, verbose_name=_("face thresholds set for matcher")
     )
     evidence_retention_hours = models.PositiveIntegerField(
         null=True, blank=True, verbose_name=_("evidence retention (hours)")

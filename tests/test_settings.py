@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import PROJECT_ROOT
 
@@ -20,6 +22,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "SHIMING_EVIDENCE_KEYS": "k1:dGVzdC1ldmlkZW5jZS1rZXktMzItYnl0ZXMtbG9uZyE=",
     "SHIMING_ID_HASH_KEY": "an-id-hash-key",
+    "SHIMING_MODELS_DIR": str(settings.SHIMING_MODELS_DIR),  # the suite's installed OMZ files
 }
 
 
@@ -64,3 +67,14 @@ def test_production_always_draws_the_random_plan_and_has_no_fixed_plan_setting()
     has_setting, distinct_plans = result.stdout.split()[-2:]
     assert has_setting == "False"
     assert int(distinct_plans) > 1
+
+
+def test_production_refuses_to_start_without_the_matchers_model_files(tmp_path: Path) -> None:
+    """The OMZ matcher is production's default: with an empty models folder every process stops at
+    start-up, naming the missing files and the command that installs them."""
+    result = _manage("check", env={**PRODUCTION_ENV, "SHIMING_MODELS_DIR": str(tmp_path)})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "face-reidentification-retail-0095.bin" in result.stderr
+    assert "make models" in result.stderr

@@ -6,12 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-# The capture limit's rule and the calibrated face thresholds are pure constants (no Django import):
-# the thresholds have one home, next to the bands.
+# The capture limit's rule is a pure constant (no Django import). No app code is imported here: the
+# face thresholds are each matcher's own (FaceMatcher.SCALE).
 from config.capacity import default_capture_limit
 from config.environment import Environment
 from registration import task_names
-from registration.face_matching.policy import CALIBRATED_ACCEPT_THRESHOLD, CALIBRATED_REJECT_THRESHOLD
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -243,22 +242,27 @@ SHIMING_EVIDENCE_KEYS: list[str] = env.list("SHIMING_EVIDENCE_KEYS", default=[])
 SHIMING_ID_HASH_KEY = env("SHIMING_ID_HASH_KEY", default="")
 
 # --- Face matching ----------------------------------------------------------------------------
-SHIMING_FACE_MATCHER = env(
-    "SHIMING_FACE_MATCHER", default="registration.face_matching.deepface_matcher.DeepFaceMatcher"
-)
+# The matcher (docs/face-matching.md): Intel OMZ face-reidentification-retail-0095 in production; its
+# files are installed by `make models` into SHIMING_MODELS_DIR (nothing is downloaded at run time).
+# The DeepFace (Dlib) matcher needs no model step. Each matcher carries its own calibrated
+# thresholds and score direction; an admin can override them for the matcher in use only.
+OMZ_MATCHER = "registration.face_matching.omz_matcher.OmzMatcher"
+DLIB_MATCHER = "registration.face_matching.deepface_matcher.DeepFaceMatcher"
+SHIMING_MODELS_DIR = env("SHIMING_MODELS_DIR", default=str(BASE_DIR / "var" / "models"))
+SHIMING_FACE_MATCHER = env("SHIMING_FACE_MATCHER", default=OMZ_MATCHER)
+# Refuse to start when the configured matcher's model files are missing (production: True).
+SHIMING_REQUIRE_FACE_MODELS = env.bool("SHIMING_REQUIRE_FACE_MODELS", default=False)
 DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
-# Three decision bands on the Dlib Euclidean distance: approve <= accept < manual review <= reject
-# < reject. The defaults are the ones `manage.py face_calibrate` computes on the shared sets for the
-# targets below (registration/face_matching/policy.py, README "Face matching").
-SHIMING_FACE_ACCEPT_THRESHOLD = env.float("SHIMING_FACE_ACCEPT_THRESHOLD", default=CALIBRATED_ACCEPT_THRESHOLD)
-SHIMING_FACE_REJECT_THRESHOLD = env.float("SHIMING_FACE_REJECT_THRESHOLD", default=CALIBRATED_REJECT_THRESHOLD)
 # Targets the thresholds are calibrated for (`manage.py face_calibrate`, README "Face matching"):
 # the false match rate the accept threshold must keep, and the share of genuine customers the
 # reject threshold may turn away outright (1 %: an outright reject loses a genuine customer, a
 # review costs a supervisor a minute, so doubt goes to review).
 SHIMING_FACE_TARGET_FMR = env.float("SHIMING_FACE_TARGET_FMR", default=1e-4)
 SHIMING_FACE_TARGET_FNMR_REJECT = env.float("SHIMING_FACE_TARGET_FNMR_REJECT", default=0.01)
-# Detector chains per image type; the next detector runs only when the first finds no face.
+# OMZ matcher's detector per image type ("yunet" or "retail-0004"; docs/face-matching.md, "Which detector").
+SHIMING_OMZ_REFERENCE_DETECTOR = env("SHIMING_OMZ_REFERENCE_DETECTOR", default="yunet")
+SHIMING_OMZ_PROBE_DETECTOR = env("SHIMING_OMZ_PROBE_DETECTOR", default="yunet")
+# Dlib matcher's detector chains per image type; the next detector runs only when the first finds no face.
 SHIMING_FACE_REFERENCE_DETECTORS: list[str] = env.list("SHIMING_FACE_REFERENCE_DETECTORS", default=["dlib", "mtcnn"])
 SHIMING_FACE_PROBE_DETECTORS: list[str] = env.list("SHIMING_FACE_PROBE_DETECTORS", default=["mediapipe", "mtcnn"])
 SHIMING_FACE_DETECTION_MAX_SIDE = env.int("SHIMING_FACE_DETECTION_MAX_SIDE", default=512)

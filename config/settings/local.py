@@ -1,7 +1,9 @@
 """The embedded default for `make run`: SQLite, in-memory channel layer, tasks run in-process."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR, LOGGING, env
+from .base import BASE_DIR, DLIB_MATCHER, LOGGING, OMZ_MATCHER, SHIMING_MODELS_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
@@ -18,3 +20,11 @@ SHIMING_ID_HASH_KEY = env("SHIMING_ID_HASH_KEY", default="local-development-id-h
 # `make run`: Daphne's start-up lines (endpoint, HTTP/2) and the reloader's say what the banner says.
 QUIET_LOGGERS = {"daphne": {"level": "WARNING"}, "django.utils.autoreload": {"level": "WARNING"}}
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], **QUIET_LOGGERS}}
+
+# `make run` works offline on a fresh clone: the OMZ matcher when `make models` has installed its
+# files, the DeepFace (Dlib) matcher otherwise (its weights come with the Python packages). The
+# start-up banner says which one and how to get the other (scripts/serve).
+_OMZ_INSTALLED = (
+    Path(SHIMING_MODELS_DIR) / "omz/face-reidentification-retail-0095/FP16/face-reidentification-retail-0095.bin"
+).is_file()
+SHIMING_FACE_MATCHER = env("SHIMING_FACE_MATCHER", default=OMZ_MATCHER if _OMZ_INSTALLED else DLIB_MATCHER)

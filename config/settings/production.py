@@ -18,6 +18,9 @@ CHANNEL_LAYERS = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 SHIMING_EVIDENCE_KEYS = env.list("SHIMING_EVIDENCE_KEYS")
 SHIMING_ID_HASH_KEY = env("SHIMING_ID_HASH_KEY")
+# The OMZ matcher is the default (base); a missing model file stops every process at start-up
+# (registration/apps.py) instead of failing the first customer's match.
+SHIMING_REQUIRE_FACE_MODELS = env.bool("SHIMING_REQUIRE_FACE_MODELS", default=True)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,7 +1,7 @@
 """Settings for the test suite: real PostgreSQL and Redis, URLs from the environment."""
 
 from .base import *  # noqa: F403
-from .base import REDIS_CHANNEL_LAYER, env, redis_channel_host
+from .base import BASE_DIR, REDIS_CHANNEL_LAYER, env, redis_channel_host
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -9,6 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SHIMING_EVIDENCE_KEYS = ["test1:dGVzdC1ldmlkZW5jZS1rZXktMzItYnl0ZXMtbG9uZyE="]
 SHIMING_ID_HASH_KEY = "test-id-hash-key"
 DEEPFACE_HOME = env("DEEPFACE_HOME", default="/tmp/shiming-test-deepface")  # noqa: S108
+# The suite runs the production matcher (OMZ) on the files `make models` installed (.ci/run installs
+# them from ../shared/models); the Dlib matcher's own tests build it explicitly.
+SHIMING_MODELS_DIR = env("SHIMING_MODELS_DIR", default=str(BASE_DIR / "var" / "models"))
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 # The suite uses its own Redis database so a developer's worker never takes the tests' tasks.

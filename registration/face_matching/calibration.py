@@ -1,7 +1,10 @@
 """Thresholds from error-rate targets, with honest statistics: pure functions on labelled distances.
 
-Conventions (as in ``evaluation``): lower distance = more alike; a pair is auto-approved when
-``distance <= accept``, rejected outright when ``distance > reject``, sent to review in between.
+Conventions (as in ``evaluation``): every function works on a *dissimilarity*, lower = more alike:
+a matcher's distance as it is (Dlib), or one minus its similarity (OMZ cosine); ``dissimilarity``
+and ``score_of`` convert with the matcher's ``ScoreScale``, and every threshold is reported back in
+the matcher's own unit. A pair is auto-approved when ``dissimilarity <= accept``, rejected outright
+when ``dissimilarity > reject``, sent to review in between.
 
 - False match rate (FMR) at ``accept``: different-person pairs approved / different-person pairs.
 - False non-match rate (FNMR) at ``accept``: same-person pairs *not* auto-approved / same-person
@@ -27,7 +30,23 @@ from dataclasses import dataclass
 
 from scipy.stats import beta
 
+from registration.face_matching.types import ScoreScale
+
 CONFIDENCE = 0.95
+
+
+def dissimilarity(scale: ScoreScale, score: float) -> float:
+    """The matcher's score as a dissimilarity (lower is closer): a distance as is, 1 - a similarity."""
+    if not math.isfinite(score):
+        return math.inf
+    return round(1.0 - score, 9) if scale.higher_is_closer else score
+
+
+def score_of(scale: ScoreScale, value: float) -> float:
+    """A dissimilarity (a threshold) back in the matcher's unit, to RESOLUTION's 4 decimals."""
+    return round(1.0 - value, 6) if scale.higher_is_closer else value
+
+
 RESOLUTION = 1e-4  # thresholds are written with 4 decimals, always rounded away from the errors
 
 

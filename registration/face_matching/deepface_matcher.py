@@ -15,9 +15,12 @@ Pipeline for each image (ID portrait = reference, live frame = probe):
 5. align with dlib's 5-point shape predictor and ``dlib.get_face_chip`` (150 px, padding 0.25, the
    alignment the Dlib ResNet was trained with) on the full-resolution image, then embed with
    DeepFace's Dlib client (128-d);
-6. Euclidean distance between the two embeddings (with several live frames: the smallest). The
-   matcher reports it; the band is decided by the judgement service from the effective policy
-   (``services.judgement.faces_match``).
+6. Euclidean distance between the two embeddings, lower is closer (``SCALE``; with several live
+   frames: the smallest). The matcher reports it; the band is decided by the judgement service
+   from the effective policy (``services.judgement.faces_match``).
+
+Decode, the lock, fusion, timings and ``MatchResult`` are the shared pipeline of ``base.FaceMatcher``;
+this module fills in its hooks (detect, five points, embed).
 
 Detector choice, measured on one core (see bench/matching.py and the match_eval command):
 - ID portrait: ``dlib`` HOG, greyscale, no upsampling, at <= 512 px: found exactly one face on all
@@ -34,11 +37,9 @@ Detector choice, measured on one core (see bench/matching.py and the match_eval 
 from __future__ import annotations
 
 import logging
-import math
 import os
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,30 +48,32 @@ import cv2
 import numpy as np
 
 from registration.face_matching.base import FaceMatcher
-from registration.face_matching.decoding import to_bgr_image
-from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN, crop_portrait
-from registration.face_matching.quality import PortraitLimits, PortraitQuality, check_portrait, pose, sharpness
+from registration.face_matching.document import DEFAULT_PORTRAIT_MARGIN
+from registration.face_matching.quality import PortraitLimits
 from registration.face_matching.selection import detection_view, select_single_face
 from registration.face_matching.types import (
-    FRAME_FUSION,
     BgrImage,
-    DocumentPortrait,
+    EmbeddingVector,
     FaceBox,
-    FaceEmbedding,
-    FaceImage,
+    FacePoints,
     ImageRole,
-    MatchResult,
-    MatchTimings,
     ModelUnavailable,
     NoFaceFound,
-    UnreadableImage,
+    ScoreScale,
 )
-from registration.face_matching.weights import link_dlib_weights
+from registration.face_matching.weights import REQUIRED_WEIGHTS, face_recognition_models_dir, link_dlib_weights
 
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "Dlib"
-DISTANCE_METRIC = "euclidean"
+# Calibrated by `manage.py face_calibrate` on the shared sets (docs/face-matching.md, "Dlib"): the
+# accept threshold is strictly below the closest of the 9,026 ordered different-person pairs of
+# the CASIA set (the hardest), so none of them is approved (the set supports FMR 3.3e-4, not
+# 1e-4); the reject threshold is at the farthest same-person pair of the CASIA set (none of 382
+# rejected outright). Re-run it when the sets or the model change:
+#   manage.py face_calibrate $SHIMING_TESTDATA/verification/casia_facev5 \
+#       $SHIMING_TESTDATA/verification/pairs.csv --root $SHIMING_TESTDATA --chip
+DLIB_SCALE = ScoreScale(metric="euclidean_distance", higher_is_closer=False, accept=0.3417, reject=0.7644)
 SUPPORTED_DETECTORS = ("dlib", "mediapipe", "mtcnn", "opencv")
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -146,33 +149,28 @@ class _Models:
 class DeepFaceMatcher(FaceMatcher):
     """Dlib ResNet embeddings through DeepFace, one face per image, per-image-type detectors."""
 
+    KEY = "dlib"
+    MODEL = MODEL_NAME
+    SCALE = DLIB_SCALE
+
     def __init__(self, config: MatcherConfig | None = None) -> None:
+        super().__init__()
         self.config = config if config is not None else MatcherConfig.from_settings()
-        self._models: _Models | None = None
-        self._load_lock = threading.Lock()
-        # The detectors (mediapipe graphs, mtcnn) and dlib's models are not safe to call from two
-        # threads at once: a threads-pool worker or the ASGI process's sync threads share this
-        # instance, and two concurrent calls hung a worker. One inference at a time per process.
-        self._inference_lock = threading.Lock()
+        self.max_image_pixels = self.config.max_image_pixels
+        self.portrait_margin = self.config.portrait_margin
+        self.portrait_limits = self.config.portrait_limits
+
+    @classmethod
+    def missing_model_files(cls) -> list[str]:
+        try:
+            folder = face_recognition_models_dir()
+        except ModelUnavailable:
+            return ["the face-recognition-models package"]
+        return [str(folder / name) for name in REQUIRED_WEIGHTS if not (folder / name).is_file()]
 
     # Loading ------------------------------------------------------------------------------------
 
-    def warm_up(self) -> None:
-        """Load the models and run one match on a synthetic image, so the first customer doesn't wait."""
-        models = self._loaded()
-        blank = np.full((CHIP_SIZE, CHIP_SIZE, 3), 128, np.uint8)
-        with self._inference_lock:
-            for name in {*self.config.reference_detectors, *self.config.probe_detectors}:
-                models.detectors[name](blank)
-            self._embed_chip(blank)
-
-    def _loaded(self) -> _Models:
-        with self._load_lock:
-            if self._models is None:
-                self._models = self._load()
-            return self._models
-
-    def _load(self) -> _Models:
+    def load_models(self) -> _Models:
         started = time.perf_counter()
         link_dlib_weights(self.config.deepface_home)
         # DeepFace reads these when it builds a model; set before the first build.
@@ -218,11 +216,11 @@ class DeepFaceMatcher(FaceMatcher):
 
         return detect
 
-    # Detection ----------------------------------------------------------------------------------
+    # Hooks --------------------------------------------------------------------------------------
 
-    def detect_single_face(self, image: BgrImage, role: ImageRole) -> tuple[FaceBox, str]:
+    def detect(self, image: BgrImage, role: ImageRole) -> tuple[FaceBox, str]:
         """(the one face, in original pixels; the detector that found it). Raises NoFaceFound / SeveralFaces."""
-        models = self._loaded()
+        models: _Models = self.models()
         view = detection_view(image, max_side=self.config.detection_max_side, min_side=self.config.detection_min_side)
         chain = self.config.reference_detectors if role is ImageRole.REFERENCE else self.config.probe_detectors
         for name in chain:
@@ -232,144 +230,56 @@ class DeepFaceMatcher(FaceMatcher):
                 return view.to_original(face, image.shape), name
         raise NoFaceFound(f"no face found in the {role} image (detectors tried: {', '.join(chain)})", role=role)
 
-    def locate_document_portrait(self, page: FaceImage) -> DocumentPortrait:
-        """The holder's portrait cropped from an ID page photo (or a card-reader chip, as is)."""
-        image = to_bgr_image(page, role=ImageRole.REFERENCE, max_pixels=self.config.max_image_pixels)
-        self._loaded()
-        with self._inference_lock:
-            face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
-        return crop_portrait(image, face, margin=self.config.portrait_margin)
+    detect_single_face = detect  # the name the evaluation scripts know
 
-    def check_document_portrait(self, portrait: FaceImage) -> PortraitQuality:
-        image = to_bgr_image(portrait, role=ImageRole.REFERENCE, max_pixels=self.config.max_image_pixels)
-        self._loaded()
-        with self._inference_lock:
-            face, _detector = self.detect_single_face(image, ImageRole.REFERENCE)
-            _region, landmarks = self._face_landmarks(image, face)
-        points = np.array([(landmarks.part(i).x, landmarks.part(i).y) for i in range(5)], dtype=np.float64)
-        roll, yaw = pose(points)
-        x0, y0 = max(0, face.x), max(0, face.y)
-        face_grey = cv2.cvtColor(image[y0 : y0 + face.h, x0 : x0 + face.w], cv2.COLOR_BGR2GRAY)
-        quality = PortraitQuality(face.w, round(sharpness(face_grey), 2), round(roll, 2), round(yaw, 3))
-        check_portrait(quality, self.config.portrait_limits)
-        return quality
+    def five_points(self, image: BgrImage, face: FaceBox) -> FacePoints:
+        """dlib's 5-point shape (two corners of each eye, the base of the nose) on a region around the face."""
+        region, landmarks, origin, scale = self._face_landmarks(image, face)
+        corners = [(landmarks.part(i).x / scale + origin[0], landmarks.part(i).y / scale + origin[1]) for i in range(5)]
+        return FacePoints(
+            left_eye=_middle(corners[0], corners[1]),
+            right_eye=_middle(corners[2], corners[3]),
+            nose=corners[4],
+            native=(region, landmarks),
+        )
 
-    # Embedding ----------------------------------------------------------------------------------
-
-    def embed_face(self, image: BgrImage, face: FaceBox) -> np.ndarray:
+    def embed_face(self, image: BgrImage, face: FaceBox, points: FacePoints) -> EmbeddingVector:
         """128-d Dlib embedding of one face, aligned on the full-resolution image. Never stored."""
         import dlib
 
-        region, landmarks = self._face_landmarks(image, face)
+        region, landmarks = points.native
         chip = dlib.get_face_chip(region, landmarks, size=CHIP_SIZE, padding=CHIP_PADDING)
         return self._embed_chip(chip)
 
-    def _face_landmarks(self, image: BgrImage, face: FaceBox) -> tuple[BgrImage, Any]:
-        """(the region around the face, upscaled when small; dlib's 5 landmarks in that region)."""
+    def compare(self, reference: EmbeddingVector, probe: EmbeddingVector) -> float:
+        return float(np.linalg.norm(reference - probe))
+
+    def _face_landmarks(self, image: BgrImage, face: FaceBox) -> tuple[BgrImage, Any, tuple[int, int], float]:
+        """(the region around the face, upscaled when small; dlib's 5 landmarks in that region;
+        the region's origin in the image; its scale)."""
         import dlib
 
-        models = self._loaded()
+        models: _Models = self.models()
         # Work on a region around the face: cheap even on a 12 MP photo.
         margin = max(face.w, face.h)
         x0, y0 = max(0, face.x - margin), max(0, face.y - margin)
         region = np.ascontiguousarray(image[y0 : face.y + face.h + margin, x0 : face.x + face.w + margin])
-        side = max(face.w, face.h)  # the shape predictor was trained on square dlib boxes
+        side: float = max(face.w, face.h)  # the shape predictor was trained on square dlib boxes
         cx, cy = face.x - x0 + face.w / 2, face.y - y0 + face.h / 2
+        scale = 1.0
         if side < SMALL_FACE_SIDE:
             region = cv2.resize(
                 region, None, fx=SMALL_FACE_UPSCALE, fy=SMALL_FACE_UPSCALE, interpolation=cv2.INTER_CUBIC
             )
-            side, cx, cy = side * SMALL_FACE_UPSCALE, cx * SMALL_FACE_UPSCALE, cy * SMALL_FACE_UPSCALE
+            scale = float(SMALL_FACE_UPSCALE)
+            side, cx, cy = side * scale, cx * scale, cy * scale
         rect = dlib.rectangle(round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2))
-        return region, models.shape_predictor(region, rect)
+        return region, models.shape_predictor(region, rect), (x0, y0), scale
 
-    def _embed_chip(self, chip_bgr: BgrImage) -> np.ndarray:
-        embedding = self._loaded().recognizer.forward(chip_bgr)
+    def _embed_chip(self, chip_bgr: BgrImage) -> EmbeddingVector:
+        embedding = self.models().recognizer.forward(chip_bgr)
         return np.asarray(embedding, dtype=np.float64)
 
-    # Matching -----------------------------------------------------------------------------------
 
-    def embed(self, image: FaceImage, role: ImageRole) -> FaceEmbedding:
-        self._loaded()
-        decoded = to_bgr_image(image, role=role, max_pixels=self.config.max_image_pixels)
-        with self._inference_lock:
-            return self._embed(decoded, role)
-
-    def _embed(self, image: BgrImage, role: ImageRole) -> FaceEmbedding:
-        started = time.perf_counter()
-        face, detector = self.detect_single_face(image, role)
-        detected = time.perf_counter()
-        vector = self.embed_face(image, face)
-        return FaceEmbedding(vector, face, detector, _ms(started, detected), _ms(detected, time.perf_counter()))
-
-    def match(self, reference: FaceImage | FaceEmbedding, probe: FaceImage | Sequence[FaceImage]) -> MatchResult:
-        frames: list[FaceImage] = list(probe) if isinstance(probe, list | tuple) else [probe]  # type: ignore[list-item]
-        if not frames:
-            raise UnreadableImage("no live frame to compare", role=ImageRole.PROBE)
-        self._loaded()
-        with self._inference_lock:
-            return self._match(reference, frames)
-
-    def _match(self, reference: FaceImage | FaceEmbedding, frames: list[FaceImage]) -> MatchResult:
-        started = time.perf_counter()
-        max_pixels = self.config.max_image_pixels
-        precomputed = isinstance(reference, FaceEmbedding)
-        pending = (
-            reference
-            if isinstance(reference, FaceEmbedding)
-            else to_bgr_image(reference, role=ImageRole.REFERENCE, max_pixels=max_pixels)
-        )
-        probe_images = [to_bgr_image(frame, role=ImageRole.PROBE, max_pixels=max_pixels) for frame in frames]
-        decoded = time.perf_counter()
-        # Embedded once per call, or earlier, while the customer did the challenge (then nothing to do here).
-        reference_embedding = (
-            pending if isinstance(pending, FaceEmbedding) else self._embed(pending, ImageRole.REFERENCE)
-        )
-        probes, without_face = self._embed_frames(probe_images)
-        distances = tuple(_distance(reference_embedding, frame) for frame in probes)
-        best = min(range(len(probes)), key=distances.__getitem__)  # FRAME_FUSION: best of the frames
-        distance = distances[best]
-        return MatchResult(
-            distance=distance,
-            distance_metric=DISTANCE_METRIC,
-            model=MODEL_NAME,
-            reference_detector=reference_embedding.detector,
-            probe_detector=probes[best].detector,
-            reference_face=reference_embedding.face,
-            probe_face=probes[best].face,
-            timings=MatchTimings(
-                decode_ms=_ms(started, decoded),
-                detect_reference_ms=0.0 if precomputed else reference_embedding.detect_ms,
-                detect_probe_ms=round(sum(p.detect_ms for p in probes), 2),
-                embed_reference_ms=0.0 if precomputed else reference_embedding.embed_ms,
-                embed_probe_ms=round(sum(p.embed_ms for p in probes), 2),
-                total_ms=_ms(started, time.perf_counter()),
-            ),
-            frame_distances=distances,
-            frames_without_face=without_face,
-            fusion=FRAME_FUSION,
-            reference_precomputed=precomputed,
-        )
-
-    def _embed_frames(self, images: list[BgrImage]) -> tuple[list[FaceEmbedding], int]:
-        """The embeddings of the frames that show a face; NoFaceFound only when none does."""
-        embeddings: list[FaceEmbedding] = []
-        for image in images:
-            try:
-                embeddings.append(self._embed(image, ImageRole.PROBE))
-            except NoFaceFound:
-                continue
-        if not embeddings:
-            raise NoFaceFound(f"no face found in any of the {len(images)} live frame(s)", role=ImageRole.PROBE)
-        return embeddings, len(images) - len(embeddings)
-
-
-def _distance(reference: FaceEmbedding, probe: FaceEmbedding) -> float:
-    distance = float(np.linalg.norm(reference.vector - probe.vector))
-    if not math.isfinite(distance):
-        raise ModelUnavailable("the face model returned an invalid embedding")
-    return distance
-
-
-def _ms(start: float, end: float) -> float:
-    return round((end - start) * 1000.0, 2)
+def _middle(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)

@@ -1,8 +1,10 @@
 """Labelled face sets for evaluation and calibration, and their scoring with the production matcher.
 
-Two kinds of source:
+Three kinds of source:
 - an identity folder ``<root>/<person>/<image>``: every ordered pair of two different images is
   compared (reference = the first, probe = the second), same person when both are in one folder;
+- a print / live folder ``<root>/<person>/{print,live}/<image>`` (NUAA): every print frame (the
+  photographed document portrait, reference) against every live frame (probe);
 - a pairs file (CSV with columns ``img_a, img_b, same``; paths relative to ``root``).
 
 Each image is embedded once per role (reference: the portrait detector chain, probe: the live
@@ -23,7 +25,7 @@ import cv2
 import numpy as np
 
 from registration.face_matching.base import FaceMatcher
-from registration.face_matching.calibration import ScoreSet
+from registration.face_matching.calibration import ScoreSet, dissimilarity
 from registration.face_matching.document import card_reader_chip
 from registration.face_matching.types import (
     FaceEmbedding,
@@ -62,7 +64,8 @@ class IdentitySet:
 @dataclass(frozen=True)
 class ScoredPair:
     pair: LabelledPair
-    distance: float  # math.inf when a face was not found
+    score: float  # in the matcher's unit (``FaceMatcher.SCALE``); math.nan when a face was not found
+    dissimilarity: float  # ``calibration.dissimilarity`` of the score (lower is closer); math.inf without a face
     detectors: tuple[str, str] | None  # (reference, probe) detector that found each face
     failure: str | None  # "<reason_code> (<role>): <message>" when a face was not found
 
@@ -106,12 +109,41 @@ def read_image(path: Path) -> np.ndarray:
 def load_source(source: Path, root: Path, *, frames: int = 1) -> IdentitySet:
     """A pairs file (``.csv``) or an identity folder, by what ``source`` is."""
     if source.is_dir():
+        if _is_print_live(source):
+            return print_live_folder(source, frames=frames)
         return identity_folder(source, frames=frames)
     if source.suffix.lower() == ".csv" or source.exists():
         if frames != 1:
             raise IdentitySetError(f"{source}: several frames per probe need an identity folder, not a pairs file")
         return IdentitySet(source.stem, root, tuple(read_pairs(source, root)))
     raise IdentitySetError(f"pairs file not found: {source}")
+
+
+def print_live_folder(folder: Path, *, frames: int = 1) -> IdentitySet:
+    """Every print frame against every live frame of ``<person>/print/`` and ``<person>/live/`` (NUAA).
+
+    The print frame (a photographed ID-style portrait) is the document photo, the live frame the
+    customer; with ``frames`` > 1 the probe is that live frame and the person's next live frames.
+    """
+    people = {
+        p.name: (_images(p / "print"), _images(p / "live"))
+        for p in sorted(folder.iterdir())
+        if (p / "print").is_dir() and (p / "live").is_dir()
+    }
+    index, pairs = 0, []
+    for person_a, (prints, _) in people.items():
+        for reference in prints:
+            for person_b, (_, lives) in people.items():
+                for position, probe in enumerate(lives):
+                    index += 1
+                    shown = tuple((lives * 2)[position : position + frames]) if frames > 1 else ()
+                    pairs.append(LabelledPair(index, reference, probe, person_a == person_b, shown))
+    name = folder.name if frames == 1 else f"{folder.name} ({frames} frames)"
+    return IdentitySet(name, folder, tuple(pairs))
+
+
+def _is_print_live(folder: Path) -> bool:
+    return any((p / "print").is_dir() and (p / "live").is_dir() for p in folder.iterdir() if p.is_dir())
 
 
 def identity_folder(folder: Path, *, frames: int = 1) -> IdentitySet:
@@ -185,10 +217,13 @@ def _score(cache: _EmbeddingCache, pair: LabelledPair) -> ScoredPair:
         reference = cache.get(pair.reference, ImageRole.REFERENCE)
         probes = _frames(cache, pair.frames or (pair.probe,))
     except FaceMatchingError as error:
-        return ScoredPair(pair, math.inf, None, f"{error.reason_code} ({error.role}): {error}")
-    distances = [float(np.linalg.norm(reference.vector - probe.vector)) for probe in probes]
-    best = int(np.argmin(distances))
-    return ScoredPair(pair, distances[best], (reference.detector, probes[best].detector), None)
+        return ScoredPair(pair, math.nan, math.inf, None, f"{error.reason_code} ({error.role}): {error}")
+    scale = cache.matcher.SCALE
+    scores = [cache.matcher.similar(reference, probe) for probe in probes]
+    best = min(range(len(scores)), key=lambda i: dissimilarity(scale, scores[i]))  # FRAME_FUSION
+    return ScoredPair(
+        pair, scores[best], dissimilarity(scale, scores[best]), (reference.detector, probes[best].detector), None
+    )
 
 
 def _frames(cache: _EmbeddingCache, frames: tuple[Path, ...]) -> list[FaceEmbedding]:
@@ -206,6 +241,9 @@ def _frames(cache: _EmbeddingCache, frames: tuple[Path, ...]) -> list[FaceEmbedd
 
 
 def score_set_scores(name: str, scored: list[ScoredPair]) -> ScoreSet:
+    """The pairs as a ScoreSet of dissimilarities (lower is closer), the unit ``calibration`` works in."""
     return ScoreSet.of(
-        name, (s.distance for s in scored if s.pair.same), (s.distance for s in scored if not s.pair.same)
+        name,
+        (s.dissimilarity for s in scored if s.pair.same),
+        (s.dissimilarity for s in scored if not s.pair.same),
     )

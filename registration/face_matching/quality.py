@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from django.utils.translation import gettext
 
-from registration.face_matching.types import FaceMatchingError, ImageRole
+from registration.face_matching.types import FaceMatchingError, FacePoints, ImageRole
 
 SHARPNESS_SIDE = 112  # the face is compared at one size, so sharpness does not depend on resolution
 
@@ -76,13 +76,13 @@ def sharpness(face_grey: npt.NDArray[Any]) -> float:
     return float(cv2.Laplacian(resized, cv2.CV_64F).var())
 
 
-def pose(landmarks: npt.NDArray[Any]) -> tuple[float, float]:
-    """(roll in degrees, yaw as the nose's offset in eye distances) from dlib's 5 points.
+def pose(points: FacePoints) -> tuple[float, float]:
+    """(roll in degrees, yaw as the nose's offset in eye distances) from model-neutral points.
 
-    The 5-point model gives two corners of each eye (points 0-1 and 2-3) and the base of the nose (4).
+    Any model's five points serve: only the two eye centres and the nose are read.
     """
-    points = np.asarray(landmarks, dtype=np.float64)
-    eye_a, eye_b, nose = points[0:2].mean(axis=0), points[2:4].mean(axis=0), points[4]
+    eye_a, eye_b = np.asarray(points.left_eye, np.float64), np.asarray(points.right_eye, np.float64)
+    nose = np.asarray(points.nose, np.float64)
     across = eye_b - eye_a
     eye_distance = float(np.linalg.norm(across))
     if eye_distance == 0.0:

@@ -19,10 +19,10 @@ import numpy.typing as npt
 
 BgrImage = npt.NDArray[Any]  # uint8, (H, W, 3), BGR; OpenCV stubs type results loosely
 FaceImage = npt.NDArray[Any] | bytes  # a decoded BGR array or an encoded image file
-EmbeddingVector = npt.NDArray[Any]  # float64, (128,)
+EmbeddingVector = npt.NDArray[Any]  # float64, (128,) for Dlib, (256,) for OMZ 0095
 
-# How several live frames are combined, chosen by measurement (README, "Several live frames"):
-# the smallest distance of any frame to the reference.
+# How several live frames are combined, chosen by measurement (docs/face-matching.md, "Several
+# live frames"): the closest frame to the reference (by the matcher's own score direction).
 FRAME_FUSION = "best_of"
 
 
@@ -77,6 +77,40 @@ class FaceBox:
 
 
 @dataclass(frozen=True)
+class FacePoints:
+    """Five facial points in pixels of the image, the same meaning whatever model found them.
+
+    ``left_eye`` is the eye on the image's left (the person's right eye). The quality checks read
+    only the eyes and the nose; ``native`` is the model's own landmark object its embedding needs
+    (dlib's ``full_object_detection``, the 0009 points as an array), never read outside it.
+    """
+
+    left_eye: tuple[float, float]
+    right_eye: tuple[float, float]
+    nose: tuple[float, float]
+    native: Any = None
+
+
+@dataclass(frozen=True)
+class ScoreScale:
+    """What a matcher's score means and where its calibrated bands are (one per matcher).
+
+    ``higher_is_closer`` False: a distance (Dlib, Euclidean); True: a similarity (OMZ, cosine). The
+    thresholds are in that unit and come from ``manage.py face_calibrate`` on the shared sets;
+    an admin override applies only to the matcher it was made for.
+    """
+
+    metric: str  # "euclidean_distance" or "cosine_similarity"
+    higher_is_closer: bool
+    accept: float
+    reject: float
+
+    def closer(self, a: float, b: float) -> bool:
+        """Is score ``a`` closer (more alike) than ``b``?"""
+        return a > b if self.higher_is_closer else a < b
+
+
+@dataclass(frozen=True)
 class MatchTimings:
     """Where the time of one match went, in milliseconds."""
 
@@ -101,18 +135,20 @@ class FaceEmbedding:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The facts of one 1:1 comparison. Distance is lower for more alike faces; the matcher decides no
-    band: the judgement service places the distance with the effective policy's thresholds."""
+    """The facts of one 1:1 comparison. ``score`` is in the unit of ``score_metric`` (a distance for
+    Dlib, lower is closer; a cosine similarity for OMZ, higher is closer). The matcher decides no
+    band: the judgement service places the score with the effective policy's thresholds."""
 
-    distance: float
-    distance_metric: str
+    score: float
+    score_metric: str
+    higher_is_closer: bool
     model: str
     reference_detector: str
     probe_detector: str
     reference_face: FaceBox
-    probe_face: FaceBox  # the face of the frame that gave ``distance``
+    probe_face: FaceBox  # the face of the frame that gave ``score``
     timings: MatchTimings
-    frame_distances: tuple[float, ...] = ()  # one per live frame compared, in the order given
+    frame_scores: tuple[float, ...] = ()  # one per live frame compared, in the order given
     frames_without_face: int = 0  # live frames skipped because no face was found in them
     fusion: str = FRAME_FUSION
     reference_precomputed: bool = False  # the reference came as an embedding made before the match

@@ -176,7 +176,10 @@ def faces_match(*, session_id: UUID | str) -> str:
     except FaceMatchingError as exc:
         return match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
     policy = effective_policy()
-    outcome = decide(result.distance, MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold))
+    outcome = decide(
+        result.score,
+        MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold, policy.face_higher_is_closer),
+    )
     decision, reasons = hold_automatic_approval(
         session, DECISION_OF_BAND.get(outcome.band, "manual_review"), list(outcome.reason_codes)
     )
@@ -184,18 +187,21 @@ def faces_match(*, session_id: UUID | str) -> str:
         session_id=session_id,
         decision=decision,
         reasons=reasons,
-        distance=result.distance,
+        distance=result.score,  # the matcher's score, in the unit of score_metric below
         threshold=policy.face_accept_threshold,
         model=result.model,
         detail={
-            "distance_metric": result.distance_metric,
+            "band": outcome.band.value,  # decided here once; the review screen shows this band
+            "score_metric": result.score_metric,
+            "higher_is_closer": result.higher_is_closer,
+            "matcher": policy.face_matcher,
             "accept_threshold": policy.face_accept_threshold,
             "reject_threshold": policy.face_reject_threshold,
             "reference_detector": result.reference_detector,
             "probe_detector": result.probe_detector,
             "timings_ms": asdict(result.timings),
             "frames": len(frames),
-            "frame_distances": list(result.frame_distances),
+            "frame_scores": list(result.frame_scores),
             "fusion": result.fusion,
             "reference": "precomputed" if result.reference_precomputed else "computed",
         },

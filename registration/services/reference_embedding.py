@@ -14,7 +14,7 @@ under one key per session:
   and when the session reaches a final state any other way.
 
 Missing, expired, stale or unreadable: the match embeds the portrait itself (the same distance,
-one Dlib pass slower). That is the normal path when the upload and the match follow each other
+one embedding pass slower). That is the normal path when the upload and the match follow each other
 closely, not a fallback to another model. Nothing here is ever written to the database.
 """
 
@@ -38,6 +38,7 @@ from registration.models import VerificationSession
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "shiming:reference-embedding:"
+EMBEDDING_SIZES = (128, 256)  # Dlib, OMZ 0095; the matcher itself is bound by the associated data
 
 
 @lru_cache(maxsize=4)
@@ -77,7 +78,7 @@ def unseal(sealed: bytes, *, session_id: UUID | str, portrait: bytes) -> FaceEmb
     key_id, _, blob = sealed.partition(b":")
     payload = json.loads(crypto.decrypt(key_id.decode(), blob, associated_data=_aad(session_id, portrait)))
     vector = np.asarray(payload["vector"], dtype=np.float64)
-    if vector.shape != (128,) or not np.isfinite(vector).all():
+    if vector.ndim != 1 or vector.size not in EMBEDDING_SIZES or not np.isfinite(vector).all():
         raise ValueError(f"a reference embedding of shape {vector.shape}")
     x, y, w, h, confidence = payload["face"]
     return FaceEmbedding(

@@ -28,7 +28,7 @@ def supervisor_client(outlet: Any) -> Client:
 
 @pytest.fixture
 def review_case(make_session: Callable[..., VerificationSession]) -> Callable[..., VerificationSession]:
-    def build(distance: float | None = 0.70) -> VerificationSession:
+    def build(distance: float | None = 0.70, band: str = "manual_review") -> VerificationSession:
         session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")
         from registration import services
 
@@ -42,8 +42,8 @@ def review_case(make_session: Callable[..., VerificationSession]) -> Callable[..
             liveness_reasons=[],
             liveness_detail={"verdict": {"steps": [{"step": "blink", "passed": True, "duration": 1.32}]}},
             match_distance=distance,
-            match_detail={"accept_threshold": 0.6, "reject_threshold": 0.8},
-            decision_reasons=["distance_between_thresholds"],
+            match_detail={"accept_threshold": 0.6, "reject_threshold": 0.8, "band": band},
+            decision_reasons=["face_score_in_review_band"],
         )
         session.refresh_from_db()
         return session
@@ -51,8 +51,10 @@ def review_case(make_session: Callable[..., VerificationSession]) -> Callable[..
     return build
 
 
-def test_the_band_is_read_from_the_thresholds_the_match_ran_with(review_case: Callable[..., Any]) -> None:
-    between, close, far = review_case(0.7), review_case(0.6), review_case(0.95)
+def test_the_band_is_the_one_the_worker_stored_with_the_thresholds_it_ran_with(
+    review_case: Callable[..., Any],
+) -> None:
+    between, close, far = review_case(0.7), review_case(0.6, "approve"), review_case(0.95, "reject")
 
     bands = [distance_band(case) for case in (between, close, far)]
 
@@ -61,6 +63,28 @@ def test_the_band_is_read_from_the_thresholds_the_match_ran_with(review_case: Ca
     assert band is not None
     assert (band.accept, band.reject) == (0.6, 0.8)
     assert band.accept_x < band.marker_x < band.reject_x
+
+
+def test_the_review_screen_decides_no_band_of_its_own(review_case: Callable[..., Any]) -> None:
+    """A score the thresholds would place elsewhere still shows the band the worker decided."""
+    shown = distance_band(review_case(0.2, "manual_review"))
+
+    assert shown is not None
+    assert shown.band == "review"
+
+
+def test_a_similarity_is_drawn_close_on_the_left(review_case: Callable[..., Any]) -> None:
+    case = review_case(0.9, "approve")
+    VerificationSession.objects.filter(pk=case.pk).update(
+        match_detail={"accept_threshold": 0.56, "reject_threshold": 0.14, "band": "approve", "higher_is_closer": True}
+    )
+    case.refresh_from_db()
+
+    shown = distance_band(case)
+
+    assert shown is not None
+    assert shown.higher_is_closer
+    assert shown.marker_x < shown.accept_x < shown.reject_x
 
 
 def test_the_review_page_shows_both_faces_the_distance_and_the_case(

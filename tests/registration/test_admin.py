@@ -106,8 +106,8 @@ def test_admin_changes_retention_and_thresholds_and_it_is_audited(
     admin_user = UserFactory(role=ADMIN, is_staff=True, is_superuser=True)
     client = _admin_client(admin_user)
     form = {
-        "face_accept_threshold": "0.05",
-        "face_reject_threshold": "0.09",
+        "face_accept_threshold": "0.9",  # the OMZ matcher's cosine similarity: higher is closer
+        "face_reject_threshold": "0.5",
         "evidence_retention_hours": "24",
         "max_active_numbers_per_id": "",
         "session_ttl_seconds": "",
@@ -116,7 +116,9 @@ def test_admin_changes_retention_and_thresholds_and_it_is_audited(
     response = client.post("/admin/registration/verificationpolicy/add/", form)
     assert response.status_code == 302
     policy = effective_policy()
-    assert (policy.face_accept_threshold, policy.face_reject_threshold) == (0.05, 0.09)
+    assert (policy.face_accept_threshold, policy.face_reject_threshold) == (0.9, 0.5)
+    assert policy.face_thresholds_from == "admin"
+    assert VerificationPolicy.objects.get().face_thresholds_matcher == "omz-0095"
     assert policy.evidence_retention_hours == 24
     event = AuditEvent.objects.get(action="policy.updated")
     assert event.actor == admin_user
@@ -141,8 +143,8 @@ def test_a_refused_policy_save_shows_the_error_and_no_success_message() -> None:
 
     client = _admin_client(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
     form = {
-        "face_accept_threshold": "0.09",  # above the reject threshold: the service refuses it
-        "face_reject_threshold": "0.05",
+        "face_accept_threshold": "0.4",  # a similarity farther than the reject threshold: refused
+        "face_reject_threshold": "0.5",
         "evidence_retention_hours": "24",
         "max_active_numbers_per_id": "",
         "session_ttl_seconds": "",
@@ -152,7 +154,7 @@ def test_a_refused_policy_save_shows_the_error_and_no_success_message() -> None:
     shown = [(message.level_tag, str(message)) for message in get_messages(response.wsgi_request)]
     page = response.content.decode()
     assert not [text for level, text in shown if level == "success"], shown
-    assert "The accept threshold must not be above the reject threshold." in page
+    assert "The approve threshold must be at least as close as the reject threshold." in page
     assert not VerificationPolicy.objects.exists()
     assert not AuditEvent.objects.filter(action="policy.updated").exists()
 
@@ -164,8 +166,8 @@ def test_the_policy_change_page_saves_through_the_service_and_refuses_bad_thresh
 
     client = _admin_client(UserFactory(role=ADMIN, is_staff=True, is_superuser=True))
     form = {
-        "face_accept_threshold": "0.05",
-        "face_reject_threshold": "0.09",
+        "face_accept_threshold": "0.9",
+        "face_reject_threshold": "0.5",
         "evidence_retention_hours": "",
         "max_active_numbers_per_id": "",
         "session_ttl_seconds": "",
@@ -173,10 +175,10 @@ def test_the_policy_change_page_saves_through_the_service_and_refuses_bad_thresh
     }
     assert client.post("/admin/registration/verificationpolicy/add/", form).status_code == 302
     change_url = f"/admin/registration/verificationpolicy/{VerificationPolicy.objects.get().pk}/change/"
-    refused = client.post(change_url, {**form, "face_accept_threshold": "0.10"})
+    refused = client.post(change_url, {**form, "face_accept_threshold": "0.45"})
     assert refused.status_code == 200  # the form again, with the service's error
-    assert "The accept threshold must not be above the reject threshold." in refused.content.decode()
-    assert effective_policy().face_accept_threshold == 0.05
-    assert client.post(change_url, {**form, "face_accept_threshold": "0.06"}).status_code == 302
-    assert effective_policy().face_accept_threshold == 0.06
+    assert "The approve threshold must be at least as close as the reject threshold." in refused.content.decode()
+    assert effective_policy().face_accept_threshold == 0.9
+    assert client.post(change_url, {**form, "face_accept_threshold": "0.8"}).status_code == 302
+    assert effective_policy().face_accept_threshold == 0.8
     assert AuditEvent.objects.filter(action="policy.updated").count() == 2

@@ -226,9 +226,9 @@ def test_the_upload_before_the_consent_finds_and_measures_the_portrait_but_embed
     embedded: list[object] = []
     original = type(matcher).embed_face  # type: ignore[attr-defined]
 
-    def spy(self: Any, image: Any, face: Any) -> Any:
+    def spy(self: Any, image: Any, face: Any, points: Any) -> Any:
         embedded.append(face)
-        return original(self, image, face)
+        return original(self, image, face, points)
 
     monkeypatch.setattr(type(matcher), "embed_face", spy)
     assert _upload(client_for(clerk), created_session, specimen).status_code == 200

@@ -14,13 +14,13 @@ from unittest.mock import patch
 
 import numpy as np
 import pytest
-from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
 from liveness import ChallengePlan, LivenessConfig
 from registration import services, task_names
 from registration.face_matching import MatchResult
+from registration.face_matching.omz_matcher import OmzMatcher
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames, unpack_frames
 from registration.liveness_settings import liveness_config
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationPolicy, VerificationSession
@@ -101,7 +101,7 @@ def test_worker_matches_once_even_when_the_task_runs_twice(
     match_faces.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == decision, timeout=120)
     session.refresh_from_db()
-    assert session.match_model == "Dlib"
+    assert session.match_model == OmzMatcher.MODEL  # the production matcher runs in the suite
     assert session.match_distance is not None
     assert session.decision_reasons
     assert session.subscriber.status == ("active" if decision == "approved" else "rejected")
@@ -300,23 +300,28 @@ def test_worker_judges_with_the_configuration_stored_in_the_trace(
 def test_worker_decides_the_band_from_the_admin_policy_not_the_matcher_settings(
     celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    """The same person, approved under the settings' default; the policy in the database says 0.05/0.10."""
-    VerificationPolicy.objects.create(pk=1, face_accept_threshold=0.05, face_reject_threshold=0.10)
+    """The same person, approved under the matcher's calibrated thresholds; the admin's policy for this
+    matcher (cosine similarity) says approve at 0.999, reject below 0.998."""
+    VerificationPolicy.objects.create(
+        pk=1, face_accept_threshold=0.999, face_reject_threshold=0.998, face_thresholds_matcher=OmzMatcher.KEY
+    )
     session = _session_ready_to_match(new_session, testdata, "img2.jpg", "img6.jpg")
     match_faces.delay(str(session.pk))
     match_faces.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "rejected", timeout=120)
     session.refresh_from_db()
-    assert session.decision_reasons == ["distance_above_reject_threshold"]
-    assert (session.match_threshold, session.match_detail["reject_threshold"]) == (0.05, 0.10)
+    assert session.decision_reasons == ["face_score_in_reject_band"]
+    assert session.match_detail["band"] == "reject"
+    assert (session.match_threshold, session.match_detail["reject_threshold"]) == (0.999, 0.998)
+    assert session.match_detail["score_metric"] == "cosine_similarity"
     assert session.match_distance is not None
-    assert session.match_distance <= settings.SHIMING_FACE_ACCEPT_THRESHOLD
+    assert session.match_distance >= OmzMatcher.SCALE.accept
 
 
 def test_the_matcher_reports_facts_and_decides_no_band() -> None:
     """One place decides the band (the judgement service, from the effective policy)."""
     names = {field.name for field in dataclasses.fields(MatchResult)}
-    assert {"distance", "distance_metric", "model"} <= names
+    assert {"score", "score_metric", "higher_is_closer", "model"} <= names
     assert not names & {"band", "reason_codes", "accept_threshold", "reject_threshold"}
 
 
@@ -339,8 +344,8 @@ def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
     session.refresh_from_db()
     assert session.match_detail["frames"] == 2
     assert session.match_detail["fusion"] == "best_of"
-    first, second = session.match_detail["frame_distances"]
-    assert session.match_distance == second < first
+    first, second = session.match_detail["frame_scores"]
+    assert session.match_distance == second > first  # a similarity: the closer frame scores higher
     assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
     assert Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAME).exists()  # kept for review
 

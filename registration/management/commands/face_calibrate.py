@@ -1,7 +1,8 @@
 """``manage.py face_calibrate SOURCE... [--root DIR] [--chip] [--frames N] [--json] [--adopt --admin NAME]``.
 
-Scores every same / different-person pair of each source (an identity folder ``<person>/<image>``
-or a pairs CSV) with the production matcher, reports the false match and false non-match rates
+Scores every same / different-person pair of each source (an identity folder ``<person>/<image>``,
+a print / live folder ``<person>/{print,live}/`` or a pairs CSV) with the configured matcher
+(SHIMING_FACE_MATCHER; every threshold in its own unit and direction), reports the false match and false non-match rates
 at the configured thresholds with 95 % bounds, and picks the thresholds for the targets
 (``SHIMING_FACE_TARGET_FMR``, ``SHIMING_FACE_TARGET_FNMR_REJECT``) on the hardest set. With
 ``--adopt`` they are written to the admin's verification policy through ``policy_update``
@@ -23,7 +24,7 @@ from django.db import DatabaseError
 
 from registration.errors import DomainError
 from registration.face_matching import calibration
-from registration.face_matching.base import ModelUnavailable, get_matcher
+from registration.face_matching.base import ModelUnavailable, ScoreScale, get_matcher, matcher_class
 from registration.face_matching.calibration import Calibration, ErrorBound, OperatingPoint, ScoreSet
 from registration.face_matching.identity_sets import IdentitySetError, load_source, score_set, score_set_scores
 from registration.services import policy_update
@@ -53,12 +54,31 @@ def score_sources(
 
 
 def configured_thresholds() -> tuple[float, float, str]:
-    """(accept, reject, where they come from): the effective policy, or the settings without a database."""
+    """(accept, reject, where they come from) in the matcher's unit: the effective policy, or the
+    matcher's calibrated thresholds without a database."""
     try:
         policy = effective_policy()
     except DatabaseError:
-        return settings.SHIMING_FACE_ACCEPT_THRESHOLD, settings.SHIMING_FACE_REJECT_THRESHOLD, "settings (no database)"
+        scale = matcher_class().SCALE
+        return scale.accept, scale.reject, "the matcher's calibrated thresholds (no database)"
     return policy.face_accept_threshold, policy.face_reject_threshold, "effective policy"
+
+
+THRESHOLD_KEYS = ("threshold", "accept", "reject")
+
+
+def in_matcher_unit(value: Any, scale: ScoreScale) -> Any:
+    """The report with every threshold (computed as a dissimilarity) back in the matcher's unit."""
+    if isinstance(value, dict):
+        return {
+            k: calibration.score_of(scale, v)
+            if k in THRESHOLD_KEYS and isinstance(v, float)
+            else in_matcher_unit(v, scale)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [in_matcher_unit(v, scale) for v in value]
+    return value
 
 
 class Command(BaseCommand):
@@ -91,10 +111,17 @@ class Command(BaseCommand):
             )
         except calibration.CalibrationError as error:
             raise CommandError(str(error)) from error
+        scale = matcher_class().SCALE
         accept, reject, origin = configured_thresholds()
-        report = calibration_report(sets, result, configured=(accept, reject, origin))
+        configured = (calibration.dissimilarity(scale, accept), calibration.dissimilarity(scale, reject), origin)
+        report = in_matcher_unit(calibration_report(sets, result, configured=configured), scale)
+        report["matcher"] = {
+            "key": matcher_class().KEY,
+            "metric": scale.metric,
+            "higher_is_closer": scale.higher_is_closer,
+        }
         if admin is not None:
-            report["adopted"] = _adopt(admin, result)
+            report["adopted"] = _adopt(admin, report)
         self.stdout.write(json.dumps(json_safe(report), indent=2) if options["json"] else render(report))
 
 
@@ -107,8 +134,12 @@ def _admin(username: str) -> Any:
     return user
 
 
-def _adopt(admin: Any, result: Calibration) -> dict[str, float]:
-    values = {"face_accept_threshold": result.accept.threshold, "face_reject_threshold": result.reject.threshold}
+def _adopt(admin: Any, report: dict[str, Any]) -> dict[str, float]:
+    recommended = report["recommended"]
+    values = {
+        "face_accept_threshold": recommended["accept"]["threshold"],
+        "face_reject_threshold": recommended["reject"]["threshold"],
+    }
     try:
         policy_update(actor=admin, values=values)
     except DomainError as error:
@@ -199,7 +230,10 @@ def _set_lines(points: list[dict[str, Any]]) -> list[str]:
 
 def render(report: dict[str, Any]) -> str:
     c, r = report["configured"], report["recommended"]
+    matcher = report["matcher"]
+    direction = "higher is closer" if matcher["higher_is_closer"] else "lower is closer"
     lines = [
+        f"matcher: {matcher['key']} ({matcher['metric']}, {direction}); every threshold below is in that unit",
         f"targets: false match rate {report['targets']['fmr']:.0e}, same-person rejected outright "
         f"{report['targets']['fnmr_reject']:.0e}",
         "",

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registration.face_matching import calibration, evaluation
-from registration.face_matching.base import ModelUnavailable, get_matcher
+from registration.face_matching.base import ModelUnavailable, get_matcher, matcher_class
 from registration.face_matching.calibration import ScoreSet
 from registration.face_matching.identity_sets import (
     IdentitySetError,
@@ -40,8 +40,10 @@ from registration.verification_policy import effective_policy
 def summarise(
     scored: list[ScoredPair], *, max_far: float, max_fnmr_reject: float, root: Path, policy: MatchPolicy
 ) -> dict[str, Any]:
-    genuine = [s.distance for s in scored if s.pair.same]
-    impostor = [s.distance for s in scored if not s.pair.same]
+    scale = matcher_class().SCALE
+    # The metrics work on dissimilarities (lower is closer); every threshold is reported in the matcher's unit.
+    genuine = [s.dissimilarity for s in scored if s.pair.same]
+    impostor = [s.dissimilarity for s in scored if not s.pair.same]
     eer, eer_threshold = evaluation.equal_error_rate(genuine, impostor)
     tar_1, thr_1 = evaluation.tar_at_far(genuine, impostor, 0.01)
     tar_01, thr_01 = evaluation.tar_at_far(genuine, impostor, 0.001)
@@ -51,11 +53,17 @@ def summarise(
         [ScoreSet.of("pairs", genuine, impostor)], target_fmr=max_far, target_fnmr_reject=max_fnmr_reject
     )
     accept, reject = chosen.accept.threshold, chosen.reject.threshold
+    configured_accept = calibration.dissimilarity(scale, policy.accept_threshold)
+
+    def unit(value: float) -> float:
+        return calibration.score_of(scale, value)
+
     return {
         "pairs": len(scored),
         "genuine_pairs": len(genuine),
         "impostor_pairs": len(impostor),
-        "accuracy": evaluation.accuracy_at(genuine, impostor, policy.accept_threshold),
+        "matcher": {"key": matcher_class().KEY, "metric": scale.metric, "higher_is_closer": scale.higher_is_closer},
+        "accuracy": evaluation.accuracy_at(genuine, impostor, configured_accept),
         "accuracy_at_recommended": evaluation.accuracy_at(genuine, impostor, accept),
         "best_accuracy": best_accuracy,
         "eer": eer,
@@ -65,22 +73,22 @@ def summarise(
         "thresholds": {
             "configured_accept": policy.accept_threshold,
             "configured_reject": policy.reject_threshold,
-            "recommended_accept": accept,
-            "recommended_reject": reject,
+            "recommended_accept": unit(accept),
+            "recommended_reject": unit(reject),
             "recommended_far_target": max_far,
             "recommended_far_demonstrated": chosen.accept.demonstrated,
             "recommended_far_supported": chosen.accept.supported_target,
             "recommended_fnmr_reject_target": max_fnmr_reject,
-            "eer": eer_threshold,
-            "best_accuracy": best_threshold,
-            "far_1pct": thr_1,
-            "far_0_1pct": thr_01,
+            "eer": unit(eer_threshold),
+            "best_accuracy": unit(best_threshold),
+            "far_1pct": unit(thr_1),
+            "far_0_1pct": unit(thr_01),
         },
         "bands": _band_counts(scored, policy),
         "detectors_used": _detector_counts(scored),
-        "distances": {
-            "genuine": _distribution(genuine),
-            "impostor": _distribution(impostor),
+        "scores": {
+            "genuine": _distribution([s.score for s in scored if s.pair.same]),
+            "impostor": _distribution([s.score for s in scored if not s.pair.same]),
         },
         "undetected": [
             {
@@ -99,9 +107,20 @@ def summarise(
 def _band_counts(scored: list[ScoredPair], policy: MatchPolicy) -> dict[str, dict[str, int]]:
     counts = {kind: {band.value: 0 for band in DecisionBand} for kind in ("genuine", "impostor")}
     for s in scored:
-        band = decide(s.distance, policy).band if math.isfinite(s.distance) else DecisionBand.MANUAL_REVIEW
+        band = decide(s.score, policy).band if math.isfinite(s.score) else DecisionBand.MANUAL_REVIEW
         counts["genuine" if s.pair.same else "impostor"][band.value] += 1
     return counts
+
+
+def target_line(bands: dict[str, dict[str, int]]) -> str:
+    """The issue's targets as measured: genuine auto-approved, impostors approved, genuine rejected outright."""
+    g, i = bands["genuine"], bands["impostor"]
+    genuine = sum(g.values()) or 1
+    return (
+        f"targets: genuine auto-approved {g['approve']}/{sum(g.values())} = {g['approve'] / genuine:.1%}; "
+        f"different-person approved {i['approve']}/{sum(i.values())}; "
+        f"genuine rejected outright {g['reject']}/{sum(g.values())} = {g['reject'] / genuine:.1%}"
+    )
 
 
 def _detector_counts(scored: list[ScoredPair]) -> dict[str, dict[str, int]]:
@@ -218,7 +237,8 @@ def write_det_curve(path: Path, sets: list[ScoreSet], policy: MatchPolicy) -> No
         xs = [max(fmr, floor_fmr) for _, fmr, _ in points]
         ys = [max(fnmr, floor_fnmr) for _, _, fnmr in points]
         (line,) = axes.plot(xs, ys, label=scores.name, linewidth=1.4)
-        for threshold, marker in ((policy.accept_threshold, "o"), (policy.reject_threshold, "s")):
+        for score, marker in ((policy.accept_threshold, "o"), (policy.reject_threshold, "s")):
+            threshold = calibration.dissimilarity(matcher_class().SCALE, score)
             fmr = calibration.false_match(scores.impostor, threshold).rate
             fnmr = calibration.false_non_match(scores.genuine, threshold).rate
             axes.plot(max(fmr, floor_fmr), max(fnmr, floor_fnmr), marker, color=line.get_color(), markersize=7)
@@ -228,7 +248,7 @@ def write_det_curve(path: Path, sets: list[ScoreSet], policy: MatchPolicy) -> No
     axes.set_yscale("log")
     axes.set_xlabel("false match rate (different people accepted)")
     axes.set_ylabel("false non-match rate (same person not accepted)")
-    axes.set_title("DET curve: Dlib distance, production detectors")
+    axes.set_title(f"DET curve: {matcher_class().MODEL}, production detectors")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8, loc="upper right")
     figure.text(0.01, 0.01, "zero rates drawn at 1/(2n), the floor each set can show", fontsize=7)
@@ -240,7 +260,7 @@ def write_det_curve(path: Path, sets: list[ScoreSet], policy: MatchPolicy) -> No
 def _configured_policy() -> MatchPolicy:
     """The thresholds production decides with: the effective policy (admin overrides on the settings)."""
     policy = effective_policy()
-    return MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold)
+    return MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold, policy.face_higher_is_closer)
 
 
 def _json_safe(value: Any) -> Any:
@@ -255,7 +275,10 @@ def _json_safe(value: Any) -> Any:
 
 def _report(s: dict[str, Any]) -> str:
     t = s["thresholds"]
+    m = s["matcher"]
     lines = [
+        f"matcher: {m['key']} ({m['metric']}, {'higher' if m['higher_is_closer'] else 'lower'} is closer; "
+        "every threshold and score below is in that unit)",
         f"pairs: {s['pairs']} ({s['genuine_pairs']} same person, {s['impostor_pairs']} different)",
         f"accuracy at configured accept threshold {t['configured_accept']:.4f}: {s['accuracy']:.2%}",
         f"accuracy at recommended accept threshold {t['recommended_accept']:.4f}: {s['accuracy_at_recommended']:.2%}",
@@ -265,10 +288,10 @@ def _report(s: dict[str, Any]) -> str:
         f"TAR at FAR 0.1%: {s['tar_at_far_0_1pct']:.2%} (threshold {t['far_0_1pct']:.4f})",
         f"ROC AUC: {s['roc_auc']:.4f}",
         "",
-        "distance distribution      count     min     p05  median     p95     max",
+        "score distribution         count     min     p05  median     p95     max",
     ]
     for kind in ("genuine", "impostor"):
-        d = s["distances"][kind]
+        d = s["scores"][kind]
         if d is None:
             lines.append(f"  {kind:<22} (no face pairs)")
             continue
@@ -278,10 +301,11 @@ def _report(s: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"configured bands (accept <= {t['configured_accept']:.4f} < review <= {t['configured_reject']:.4f} < reject):",
+        f"configured bands (approve at {t['configured_accept']:.4f}, reject past {t['configured_reject']:.4f}):",
     ]
     for kind, counts in s["bands"].items():
         lines.append(f"  {kind:<9} " + "  ".join(f"{band}={count}" for band, count in counts.items()))
+    lines.append(target_line(s["bands"]))
     lines += [
         "",
         f"recommended thresholds (the face_calibrate rule on these pairs): accept {t['recommended_accept']:.4f} "
@@ -290,7 +314,7 @@ def _report(s: dict[str, Any]) -> str:
             "demonstrated"
             if t["recommended_far_demonstrated"]
             else f"not demonstrated: these pairs support {t['recommended_far_supported']:.1e}, the threshold is "
-            "strictly below the closest different-person pair"
+            "strictly closer than the closest different-person pair can be"
         )
         + f"), reject {t['recommended_reject']:.4f} (at most {t['recommended_fnmr_reject_target']:.0%} of "
         "same-person pairs rejected outright)",
@@ -310,16 +334,20 @@ def _report(s: dict[str, Any]) -> str:
 
 def _set_report(s: dict[str, Any]) -> list[str]:
     t = s["thresholds"]
+    m = s["matcher"]
     lines = [
+        f"matcher: {m['key']} ({m['metric']}, {'higher' if m['higher_is_closer'] else 'lower'} is closer; "
+        "every threshold and score below is in that unit)",
         f"pairs: {s['pairs']} ({s['genuine_pairs']} same person, {s['impostor_pairs']} different); "
         f"EER {s['eer']:.2%}; TAR at FAR 0.1% {s['tar_at_far_0_1pct']:.2%}; ROC AUC {s['roc_auc']:.4f}",
-        f"configured bands (accept <= {t['configured_accept']:.4f} < review <= {t['configured_reject']:.4f} < reject):",
+        f"configured bands (approve at {t['configured_accept']:.4f}, reject past {t['configured_reject']:.4f}):",
     ]
     for kind, counts in s["bands"].items():
         lines.append(f"  {kind:<9} " + "  ".join(f"{band}={count}" for band, count in counts.items()))
+    lines.append(target_line(s["bands"]))
     for kind in ("genuine", "impostor"):
-        d = s["distances"][kind]
+        d = s["scores"][kind]
         if d is not None:
-            lines.append(f"  {kind} distance median {d['median']:.4f} (min {d['minimum']:.4f}, max {d['maximum']:.4f})")
+            lines.append(f"  {kind} score median {d['median']:.4f} (min {d['minimum']:.4f}, max {d['maximum']:.4f})")
     lines.append(f"undetected pairs: {len(s['undetected'])}")
     return lines

@@ -1,4 +1,7 @@
-"""Fixtures for the face matcher tests: the real model, loaded once per test session."""
+"""Fixtures for the face matcher tests: the real models, loaded once per test session.
+
+``matcher`` is the Dlib matcher (its own tests); ``omz_matcher`` the production OMZ matcher on the
+files in SHIMING_MODELS_DIR (installed by `make models`, from ../shared/models in CI)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from django.conf import settings
 
 from registration.face_matching.deepface_matcher import DeepFaceMatcher, MatcherConfig
+from registration.face_matching.omz_matcher import OmzConfig, OmzMatcher
 
 BgrImage = np.ndarray
 
@@ -23,6 +28,14 @@ def deepface_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def matcher(deepface_home: Path) -> DeepFaceMatcher:
     """The production matcher with its default configuration, warmed up once for the session."""
     real = DeepFaceMatcher(MatcherConfig(deepface_home=deepface_home))
+    real.warm_up()
+    return real
+
+
+@pytest.fixture(scope="session")
+def omz_matcher() -> OmzMatcher:
+    """The production matcher with its default configuration, warmed up once for the session."""
+    real = OmzMatcher(OmzConfig(models_dir=Path(settings.SHIMING_MODELS_DIR)))
     real.warm_up()
     return real
 

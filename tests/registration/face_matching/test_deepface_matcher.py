@@ -17,14 +17,8 @@ from registration.face_matching.base import (
     get_matcher,
     reset_matcher,
 )
-from registration.face_matching.deepface_matcher import DeepFaceMatcher
-from registration.face_matching.policy import (
-    CALIBRATED_ACCEPT_THRESHOLD,
-    CALIBRATED_REJECT_THRESHOLD,
-    DecisionBand,
-    MatchPolicy,
-    decide,
-)
+from registration.face_matching.deepface_matcher import DLIB_SCALE, DeepFaceMatcher
+from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 
 from .conftest import resize_to_height, side_by_side
 
@@ -34,8 +28,8 @@ Loader = Callable[[str], np.ndarray]
 PHOTOS = "verification/deepface/"
 # img3 and img12 show the same person; img48 someone else (pairs.csv lines 2 and 139).
 PERSON, SAME_PERSON_AGAIN, STRANGER = PHOTOS + "img3.jpg", PHOTOS + "img12.jpg", PHOTOS + "img48.jpg"
-# The product's default bands (SHIMING_FACE_ACCEPT/REJECT_THRESHOLD): the matcher reports only the distance.
-POLICY = MatchPolicy(accept_threshold=CALIBRATED_ACCEPT_THRESHOLD, reject_threshold=CALIBRATED_REJECT_THRESHOLD)
+# The Dlib matcher's calibrated bands (DLIB_SCALE): the matcher reports only the distance.
+POLICY = MatchPolicy(accept_threshold=DLIB_SCALE.accept, reject_threshold=DLIB_SCALE.reject)
 
 
 def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
@@ -50,7 +44,7 @@ def face_crop(matcher: DeepFaceMatcher, image: np.ndarray) -> np.ndarray:
 def test_same_person_is_approved(matcher: DeepFaceMatcher, load_image: Loader, reference: str, probe: str) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert decide(result.distance, POLICY).band is DecisionBand.APPROVE
+    assert decide(result.score, POLICY).band is DecisionBand.APPROVE
     assert result.model == "Dlib"
 
 
@@ -65,7 +59,7 @@ def test_same_person_far_apart_goes_to_review(
 ) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert decide(result.distance, POLICY).band is DecisionBand.MANUAL_REVIEW
+    assert decide(result.score, POLICY).band is DecisionBand.MANUAL_REVIEW
 
 
 @pytest.mark.parametrize(
@@ -77,7 +71,7 @@ def test_different_people_are_not_approved(
 ) -> None:
     result = matcher.match(load_image(PHOTOS + reference), load_image(PHOTOS + probe))
 
-    assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
+    assert decide(result.score, POLICY).band is not DecisionBand.APPROVE
 
 
 def test_encoded_bytes_give_the_same_distance_as_arrays(matcher: DeepFaceMatcher, testdata: Path) -> None:
@@ -89,7 +83,7 @@ def test_encoded_bytes_give_the_same_distance_as_arrays(matcher: DeepFaceMatcher
 
     from_bytes = matcher.match(reference, probe)
 
-    assert from_bytes.distance == pytest.approx(from_arrays.distance)
+    assert from_bytes.score == pytest.approx(from_arrays.score)
 
 
 def test_result_reports_detectors_boxes_and_timings(matcher: DeepFaceMatcher, load_image: Loader) -> None:
@@ -123,10 +117,10 @@ def test_frame_with_a_larger_stranger_compares_only_the_stranger(matcher: DeepFa
 
     result = matcher.match(reference, frame)
 
-    assert decide(customer_alone.distance, POLICY).band is not DecisionBand.REJECT  # the customer is in the frame
+    assert decide(customer_alone.score, POLICY).band is not DecisionBand.REJECT  # the customer is in the frame
     assert result.probe_face.x + result.probe_face.w <= 80 + stranger.shape[1] + 10  # the stranger's side
-    assert decide(result.distance, POLICY).band is not DecisionBand.APPROVE
-    assert result.distance > customer_alone.distance
+    assert decide(result.score, POLICY).band is not DecisionBand.APPROVE
+    assert result.score > customer_alone.score
 
 
 def test_frame_with_two_faces_of_similar_size_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
@@ -178,13 +172,13 @@ def test_several_frames_take_the_best_frame_and_embed_the_reference_once(
     matcher: DeepFaceMatcher, load_image: Loader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reference, customer, stranger = load_image(PERSON), load_image(SAME_PERSON_AGAIN), load_image(STRANGER)
-    alone = [matcher.match(reference, frame).distance for frame in (stranger, customer)]
+    alone = [matcher.match(reference, frame).score for frame in (stranger, customer)]
     embedded: list[np.ndarray] = []
     embed_face = matcher.embed_face  # every face of a match goes through it once
 
-    def counting(image: np.ndarray, face: object) -> np.ndarray:
+    def counting(image: np.ndarray, face: object, points: object) -> np.ndarray:
         embedded.append(image)
-        return embed_face(image, face)  # type: ignore[arg-type]
+        return embed_face(image, face, points)  # type: ignore[arg-type]
 
     monkeypatch.setattr(matcher, "embed_face", counting)
 
@@ -192,8 +186,8 @@ def test_several_frames_take_the_best_frame_and_embed_the_reference_once(
 
     assert len(embedded) == 3  # the reference once, each frame once
     assert embedded[0] is reference
-    assert result.frame_distances == pytest.approx(alone)
-    assert result.distance == pytest.approx(min(alone))  # best of: FRAME_FUSION
+    assert result.frame_scores == pytest.approx(alone)
+    assert result.score == pytest.approx(min(alone))  # best of: FRAME_FUSION
     assert result.fusion == "best_of"
     assert result.probe_face == matcher.match(reference, customer).probe_face
 
@@ -205,7 +199,7 @@ def test_a_frame_without_a_face_is_skipped_when_another_has_one(matcher: DeepFac
     result = matcher.match(load_image(PERSON), (blank, load_image(SAME_PERSON_AGAIN)))
 
     assert result.frames_without_face == 1
-    assert result.distance == pytest.approx(single.distance)
+    assert result.score == pytest.approx(single.score)
 
 
 def test_frames_without_any_face_are_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:
@@ -240,17 +234,17 @@ def test_a_reference_embedded_beforehand_gives_the_same_distance_and_no_referenc
     embedded: list[np.ndarray] = []
     embed_face = matcher.embed_face
 
-    def counting(image: np.ndarray, face: object) -> np.ndarray:
+    def counting(image: np.ndarray, face: object, points: object) -> np.ndarray:
         embedded.append(image)
-        return embed_face(image, face)  # type: ignore[arg-type]
+        return embed_face(image, face, points)  # type: ignore[arg-type]
 
     monkeypatch.setattr(matcher, "embed_face", counting)
 
     precomputed = matcher.match(embedding, [customer, stranger])
 
     assert len(embedded) == 2  # the two frames only
-    assert precomputed.frame_distances == computed.frame_distances  # to the last bit
-    assert precomputed.distance == computed.distance
+    assert precomputed.frame_scores == computed.frame_scores  # to the last bit
+    assert precomputed.score == computed.score
     assert (precomputed.reference_face, precomputed.reference_detector) == (
         computed.reference_face,
         computed.reference_detector,

@@ -59,7 +59,7 @@ def test_card_reader_chip_is_accepted(matcher: DeepFaceMatcher, load_image: Load
     found = matcher.locate_document_portrait(chip)
 
     assert found.face.w >= 40
-    assert matcher.match(chip, portrait.image).distance < 0.3  # the same portrait at two sizes
+    assert matcher.match(chip, portrait.image).score < 0.3  # the same portrait at two sizes
 
 
 def test_page_without_a_face_is_refused(matcher: DeepFaceMatcher, load_image: Loader) -> None:

@@ -11,8 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from registration.face_matching import base
-from registration.face_matching.calibration import ScoreSet, calibrate
-from registration.face_matching.deepface_matcher import DeepFaceMatcher
+from registration.face_matching.omz_matcher import OmzMatcher
 from registration.management.commands.face_calibrate import _adopt
 from registration.models import AuditEvent, VerificationPolicy
 from registration.roles import ADMIN, CLERK
@@ -23,9 +22,9 @@ PEOPLE = ("000", "001", "002", "005")
 
 
 @pytest.fixture
-def production_matcher(matcher: DeepFaceMatcher, monkeypatch: pytest.MonkeyPatch) -> DeepFaceMatcher:
-    monkeypatch.setattr(base, "_matcher", matcher)
-    return matcher
+def production_matcher(omz_matcher: OmzMatcher, monkeypatch: pytest.MonkeyPatch) -> OmzMatcher:
+    monkeypatch.setattr(base, "_matcher", omz_matcher)
+    return omz_matcher
 
 
 @pytest.fixture
@@ -49,7 +48,7 @@ def run(*args: Any, **options: Any) -> str:
 @pytest.mark.model
 @pytest.mark.django_db
 def test_report_says_the_target_is_not_demonstrated_on_a_small_set(
-    production_matcher: DeepFaceMatcher, small_folder: Path
+    production_matcher: OmzMatcher, small_folder: Path
 ) -> None:
     report = json.loads(run(str(small_folder), json=True))
 
@@ -70,7 +69,7 @@ def test_report_says_the_target_is_not_demonstrated_on_a_small_set(
 @pytest.mark.model
 @pytest.mark.django_db
 def test_adopt_writes_the_thresholds_through_the_audited_policy_service(
-    production_matcher: DeepFaceMatcher, small_folder: Path
+    production_matcher: OmzMatcher, small_folder: Path
 ) -> None:
     admin = UserFactory(role=ADMIN, outlet=OutletFactory(), is_staff=True)
 
@@ -88,7 +87,12 @@ def test_adopt_writes_the_thresholds_through_the_audited_policy_service(
     )
     event = AuditEvent.objects.get(action="policy.updated")
     assert event.actor == admin
-    assert set(event.details["changes"]) == {"face_accept_threshold", "face_reject_threshold"}
+    assert set(event.details["changes"]) == {
+        "face_accept_threshold",
+        "face_reject_threshold",
+        "face_thresholds_matcher",  # the adopted thresholds are the OMZ matcher's, recorded as such
+    }
+    assert event.details["changes"]["face_thresholds_matcher"] == ["", "omz-0095"]
 
 
 @pytest.mark.django_db
@@ -96,7 +100,7 @@ def test_adopt_by_someone_who_is_not_an_admin_changes_nothing(small_folder: Path
     clerk = UserFactory(role=CLERK, outlet=OutletFactory())
 
     with pytest.raises(CommandError, match="the policy was not changed"):
-        _adopt(clerk, calibrate([ScoreSet.of("s", [0.2], [0.5])], target_fmr=1e-4, target_fnmr_reject=0.01))
+        _adopt(clerk, {"recommended": {"accept": {"threshold": 0.6}, "reject": {"threshold": 0.2}}})
 
     assert not VerificationPolicy.objects.exclude(face_accept_threshold=None).exists()
     assert not AuditEvent.objects.filter(action="policy.updated").exists()
@@ -115,7 +119,7 @@ def test_targets_outside_zero_and_one_are_refused(small_folder: Path) -> None:
         run(str(small_folder), target_fmr=0.0)
 
 
-def test_a_folder_with_one_person_is_a_clear_error(tmp_path: Path, production_matcher: DeepFaceMatcher) -> None:
+def test_a_folder_with_one_person_is_a_clear_error(tmp_path: Path, production_matcher: OmzMatcher) -> None:
     (tmp_path / "only").mkdir()
 
     with pytest.raises(CommandError, match="need at least two <person>/ folders"):

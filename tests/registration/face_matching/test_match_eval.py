@@ -12,16 +12,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from registration.face_matching import base
-from registration.face_matching.deepface_matcher import DeepFaceMatcher
+from registration.face_matching.omz_matcher import OmzMatcher
 
 STABLE_KEYS = {"accuracy", "eer", "tar_at_far_1pct", "tar_at_far_0_1pct", "roc_auc", "thresholds", "undetected"}
 
 
 @pytest.fixture
-def production_matcher(matcher: DeepFaceMatcher, monkeypatch: pytest.MonkeyPatch) -> DeepFaceMatcher:
+def production_matcher(omz_matcher: OmzMatcher, monkeypatch: pytest.MonkeyPatch) -> OmzMatcher:
     """get_matcher() answers with the session's warmed-up matcher instead of loading another."""
-    monkeypatch.setattr(base, "_matcher", matcher)
-    return matcher
+    monkeypatch.setattr(base, "_matcher", omz_matcher)
+    return omz_matcher
 
 
 def write_csv(path: Path, rows: list[str], header: str = "img_a,img_b,same,source") -> Path:
@@ -32,7 +32,7 @@ def write_csv(path: Path, rows: list[str], header: str = "img_a,img_b,same,sourc
 @pytest.mark.model
 @pytest.mark.django_db  # the configured thresholds are the effective policy's
 def test_json_report_has_the_stable_keys_and_lists_undetected_pairs(
-    production_matcher: DeepFaceMatcher, testdata: Path, tmp_path: Path
+    production_matcher: OmzMatcher, testdata: Path, tmp_path: Path
 ) -> None:
     blank = tmp_path / "blank.png"
     cv2.imwrite(str(blank), np.full((480, 640, 3), 200, np.uint8))
@@ -68,7 +68,7 @@ def test_json_report_has_the_stable_keys_and_lists_undetected_pairs(
 
 @pytest.mark.model
 @pytest.mark.django_db
-def test_text_report_names_the_figures(production_matcher: DeepFaceMatcher, testdata: Path, tmp_path: Path) -> None:
+def test_text_report_names_the_figures(production_matcher: OmzMatcher, testdata: Path, tmp_path: Path) -> None:
     pairs = write_csv(
         tmp_path / "pairs.csv",
         [
@@ -114,7 +114,7 @@ def test_missing_image_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.model
 @pytest.mark.django_db  # the configured thresholds are the effective policy's
 def test_identity_folder_and_chip_mode_give_a_breakdown_by_set_and_a_det_curve(
-    production_matcher: DeepFaceMatcher, testdata: Path, tmp_path: Path
+    production_matcher: OmzMatcher, testdata: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "people"
     for person in ("000", "001", "002"):

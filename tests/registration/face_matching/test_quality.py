@@ -20,6 +20,7 @@ from registration.face_matching.quality import (
     check_portrait,
     pose,
 )
+from registration.face_matching.types import FacePoints
 
 Loader = Callable[[str], np.ndarray]
 # The ten specimens of ../shared/testdata/id_documents (README there).
@@ -57,26 +58,31 @@ def portraits(matcher: DeepFaceMatcher, load_image: Loader) -> dict[str, tuple[n
 # --- pure rules -----------------------------------------------------------------------------------
 
 
+def points(eye_a: tuple[float, float], eye_b: tuple[float, float], nose: tuple[float, float]) -> FacePoints:
+    return FacePoints(left_eye=eye_a, right_eye=eye_b, nose=nose)
+
+
 def test_pose_of_level_frontal_eyes_is_zero() -> None:
-    roll, yaw = pose(np.array([[30, 50], [40, 50], [70, 50], [60, 50], [50, 70]]))
+    roll, yaw = pose(points((35, 50), (65, 50), (50, 70)))
 
     assert roll == pytest.approx(0.0)
     assert yaw == pytest.approx(0.0)
 
 
 def test_pose_reads_the_tilt_of_the_eye_line_whatever_the_eye_order() -> None:
-    tilted = np.array([[70, 50], [60, 50], [30, 50], [40, 50], [50, 70]], dtype=float)
-    centre = tilted.mean(axis=0)
+    level = np.array([[65, 50], [35, 50], [50, 70]], dtype=float)
+    centre = level.mean(axis=0)
     angle = np.radians(20)
     turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    eye_a, eye_b, nose = ((level - centre) @ turn.T + centre).tolist()
 
-    roll, _ = pose((tilted - centre) @ turn.T + centre)
+    roll, _ = pose(points(tuple(eye_a), tuple(eye_b), tuple(nose)))
 
     assert abs(roll) == pytest.approx(20.0)
 
 
 def test_pose_reads_a_nose_off_the_middle_as_a_turned_head() -> None:
-    _, yaw = pose(np.array([[30, 50], [40, 50], [70, 50], [60, 50], [62, 70]]))
+    _, yaw = pose(points((35, 50), (65, 50), (62, 70)))
 
     assert abs(yaw) == pytest.approx(12 / 30)  # eye centres 35 and 65: 30 px apart, middle at 50
 

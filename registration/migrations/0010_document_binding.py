@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registration', '0008_privacy_retention'),
+        ('registration', '0009_policy_thresholds_matcher'),
     ]
 
     operations = [
