@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_scoping import OutletScopedMixin, SupervisorReadMixin, sees_every_outlet
 from .errors import DomainError
 from .models import (
     AuditEvent,
@@ -36,8 +37,8 @@ from .models import (
     VerificationPolicy,
     VerificationSession,
 )
-from .roles import ADMIN, has_role, is_supervisor
-from .selectors import consent_text_used, evidence_of_kind, staff_outlet
+from .roles import is_supervisor
+from .selectors import consent_text_used, evidence_of_kind
 from .state_machine import SessionState
 from .verification_policy import EffectivePolicy, effective_policy
 
@@ -81,47 +82,6 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
         return ", ".join(user.groups.values_list("name", flat=True))
 
 
-class SupervisorReadMixin:
-    """Read-only pages that supervisors and admins see by role, not by per-model permissions;
-    changes go through the services (actions), never through the admin's forms."""
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_supervisor(request.user)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_supervisor(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def sees_every_outlet(user: Any) -> bool:
-    """Admins (and superusers) work across outlets; everyone else sees their own outlet only."""
-    return bool(user.is_superuser) or has_role(user, ADMIN)
-
-
-class OutletScopedMixin:
-    """Staff see their own outlet's rows (changelist, search, actions, detail pages); admins see every
-    outlet. `outlet_field` is the lookup from the row to its outlet."""
-
-    outlet_field = "outlet"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)  # type: ignore[misc]
-        if sees_every_outlet(request.user):
-            return queryset
-        outlet = staff_outlet(request.user)
-        if outlet is None:
-            return queryset.none()
-        return queryset.filter(**{self.outlet_field: outlet}).distinct()
-
-
 class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "id",
@@ -139,7 +99,7 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
     readonly_fields = [
         "attempt_plan" if f.name == "challenge_plan" else f.name for f in VerificationSession._meta.fields
     ] + ["evidence_links"]
-    exclude = ["challenge_nonce", "challenge_plan"]
+    exclude = ["challenge_nonce", "challenge_plan", "chip_nonce", "chip_nonce_expires_at"]
 
     @admin.display(description=_("subscriber"))
     def subscriber_name(self, session: VerificationSession) -> str:
@@ -395,5 +355,5 @@ def face_matcher_summary(policy: EffectivePolicy) -> str:
     return summary
 
 
-# The compliance pack's admin pages register themselves on import (kept apart: this module's size).
-from . import admin_compliance  # noqa: E402, F401
+# The compliance pack's and the card readers' admin pages register themselves on import (this module's size).
+from . import admin_compliance, admin_readers  # noqa: E402, F401

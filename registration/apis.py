@@ -27,11 +27,13 @@ from .lockout import lockout_response
 from .serializers import (
     AlternativeInput,
     CancelInput,
+    ChipReadInput,
     ConsentInput,
     ConsentTextOutput,
     ConsentTextQuery,
     DecisionInput,
     DocumentUploadInput,
+    ReaderPollInput,
     RegistrationCreateInput,
     SessionListFilters,
     SessionOutput,
@@ -204,6 +206,46 @@ class SessionDocumentApi(APIView):
             session_id=session_id, actor=request.user, data=data, source=payload.validated_data["source"]
         )
         return _session_response(session_id, request)
+
+
+class SessionChipReadRequestApi(APIView):
+    """The clerk asks the outlet's card reader to read the customer's card for this session."""
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        return Response(services.chip_read_request(session_id=session_id, actor=request.user))
+
+
+class ReaderPollApi(APIView):
+    """A reader agent's signed poll for the chip reads open at its outlet (no user: the key signs)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(request=ReaderPollInput, responses=dict)
+    def post(self, request: Request) -> Response:
+        payload = ReaderPollInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        pending = services.reader_pending_reads(**payload.validated_data)
+        return Response({"requests": pending})
+
+
+class ChipReadApi(APIView):
+    """A reader agent's signed chip read for a session (no user: the enrolled reader's key signs)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    @extend_schema(request=ChipReadInput, responses=dict)
+    def post(self, request: Request) -> Response:
+        payload = ChipReadInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        session = services.chip_read_submit(
+            read=data["read"], portrait_b64=data["portrait"], signature=data["signature"]
+        )
+        return Response({"session_id": str(session.pk), "state": session.state})
 
 
 class SessionCancelApi(APIView):

@@ -31,11 +31,21 @@ class DocumentType(models.TextChoices):
     TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
 
 
+class ReferenceBinding(models.TextChoices):
+    """What ties a session's portrait to the typed identity; none = unbound (a supervisor decides)."""
+
+    CHIP = "chip", _("Signed chip read")
+    MRZ = "mrz", _("Document photo with a matching MRZ")
+
+
 @dataclass(frozen=True)
 class ValidatedDocument:
     document_type: str
     number: str
+    """The identity's key: normalised, without a permit's issue count."""
     birth_date: date | None
+    issue_count: str = ""
+    """A travel permit's two issue-count digits (which card of the holder's series): not part of the key."""
 
 
 PRC_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -52,6 +62,9 @@ PASSPORT_RE = re.compile(r"^(?=.*[0-9])[A-Z0-9]{5,9}$")
 HK_MACAO_PERMIT_RE = re.compile(r"^[HM][0-9]{8}([0-9]{2})?$")
 TAIWAN_PERMIT_RE = re.compile(r"^[0-9]{8}([0-9]{2})?$")
 MAINLAND_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+# A travel permit's number is the holder's for life; the two digits that may follow it count the
+# cards issued. The key is the number alone, so every card of one holder is one identity.
+PERMIT_KEY_LENGTH = {"hk_macao_permit": 9, "taiwan_permit": 8}
 
 
 def prc_id_check_digit(first_17: str) -> str:
@@ -131,7 +144,8 @@ def validate_document(
         raise InvalidInput(message, code="id_format")
     if birth_date is not None and (birth_date >= today or birth_date.year < 1900):
         raise InvalidInput("The date of birth must be a past date.", code="birth_date")
-    return ValidatedDocument(document_type, number, birth_date)
+    key_length = PERMIT_KEY_LENGTH.get(document_type, len(number))
+    return ValidatedDocument(document_type, number[:key_length], birth_date, issue_count=number[key_length:])
 
 
 def require_birth_date(document: ValidatedDocument) -> None:

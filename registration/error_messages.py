@@ -85,6 +85,38 @@ MESSAGES: dict[str, Promise] = {
         "Search by phone number in the request's body (POST /api/sessions/search/), never in the address: "
         "addresses are written to logs."
     ),
+    # The document check and the card readers (docs/security.md, "Document and chip checks").
+    "document_face_only": _(
+        "This photo shows a face, not a document: photograph the whole ID document, its portrait and printed data."
+    ),
+    "document_no_data_fields": _(
+        "No printed data was found beside the portrait: photograph the document's data side, flat and whole."
+    ),
+    "document_portrait_misplaced": _(
+        "The portrait is not where this document type prints it: check the document type and photograph its data side."
+    ),
+    "document_no_mrz": _(
+        "No machine-readable zone (the two lines of code at the bottom) was found: photograph the whole data page."
+    ),
+    "mrz_mismatch": _("The number, date of birth or name typed differs from the document's machine-readable zone."),
+    "chip_read_required": _(
+        "A chip portrait comes only from the outlet's enrolled card reader: use the reader, or photograph the document."
+    ),
+    "guardian_is_minor": _("The guardian must be another person than the minor."),
+    "reader_protocol": _("Not a message of the card-reader protocol."),
+    "reader_unknown": _("This card reader is not enrolled."),
+    "reader_signature_invalid": _("The card reader's signature does not verify."),
+    "reader_revoked": _("This card reader has been revoked."),
+    "reader_poll_stale": _("The reader's clock is off, or the poll is a replay."),
+    "reader_other_outlet": _("This card reader belongs to another outlet."),
+    "reader_key": _("The public key is 64 hexadecimal characters (Ed25519)."),
+    "chip_session_unknown": _("No such session for this reader."),
+    "chip_nonce_invalid": _("This chip read is not for an open request of this session (replayed?)."),
+    "chip_portrait": _("The chip portrait is not base64."),
+    "chip_portrait_mismatch": _("The chip portrait is not the one the reader signed."),
+    "chip_unreadable": _("The card's chip could not be read: a supervisor will check."),
+    "chip_fields_invalid": _("The chip read's document fields are not valid."),
+    "chip_identity_mismatch": _("The card's chip holds another identity than the one typed."),
     # Signing in, and the service itself.
     "not_authenticated": _("Your sign-in has expired: sign in again."),
     "locked_out": _("Too many failed sign-ins: this user name is locked on this device."),

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .documents import DocumentType
+from .reader_models import CardReader, ChipRead, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
 from .state_machine import SessionState
 
 
@@ -81,7 +82,7 @@ class SubscriberStatus(models.TextChoices):
     ENDED = "ended", _("Service ended")
 
 
-class Subscriber(models.Model):
+class Subscriber(TypedDocumentFields, models.Model):
     full_name = models.CharField(max_length=200, verbose_name=_("full name"))
     document = models.ForeignKey(
         IdentityDocument, on_delete=models.PROTECT, related_name="subscribers", verbose_name=_("document")
@@ -108,7 +109,7 @@ class Subscriber(models.Model):
         return f"{self.full_name} {self.phone_number}"
 
 
-class VerificationSession(models.Model):
+class VerificationSession(DocumentBindingFields, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("session number"))
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("subscriber")

@@ -45,6 +45,7 @@ class ConsentInput(StrictSerializer):
     guardian_name = TextField(max_length=200, required=False, allow_blank=True, default="")
     guardian_document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, default="prc_id")
     guardian_document_number = TextField(max_length=32, required=False, allow_blank=True, default="")
+    guardian_birth_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class AlternativeInput(StrictSerializer):
@@ -60,6 +61,17 @@ class DocumentUploadInput(StrictSerializer):
     source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
         choices=[("photo", "Photo of the document"), ("chip", "Chip portrait")], default="photo"
     )
+
+
+class ReaderPollInput(StrictSerializer):
+    poll = serializers.DictField()
+    signature = TextField(max_length=200)
+
+
+class ChipReadInput(StrictSerializer):
+    read = serializers.DictField()
+    portrait = TextField(max_length=200_000, allow_blank=True)
+    signature = TextField(max_length=200)
 
 
 class DecisionInput(StrictSerializer):
@@ -121,6 +133,8 @@ class SessionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "decision",
             "decision_reasons",
             "decided_by",
+            "reference_binding",
+            "reference_unbound_reason",
         ]
         read_only_fields = fields
 

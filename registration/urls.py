@@ -14,6 +14,13 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/consent/", apis.SessionConsentApi.as_view(), name="session-consent"),
     path("sessions/<uuid:session_id>/alternative/", apis.SessionAlternativeApi.as_view(), name="session-alternative"),
     path("sessions/<uuid:session_id>/document/", apis.SessionDocumentApi.as_view(), name="session-document"),
+    path(
+        "sessions/<uuid:session_id>/chip-read-request/",
+        apis.SessionChipReadRequestApi.as_view(),
+        name="session-chip-read-request",
+    ),
+    path("readers/poll/", apis.ReaderPollApi.as_view(), name="reader-poll"),
+    path("readers/reads/", apis.ChipReadApi.as_view(), name="reader-reads"),
     path("sessions/<uuid:session_id>/cancel/", apis.SessionCancelApi.as_view(), name="session-cancel"),
     path("sessions/<uuid:session_id>/decision/", apis.SessionDecisionApi.as_view(), name="session-decision"),
 ]

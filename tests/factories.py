@@ -78,7 +78,12 @@ def make_staff(role: str | None, *, outlet: Outlet | None, **fields: Any) -> Use
 
 
 def make_session(
-    *, clerk: User, state: str = SessionState.CREATED, portrait: bytes | None = None, **details: Any
+    *,
+    clerk: User,
+    state: str = SessionState.CREATED,
+    portrait: bytes | None = None,
+    reference_binding: str = "chip",
+    **details: Any,
 ) -> VerificationSession:
     """A session opened by `clerk`, with the ID portrait stored when `portrait` is given, consented when
     `state` comes after the consent (every state but created and document_captured), then moved
@@ -89,6 +94,8 @@ def make_session(
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"
         )
+        # As a signed chip read leaves it; `reference_binding=""` for an unbound reference.
+        VerificationSession.objects.filter(pk=session.pk).update(reference_binding=reference_binding)
     if state not in BEFORE_CONSENT:
         VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
         services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
@@ -97,6 +104,14 @@ def make_session(
     session.refresh_from_db()
     return session
 
+
+# What the machine-readable zone of the shared specimen id_documents/100_pass-chn.jpg says: a session
+# typed with it binds when that page is uploaded (the holder's name there is not in the MRZ's Latin).
+SPECIMEN_PASSPORT: dict[str, Any] = {
+    "document_type": "passport",
+    "document_number": "000000000",
+    "birth_date": date(1976, 1, 1),
+}
 
 # A stand-in for a cropped ID portrait where no face model reads it (the start of a JPEG).
 STAND_IN_PORTRAIT = b"\xff\xd8document-photo"

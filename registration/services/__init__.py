@@ -2,10 +2,17 @@
 audits what it changed, and schedules side effects (tasks, pushes to screens) on commit.
 
 Callers import from here (`from registration import services`); the modules are:
-registrations, consent, documents, evidence, attempts, judgement, decisions, policy, subjects, retention, and
-transitions (locking and moving a session, expiry)."""
+registrations, consent, documents, chip_reads, evidence, attempts, judgement, decisions, policy, subjects,
+retention, and transitions (locking and moving a session, expiry)."""
 
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
+from .chip_reads import (
+    card_reader_enroll,
+    card_reader_revoke,
+    chip_read_request,
+    chip_read_submit,
+    reader_pending_reads,
+)
 from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .decisions import session_cancel, session_decide
@@ -32,6 +39,10 @@ __all__ = [
     "capture_abort",
     "capture_finish",
     "capture_start",
+    "card_reader_enroll",
+    "card_reader_revoke",
+    "chip_read_request",
+    "chip_read_submit",
     "consent_record",
     "consent_text_save",
     "document_upload",
@@ -51,6 +62,7 @@ __all__ = [
     "needs_guardian_consent",
     "new_challenge_plan",
     "policy_update",
+    "reader_pending_reads",
     "reference_embed",
     "reference_embed_ahead",
     "registration_create",

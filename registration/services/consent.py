@@ -3,6 +3,8 @@ non-biometric alternative."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +13,14 @@ from django.utils import timezone
 
 from registration import crypto
 from registration.audit import audit
-from registration.documents import age_on, mask_number, validate_document
+from registration.documents import (
+    DocumentType,
+    ValidatedDocument,
+    age_on,
+    mask_number,
+    require_birth_date,
+    validate_document,
+)
 from registration.errors import Conflict, InvalidInput
 from registration.models import ConsentRecord, ConsentText, VerificationSession
 from registration.selectors import consent_text_body, consent_text_used
@@ -31,6 +40,7 @@ def consent_record(
     guardian_name: str = "",
     guardian_document_type: str = "",
     guardian_document_number: str = "",
+    guardian_birth_date: date | None = None,
 ) -> VerificationSession:
     """Record the customer's separate consent to face processing (and a guardian's, for a minor).
 
@@ -44,9 +54,10 @@ def consent_record(
         ConsentRecord.objects.create(session=session, consent_text=text, kind=text.kind, **_as_shown(text))
         guardian_details: dict[str, Any] = {}
         if needs_guardian_consent(session.subscriber):
-            guardian_details = _record_guardian_consent(
-                session, consent_version, language, guardian_name, guardian_document_type, guardian_document_number
+            guardian = GuardianInput(
+                guardian_name, guardian_document_type or "prc_id", guardian_document_number, guardian_birth_date
             )
+            guardian_details = _record_guardian_consent(session, consent_version, language, guardian)
         session_move(
             session,
             S.CONSENTED,
@@ -70,23 +81,47 @@ def _as_shown(text: ConsentText) -> dict[str, Any]:
     return {"shown_body": consent_text_body(text, retention_hours=hours), "retention_hours": hours}
 
 
-def _record_guardian_consent(
-    session: VerificationSession, version: str, language: str, name: str, document_type: str, number: str
-) -> dict[str, Any]:
-    if not name.strip() or not number.strip():
+@dataclass(frozen=True)
+class GuardianInput:
+    name: str
+    document_type: str
+    number: str
+    birth_date: date | None
+
+
+def _guardian_document(session: VerificationSession, guardian: GuardianInput) -> ValidatedDocument:
+    """The guardian is identified like a customer (a birth date for a document whose number lacks
+    it), is an adult, and is not the minor: another name and another document."""
+    if not guardian.name.strip() or not guardian.number.strip():
         raise InvalidInput(
             "The customer is a minor: a guardian's name and ID document are required.", code="guardian_required"
         )
-    document = validate_document(document_type or "prc_id", number, today=today())
-    if document.birth_date and age_on(document.birth_date, today()) < 18:
+    document = validate_document(guardian.document_type, guardian.number, today=today(), birth_date=guardian.birth_date)
+    require_birth_date(document)
+    if document.birth_date is None or age_on(document.birth_date, today()) < 18:
         raise InvalidInput("The guardian must be an adult.", code="guardian_minor")
+    minor = session.subscriber
+    same_name = " ".join(guardian.name.split()).casefold() == minor.full_name.casefold()
+    minor_hash = minor.document.number_hash
+    same_document = minor_hash in {
+        crypto.id_number_hash(document_type, document.number) for document_type in DocumentType.values
+    }
+    if same_name or same_document:
+        raise InvalidInput("The guardian is another person than the minor.", code="guardian_is_minor")
+    return document
+
+
+def _record_guardian_consent(
+    session: VerificationSession, version: str, language: str, guardian: GuardianInput
+) -> dict[str, Any]:
+    document = _guardian_document(session, guardian)
     text = _consent_text(ConsentText.Kind.GUARDIAN, version, language)
     ConsentRecord.objects.create(
         session=session,
         consent_text=text,
         kind=text.kind,
         **_as_shown(text),
-        guardian_name=" ".join(name.split()),
+        guardian_name=" ".join(guardian.name.split()),
         guardian_document_masked=mask_number(document.number),
         guardian_document_hash=crypto.id_number_hash(document.document_type, document.number),
     )

@@ -31,6 +31,7 @@ from .reference_embedding import (
     reference_embedding_kept,
     reference_embedding_take,
 )
+from .registrations import needs_guardian_consent
 from .transitions import S, session_lock, session_move, subscriber_close
 
 DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "rejected"}
@@ -179,11 +180,13 @@ def faces_match(*, session_id: UUID | str) -> str:
         result.score,
         MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold, policy.face_higher_is_closer),
     )
-    decision = DECISION_OF_BAND.get(outcome.band, "manual_review")
+    decision, reasons = hold_automatic_approval(
+        session, DECISION_OF_BAND.get(outcome.band, "manual_review"), list(outcome.reason_codes)
+    )
     match_apply(
         session_id=session_id,
         decision=decision,
-        reasons=list(outcome.reason_codes),
+        reasons=reasons,
         distance=result.score,  # the matcher's score, in the unit of score_metric below
         threshold=policy.face_accept_threshold,
         model=result.model,
@@ -204,6 +207,20 @@ def faces_match(*, session_id: UUID | str) -> str:
         },
     )
     return decision
+
+
+def hold_automatic_approval(session: VerificationSession, decision: str, reasons: list[str]) -> tuple[str, list[str]]:
+    """Until the reference is bound to the typed identity (a signed chip read, or a document photo whose
+    MRZ matched it), nothing is approved automatically: an approval becomes a review, with why. A
+    minor's registration is always a supervisor's."""
+    if decision != "approved":
+        return decision, reasons
+    if not session.reference_binding:
+        why = session.reference_unbound_reason or "reference_unbound"
+        return "manual_review", [*reasons, "reference_unbound", *([why] if why != "reference_unbound" else [])]
+    if needs_guardian_consent(session.subscriber):
+        return "manual_review", [*reasons, "minor_needs_supervisor"]
+    return decision, reasons
 
 
 def match_to_manual_review(*, session_id: UUID | str, reason: str, error: str = "") -> str:

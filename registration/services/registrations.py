@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -15,6 +16,7 @@ from liveness import ChallengePlan, draw_plan
 from registration import crypto
 from registration.audit import audit
 from registration.documents import (
+    DocumentType,
     age_on,
     mask_number,
     normalise_mainland_mobile,
@@ -76,7 +78,12 @@ def registration_create(
         identity = _identity_document_locked(document.document_type, document.number, number_hash, document.birth_date)
         check_activation_limits(identity=identity, phone_number=phone)
         subscriber = Subscriber.objects.create(
-            full_name=full_name, document=identity, phone_number=phone, outlet=outlet
+            full_name=full_name,
+            document=identity,
+            phone_number=phone,
+            outlet=outlet,
+            document_type=document.document_type,
+            document_issue_count=document.issue_count,
         )
         # No challenge plan yet: it is drawn per attempt when the capture starts (capture_start), so
         # opening sessions again and again shows nothing of a plan to fit footage to.
@@ -100,7 +107,15 @@ def registration_create(
 def _identity_document_locked(
     document_type: str, number: str, number_hash: str, birth_date: date | None
 ) -> IdentityDocument:
-    """Get or create the document's row and lock it, so the per-ID limit holds under concurrency."""
+    """Get or create the document's row and lock it, so the per-ID limit holds under concurrency.
+
+    One number is one identity whatever type it was typed under (a permit's number typed as a
+    passport finds the permit's row): the lookup covers every type, under a transaction-scoped
+    advisory lock on the number so two registrations of it under different types cannot both create."""
+    _lock_number(number)
+    held = _identity_under_any_type(number)
+    if held is not None:
+        return held
     key_id, ciphertext = crypto.encrypt(number.encode(), associated_data=f"id:{document_type}".encode())
     try:
         with transaction.atomic():
@@ -121,6 +136,20 @@ def _identity_document_locked(
         identity.birth_date = birth_date
         identity.save(update_fields=["birth_date"])
     return identity
+
+
+def _lock_number(number: str) -> None:
+    key = int(crypto.id_number_hash("number", number)[:15], 16)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _identity_under_any_type(number: str) -> IdentityDocument | None:
+    hashes = {document_type: crypto.id_number_hash(document_type, number) for document_type in DocumentType.values}
+    rows = IdentityDocument.objects.select_for_update().filter(
+        Q(*[Q(document_type=t, number_hash=h) for t, h in hashes.items()], _connector=Q.OR)
+    )
+    return rows.order_by("created_at", "pk").first()
 
 
 def check_activation_limits(*, identity: IdentityDocument, phone_number: str) -> None:

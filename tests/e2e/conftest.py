@@ -283,6 +283,23 @@ def same_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def customer_chip_portrait(e2e_tools: None, media_dir: Path) -> Path:
+    """The portrait a card reader returns from the customer's card chip (102x126 px), cut around the
+    face of a frame of the customer's own footage."""
+    import cv2
+
+    from registration.face_matching import get_matcher
+    from registration.face_matching.document import card_reader_chip
+    from tests.actors.customer import segment_frames
+
+    frame = segment_frames("idle")[0]
+    face = get_matcher().locate_document_portrait(frame).face
+    out = media_dir / "customer_chip.jpg"
+    cv2.imwrite(str(out), card_reader_chip(frame, face))
+    return out
+
+
+@pytest.fixture(scope="session")
 def other_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
     from tests.e2e.media import document_card
 

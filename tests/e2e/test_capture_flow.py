@@ -5,24 +5,30 @@ a real Celery worker, PostgreSQL and Redis. Every screen is saved under artifact
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django import db
 from PIL import Image
 
 from registration import services
-from registration.models import EvidenceKind, VerificationSession
+from registration.models import CardReader, EvidenceKind, VerificationSession
+from registration.reader_agent import ReaderAgent, SimulatedReader
+from registration.reader_protocol import public_key_hex
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
 from tests.actors.customer import lazy
 from tests.e2e.conftest import SCREENSHOTS, BrowserFactory, CustomerContext, Screens, Server
+from tests.e2e.media import CARD_PORTRAIT_BOX
 from tests.factories import make_phone, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
@@ -31,6 +37,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 # the shared footage's left turn clears the 20 degree threshold only narrowly in Chromium, about one
 # attempt in six misses it (tests/actors/README.md), so the tests use the retries a customer has.
 RETRIES_ALLOWED = 2
+CUSTOMER_NAME = "王 小明"
+CUSTOMER_BIRTH = date(1990, 3, 7)
 S = SessionState
 T = TypeVar("T")
 DECIDED = "approved, rejected, manual_review"
@@ -50,11 +58,11 @@ def sign_in(page: Any, server: Server, username: str, password: str, screens: Sc
     page.wait_for_url(f"{server.url}/")
 
 
-def register_customer(page: Any, server: Server, screens: Screens) -> str:
+def register_customer(page: Any, server: Server, screens: Screens, document_number: str = "") -> str:
     page.click("#new-registration")
     page.wait_for_url(f"{server.url}/register/")
-    page.fill("input[name=full_name]", "王 小明")
-    page.fill("input[name=document_number]", make_prc_id())
+    page.fill("input[name=full_name]", CUSTOMER_NAME)
+    page.fill("input[name=document_number]", document_number or make_prc_id())
     page.fill("input[name=phone_number]", make_phone().removeprefix("+86"))
     screens.shot(page, "registration-form")
     page.click("#register-form button[type=submit]")
@@ -73,6 +81,48 @@ def upload_document(page: Any, card: Path, screens: Screens) -> None:
     screens.shot(page, "document-portrait")
     page.click("#to-handover")
     page.wait_for_url(re.compile(r".*/handover/$"))
+
+
+def read_card_chip(page: Any, server: Server, clerk: Any, card: Path, screens: Screens) -> None:
+    """The clerk puts the customer's card on the outlet's reader: the reader agent (its simulated
+    reader, enrolled for the clerk's outlet) answers the page's request with a signed chip read."""
+    key = Ed25519PrivateKey.generate()
+    reader = off_loop(
+        lambda: CardReader.objects.create(outlet=clerk.staff_profile.outlet, name="e2e", public_key=public_key_hex(key))
+    )
+    agent = ReaderAgent(server=server.url, reader_id=str(reader.pk), key=key, device=SimulatedReader(card))
+    screens.shot(page, "document")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answered = pool.submit(_answer_one_request, agent)
+        page.click("#chip-read")
+        assert answered.result(timeout=90)["state"] == S.DOCUMENT_CAPTURED
+    page.wait_for_selector("#portrait-box:not([hidden])", timeout=60_000)
+    screens.shot(page, "document-chip")
+    page.click("#to-handover")
+    page.wait_for_url(re.compile(r".*/handover/$"))
+
+
+def _answer_one_request(agent: ReaderAgent, seconds: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answers = agent.run_once()
+        if answers:
+            return answers[0]
+        time.sleep(0.5)
+    raise AssertionError("the page never asked the reader for a chip read")
+
+
+def chip_card_file(chip_portrait: Path, document_number: str, out: Path) -> Path:
+    """The simulated reader's card: the typed customer's identity and the chip's portrait."""
+    card = {
+        "document_type": "prc_id",
+        "full_name": CUSTOMER_NAME,
+        "document_number": document_number,
+        "birth_date": CUSTOMER_BIRTH.isoformat(),
+        "portrait": str(chip_portrait),
+    }
+    out.write_text(json.dumps(card, ensure_ascii=False))
+    return out
 
 
 def _document_upload(response: Any) -> bool:
@@ -141,7 +191,8 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
     services.evidence_store(
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )
-    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+    # As a signed chip read leaves it (the chip flow has its own test).
+    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED, reference_binding="chip")
     services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
@@ -162,7 +213,7 @@ def off_loop(function: Callable[..., T], *args: Any) -> T:
 
 def portrait_from_card(card: Path) -> bytes:
     with Image.open(card) as image:
-        crop = image.crop((50, 140, 350, 520))
+        crop = image.crop(CARD_PORTRAIT_BOX)
         buffer = io.BytesIO()
         crop.save(buffer, format="JPEG", quality=92)
         return buffer.getvalue()
@@ -205,7 +256,7 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
     stack: Server,
     clerk_account: tuple[Any, str],
     customer_context: CustomerContext,
-    same_person_card: Path,
+    customer_chip_portrait: Path,
     screens: Screens,
 ) -> None:
     clerk, password = clerk_account
@@ -214,8 +265,10 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
     sign_in(page, stack, clerk.username, password, screens)
     screens.shot(page, "home")
     dashboard = open_dashboard(context, stack, screens)
-    session_id = register_customer(page, stack, screens)
-    upload_document(page, same_person_card, screens)
+    number = make_prc_id(CUSTOMER_BIRTH)
+    session_id = register_customer(page, stack, screens, number)
+    card = chip_card_file(customer_chip_portrait, number, customer_chip_portrait.with_name(f"card-{number}.json"))
+    read_card_chip(page, stack, clerk, card, screens)
     hand_over(page, screens)
     give_consent(page, screens)
     wait_phase(page, ("challenge",), 30_000)
@@ -232,8 +285,8 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
         f"(matcher {policy.face_matcher}, approve at {policy.face_accept_threshold})"
     )
     assert any(step.startswith("turn_") for step in decided.challenge_plan)  # the production plan: a turn
-    # The card is a frame of the customer's own footage: the same face, so the score is well inside
-    # the approve band and the correct decision is `approved` (manual_review would be a fault).
+    # The chip's portrait is cut from the customer's own footage: the same face, so the score is well
+    # inside the approve band and the correct decision is `approved` (manual_review would be a fault).
     assert decided.match_distance is not None, decided.__dict__
     assert decided.match_detail["band"] == "approve", decided.__dict__
     assert phase == "approved", decided.__dict__

@@ -14,16 +14,19 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import CustomerContext, Screens, Server
 from tests.e2e.test_capture_flow import (
+    CUSTOMER_BIRTH,
     FINAL_PHASES,
+    chip_card_file,
     give_consent,
     hand_over,
     open_dashboard,
+    read_card_chip,
     register_customer,
     retried_until_final,
     sign_in,
-    upload_document,
     wait_phase,
 )
+from tests.factories import make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -37,7 +40,7 @@ def test_the_readme_screens(
     stack: Server,
     clerk_account: tuple[Any, str],
     customer_context: CustomerContext,
-    same_person_card: Path,
+    customer_chip_portrait: Path,
     screens: Screens,
     locale: str,
     viewport: dict[str, int],
@@ -47,8 +50,10 @@ def test_the_readme_screens(
     page = context.new_page()
     sign_in(page, stack, clerk.username, password, screens)
     dashboard = open_dashboard(context, stack, screens)
-    session_id = register_customer(page, stack, screens)
-    upload_document(page, same_person_card, screens)
+    number = make_prc_id(CUSTOMER_BIRTH)
+    session_id = register_customer(page, stack, screens, number)
+    card = chip_card_file(customer_chip_portrait, number, customer_chip_portrait.with_name(f"card-{number}.json"))
+    read_card_chip(page, stack, clerk, card, screens)
     hand_over(page, screens)
     give_consent(page, screens)
     phase = retried_until_final(page, session_id, wait_phase(page, FINAL_PHASES))

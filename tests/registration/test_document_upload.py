@@ -17,6 +17,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from registration.models import AuditEvent, Evidence, VerificationSession
+from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.model]
 
@@ -39,6 +40,12 @@ def _nothing_written(session: VerificationSession) -> None:
     assert session.state == "created"
     assert not Evidence.objects.filter(session=session).exists()
     assert not AuditEvent.objects.filter(object_id=str(session.pk), action="session.document_captured").exists()
+
+
+@pytest.fixture
+def created_session(clerk: Any) -> VerificationSession:
+    """A just-opened session typed with the identity the specimen's MRZ carries (a passport)."""
+    return factories.make_session(clerk=clerk, **factories.SPECIMEN_PASSPORT)
 
 
 @pytest.fixture
@@ -66,18 +73,6 @@ def test_document_photo_gives_a_cropped_encrypted_portrait(
     portrait = cv2.imdecode(np.frombuffer(evidence_read(evidence=evidence, actor=clerk, purpose="test"), np.uint8), 1)
     page = cv2.imdecode(np.frombuffer(specimen, np.uint8), 1)
     assert portrait.shape[0] * portrait.shape[1] < page.shape[0] * page.shape[1] / 4  # a crop, not the page
-
-
-def test_chip_portrait_from_a_card_reader_is_accepted(
-    client_for: Callable[[Any], APIClient], clerk: Any, created_session: VerificationSession, face_photo: np.ndarray
-) -> None:
-    height, width = face_photo.shape[:2]
-    side = min(height, width)
-    square = face_photo[(height - side) // 2 : (height + side) // 2, (width - side) // 2 : (width + side) // 2]
-    chip = cv2.resize(square, (102, 126), interpolation=cv2.INTER_AREA)
-    response = _upload(client_for(clerk), created_session, _jpeg(chip), source="chip")
-    assert response.status_code == 200, response.json()
-    assert Evidence.objects.filter(session=created_session, kind="id_portrait").exists()
 
 
 def _bomb_png() -> bytes:

@@ -28,6 +28,7 @@ from registration.services.reference_embedding import (
     unseal,
 )
 from registration.tasks import embed_reference, match_faces
+from tests import factories
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +44,11 @@ def _session(
     for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
         content = (testdata / PHOTOS / name).read_bytes()
         services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
-    VerificationSession.objects.filter(pk=session.pk).update(state=state, liveness_passed=state == "liveness_passed")
+    VerificationSession.objects.filter(pk=session.pk).update(
+        state=state,
+        liveness_passed=state == "liveness_passed",
+        reference_binding="chip",  # as a signed chip read
+    )
     session.refresh_from_db()
     return session
 
@@ -165,9 +170,10 @@ def test_an_embedding_of_a_replaced_portrait_is_never_used(
 @pytest.mark.worker
 @pytest.mark.model
 def test_the_challenge_start_starts_the_embedding_the_upload_and_consent_do_not_and_cancelling_deletes_it(
-    celery_worker_process: Any, clerk: Any, created_session: VerificationSession, testdata: Path
+    celery_worker_process: Any, clerk: Any, testdata: Path
 ) -> None:
     """The clerk's photo comes before the consent: nothing embeds it until the challenge's video flows."""
+    created_session = factories.make_session(clerk=clerk, **factories.SPECIMEN_PASSPORT)
     specimen = (testdata / "id_documents" / "100_pass-chn.jpg").read_bytes()
     services.document_upload(session_id=created_session.pk, actor=clerk, data=specimen, source="photo")
     assert services.reference_embed(session_id=created_session.pk) is False  # no embedding before the consent

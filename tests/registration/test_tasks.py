@@ -74,7 +74,11 @@ def _session_ready_to_match(
     for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
         content = (testdata / "verification" / "deepface" / name).read_bytes()
         services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
-    VerificationSession.objects.filter(pk=session.pk).update(state="liveness_passed", liveness_passed=True)
+    VerificationSession.objects.filter(pk=session.pk).update(
+        state="liveness_passed",
+        liveness_passed=True,
+        reference_binding="chip",  # as a signed chip read leaves it
+    )
     return session
 
 

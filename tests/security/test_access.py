@@ -210,6 +210,30 @@ CASES: list[Case] = [
         {"image": "not-a-file"},
         multipart=True,
     ),
+    *_session_cases(
+        "POST api/sessions/{id}/chip-read-request/", "POST", "/api/sessions/{created}/chip-read-request/", 200, {}
+    ),
+    # A card reader's agent has no user: its enrolled key signs every message (test_chip_reads). An
+    # unsigned one is refused by the protocol's checks; a refused read is still recorded (writes).
+    Case(
+        "POST api/readers/poll/",
+        "POST",
+        "/api/readers/poll/",
+        "anonymous",
+        ANONYMOUS,
+        400,
+        {"poll": {"protocol": "x"}, "signature": "x"},
+    ),
+    Case(
+        "POST api/readers/reads/",
+        "POST",
+        "/api/readers/reads/",
+        "anonymous",
+        ANONYMOUS,
+        400,
+        {"read": {"protocol": "x"}, "portrait": "", "signature": "x"},
+        writes=True,
+    ),
     *_session_cases("POST api/sessions/{id}/cancel/", "POST", "/api/sessions/{created}/cancel/", 200, {}),
     Case(
         "POST api/sessions/{id}/decision/",

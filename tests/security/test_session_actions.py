@@ -139,7 +139,7 @@ def test_a_session_consented_before_its_document_photo_takes_the_photo_then_cons
 ) -> None:
     """Opened when the consent came first: consented, no photo. It cannot start the capture; the clerk
     photographs the document and the customer consents again after the handover (nothing rewritten)."""
-    session = factories.make_session(clerk=clerk)
+    session = factories.make_session(clerk=clerk, **factories.SPECIMEN_PASSPORT)
     VerificationSession.objects.filter(pk=session.pk).update(state=S.CONSENTED)  # as the old order left it
     with pytest.raises(Conflict) as refused:
         services.capture_start(session_id=session.pk, actor=clerk)
@@ -202,7 +202,7 @@ def test_the_supervisor_who_opened_a_registration_cannot_decide_it(
 def test_the_supervisor_who_photographed_the_document_cannot_decide_it(
     clerk: Any, supervisor: Any, client_for: Callable[[Any], APIClient], testdata: Any
 ) -> None:
-    session = factories.make_session(clerk=clerk)
+    session = factories.make_session(clerk=clerk, **factories.SPECIMEN_PASSPORT)
     specimen = (testdata / "id_documents" / "100_pass-chn.jpg").read_bytes()
     upload = SimpleUploadedFile("document.jpg", specimen, content_type="image/jpeg")
     photographed = client_for(supervisor).post(

@@ -121,6 +121,13 @@ const REASON_TEXT = {
   model_unavailable: () => _("The face check is unavailable: a supervisor will check."),
   model_weights_missing: () => _("The face check is unavailable: a supervisor will check."),
   match_timeout: () => _("The face check took too long: a supervisor will check."),
+  reference_unbound: () => _("The document is not bound to the typed identity (no chip read, no matching MRZ): a supervisor checks it."),
+  prc_card_chip_not_read: () => _("The identity card was photographed, its chip was not read."),
+  chip_unreadable: () => _("The identity card's chip could not be read."),
+  mrz_unreadable: () => _("The document's machine-readable zone could not be read."),
+  mrz_not_on_photo: () => _("The document photo shows no machine-readable zone."),
+  mrz_reader_unavailable: () => _("The machine-readable zone reader is unavailable."),
+  minor_needs_supervisor: () => _("The customer is a minor: a supervisor decides."),
 };
 
 export function reasonLabels(reasons) {

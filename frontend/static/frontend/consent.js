@@ -52,6 +52,8 @@ acceptButton.addEventListener("click", async () => {
     payload.guardian_name = guardian.querySelector("[name=guardian_name]").value;
     payload.guardian_document_type = guardian.querySelector("[name=guardian_document_type]").value;
     payload.guardian_document_number = guardian.querySelector("[name=guardian_document_number]").value;
+    const born = guardian.querySelector("[name=guardian_birth_date]").value;
+    if (born) payload.guardian_birth_date = born;
   }
   const result = await api(root.dataset.consentUrl, { method: "POST", json: payload });
   if (result.ok) {

@@ -63,6 +63,42 @@ async function startCamera() {
   offerCameraChoice(cameraSelect, "document", activeDeviceId(stream), () => startCamera());
 }
 
+// The outlet's card reader reads the chip: the page opens the request, the reader agent answers it
+// with a signed read, and the page waits for the session to show the chip's portrait.
+async function readChip() {
+  show(errorBox, false);
+  statusLine.textContent = _("Place the card on the reader…");
+  const before = await api(root.dataset.sessionUrl);
+  const opened = await api(root.dataset.chipUrl, { method: "POST" });
+  if (!opened.ok) {
+    statusLine.textContent = "";
+    errorBox.textContent = errorMessage(opened.error);
+    show(errorBox, true);
+    return;
+  }
+  const expires = Date.parse(opened.data.expires_at);
+  while (Date.now() < expires) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = await api(root.dataset.sessionUrl);
+    if (!now.ok) continue;
+    if (now.data.reference_binding === "chip" && now.data.document_captured_at !== before.data?.document_captured_at) {
+      statusLine.textContent = _("The chip was read.");
+      showPortrait();
+      return;
+    }
+    if (now.data.reference_unbound_reason === "chip_unreadable") {
+      statusLine.textContent = "";
+      errorBox.textContent = _("The card's chip could not be read: photograph the card instead; a supervisor will check.");
+      show(errorBox, true);
+      return;
+    }
+  }
+  statusLine.textContent = "";
+  errorBox.textContent = _("No answer from the card reader: check that it is connected, then try again.");
+  show(errorBox, true);
+}
+
+document.getElementById("chip-read").addEventListener("click", () => readChip());
 startButton.addEventListener("click", () => startCamera());
 
 shootButton.addEventListener("click", () => {
