@@ -1,9 +1,9 @@
 """An attempt whose end the server cannot store: the session is never left in the challenge.
 
-Found by the 977-session load run: one capture socket closed (4000) with no end message and its
-session stayed `liveness_running` until it expired. The end's storing raised something other than a
-domain error, and nothing recorded the attempt. Here PostgreSQL itself refuses the end (a summary
-value JSON cannot hold), through the real consumer, aiortc peer and database."""
+When storing the end raises something other than a domain error, the attempt is still recorded as
+failed with a retry allowed (a session left `liveness_running` would wait for its expiry). Here
+PostgreSQL itself refuses the end (a summary value JSON cannot hold), through the real consumer,
+aiortc peer and database."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
 from tests.capture.fakes import FakeAnalysis, receive, start_video
 
-from .test_capture_consumer import connect_ready
+from .test_consumers import connect_ready
 
 S = SessionState
 

@@ -1,4 +1,4 @@
-"""The admin in Simplified Chinese for supervisors (issue 16, item 5): models, fields, states,
+"""The admin in Simplified Chinese for supervisors: models, fields, states,
 actions and messages translated; the queue readable at tablet width (no sidebar)."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from registration.models import EvidenceKind, VerificationSession
 from registration.roles import SUPERVISOR
 from registration.state_machine import SessionState
 from tests.factories import UserFactory, make_prc_id
-from tests.registration.test_document_upload import _blank_jpeg, _bomb_png, _jpeg
+from tests.registration.services.test_documents import _blank_jpeg, _bomb_png, _jpeg
 
 from .report import record_access, record_bad_input
 from .snapshot import database_snapshot
@@ -112,7 +112,7 @@ def _registration(**overrides: Any) -> dict[str, Any]:
     return {**REGISTRATION, "document_number": make_prc_id(), **overrides}
 
 
-# --- Unicode spellings of identifiers (finding 2): every digit form and confusable, every field ------
+# --- Unicode spellings of identifiers: every digit form and confusable, every field ------------------
 def _digit_run(zero: int) -> str:
     """The ten digits of a script whose zero is at code point `zero` (Unicode keeps them in order)."""
     return "".join(chr(zero + value) for value in range(10))

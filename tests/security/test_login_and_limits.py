@@ -19,9 +19,9 @@ from rest_framework.test import APIClient
 from registration.apis import OutletSessionCreateThrottle, SessionCreateThrottle
 from registration.models import VerificationSession
 from registration.roles import CLERK
+from tests.config.settings.test_production import PRODUCTION_ENV
 from tests.conftest import PROJECT_ROOT
 from tests.factories import UserFactory
-from tests.test_settings import PRODUCTION_ENV
 
 from .report import record_access
 from .snapshot import database_snapshot, failed_logins

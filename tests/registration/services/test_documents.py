@@ -189,7 +189,7 @@ def test_upload_over_the_size_limit_is_refused(
     response = _upload(client_for(clerk), created_session, specimen)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "upload_too_large"
-    # The page says the limit (issue 16, item 8), from the one setting.
+    # The page says the limit, from the one setting.
     assert response.json()["error"]["details"] == {"limit_mb": settings.SHIMING_MAX_UPLOAD_BYTES / (1024 * 1024)}
     _nothing_written(created_session)
 

@@ -1,4 +1,4 @@
-"""Spoken prompts (issue 16, item 9): built offline per prompt and language, played by the page
+"""Spoken prompts: built offline per prompt and language, played by the page
 with a sound switch (frontend/prompts.py, manage.py prompt_audio, frontend/static/frontend/voice.js)."""
 
 from __future__ import annotations
