@@ -1,8 +1,6 @@
-"""A message that reaches a page's channel after the page closed is dropped, not buffered for ever.
-
-Found by tracemalloc in the long load run: the web process kept one or two channels_redis buffers a
-registration (a queue and the message), for channels whose consumer had ended (channels_redis
-issue 384). Real consumers, the real Redis channel layer."""
+"""A message that reaches a page's channel after the page closed is dropped, not buffered for ever
+(channels_redis keeps a queue and the message for a channel whose consumer has ended: its issue
+384; config/channel_layer.py drops them). Real consumers, the real Redis channel layer."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""The embedded default (`make run`: tasks in-process) can run the judgement chain it sends by name.
-
-Found walking `make run`: every capture on the embedded default ended with
-`NotRegistered('registration.tasks.liveness_verdict')`, because only a worker's start-up imported
-the tasks module. A fresh process, as `make run` starts it."""
+"""The embedded default (`make run`: tasks in-process) can run the judgement chain it sends by name:
+the web process registers the tasks itself (not only a worker's start-up), or every capture ends in
+`NotRegistered('registration.tasks.liveness_verdict')`. A fresh process, as `make run` starts it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A quiet terminal for `make run` (issue 16, item 10): the native libraries' start-up lines are
+"""A quiet terminal for `make run`: the native libraries' start-up lines are
 dropped, everything else written to stderr passes, and a request is logged once."""
 
 from __future__ import annotations

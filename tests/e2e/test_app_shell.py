@@ -1,4 +1,4 @@
-"""What a tablet app is expected to do, in Chromium (issue 16, item 9): the API docs run without a
+"""What a tablet app is expected to do, in Chromium: the API docs run without a
 CSP violation, the app is installable, and with two cameras the live check offers a choice that
 the tablet remembers."""
 

@@ -1,4 +1,4 @@
-"""What the customer sees when a live check goes wrong (issue 16, items 1 and 2): a failed attempt
+"""What the customer sees when a live check goes wrong: a failed attempt
 never looks like a success, the failed step is named in the customer's words with the attempts
 left, no countdown runs before a face is tracked, and a turn prompt is not contradicted by the
 "face inside the oval" hint.

@@ -1,4 +1,4 @@
-"""The outlet dashboard in Chinese and English at tablet width (issue 16, item 6): badges and
+"""The outlet dashboard in Chinese and English at tablet width: badges and
 headers on one line and whole (no header cut), a long name cut with an ellipsis, rows that open
 their session, and one time zone (the outlet's) for reloaded and live-inserted rows, whatever the
 browser's own clock says."""

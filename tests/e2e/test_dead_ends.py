@@ -1,4 +1,4 @@
-"""No dead ends and no vague refusals, in Chromium (issue 16, item 8): a blocked camera offers a
+"""No dead ends and no vague refusals, in Chromium: a blocked camera offers a
 way back and the check by hand, a too-large photo is refused with the limit, a too-long name is
 refused with its length, and a phone number with open registrations is warned about once."""
 

@@ -1,4 +1,4 @@
-"""Expired registrations in Chromium (issue 16, item 3): shown as expired on home and the
+"""Expired registrations in Chromium: shown as expired on home and the
 dashboard, the consent page refuses before it is read, and the restart is pre-filled."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The tablet changes hands once, in Chromium (issue 16, item 7): the clerk types the customer's data
+"""The tablet changes hands once, in Chromium: the clerk types the customer's data
 and photographs the document (retaking it from the handover screen if needed), the handover screen
 asks for the tablet to go to the customer, and the customer consents and reaches the live check.
 The face match and the capture need the consent: the audit trail shows the photo, then the consent."""

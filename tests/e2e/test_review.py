@@ -1,4 +1,4 @@
-"""The supervisor's review page in Chromium (issue 16, item 4), at both tablet sizes: both faces,
+"""The supervisor's review page in Chromium, at both tablet sizes: both faces,
 the distance on its bar, a reason required, a confirmation, then the next case."""
 
 from __future__ import annotations

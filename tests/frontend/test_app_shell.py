@@ -1,4 +1,4 @@
-"""What a tablet app is expected to have (issue 16, item 9): an icon, an installable manifest, the
+"""What a tablet app is expected to have: an icon, an installable manifest, the
 API docs under the same strict CSP as the pages, and pictures that do not depend on an emoji font."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The outlet dashboard page as the server renders it (issue 16, item 6)."""
+"""The outlet dashboard page as the server renders it."""
 
 from __future__ import annotations
 

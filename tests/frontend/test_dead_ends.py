@@ -1,4 +1,4 @@
-"""No dead ends and no vague refusals (issue 16, item 8), as the server renders and answers them."""
+"""No dead ends and no vague refusals, as the server renders and answers them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Expired sessions shown as expired everywhere (issue 16, item 3): home, dashboard, the consent
+"""Expired sessions shown as expired everywhere: home, dashboard, the consent
 page (refused before the customer reads it), the result page, and a restart pre-filled from the
 old registration's details but none of its evidence."""
 

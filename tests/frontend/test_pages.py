@@ -167,7 +167,7 @@ def test_compiled_catalogues_are_committed_next_to_their_sources(settings: Any, 
             assert fresh.read_bytes() == compiled.read_bytes(), f"{compiled} is stale: run make messages"
 
 
-# --- the clerk's steps, one handover, the customer's steps (issue 16, item 7) ---------------------
+# --- the clerk's steps, one handover, the customer's steps ---------------------------------------
 
 
 def test_the_clerks_steps_come_first_and_the_document_page_hands_the_tablet_over(

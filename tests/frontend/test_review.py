@@ -1,4 +1,4 @@
-"""The supervisor's review page (issue 16, item 4): both faces (each view audited), the distance
+"""The supervisor's review page: both faces (each view audited), the distance
 against the thresholds the match ran with, the liveness summary, the document data, a decision
 with a required reason, and the next case; the admin's bulk decision is gone."""
 

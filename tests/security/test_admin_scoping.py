@@ -1,11 +1,7 @@
-"""Finding 1 of the adversarial review: the admin leaked every outlet's customers.
-
-Any supervisor could open the identity documents list, search another outlet's customer by phone
-and export full ID numbers, names and phones of every outlet (also with "select all"); the audit
-row had no outlet. Now every admin changelist, search and action is scoped to the user's outlet
-(admins excepted), export and erasure check the role in the service, and their audit rows name each
-outlet that holds the person. Every registered admin page is tried here: changelist, search and
-each action (with "select all") x role x outlet.
+"""The admin shows a supervisor only their own outlet's customers: every admin changelist, search
+and action is scoped to the user's outlet (admins excepted), export and erasure check the role in
+the service, and their audit rows name each outlet that holds the person. Every registered admin
+page is tried here: changelist, search and each action (with "select all") x role x outlet.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""Finding 9 of the adversarial review: API tokens never expired. Now they stop working
-`SHIMING_API_TOKEN_TTL_HOURS` after they were issued (registration/authentication.py), and asking
-the token endpoint again gives a new key."""
+"""API tokens stop working `SHIMING_API_TOKEN_TTL_HOURS` after they were issued
+(registration/authentication.py), and asking the token endpoint again gives a new key."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""Finding 9 of the adversarial review: the challenge plan was drawn when the session was created,
-shown by the REST API and reused for all three attempts, so an attacker could open sessions until
-the plan fitted their footage. Now it is drawn per attempt when the capture starts
-(registration/services/attempts.py, capture_start) and is no part of the REST payload."""
+"""The challenge plan is drawn per attempt when the capture starts
+(registration/services/attempts.py, capture_start) and is no part of the REST payload, so opening
+sessions until the plan fits a footage gains nothing."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Finding 9 of the adversarial review: consent texts customers agreed to could be edited in place in
-the admin, with no audit. Now a used text is read-only (publish a new version) and every save of a
-consent text is audited (registration/services/consent.py, consent_text_save)."""
+"""A consent text a customer agreed to is read-only in the admin (publish a new version), and every
+save of a consent text is audited (registration/services/consent.py, consent_text_save)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""Finding 6 of the adversarial review: the sign-in lockout counts against the real client address.
-
-Daphne used to run with `--proxy-headers` on 0.0.0.0, believing any client's `X-Forwarded-For`: a new
-header per request was a new counter, so guesses were unlimited. Behind the TLS proxy without it,
-every request had the proxy's address, so five bad guesses locked a user name for everyone. Now the
-web process listens on loopback behind the proxy and reads `X-Forwarded-For` only from
-`SHIMING_TRUSTED_PROXIES` (registration/proxies.py, `client_ip_address`): the lock is per user name
-and client address.
+"""The sign-in lockout counts against the real client address, per user name: the web process
+listens on loopback behind the TLS proxy and reads `X-Forwarded-For` only from
+`SHIMING_TRUSTED_PROXIES` (registration/proxies.py, `client_ip_address`). A forged header per request
+is not a new counter, and five bad guesses through the proxy do not lock a user name for everyone.
 """
 
 from __future__ import annotations

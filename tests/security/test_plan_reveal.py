@@ -1,16 +1,14 @@
-"""Finding 9 of the adversarial review, its last part: the attempt's plan was drawn per attempt, but
-the capture socket's "ready" message still listed every step up front, so the customer's side
-knew the whole plan before the first prompt and could pick footage to fit it. Now "ready" gives
-the step count alone and each step's action is named first by the status that prompts it; nothing
-else the clerk's screens can read (the REST session, the pushes to the clerk's page and the
-dashboard, the capture page, the admin) names a step while the attempt runs. A finished attempt's
-plan may be shown afterwards (admin, review): the attack needs it in advance.
+"""Nothing tells the customer's side the attempt's plan before each step is prompted: the capture
+socket's "ready" message gives the step count alone and each step's action is named first by the
+status that prompts it; nothing else the clerk's screens can read (the REST session, the pushes to
+the clerk's page and the dashboard, the capture page, the admin) names a step while the attempt
+runs. A finished attempt's plan may be shown afterwards (admin, review): the attack, picking footage
+to fit the plan, needs it in advance.
 
-Its hole: within one attempt, a lost face (out of sight for over a second) or a changed face made
-the engine calibrate again and run the same plan, so an attacker could hide the camera after each
-prompt and learn the steps before playing footage arranged to them. Now that happens only before
-the attempt's first prompt; after it the attempt fails (`face_lost`, `identity_jump`) and the next
-attempt draws a new plan.
+Within one attempt the engine calibrates again after a lost face (out of sight for over a second)
+or a changed face only before the attempt's first prompt; after it the attempt fails (`face_lost`,
+`identity_jump`) and the next attempt draws a new plan, so hiding the camera after each prompt
+cannot reveal the steps.
 
 A scripted analysis plays the engine (in the restart test: the real engine, fed by a scripted face
 mesh); the consumer, the services, PostgreSQL and the Redis channel layer are real (committed

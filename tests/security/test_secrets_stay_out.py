@@ -1,8 +1,7 @@
-"""Finding 7 of the adversarial review: secrets must stay out of the image and the repository.
+"""Secrets stay out of the image and the repository: `docker/.env` and `docker/certs/key.pem` sit in
+the build context, and `.dockerignore` and `.gitignore` keep them out of the image and of git; they
+reach the containers at run time (compose's `env_file`, the proxy's volume).
 
-The README tells operators to put `docker/.env` and `docker/certs/key.pem` in the build context,
-which the Dockerfile copied whole (`COPY . .`) with no `.dockerignore`. Both ignore files now keep
-secrets out; they reach the containers at run time (compose's `env_file`, the proxy's volume).
 There is no Docker engine here, so `.dockerignore` is read with Docker's own rules (patterns from the
 context root, `*` within one path segment, `**` across segments, a matched folder excludes its
 contents, the last matching line wins and `!` re-includes); `.gitignore` is asked of git itself.

@@ -1,5 +1,5 @@
-"""Findings 3, 4 and 5 of the adversarial review: which action is legal in which state, who may
-decide, and what becomes of a match result that arrives too late.
+"""Which action is legal in which state, who may decide (four eyes), and what becomes of a match
+result that arrives too late.
 
 The table is data (registration/state_machine.py, ACTION_STATES); every state x every action is
 tried here through the API (the capture through the service the socket calls), and the cells go
@@ -52,8 +52,8 @@ def test_the_table_names_every_action_and_only_allowed_transitions() -> None:
     for action, states in ACTION_STATES.items():
         for state in states:
             assert is_allowed(state, TARGET_OF_ACTION[action]), (state, action)
-    assert S.MATCHING not in ACTION_STATES["alternative"]  # finding 3
-    assert ACTION_STATES["decision"] == {S.MANUAL_REVIEW}  # finding 4
+    assert S.MATCHING not in ACTION_STATES["alternative"]  # a match under way cannot be swapped for the alternative
+    assert ACTION_STATES["decision"] == {S.MANUAL_REVIEW}  # only a case in manual review is decided by hand
     # The clerk's steps first, one handover: no photo is taken or retaken once the customer consented
     # (bar the first photo of a session consented in the old order), the consent needs the photo.
     assert ACTION_STATES["retake"] == {S.DOCUMENT_CAPTURED}
@@ -177,7 +177,7 @@ def test_a_match_result_for_a_session_that_moved_on_is_logged_and_audited(
     assert not AuditEvent.objects.filter(action="match.discarded", object_id=str(written.pk)).exists()
 
 
-# --- four eyes (finding 5) ----------------------------------------------------------------------
+# --- four eyes ----------------------------------------------------------------------------------
 
 
 def _decide(client: APIClient, session: VerificationSession, decision: str = "approved") -> Any:

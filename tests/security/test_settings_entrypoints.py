@@ -1,9 +1,7 @@
-"""Finding 9 of the adversarial review: a server must say which settings it runs.
-
-`manage.py`, `config/asgi.py` and `config/celery_app.py` all fell back to the local settings (DEBUG,
-published keys) when DJANGO_SETTINGS_MODULE was unset. Now importing `config` without it fails
-(config/__init__.py), so daphne and Celery refuse to start, and every role of docker/entrypoint
-requires it; only manage.py keeps the local settings as a documented convenience for developers.
+"""A server says which settings it runs: importing `config` without DJANGO_SETTINGS_MODULE fails
+(config/__init__.py), so daphne and Celery refuse to start rather than fall back to the local
+settings (DEBUG, published keys), and every role of docker/entrypoint requires it; only manage.py
+keeps the local settings, as a documented convenience for developers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""Finding 2 of the adversarial review: Unicode digits must not spell a second identity.
-
-`\\d` matches every script's digits and `int()` reads them, so a full-width copy of an ID number at its
-limit of active numbers (or of a phone number already active) used to be a new identity with limits of
-its own. Identifiers are now plain ASCII or refused (registration/documents.py, `ascii_identifier`);
-the bad-input catalogue (test_bad_input.py) tries every digit form and confusable on every field.
+"""Unicode digits do not spell a second identity: `\\d` matches every script's digits and `int()`
+reads them, so a full-width copy of an ID number (or phone number) would otherwise be a new identity
+with limits of its own. Identifiers are plain ASCII or refused (registration/documents.py,
+`ascii_identifier`); the bad-input catalogue (test_bad_input.py) tries every digit form and
+confusable on every field.
 """
 
 from __future__ import annotations

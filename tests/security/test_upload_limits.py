@@ -1,9 +1,7 @@
-"""Finding 8 of the adversarial review: what a document upload may cost the server.
-
-A 4.9 KB PNG that decodes to 6300x6300 cost ~400 MB and 2 s, four in parallel took the server to
-2.8 GB, and uploads were not throttled. Now (registration/images.py, registration/apis.py): a pixel
-ceiling for what a document photo needs, read from the header before anything is decoded; a
-per-clerk upload rate; a bound on the decodes one process runs at once.
+"""What a document upload may cost the server (registration/images.py, registration/apis.py): a
+pixel ceiling for what a document photo needs, read from the header before anything is decoded (a
+4.9 KB PNG can decode to 6300x6300, ~400 MB); a per-clerk upload rate; a bound on the decodes one
+process runs at once.
 """
 
 from __future__ import annotations
