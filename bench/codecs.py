@@ -1,5 +1,5 @@
 """What one received frame costs the web process, by codec: aiortc's own VP8 and H.264 decoders on
-the customer's footage (tests/actors/customer.py, 640x480), encoded by aiortc's own encoders at
+the customer's footage (bench/actors/customer.py, 640x480), encoded by aiortc's own encoders at
 the page's bitrate cap and frame rate, then the one conversion the analysis takes (RGB, 640 wide).
 
     .venv/bin/python bench/codecs.py [--frames 150] [--bitrate 1000000] [--fps 15]
@@ -33,7 +33,7 @@ VIDEO_CLOCK_RATE = 90000
 
 def customer_frames(count: int, fps: float) -> list[Any]:
     """`count` frames of the customer doing every step once, at `fps` of media time."""
-    from tests.actors.customer import FPS, segment_frames
+    from bench.actors.customer import FPS, segment_frames
 
     played = [*segment_frames("idle"), *segment_frames("blink"), *segment_frames("turn_left")]
     played += segment_frames("turn_right")

@@ -1,5 +1,5 @@
 """Does the screen-light step survive the video codec? The screen-lit customer and the untinted
-replay of tests/actors/customer.py (`LitCamera`), each attempt a light-only plan with a fresh random
+replay of bench/actors/customer.py (`LitCamera`), each attempt a light-only plan with a fresh random
 sequence, judged by the product's engine on frames that went through aiortc's own encoder and
 decoder (the path a tablet's video takes to the server) at each bitrate, and with no codec (the
 bare peer: what tests/liveness/test_light.py measures).
@@ -59,11 +59,11 @@ def one_run(
     import cv2
     import numpy as np
 
+    from bench.actors.customer import FPS, Customer, LitCamera
+    from bench.actors.light import LIGHT, LIGHT_ONLY, LIGHT_ONLY_CONFIG
     from liveness import ChallengeEngine
     from liveness.extractor import skin_and_backdrop
     from liveness.light import LightRecorder, draw_sequence
-    from tests.actors.customer import FPS, Customer, LitCamera
-    from tests.liveness.test_light import LIGHT, LIGHT_ONLY, LIGHT_ONLY_CONFIG
 
     camera = LitCamera(Customer(rng), rng, tinted=tinted)
     plan = LIGHT_ONLY.with_gaps((round(rng.uniform(0.5, 1.5), 3),)).with_light(draw_sequence(rng, LIGHT))
@@ -116,12 +116,12 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--codecs", type=_codecs, default="VP8,H264", help="VP8 and/or H264, comma-separated")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    from bench.actors.customer import CLIP, FPS, Customer, LitCamera, testdata_dir
     from liveness.extractor import LandmarkExtractor
-    from tests.actors.customer import CLIP, FPS, Customer, LitCamera, testdata_dir
 
     if not (testdata_dir() / CLIP).is_file():
         raise SystemExit(f"the customer's footage is not at {testdata_dir() / CLIP} (set SHIMING_TESTDATA)")
-    from tests.liveness.test_light import LIGHT, LIGHT_CONFIG, extracted
+    from bench.actors.light import LIGHT, LIGHT_CONFIG, extracted
 
     seed_rng = random.Random(9)
     untinted = LitCamera(Customer(seed_rng), seed_rng, tinted=False)

@@ -11,7 +11,7 @@ Each tablet signs in through the login form (session cookie + CSRF, as the pages
 of its sessions: creates a registration, uploads a document card made from a frame of the
 customer's footage, consents (the product's order: the clerk's photo, then the handover), opens
 the session socket (the decision is pushed there) and the capture socket, and streams the
-prompt-following customer of tests/actors/customer.py as its camera at the engine's frame budget
+prompt-following customer of bench/actors/customer.py as its camera at the engine's frame budget
 (15 fps) until the server says the attempt is over. The plan is the server's own random plan; the
 tablet acknowledges each prompt (`prompt_shown`) as capture.js does and the customer acts on it
 after a human reaction delay. A "busy" refusal is retried after a pause, then the session is
@@ -59,8 +59,8 @@ if str(PROJECT_ROOT) not in sys.path:
 # no more (capture.js), so a tablet sends this many frames a second.
 TABLET_FPS = 15.0
 # The customer's footage turns only ~23-25 real degrees (the estimator reads real degrees:
-# tests/liveness/test_head_pose.py), under the default 25-degree threshold, so the servers under
-# test run at 20 like the e2e suite, until footage with a deeper turn exists (tests/actors/README.md).
+# tests/liveness/test_landmarks.py), under the default 25-degree threshold, so the servers under
+# test run at 20 like the e2e suite, until footage with a deeper turn exists (bench/actors/README.md).
 TURN_DEGREES_FOR_THE_FOOTAGE = "20"
 DECIDED = {"approved", "rejected", "manual_review"}
 TERMINAL = DECIDED | {"liveness_failed", "expired", "cancelled"}
@@ -141,8 +141,8 @@ def make_document_card(folder: Path) -> bytes:
     own helpers and frame, `same_person_card`)."""
     import cv2
 
-    from tests.actors.customer import segment_frames
-    from tests.e2e.media import document_card
+    from bench.actors.card import document_card
+    from bench.actors.customer import segment_frames
 
     frame = folder / "customer_frame.png"
     cv2.imwrite(str(frame), segment_frames("idle")[0])
@@ -442,7 +442,7 @@ class Tablet:
         from aiortc import RTCPeerConnection
 
         cap_tablet_bitrate(self.load.max_bitrate)
-        from tests.actors.customer import Customer
+        from bench.actors.customer import Customer
 
         sock = await JsonSocket.open(self.url, f"/ws/capture/{result.session_id}/", self.http.cookie_header)
         pc = RTCPeerConnection()
@@ -1156,7 +1156,7 @@ def main(argv: Sequence[str]) -> int:
     for url in args.url:
         if urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
             raise SystemExit(f"loopback only: {url}")
-    from tests.actors.customer import CLIP, footage
+    from bench.actors.customer import CLIP, footage
 
     frames = footage(testdata_root())
     with tempfile.TemporaryDirectory(prefix="shiming-load-") as scratch:

@@ -21,7 +21,7 @@ An action begun in the gap or before shown + reaction_min is `too_early` (for bl
 is `wrong_action`; the right action begun after the window is `too_late`. A blink during a turn
 step is natural and ignored, as is a blink that began in the step before (it ends in the gap).
 
-Measured on the looping recording of tests/actors/customer.py (600 random plans and start
+Measured on the looping recording of bench/actors/customer.py (600 random plans and start
 points): 32 passes with blinks allowed in the gaps, 11 with them forbidden; the remaining
 passes are recordings whose actions happen to follow the plan's order with human spacing.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from enum import Enum
 from typing import Any, cast
 
 import factory
@@ -57,7 +58,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             StaffProfile.objects.create(user=user, outlet=extracted)
 
 
-# --- builders the fixtures in tests/conftest.py share ---------------------------------------------
+# --- builders: tests/conftest.py's fixtures call them with the test's clerk -----------------------
 
 
 def registration_details(**overrides: Any) -> dict[str, Any]:
@@ -77,18 +78,27 @@ def make_staff(role: str | None, *, outlet: Outlet | None, **fields: Any) -> Use
     return cast(User, UserFactory(role=role, outlet=outlet, **fields))
 
 
+class Portrait(Enum):
+    """`make_session`'s default portrait: the stand-in once the state is past the document photo."""
+
+    AS_THE_STATE_IMPLIES = "as the state implies"
+
+
 def make_session(
     *,
     clerk: User,
     state: str = SessionState.CREATED,
-    portrait: bytes | None = None,
+    portrait: bytes | Portrait | None = Portrait.AS_THE_STATE_IMPLIES,
     reference_binding: str = "chip",
     **details: Any,
 ) -> VerificationSession:
-    """A session opened by `clerk`, with the ID portrait stored when `portrait` is given, consented when
-    `state` comes after the consent (every state but created and document_captured), then moved
-    straight to `state` (no capture runs). The order is the product's: the document photo, then the
-    customer's consent."""
+    """A session opened by `clerk` and moved straight to `state` (no capture runs), in the product's
+    order: the document photo, then the customer's consent. The ID portrait is stored when `portrait`
+    is given; by default a session past `created` has the stand-in portrait (`portrait=None`: a
+    session without one, as the old order left it). It is consented when `state` comes after the
+    consent (every state but created and document_captured)."""
+    if portrait is Portrait.AS_THE_STATE_IMPLIES:
+        portrait = None if state == SessionState.CREATED else STAND_IN_PORTRAIT
     session = services.registration_create(clerk=clerk, **registration_details(**details))
     if portrait is not None:
         services.evidence_store(

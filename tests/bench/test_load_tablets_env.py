@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.load_tablets import PRODUCTION_CONN_MAX_AGE, stack_env, web_process_env
-from tests.conftest import run_python
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 

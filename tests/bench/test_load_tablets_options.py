@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from bench.load_tablets import require_preloadable, tracemalloc_depth, web_process_env
-from tests.conftest import needs_library
+from tests.environment import needs_library
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "load_tablets.py"
 

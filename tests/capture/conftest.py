@@ -1,17 +1,16 @@
-"""Fixtures for the capture tests: a clerk, a session ready for the challenge, a fake engine."""
+"""Fixtures for the capture tests: committed rows (the consumers read them from other threads), a
+fresh peer registry and a known plan, a scripted engine and the recorded verdict chain."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
 
-from registration.models import Outlet, VerificationSession
+from registration.models import Outlet
 from registration.roles import CLERK
-from registration.state_machine import SessionState
-from tests import factories
 from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
 from tests.capture.fakes import FakeAnalysis
 from tests.factories import OutletFactory, make_staff
@@ -31,18 +30,6 @@ def outlet(reseed_after_flush: None, transactional_db: None) -> Outlet:
 def other_clerk(outlet: Outlet) -> User:
     """A clerk of another outlet (created after `outlet`, so on the transactional database)."""
     return make_staff(CLERK, outlet=cast(Outlet, OutletFactory()))
-
-
-@pytest.fixture
-def make_session(clerk: User) -> Callable[..., VerificationSession]:
-    """A session as the handover leaves it by default (photographed with a stand-in portrait, consented):
-    the capture may start."""
-
-    def build(state: str = SessionState.CONSENTED, **details: Any) -> VerificationSession:
-        portrait = None if state == SessionState.CREATED else b"portrait"
-        return factories.make_session(clerk=clerk, state=state, portrait=portrait, **details)
-
-    return build
 
 
 @pytest.fixture

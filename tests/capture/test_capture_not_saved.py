@@ -58,7 +58,7 @@ async def run_until_end(session: VerificationSession, user: Any) -> tuple[dict[s
 def test_a_refused_end_fails_the_attempt_and_allows_a_retry(
     make_session: Callable[..., VerificationSession], clerk: Any, refused_end: None, judgements: list[str]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     end, after = async_to_sync(run_until_end)(session, clerk)
 
@@ -88,7 +88,7 @@ def test_an_end_stored_whose_hand_over_to_the_workers_failed_stays_captured(
         raise ConnectionError("broker away")
 
     monkeypatch.setattr("registration.services.attempts._enqueue_judgement", broker_away)
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     end, after = async_to_sync(run_until_end)(session, clerk)
 

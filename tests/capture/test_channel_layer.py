@@ -16,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from capture.routing import websocket_urlpatterns
 from registration.models import VerificationSession
 from registration.realtime import SESSION_UPDATE_TYPE, session_group
+from registration.state_machine import SessionState
 
 application = URLRouter(websocket_urlpatterns)
 
@@ -37,7 +38,7 @@ async def members(layer: Any, group: str) -> list[str]:
 def test_a_message_reaching_a_closed_pages_channel_is_not_kept(
     make_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
-    closing, staying = make_session(), make_session()
+    closing, staying = make_session(SessionState.CONSENTED), make_session(SessionState.CONSENTED)
 
     async def scenario() -> tuple[str, dict[str, Any], bool]:
         layer = get_channel_layer()

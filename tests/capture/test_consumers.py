@@ -67,7 +67,7 @@ def test_a_full_attempt_stores_the_trace_and_enqueues_the_verdict(
     fake_engine: list[FakeAnalysis],
     judgements: list[str],
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     messages = async_to_sync(run_full_capture)(session, clerk)
 
@@ -99,7 +99,7 @@ def test_frames_are_decimated_to_the_engine_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(FakeAnalysis, "frames_per_step", 10)
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async_to_sync(run_full_capture)(session, clerk)
 
@@ -116,7 +116,7 @@ def test_disconnecting_mid_challenge_fails_the_attempt_and_closes_the_peer(
     fake_engine: list[FakeAnalysis],
     judgements: list[str],
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> tuple[VerificationSession, Any]:
         communicator, _ = await connect_ready(session, clerk)
@@ -142,7 +142,7 @@ def test_disconnecting_mid_challenge_fails_the_attempt_and_closes_the_peer(
 def test_refusals_are_explained_before_the_socket_closes(
     make_session: Callable[..., VerificationSession], clerk: Any, other_clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
-    ready = make_session()
+    ready = make_session(SessionState.CONSENTED)
     not_ready = make_session(state=S.CREATED)
 
     async def first_message(session_id: Any, user: Any) -> tuple[dict[str, Any], int]:
@@ -167,7 +167,7 @@ def test_refusals_are_explained_before_the_socket_closes(
 def test_a_second_connection_to_the_same_session_is_refused(
     make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> dict[str, Any]:
         first, ready = await connect_ready(session, clerk)
@@ -192,7 +192,7 @@ def test_ready_tells_the_attempt_limit_of_the_admin_policy(
     """The limit the services enforce (the admin-editable policy) is the one the page is told."""
     settings.SHIMING_MAX_LIVENESS_ATTEMPTS = 3
     VerificationPolicy.objects.create(pk=1, max_liveness_attempts=5)
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> dict[str, Any]:
         communicator, ready = await connect_ready(session, clerk)
@@ -207,7 +207,7 @@ def test_ready_tells_the_attempt_limit_of_the_admin_policy(
 def test_a_second_server_process_refuses_a_running_challenge(
     make_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
     services.capture_start(session_id=session.pk, actor=clerk)  # running on another process
 
     async def scenario() -> dict[str, Any]:
@@ -227,7 +227,7 @@ def test_beyond_the_limit_the_page_is_told_to_retry(
     settings: Any,
 ) -> None:
     settings.SHIMING_MAX_CAPTURE_SESSIONS = 1
-    first_session, second_session = make_session(), make_session()
+    first_session, second_session = make_session(SessionState.CONSENTED), make_session(SessionState.CONSENTED)
 
     async def scenario() -> tuple[dict[str, Any], int]:
         first, _ = await connect_ready(first_session, clerk)
@@ -250,7 +250,7 @@ def test_beyond_the_limit_the_page_is_told_to_retry(
 def test_bad_messages_get_an_error_and_never_crash(
     make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> list[str]:
         communicator, _ = await connect_ready(session, clerk)
@@ -281,7 +281,7 @@ def test_bad_messages_get_an_error_and_never_crash(
 def test_a_flood_closes_the_connection_and_ends_the_attempt(
     make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> tuple[list[dict[str, Any]], int]:
         communicator, _ = await connect_ready(session, clerk)
@@ -313,7 +313,7 @@ def test_no_offer_in_time_ends_the_attempt(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(consumers, "PEER_TIMEOUTS", PeerTimeouts(offer_seconds=0.5))
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> list[dict[str, Any]]:
         communicator, _ = await connect_ready(session, clerk)
@@ -329,7 +329,7 @@ def test_no_offer_in_time_ends_the_attempt(
 def test_cancelling_the_session_elsewhere_closes_the_peer(
     make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> tuple[list[dict[str, Any]], Any]:
         communicator, _ = await connect_ready(session, clerk)
@@ -353,7 +353,7 @@ def test_cancelling_the_session_elsewhere_closes_the_peer(
 def test_server_shutdown_closes_every_peer(
     make_session: Callable[..., VerificationSession], clerk: Any, fake_engine: list[FakeAnalysis]
 ) -> None:
-    sessions = [make_session(), make_session()]
+    sessions = [make_session(SessionState.CONSENTED), make_session(SessionState.CONSENTED)]
 
     async def scenario() -> list[Any]:
         sockets = []
@@ -385,7 +385,7 @@ def test_twenty_attempts_in_a_row_leave_nothing_behind(
     fake_engine: list[FakeAnalysis],
     judgements: list[str],
 ) -> None:
-    sessions = [make_session() for _ in range(21)]
+    sessions = [make_session(SessionState.CONSENTED) for _ in range(21)]
 
     async def scenario() -> tuple[list[str], list[str], int, int]:
         await run_full_capture(sessions[0], clerk)  # warm: the shared threads exist from here on

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.capacity import default_capture_limit, usable_cores
-from tests.conftest import SUITE_ONLY_VARIABLES, run_python
+from tests.processes import SUITE_ONLY_VARIABLES, run_python
 
 
 def test_the_limit_is_the_cores_times_the_captures_per_core_rounded_down() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_python
+from tests.processes import run_python
 
 
 @pytest.mark.parametrize(

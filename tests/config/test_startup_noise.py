@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, run_python
+from tests.environment import PROJECT_ROOT
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 

@@ -1,6 +1,6 @@
 """The end-to-end rig: the real ASGI app (Daphne) and a real Celery worker as subprocesses on the
 test database and Redis, and Debian's Chromium driven by Playwright. Its camera is the
-prompt-following customer of tests/actors (a canvas stream: tests/e2e/customer_camera.py); the
+prompt-following customer of bench/actors (a canvas stream: tests/e2e/customer_camera.py); the
 production random challenge plan is drawn for every session."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from django.db import connection
 
 from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
-from tests.conftest import CI_RUN, PROJECT_ROOT
+from tests.environment import CI_RUN, PROJECT_ROOT
 
 __all__ = ["reseed_after_flush"]
 
@@ -37,7 +37,7 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 FIXED_PLAN = "blink,blink,blink"
 HAPPY_CLIP = "liveness_video/liveportrait_d12.mp4"
 PRINT_CLIP = HAPPY_CLIP  # a frame of it, held up as a still print
-# The customer's footage turns only ~23 degrees left and ~25 right (tests/actors/README.md), so it
+# The customer's footage turns only ~23 degrees left and ~25 right (bench/actors/README.md), so it
 # cannot pass the default 25: the browser tests run at 20. The margin is thin: through Chromium a
 # right turn peaks at 25-27 degrees and a left one sometimes stays under 20, while the blink
 # segment moves the head by ~18-19 degrees (so 18 would count it as a turn). A deeper-turning clip is needed.
@@ -184,7 +184,7 @@ def live_server_process(
 
 
 # Package scope, not session: this worker serves the same broker as the real worker of
-# tests/conftest.py, and if it outlived the browser tests it would take the other tests' tasks
+# tests/registration/conftest.py, and if it outlived the browser tests it would take the other tests' tasks
 # (test_tasks waits for its own worker's log line and failed in a full run because of that).
 @pytest.fixture(scope="package")
 def celery_worker_process(
@@ -247,7 +247,7 @@ def stack(
 ) -> Server:
     """Server and worker running; the test's rows are committed, so both subprocesses see them.
     Sessions made in this process draw the production random plan too. (The flush afterwards
-    outlasts what the closed pages left the server: tests/conftest.py `flush_outlasts_a_deadlock`.)"""
+    outlasts what the closed pages left the server: tests/flush.py.)"""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
     settings.SHIMING_LIVENESS_TURN_DEGREES = float(TURN_DEGREES_FOR_THE_FOOTAGE)
     seed_reference_rows()
@@ -274,8 +274,8 @@ def same_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
     """The customer's document: a frontal frame of the customer's own footage on a card."""
     import cv2
 
-    from tests.actors.customer import segment_frames
-    from tests.e2e.media import document_card
+    from bench.actors.card import document_card
+    from bench.actors.customer import segment_frames
 
     frame = media_dir / "customer_frame.png"
     cv2.imwrite(str(frame), segment_frames("idle")[0])
@@ -301,7 +301,7 @@ def customer_chip_portrait(e2e_tools: None, media_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def other_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
-    from tests.e2e.media import document_card
+    from bench.actors.card import document_card
 
     photo = sorted((testdata / "verification" / "deepface").glob("*.jpg"))[0]
     return document_card(photo, media_dir / "other_person_card.jpg", crop_to_face=False)
@@ -356,7 +356,7 @@ def launch_browser(playwright_driver: Any, e2e_tools: None) -> Iterator[BrowserF
 def customer_context(launch_browser: BrowserFactory, stack: Server, testdata: Path) -> CustomerContext:
     """A browser context whose camera is the prompt-following customer (or, with `respond`, the
     lazy or wrong-way one). The seed of its reaction delays is printed, to replay a run."""
-    from tests.actors.customer import follow
+    from bench.actors.customer import follow
     from tests.e2e import customer_camera
 
     def open_context(*, respond: Callable[[str], str | None] | None = None, **options: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The prompt-following customer of tests/actors/customer.py as the browser's camera.
+"""The prompt-following customer of bench/actors/customer.py as the browser's camera.
 
 The split: Python (this module and `Customer`) renders the customer's segments from the shared
 footage to JPEG frames, served to the page by a Playwright route on the server's own origin, and
@@ -18,7 +18,7 @@ from typing import Any
 
 import cv2
 
-from tests.actors import customer as actors
+from bench.actors import customer as actors
 
 ROUTE = "/__e2e_customer__/"
 SEGMENT_NAMES = ("idle", "blink", "turn_left", "turn_right")

@@ -1,5 +1,5 @@
 """The product in a real browser: Chromium whose camera is the prompt-following customer (a canvas
-playing tests/actors/customer.py), the production random challenge plan, the real ASGI server and
+playing bench/actors/customer.py), the production random challenge plan, the real ASGI server and
 a real Celery worker, PostgreSQL and Redis. Every screen is saved under artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -20,22 +20,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django import db
 from PIL import Image
 
+from bench.actors.card import CARD_PORTRAIT_BOX
+from bench.actors.customer import lazy
 from registration import services
 from registration.models import CardReader, EvidenceKind, VerificationSession
 from registration.reader_agent import ReaderAgent, SimulatedReader
 from registration.reader_protocol import public_key_hex
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
-from tests.actors.customer import lazy
 from tests.e2e.conftest import SCREENSHOTS, BrowserFactory, CustomerContext, Screens, Server
-from tests.e2e.media import CARD_PORTRAIT_BOX
 from tests.factories import make_phone, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
 # A customer whose attempt fails tries again, as the product lets them (three attempts by default):
 # the shared footage's left turn clears the 20 degree threshold only narrowly in Chromium, about one
-# attempt in six misses it (tests/actors/README.md), so the tests use the retries a customer has.
+# attempt in six misses it (bench/actors/README.md), so the tests use the retries a customer has.
 RETRIES_ALLOWED = 2
 CUSTOMER_NAME = "王 小明"
 CUSTOMER_BIRTH = date(1990, 3, 7)

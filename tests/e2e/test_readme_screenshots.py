@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import CustomerContext, Screens, Server
 from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
@@ -26,6 +25,7 @@ from tests.e2e.test_capture_flow import (
     sign_in,
     wait_phase,
 )
+from tests.environment import PROJECT_ROOT
 from tests.factories import make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]

@@ -15,7 +15,7 @@ from celery import Celery
 
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import FINAL_STATES, SessionState
-from tests.conftest import _test_database_url_for
+from tests.processes import database_url_for
 
 from .services import CeleryWorker, RedisServer
 
@@ -115,7 +115,7 @@ def start_worker(
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url or _test_database_url_for(connection.settings_dict),
+            "DATABASE_URL": database_url or database_url_for(connection.settings_dict),
             "REDIS_URL": private_redis.url,
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
             "PYTHONUNBUFFERED": "1",

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import redis
 
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 
 
 def free_port() -> int:

@@ -18,8 +18,8 @@ from capture.routing import websocket_urlpatterns
 from registration import services
 from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
-from tests.conftest import wait_until
 from tests.peer_registry import fresh_peer_registry
+from tests.processes import wait_until
 
 from .conftest import fault_injected, sessions_lost
 from .services import RedisServer
@@ -46,8 +46,8 @@ def scripted_capture(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 @pytest.fixture
-def ready_session(clerk: Any, new_session: Callable[..., VerificationSession]) -> VerificationSession:
-    session = new_session()
+def ready_session(clerk: Any, make_session: Callable[..., VerificationSession]) -> VerificationSession:
+    session = make_session()
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg")
     VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
     services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")

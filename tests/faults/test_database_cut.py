@@ -22,7 +22,7 @@ from registration import task_names
 from registration.models import AuditEvent, Subscriber, VerificationSession
 from registration.services import registrations, transitions
 from registration.state_machine import SessionState
-from tests.conftest import _test_database_url_for, wait_until
+from tests.processes import database_url_for, wait_until
 from tests.security.snapshot import database_snapshot
 
 from .conftest import fault_injected, sessions_lost
@@ -96,10 +96,10 @@ def test_database_lost_mid_registration_is_a_clean_503_and_nothing_half_written(
 
 
 def test_database_lost_mid_consent_leaves_the_session_as_it_was(
-    proxied_connection: TcpProxy, clerk: Any, new_session: Callable[..., VerificationSession]
+    proxied_connection: TcpProxy, clerk: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
     proxy = proxied_connection
-    session = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
+    session = make_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
     client = APIClient()
     client.force_login(clerk)
     before = database_snapshot()
@@ -120,10 +120,10 @@ def test_database_lost_mid_consent_leaves_the_session_as_it_was(
 
 
 def test_database_down_before_a_request_is_a_clean_503(
-    proxied_connection: TcpProxy, clerk: Any, new_session: Callable[..., VerificationSession]
+    proxied_connection: TcpProxy, clerk: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
     proxy = proxied_connection
-    session = new_session()
+    session = make_session()
     client = APIClient()
     client.force_login(clerk)
     proxy.cut()
@@ -144,14 +144,14 @@ def test_database_down_before_a_request_is_a_clean_503(
 def test_a_task_retries_while_the_database_is_away_and_writes_once(
     broker: Celery,
     start_worker: Callable[..., CeleryWorker],
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
     host, port = _postgres_address()
     worker_proxy = TcpProxy(host, port)
     try:
-        url = _test_database_url_for({**connection.settings_dict, "HOST": "127.0.0.1", "PORT": worker_proxy.port})
+        url = database_url_for({**connection.settings_dict, "HOST": "127.0.0.1", "PORT": worker_proxy.port})
         worker = start_worker("db-cut", database_url=url)
-        stale = new_session()
+        stale = make_session()
         VerificationSession.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=5))
 
         worker_proxy.cut()

@@ -20,7 +20,7 @@ from capture.routing import websocket_urlpatterns
 from registration import services, task_names
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import SessionState
-from tests.conftest import wait_until
+from tests.processes import wait_until
 
 from .conftest import fault_injected, sessions_lost
 from .services import CeleryWorker, RedisServer
@@ -31,8 +31,8 @@ S = SessionState
 ROUTES = URLRouter(websocket_urlpatterns)
 
 
-def _stale(new_session: Callable[..., VerificationSession]) -> VerificationSession:
-    session = new_session()
+def _stale(make_session: Callable[..., VerificationSession]) -> VerificationSession:
+    session = make_session()
     VerificationSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=5))
     return session
 
@@ -45,16 +45,16 @@ def test_worker_reconnects_and_processes_a_task_sent_after_the_restart(
     broker: Celery,
     private_redis: RedisServer,
     start_worker: Callable[..., CeleryWorker],
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
     worker = start_worker("redis-restart")
-    before = _stale(new_session)
+    before = _stale(make_session)
     broker.send_task(task_names.EXPIRE_STALE_SESSIONS)
     assert wait_until(lambda: _state(before) == S.EXPIRED, timeout=30)
 
     private_redis.restart(down_seconds=2.0)
     fault_injected()
-    after = _stale(new_session)
+    after = _stale(make_session)
     broker.send_task(task_names.EXPIRE_STALE_SESSIONS)  # the client reconnects on its own
 
     assert wait_until(lambda: _state(after) == S.EXPIRED, timeout=90), worker.log()[-3000:]
@@ -77,9 +77,9 @@ def test_pages_reconnect_after_the_channel_layer_restarts(
     private_channel_layer: None,
     private_redis: RedisServer,
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
+    session = make_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")  # the tablet handed over
     path = f"/ws/sessions/{session.pk}/"
 
     async def page() -> WebsocketCommunicator:

@@ -14,7 +14,7 @@ from celery import Celery
 from registration import task_names
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import FINAL_STATES, SessionState
-from tests.conftest import wait_until
+from tests.processes import wait_until
 from tests.registration.test_tasks import _session_ready_to_match
 
 from .conftest import fault_injected, sessions_lost
@@ -35,12 +35,12 @@ def _kill_while_matching(
     broker: Celery,
     worker: CeleryWorker,
     kill: Callable[[], None],
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     testdata: Path,
 ) -> VerificationSession:
     """Send the match and kill as soon as the session is `matching`; a try that ends first is repeated."""
     for _ in range(3):
-        session = _session_ready_to_match(new_session, testdata, LARGE_PHOTO, LARGE_PHOTO)
+        session = _session_ready_to_match(make_session, testdata, LARGE_PHOTO, LARGE_PHOTO)
         broker.send_task(task_names.MATCH_FACES, args=[str(session.pk)])
         assert wait_until(_leaves(session, S.LIVENESS_PASSED), timeout=60, interval=0.002)
         if _state(session) == S.MATCHING:
@@ -71,12 +71,12 @@ def _decided_once(session: VerificationSession) -> str:
 
 
 def test_worker_machine_killed_mid_match_task_is_redelivered_once(
-    broker: Celery, start_worker: Callable[..., CeleryWorker], new_session: Callable[..., VerificationSession],
+    broker: Celery, start_worker: Callable[..., CeleryWorker], make_session: Callable[..., VerificationSession],
     testdata: Path,
 ) -> None:  # fmt: skip
     """Main process and pool killed together (a crashed container): Redis redelivers after the visibility timeout."""
     first = start_worker("doomed", queues="face", visibility_timeout=VISIBILITY_TIMEOUT)
-    session = _kill_while_matching(broker, first, first.kill_all, new_session, testdata)
+    session = _kill_while_matching(broker, first, first.kill_all, make_session, testdata)
     assert first.process is not None
     assert first.process.poll() is not None  # really dead, with the task unacknowledged
 
@@ -89,7 +89,7 @@ def test_worker_machine_killed_mid_match_task_is_redelivered_once(
 
 
 def test_pool_process_killed_mid_match_task_is_requeued_once(
-    broker: Celery, start_worker: Callable[..., CeleryWorker], new_session: Callable[..., VerificationSession],
+    broker: Celery, start_worker: Callable[..., CeleryWorker], make_session: Callable[..., VerificationSession],
     testdata: Path,
 ) -> None:  # fmt: skip
     """Only the pool process dies: the worker sees it lost (task_reject_on_worker_lost) and requeues at once."""
@@ -99,7 +99,7 @@ def test_pool_process_killed_mid_match_task_is_requeued_once(
         for child in worker.pool_children():
             child.kill()
 
-    session = _kill_while_matching(broker, worker, kill_pool_process, new_session, testdata)
+    session = _kill_while_matching(broker, worker, kill_pool_process, make_session, testdata)
     assert wait_until(lambda: _state(session) != S.MATCHING, timeout=120), worker.log()[-3000:]
     assert _decided_once(session) == S.APPROVED
     assert "WorkerLostError" in worker.log() or "SIGKILL" in worker.log()

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from typing import Any
 
-from tests.conftest import PROJECT_ROOT, needs_tool
+from tests.environment import PROJECT_ROOT, needs_tool
 
 CAMERA = PROJECT_ROOT / "frontend" / "static" / "frontend" / "camera.js"
 NODE = shutil.which("node")

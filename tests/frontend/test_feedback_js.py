@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views.i18n import JavaScriptCatalog
 
-from tests.conftest import PROJECT_ROOT, needs_tool
+from tests.environment import PROJECT_ROOT, needs_tool
 
 FEEDBACK = PROJECT_ROOT / "frontend" / "static" / "frontend" / "feedback.js"
 NODE = shutil.which("node")

@@ -19,7 +19,7 @@ from django.utils.translation.trans_real import DjangoTranslation
 from frontend import prompts
 from registration.models import VerificationSession
 from registration.state_machine import SessionState
-from tests.conftest import PROJECT_ROOT, needs_tool
+from tests.environment import PROJECT_ROOT, needs_tool
 
 NODE = shutil.which("node")
 

@@ -1,4 +1,4 @@
-"""The challenge against customers and attackers assembled from real footage (tests/actors/customer.py).
+"""The challenge against customers and attackers assembled from real footage (bench/actors/customer.py).
 
 The footage (liveportrait_d3.mp4 and its mirror) turns about 23-25 degrees from frontal by the
 face mesh's yaw, so these runs use a 20-degree turn threshold (CUSTOMER_CONFIG); at the default
@@ -12,10 +12,10 @@ import random
 
 import pytest
 
+from bench.actors.customer import FPS, Customer, LoopingRecording, lazy, perform, wrong_way
 from liveness import ChallengeEngine, ChallengePlan, FrameFeatures, LivenessConfig, Phase, Reason
 from liveness.extractor import LandmarkExtractor
 from liveness.steps import draw_gaps
-from tests.actors.customer import FPS, Customer, LoopingRecording, lazy, perform, wrong_way
 
 pytestmark = pytest.mark.model
 

@@ -1,6 +1,6 @@
 """The screen-light step (liveness.light): its safety rules, its thresholds' error targets on a
 numeric model, and the engine against a screen-lit customer, an untinted replay and a print made
-from the real footage (tests/actors/customer.py's `LitCamera`)."""
+from the real footage (bench/actors/customer.py's `LitCamera`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.actors.customer import FPS, Customer, LitCamera, perform
+from bench.actors.light import LIGHT, LIGHT_CONFIG, LIGHT_ONLY, LIGHT_ONLY_CONFIG, extracted
 from liveness import ChallengeEngine, ChallengePlan, ChallengeStep, FrameFeatures, LivenessConfig, Phase, Reason
 from liveness.extractor import LandmarkExtractor, skin_and_backdrop
 from liveness.light import (
@@ -27,16 +29,9 @@ from liveness.light import (
 )
 from liveness.plan import draw_plan
 from liveness.trace import recompute_verdict
-from tests.actors.customer import FPS, Customer, LitCamera, perform
 from tests.liveness.attacks import FRAME_SIZE, jittered_still, load_print
 from tests.liveness.synthetic import FaceStream, times
 from tests.liveness.test_attacks import PHOTOS
-
-LIGHT = LightConfig(enabled=True)
-# The footage turns 23-25 degrees (see test_customers.py); a light-only plan needs no blink.
-LIGHT_CONFIG = LivenessConfig(turn_yaw_degrees=20.0, light=LIGHT)
-LIGHT_ONLY_CONFIG = dataclasses.replace(LIGHT_CONFIG, require_blink=False)
-LIGHT_ONLY = ChallengePlan.parse("light")
 
 
 def test_the_sequence_is_photosensitivity_safe() -> None:
@@ -250,12 +245,6 @@ def light_only_runs(features: list[FrameFeatures], count: int, seed: int) -> lis
         verdict = engine.finish()
         outcomes.append((verdict.passed, verdict.reasons))
     return outcomes
-
-
-def extracted(frames: list[np.ndarray], extractor: LandmarkExtractor) -> list[FrameFeatures]:
-    extractor.reset(light=True)
-    step = round(FPS / LIGHT_CONFIG.fps_budget)
-    return [extractor.extract(frame, round(index / FPS, 4)) for index, frame in enumerate(frames) if index % step == 0]
 
 
 @pytest.mark.model

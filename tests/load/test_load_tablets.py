@@ -1,6 +1,6 @@
 """A short run of the simulated-tablet load generator (bench/load_tablets.py) against the real ASGI
 server and a real Celery worker, with the production random plan and the prompt-following customer
-(tests/actors/customer.py) as every tablet's camera: every session ends in a decision or a clean
+(bench/actors/customer.py) as every tablet's camera: every session ends in a decision or a clean
 failure, and beyond SHIMING_MAX_CAPTURE_SESSIONS (1 here) a tablet is told "busy, retry" and its
 session is untouched. The server and worker run at the e2e suite's 20-degree turn threshold
 (`subprocess_env`: the footage turns only ~23-25 real degrees, under the default 25)."""
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from bench.actors.customer import STEPS
 from bench.load_tablets import Load, RunPlan, SessionResult, make_document_card, run_tablets
-from tests.actors.customer import STEPS
 from tests.e2e.conftest import Server, running_daphne
 
 pytestmark = [pytest.mark.load, pytest.mark.worker]

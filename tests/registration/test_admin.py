@@ -11,6 +11,7 @@ from django.test import Client
 from registration import services
 from registration.models import AuditEvent, EvidenceKind, VerificationSession
 from registration.roles import CLERK
+from registration.state_machine import SessionState
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +26,17 @@ def _admin_client(user: Any) -> Client:
 
 
 @pytest.fixture
-def waiting_session(photographed_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
-    return services.session_request_alternative(session_id=photographed_session().pk, actor=clerk, reason="no consent")
+def waiting_session(make_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
+    return services.session_request_alternative(
+        session_id=make_session(SessionState.DOCUMENT_CAPTURED).pk, actor=clerk, reason="no consent"
+    )
 
 
 def test_supervisor_sees_the_queue_and_each_case_opens_its_review_page(
-    supervisor: Any, waiting_session: VerificationSession, new_session: Callable[..., VerificationSession]
+    supervisor: Any, waiting_session: VerificationSession, make_session: Callable[..., VerificationSession]
 ) -> None:
     """Deciding is done case by case on the review page (tests/frontend/test_review.py), not by a bulk action."""
-    not_waiting = new_session()
+    not_waiting = make_session()
     client = _admin_client(supervisor)
     page = client.get(QUEUE_URL)
     assert page.status_code == 200
@@ -97,7 +100,7 @@ def test_clerk_cannot_use_the_admin(clerk: Any) -> None:
 
 
 def test_admin_changes_retention_and_thresholds_and_it_is_audited(
-    new_session: Callable[..., VerificationSession], clerk: Any
+    make_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
     from registration.models import VerificationPolicy
     from registration.roles import ADMIN
@@ -123,7 +126,7 @@ def test_admin_changes_retention_and_thresholds_and_it_is_audited(
     event = AuditEvent.objects.get(action="policy.updated")
     assert event.actor == admin_user
     assert event.details["changes"]["evidence_retention_hours"] == [None, 24]
-    session = services.session_cancel(session_id=new_session().pk, actor=clerk)
+    session = services.session_cancel(session_id=make_session().pk, actor=clerk)
     assert session.evidence_purge_after is not None
     assert session.decided_at is not None
     assert round((session.evidence_purge_after - session.decided_at).total_seconds()) == 24 * 3600

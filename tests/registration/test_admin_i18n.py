@@ -40,10 +40,10 @@ def test_the_admin_index_names_every_model_in_chinese(supervisor: Any) -> None:
 
 
 def test_the_queue_and_a_session_speak_chinese_states_and_fields(
-    supervisor: Any, clerk: Any, photographed_session: Any
+    supervisor: Any, clerk: Any, make_session: Any
 ) -> None:
     waiting = services.session_request_alternative(
-        session_id=photographed_session().pk, actor=clerk, reason="no consent"
+        session_id=make_session(SessionState.DOCUMENT_CAPTURED).pk, actor=clerk, reason="no consent"
     )
     client = _client(supervisor)
 

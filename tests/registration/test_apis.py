@@ -19,6 +19,7 @@ from registration.models import (
     VerificationPolicy,
     VerificationSession,
 )
+from registration.state_machine import SessionState
 
 pytestmark = pytest.mark.django_db
 
@@ -105,10 +106,10 @@ def test_malformed_json_is_a_clear_400(client_for: Callable[[Any], APIClient], c
 def test_duplicate_active_phone_number_is_refused(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
 ) -> None:
-    first = new_session()
+    first = make_session()
     _activate(first)
     response = client_for(clerk).post(
         SESSIONS_URL, registration_input(phone_number=first.subscriber.phone_number), format="json"
@@ -121,14 +122,14 @@ def test_duplicate_active_phone_number_is_refused(
 def test_per_id_limit_is_enforced(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
     settings: Any,
 ) -> None:
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 2
     number = registration_input()["document_number"]
     for _ in range(2):
-        _activate(new_session(document_number=number))
+        _activate(make_session(document_number=number))
     response = client_for(clerk).post(SESSIONS_URL, registration_input(document_number=number), format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "id_limit_reached"
@@ -142,9 +143,9 @@ def test_read_own_session_and_not_another_outlets(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
     other_clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = make_session()
     assert client_for(clerk).get(_url(session)).json()["id"] == str(session.pk)
     response = client_for(other_clerk).get(_url(session))
     assert response.status_code == 404
@@ -156,10 +157,10 @@ def test_list_is_scoped_to_the_outlet_and_filters(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
     other_clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
 ) -> None:
-    mine = [new_session() for _ in range(3)]
+    mine = [make_session() for _ in range(3)]
     services.registration_create(clerk=other_clerk, **registration_input())
     services.session_cancel(session_id=mine[0].pk, actor=clerk)
     body = client_for(clerk).get(SESSIONS_URL).json()
@@ -183,9 +184,9 @@ def test_list_is_scoped_to_the_outlet_and_filters(
 def test_consent_moves_the_session_and_keeps_the_record(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = photographed_session()
+    session = make_session(SessionState.DOCUMENT_CAPTURED)
     response = client_for(clerk).post(
         _url(session, "consent"), {"consent_version": "3", "language": "en"}, format="json"
     )
@@ -198,7 +199,7 @@ def test_consent_moves_the_session_and_keeps_the_record(
 def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
     """The retention is editable in the admin: the text shown and the consent record follow it."""
     VerificationPolicy.objects.create(pk=1, evidence_retention_hours=24)
@@ -208,7 +209,7 @@ def test_consent_text_names_the_configured_retention_and_the_record_keeps_it(
         shown = client.get("/api/consent-text/", {"kind": "face_processing", "language": language}).json()
         assert phrase in shown["body"]
         assert "72" not in shown["body"]
-    session = photographed_session()
+    session = make_session(SessionState.DOCUMENT_CAPTURED)
     consent = {"consent_version": shown["version"], "language": "zh-hans"}
     response = client.post(_url(session, "consent"), consent, format="json")
     assert response.status_code == 200, response.json()
@@ -247,9 +248,9 @@ def test_the_consent_text_says_what_a_lawyer_asks_from_the_live_policy(
 def test_consent_to_an_unknown_text_version_is_refused(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = photographed_session()
+    session = make_session(SessionState.DOCUMENT_CAPTURED)
     response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "99"}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "consent_version"
@@ -275,9 +276,9 @@ def test_consent_twice_is_an_illegal_transition(
 def test_consent_on_another_outlets_session_is_not_found(
     client_for: Callable[[Any], APIClient],
     other_clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = photographed_session()
+    session = make_session(SessionState.DOCUMENT_CAPTURED)
     response = client_for(other_clerk).post(_url(session, "consent"), {"consent_version": "3"}, format="json")
     assert response.status_code == 404
     session.refresh_from_db()
@@ -287,13 +288,13 @@ def test_consent_on_another_outlets_session_is_not_found(
 def test_minor_needs_a_guardians_consent(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
     from datetime import date
 
     from tests.factories import make_prc_id
 
-    session = photographed_session(document_number=make_prc_id(date(2016, 1, 1)))
+    session = make_session(SessionState.DOCUMENT_CAPTURED, document_number=make_prc_id(date(2016, 1, 1)))
     client = client_for(clerk)
     refused = client.post(_url(session, "consent"), {"consent_version": "3"}, format="json")
     assert refused.status_code == 400
@@ -311,9 +312,9 @@ def test_minor_needs_a_guardians_consent(
 def test_non_biometric_alternative_goes_to_a_supervisor(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = photographed_session()
+    session = make_session(SessionState.DOCUMENT_CAPTURED)
     response = client_for(clerk).post(_url(session, "alternative"), {"reason": "declines face scan"}, format="json")
     assert response.status_code == 200
     body = response.json()
@@ -324,9 +325,9 @@ def test_cancel_and_cancel_again(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
     other_clerk: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = make_session()
     assert client_for(other_clerk).post(_url(session, "cancel"), {}, format="json").status_code == 404
     response = client_for(clerk).post(_url(session, "cancel"), {"reason": "customer left"}, format="json")
     assert response.json()["state"] == "cancelled"
@@ -339,13 +340,13 @@ def test_cancel_and_cancel_again(
 def test_expired_session_refuses_further_steps(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
-    session = photographed_session()
+    session = make_session(SessionState.DOCUMENT_CAPTURED)
     VerificationSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client_for(clerk).post(_url(session, "consent"), {"consent_version": "3"}, format="json")
     assert response.status_code == 409
@@ -362,9 +363,11 @@ def test_supervisor_decides_a_manual_review(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
     supervisor: Any,
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = services.session_request_alternative(session_id=photographed_session().pk, actor=clerk, reason="")
+    session = services.session_request_alternative(
+        session_id=make_session(SessionState.DOCUMENT_CAPTURED).pk, actor=clerk, reason=""
+    )
     url = _url(session, "decision")
     denied = client_for(clerk).post(url, {"decision": "approved", "note": "checked"}, format="json")
     assert denied.status_code == 403
@@ -383,9 +386,9 @@ def test_supervisor_decides_a_manual_review(
 def test_decision_outside_manual_review_is_409(
     client_for: Callable[[Any], APIClient],
     supervisor: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = make_session()
     response = client_for(supervisor).post(
         _url(session, "decision"), {"decision": "approved", "note": "x"}, format="json"
     )
@@ -396,17 +399,16 @@ def test_supervisor_approval_still_respects_the_per_id_limit(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
     supervisor: Any,
-    new_session: Callable[..., VerificationSession],
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
     settings: Any,
 ) -> None:
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 1
     number = registration_input()["document_number"]
     waiting = services.session_request_alternative(
-        session_id=photographed_session(document_number=number).pk, actor=clerk, reason=""
+        session_id=make_session(SessionState.DOCUMENT_CAPTURED, document_number=number).pk, actor=clerk, reason=""
     )
-    _activate(new_session(document_number=number))
+    _activate(make_session(document_number=number))
     response = client_for(supervisor).post(
         _url(waiting, "decision"), {"decision": "approved", "note": "ok"}, format="json"
     )

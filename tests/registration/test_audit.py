@@ -11,8 +11,8 @@ from registration.models import AuditEvent, VerificationSession
 
 
 @pytest.mark.django_db
-def test_audit_log_is_append_only_in_the_database(new_session: Callable[..., VerificationSession]) -> None:
-    session = new_session()
+def test_audit_log_is_append_only_in_the_database(make_session: Callable[..., VerificationSession]) -> None:
+    session = make_session()
     event = AuditEvent.objects.get(object_id=str(session.pk), action="session.created")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="session.forged")

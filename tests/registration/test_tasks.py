@@ -32,15 +32,15 @@ from registration.tasks import (
     purge_expired_evidence,
     recover_attempts,
 )
-from tests.conftest import wait_until
+from tests.processes import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_expires_stale_sessions_once(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
-    stale, fresh = new_session(), new_session()
+    stale, fresh = make_session(), make_session()
     VerificationSession.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=5))
     for _ in range(2):  # twice: the second run finds nothing left to do
         expire_stale_sessions.delay()
@@ -50,9 +50,9 @@ def test_worker_expires_stale_sessions_once(
 
 
 def test_worker_purges_evidence_after_retention(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], clerk: Any
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
-    old, recent = new_session(), new_session()
+    old, recent = make_session(), make_session()
     for session in (old, recent):
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
@@ -67,10 +67,10 @@ def test_worker_purges_evidence_after_retention(
 
 
 def _session_ready_to_match(
-    new_session: Callable[..., VerificationSession], testdata: Path, portrait: str, live: str
+    make_session: Callable[..., VerificationSession], testdata: Path, portrait: str, live: str
 ) -> VerificationSession:
     """A session whose liveness passed, holding a portrait and a live frame, as the capture leaves it."""
-    session = new_session()
+    session = make_session()
     for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
         content = (testdata / "verification" / "deepface" / name).read_bytes()
         services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
@@ -90,13 +90,13 @@ def _session_ready_to_match(
 )
 def test_worker_matches_once_even_when_the_task_runs_twice(
     celery_worker_process: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     testdata: Path,
     portrait: str,
     live: str,
     decision: str,
 ) -> None:
-    session = _session_ready_to_match(new_session, testdata, portrait, live)
+    session = _session_ready_to_match(make_session, testdata, portrait, live)
     match_faces.delay(str(session.pk))
     match_faces.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == decision, timeout=120)
@@ -112,9 +112,9 @@ def test_worker_matches_once_even_when_the_task_runs_twice(
 
 
 def test_match_without_a_passed_liveness_does_nothing(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
-    session = new_session()
+    session = make_session()
     sent = match_faces.delay(str(session.pk))
     # (The wait is long because the worker may still be warming its models on a loaded machine.)
     # No result backend: the worker's own log line proves the task ran, finished, and took the
@@ -162,13 +162,13 @@ def _run_clip(
 
 
 def _session_after_capture(
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     trace: dict[str, Any],
     frame: bytes,
     plan: str,
     extra_frames: tuple[bytes, ...] = (),
 ) -> VerificationSession:
-    session = new_session(state="consented", portrait=b"\xff\xd8portrait")  # past the handover
+    session = make_session(state="consented", portrait=b"\xff\xd8portrait")  # past the handover
     with override_settings(SHIMING_FIXED_CHALLENGE_PLAN=plan.split(",")):  # the plan the clip follows
         services.capture_start(session_id=session.pk, actor=session.clerk)  # draws the attempt's plan
     session.refresh_from_db()
@@ -186,10 +186,10 @@ def _session_after_capture(
 
 @pytest.mark.model
 def test_worker_recomputes_the_liveness_verdict_once(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink")
-    session = _session_after_capture(new_session, trace, frame, "blink")
+    session = _session_after_capture(make_session, trace, frame, "blink")
     liveness_verdict.delay(str(session.pk))
     liveness_verdict.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_passed", timeout=60)
@@ -202,12 +202,12 @@ def test_worker_recomputes_the_liveness_verdict_once(
 
 @pytest.mark.model
 def test_worker_fails_a_still_photo_and_the_match_never_runs(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     from celery import chain
 
     trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink", still=True)
-    session = _session_after_capture(new_session, trace, frame, "blink")
+    session = _session_after_capture(make_session, trace, frame, "blink")
     chain(liveness_verdict.si(str(session.pk)), match_faces.si(str(session.pk))).apply_async()
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
     time.sleep(1.0)
@@ -218,13 +218,13 @@ def test_worker_fails_a_still_photo_and_the_match_never_runs(
 
 
 def test_worker_fails_a_trace_without_its_configuration(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
     """No silent fallback to today's settings: a trace that does not say how it was judged is invalid."""
     from liveness.trace import TRACE_VERSION
 
     trace = {"version": TRACE_VERSION, "plan": ["blink"], "frames": []}
-    session = _session_after_capture(new_session, trace, b"jpeg", "blink")
+    session = _session_after_capture(make_session, trace, b"jpeg", "blink")
     liveness_verdict.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
     session.refresh_from_db()
@@ -232,7 +232,7 @@ def test_worker_fails_a_trace_without_its_configuration(
 
 
 def test_worker_recovers_lost_attempts_and_lost_verdicts_once(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession]
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
     """The periodic recovery: an attempt whose web process died mid-capture fails with a retry
     allowed; a stored attempt whose hand-over to the workers was lost gets its verdict; a capture
@@ -240,8 +240,8 @@ def test_worker_recovers_lost_attempts_and_lost_verdicts_once(
     from liveness.trace import TRACE_VERSION
 
     trace = {"version": TRACE_VERSION, "plan": ["blink"], "frames": []}
-    unjudged = _session_after_capture(new_session, trace, b"jpeg", "blink")  # the chain never sent
-    lost, running = (new_session(state="consented", portrait=b"\xff\xd8portrait") for _ in range(2))
+    unjudged = _session_after_capture(make_session, trace, b"jpeg", "blink")  # the chain never sent
+    lost, running = (make_session(state="consented", portrait=b"\xff\xd8portrait") for _ in range(2))
     for session in (lost, running):
         services.capture_start(session_id=session.pk, actor=session.clerk)
     now = timezone.now()
@@ -264,12 +264,12 @@ def test_worker_recovers_lost_attempts_and_lost_verdicts_once(
     assert VerificationSession.objects.get(pk=running.pk).state == "liveness_running"
 
 
-def test_a_verdict_is_sent_again_at_most_once_a_period(new_session: Callable[..., VerificationSession]) -> None:
+def test_a_verdict_is_sent_again_at_most_once_a_period(make_session: Callable[..., VerificationSession]) -> None:
     """A slow queue (workers busy or down) is not flooded: one resend per period and session."""
     from liveness.trace import TRACE_VERSION
 
     trace = {"version": TRACE_VERSION, "plan": ["blink"], "frames": []}
-    session = _session_after_capture(new_session, trace, b"jpeg", "blink")
+    session = _session_after_capture(make_session, trace, b"jpeg", "blink")
     finished = VerificationSession.objects.get(pk=session.pk).liveness_finished_at
     assert finished is not None
     sent: list[str] = []
@@ -281,14 +281,14 @@ def test_a_verdict_is_sent_again_at_most_once_a_period(new_session: Callable[...
 
 @pytest.mark.model
 def test_worker_judges_with_the_configuration_stored_in_the_trace(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     """The clip passes under the worker's settings; the configuration it was captured with (stored in
     the trace) demands a deeper blink than it ever shows, and that configuration is the one used."""
     trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink")
     assert LivenessConfig.from_dict(trace["config"]) == liveness_config()  # the worker's own settings
     strict = dataclasses.replace(liveness_config(), blink_close_ratio=0.05, blink_open_ratio=0.1)
-    session = _session_after_capture(new_session, {**trace, "config": strict.to_dict()}, frame, "blink")
+    session = _session_after_capture(make_session, {**trace, "config": strict.to_dict()}, frame, "blink")
     liveness_verdict.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "liveness_failed", timeout=60)
     session.refresh_from_db()
@@ -298,14 +298,14 @@ def test_worker_judges_with_the_configuration_stored_in_the_trace(
 
 @pytest.mark.model
 def test_worker_decides_the_band_from_the_admin_policy_not_the_matcher_settings(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     """The same person, approved under the matcher's calibrated thresholds; the admin's policy for this
     matcher (cosine similarity) says approve at 0.999, reject below 0.998."""
     VerificationPolicy.objects.create(
         pk=1, face_accept_threshold=0.999, face_reject_threshold=0.998, face_thresholds_matcher=OmzMatcher.KEY
     )
-    session = _session_ready_to_match(new_session, testdata, "img2.jpg", "img6.jpg")
+    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img6.jpg")
     match_faces.delay(str(session.pk))
     match_faces.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "rejected", timeout=120)
@@ -327,10 +327,10 @@ def test_the_matcher_reports_facts_and_decides_no_band() -> None:
 
 @pytest.mark.model
 def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     """The best frame shows a stranger, an extra frame the customer: best of the frames approves."""
-    session = _session_ready_to_match(new_session, testdata, "img2.jpg", "img48.jpg")
+    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img48.jpg")
     extra = (testdata / "verification" / "deepface" / "img6.jpg").read_bytes()
     services.evidence_store(
         session=session,
@@ -352,10 +352,10 @@ def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
 
 @pytest.mark.django_db
 def test_capture_stores_the_extra_frames_encrypted_next_to_the_best_frame(
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
     session = _session_after_capture(
-        new_session, {"frames": []}, b"\xff\xd8best", "blink", extra_frames=(b"\xff\xd8two", b"\xff\xd8three")
+        make_session, {"frames": []}, b"\xff\xd8best", "blink", extra_frames=(b"\xff\xd8two", b"\xff\xd8three")
     )
 
     stored = Evidence.objects.get(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA)
@@ -374,9 +374,9 @@ def test_frames_blob_round_trips_and_refuses_a_truncated_one() -> None:
 
 @pytest.mark.django_db
 def test_a_retry_without_extra_frames_never_keeps_those_of_the_earlier_attempt(
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = _session_after_capture(new_session, {"frames": []}, b"\xff\xd8best", "blink", extra_frames=(b"old",))
+    session = _session_after_capture(make_session, {"frames": []}, b"\xff\xd8best", "blink", extra_frames=(b"old",))
     services.liveness_verdict_apply(session_id=session.pk, passed=False, reasons=["no_blink"], detail={})
 
     assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from registration.worker import serves_face_queue
-from tests.conftest import _test_database_url_for, running_celery_worker, wait_until
+from tests.processes import database_url_for, running_celery_worker, wait_until
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_a_worker_started_without_queues_warms_the_matcher(django_db_setup: None
     from django.db import connection
 
     log_path = tmp_path / "worker.log"
-    database_url = _test_database_url_for(connection.settings_dict)
+    database_url = database_url_for(connection.settings_dict)
     with running_celery_worker(log_path, database_url=database_url, queues=None, name="all-queues"):
         warmed = wait_until(lambda: "face matcher warmed up" in log_path.read_text(errors="replace"), timeout=120)
     assert warmed, log_path.read_text(errors="replace")[-4000:]

@@ -606,12 +606,12 @@ def _session_in(
     *,
     clerk: Any,
     supervisor: Any,
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     minor: bool = False,
 ) -> VerificationSession:
     """A session of outlet A brought to `state` through the services where a path exists."""
     child = {"document_number": make_prc_id(birth_date=date(timezone.localdate().year - 10, 1, 1))} if minor else {}
-    session = new_session(**child)
+    session = make_session(**child)
     if state != S.CREATED:  # the clerk's document photo first (a stand-in: no face model reads it here)
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8photo", content_type="image/jpeg"
@@ -634,14 +634,18 @@ def _session_in(
 def test_bad_input_is_a_clear_4xx_and_writes_nothing(
     bad: BadInput,
     users: dict[str, Any],
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     request: pytest.FixtureRequest,
 ) -> None:
     images = request.getfixturevalue("images") if bad.needs_images else None
     path = bad.action
     if bad.session:
         session = _session_in(
-            bad.session, clerk=users["clerk"], supervisor=users["supervisor"], new_session=new_session, minor=bad.minor
+            bad.session,
+            clerk=users["clerk"],
+            supervisor=users["supervisor"],
+            make_session=make_session,
+            minor=bad.minor,
         )
         path = f"/api/sessions/{session.pk}/{bad.action}/"
     client = APIClient()
@@ -666,9 +670,9 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(
 
 
 def test_another_outlets_supervisor_cannot_decide_even_with_a_valid_body(
-    new_session: Callable[..., VerificationSession], clerk: Any, other_outlet: Any
+    make_session: Callable[..., VerificationSession], clerk: Any, other_outlet: Any
 ) -> None:
-    photographed = new_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8photo")
+    photographed = make_session(state=S.DOCUMENT_CAPTURED, portrait=b"\xff\xd8photo")
     session = services.session_request_alternative(session_id=photographed.pk, actor=clerk, reason="declined")
     stranger: Any = UserFactory(role=SUPERVISOR, outlet=other_outlet, is_staff=True)
     client = APIClient()

@@ -21,9 +21,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import PROJECT_ROOT, _test_database_url_for
 from tests.e2e.conftest import _free_port, _stop, _wait_for_port
+from tests.environment import PROJECT_ROOT
 from tests.factories import UserFactory
+from tests.processes import database_url_for
 
 from .report import record_access
 
@@ -105,7 +106,7 @@ def production_web_role(transactional_db: None, tmp_path: Path) -> Iterator[str]
         **clean,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{clean.get('PATH', '')}",
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _test_database_url_for(connection.settings_dict),
+        "DATABASE_URL": database_url_for(connection.settings_dict),
         "SHIMING_PORT": str(port),
         "SHIMING_TRUSTED_PROXIES": "",
     }

@@ -20,7 +20,7 @@ from registration.apis import OutletSessionCreateThrottle, SessionCreateThrottle
 from registration.models import VerificationSession
 from registration.roles import CLERK
 from tests.config.settings.test_production import PRODUCTION_ENV
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 from tests.factories import UserFactory
 
 from .report import record_access

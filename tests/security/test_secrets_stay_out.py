@@ -15,7 +15,7 @@ from functools import cache
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 
 pytestmark = [pytest.mark.security]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 
 pytestmark = [pytest.mark.security, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ import pytest
 
 from capture.webrtc.analysis import ExtractorPool, LivenessSessionAnalysis
 from liveness import FrameBudget, LivenessConfig
-from tests.conftest import wait_until
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.model
 

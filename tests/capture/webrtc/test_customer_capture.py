@@ -1,5 +1,5 @@
 """The whole capture path with the real engine and a customer who watches the prompts: an aiortc
-client streams tests/actors' customer, reacts to each status the server sends and acknowledges the
+client streams bench/actors' customer, reacts to each status the server sends and acknowledges the
 prompt as the page does; the consumer, peer, frame pump, analysis and services are the product's."""
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from av import VideoFrame
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
+from bench.actors.customer import FPS, Customer, LitCamera, footage, wrong_way
 from bench.load_tablets import offer_only
 from capture.routing import websocket_urlpatterns
 from capture.webrtc.peer import answered_video_codec
 from registration.models import Evidence, EvidenceKind, VerificationPolicy, VerificationSession
-from tests.actors.customer import FPS, Customer, LitCamera, footage, wrong_way
+from registration.state_machine import SessionState
 from tests.capture.fakes import receive
 
 pytestmark = pytest.mark.model
@@ -99,7 +100,7 @@ async def capture_with(
 
 @pytest.fixture
 def random_plan_at_the_footages_threshold(settings: Any) -> None:
-    """The production random plan; the footage turns ~23-25 degrees (tests/actors/README.md)."""
+    """The production random plan; the footage turns ~23-25 degrees (bench/actors/README.md)."""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
     settings.SHIMING_LIVENESS_TURN_DEGREES = 20.0
 
@@ -108,7 +109,7 @@ def random_plan_at_the_footages_threshold(settings: Any) -> None:
 def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
     customer = Customer(random.Random(11))
 
     statuses, end = async_to_sync(capture_with)(customer, session, clerk)
@@ -129,7 +130,7 @@ def test_a_customer_who_turns_the_wrong_way_fails_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str], settings: Any
 ) -> None:
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["turn_left", "blink", "turn_right"]
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     statuses, end = async_to_sync(capture_with)(Customer(random.Random(12), respond=wrong_way), session, clerk)
 
@@ -156,7 +157,7 @@ def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     each here."""
     tries = []
     for attempt in range(3):
-        session = make_session()
+        session = make_session(SessionState.CONSENTED)
         camera = LitCamera(Customer(random.Random(30 + attempt)), random.Random(40 + attempt))
         statuses, end = async_to_sync(capture_with)(camera, session, clerk)
         session.refresh_from_db()
@@ -172,7 +173,7 @@ def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
 def test_an_untinted_replay_fails_the_light_step_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
     replay = LitCamera(Customer(random.Random(50)), random.Random(51), tinted=False)
 
     statuses, end = async_to_sync(capture_with)(replay, session, clerk)
@@ -212,7 +213,7 @@ def test_the_answer_takes_h264_for_a_light_step_and_the_tablets_order_otherwise(
             decoded.append(answered_video_codec(pc.localDescription.sdp))
 
     monkeypatch.setattr(RTCPeerConnection, "setLocalDescription", answered)
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
     camera = LitCamera(Customer(random.Random(13)), random.Random(14))
     statuses, end = async_to_sync(capture_with)(camera, session, clerk, codec=offered)
 

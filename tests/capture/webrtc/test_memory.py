@@ -15,7 +15,8 @@ import pytest
 from bench.load_tablets import web_process_env
 from capture.webrtc.memory import AllocatorTrim, glibc_malloc_trim
 from capture.webrtc.registry import PeerRegistry, get_registry
-from tests.conftest import SUITE_ONLY_VARIABLES, needs_library, run_python
+from tests.environment import needs_library
+from tests.processes import SUITE_ONLY_VARIABLES, run_python
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.conftest import run_python
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from capture.routing import websocket_urlpatterns
 from registration.models import VerificationSession
+from registration.state_machine import SessionState
 from tests.capture.fakes import FakeAnalysis, receive, receive_until, start_video
 
 application = URLRouter(websocket_urlpatterns)
@@ -23,7 +24,7 @@ def test_prompt_shown_reaches_the_analysis_and_bad_ones_are_refused(
     fake_engine: list[FakeAnalysis],
     judgements: list[str],
 ) -> None:
-    session = make_session()
+    session = make_session(SessionState.CONSENTED)
 
     async def scenario() -> list[str]:
         communicator = WebsocketCommunicator(application, f"/ws/capture/{session.pk}/")

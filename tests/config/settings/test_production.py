@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

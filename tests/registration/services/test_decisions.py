@@ -11,11 +11,12 @@ from django.db import connection
 
 from registration import services
 from registration.models import VerificationSession
+from registration.state_machine import SessionState
 
 
 @pytest.mark.django_db(transaction=True)
 def test_per_id_limit_holds_when_two_approvals_race(
-    photographed_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
     clerk: Any,
     supervisor: Any,
@@ -25,7 +26,7 @@ def test_per_id_limit_holds_when_two_approvals_race(
     number = registration_input()["document_number"]
     sessions = [
         services.session_request_alternative(
-            session_id=photographed_session(document_number=number).pk,
+            session_id=make_session(SessionState.DOCUMENT_CAPTURED, document_number=number).pk,
             actor=clerk,
             reason="",
         )

@@ -18,9 +18,9 @@ KEY_B = "b:" + "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
 
 @pytest.mark.django_db
 def test_evidence_is_encrypted_at_rest_and_bound_to_its_session(
-    new_session: Callable[..., VerificationSession], clerk: Any
+    make_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
-    first, second = new_session(), new_session()
+    first, second = make_session(), make_session()
     secret = b"\xff\xd8 portrait bytes"
     evidence = services.evidence_store(
         session=first, kind=EvidenceKind.ID_PORTRAIT, content=secret, content_type="image/jpeg"
@@ -42,10 +42,10 @@ def test_evidence_is_encrypted_at_rest_and_bound_to_its_session(
 
 @pytest.mark.django_db
 def test_key_rotation_reencrypts_everything(
-    new_session: Callable[..., VerificationSession], clerk: Any, settings: Any
+    make_session: Callable[..., VerificationSession], clerk: Any, settings: Any
 ) -> None:
     settings.SHIMING_EVIDENCE_KEYS = [KEY_A]
-    session = new_session()
+    session = make_session()
     services.evidence_store(session=session, kind=EvidenceKind.LIVE_FRAME, content=b"frame", content_type="image/jpeg")
     settings.SHIMING_EVIDENCE_KEYS = [KEY_B, KEY_A]
     call_command("rotate_evidence_key")

@@ -17,9 +17,9 @@ from registration.verification_policy import effective_policy
 from tests import factories
 
 
-def consented(new_session: Callable[..., VerificationSession]) -> VerificationSession:
+def consented(make_session: Callable[..., VerificationSession]) -> VerificationSession:
     """A session past the handover: photographed and consented, ready for the capture."""
-    return new_session(state="consented", portrait=factories.STAND_IN_PORTRAIT)
+    return make_session(state="consented", portrait=factories.STAND_IN_PORTRAIT)
 
 
 def started(session: VerificationSession, clerk: Any, *, no_lights: bool = False) -> tuple[list[str], dict[str, Any]]:
@@ -29,9 +29,9 @@ def started(session: VerificationSession, clerk: Any, *, no_lights: bool = False
 
 
 @pytest.mark.django_db
-def test_with_the_policy_off_nothing_changes(new_session: Callable[..., VerificationSession], clerk: Any) -> None:
+def test_with_the_policy_off_nothing_changes(make_session: Callable[..., VerificationSession], clerk: Any) -> None:
     assert effective_policy().light_challenge is False
-    plan, details = started(consented(new_session), clerk, no_lights=True)  # the choice means nothing while off
+    plan, details = started(consented(make_session), clerk, no_lights=True)  # the choice means nothing while off
     assert "light" not in plan
     assert len(plan) == liveness_config().step_count
     assert "no_lights" not in details
@@ -40,19 +40,19 @@ def test_with_the_policy_off_nothing_changes(new_session: Callable[..., Verifica
 
 @pytest.mark.django_db
 def test_with_the_policy_on_a_plan_has_one_light_step_or_more_actions_without_lights(
-    new_session: Callable[..., VerificationSession], clerk: Any, settings: Any
+    make_session: Callable[..., VerificationSession], clerk: Any, settings: Any
 ) -> None:
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []  # the production drawer
     VerificationPolicy.objects.update_or_create(pk=1, defaults={"light_challenge": True})
     count = liveness_config().step_count
-    plan, details = started(consented(new_session), clerk)
+    plan, details = started(consented(make_session), clerk)
     assert plan.count("light") == 1
     assert len(plan) == count + 1
     assert details["light"] is True
     assert plan_config(plan).light.enabled is True
     assert plan_config(plan).light.declined is False
 
-    plan, details = started(consented(new_session), clerk, no_lights=True)
+    plan, details = started(consented(make_session), clerk, no_lights=True)
     assert "light" not in plan
     assert len(plan) == count + liveness_config().light.no_lights_extra_steps
     assert details["no_lights"] is True

@@ -29,7 +29,7 @@ from registration.services.reference_embedding import (
 )
 from registration.tasks import embed_reference, match_faces
 from tests import factories
-from tests.conftest import wait_until
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHOTOS = Path("verification") / "deepface"
@@ -37,10 +37,10 @@ SAME_PERSON = ("img2.jpg", "img6.jpg")  # approved at the shipped thresholds (te
 
 
 def _session(
-    new_session: Callable[..., VerificationSession], testdata: Path, portrait: str, live: str, *, state: str
+    make_session: Callable[..., VerificationSession], testdata: Path, portrait: str, live: str, *, state: str
 ) -> VerificationSession:
     """A session holding a portrait and a live frame, in ``state`` (no capture runs)."""
-    session = new_session()
+    session = make_session()
     for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
         content = (testdata / PHOTOS / name).read_bytes()
         services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
@@ -97,9 +97,9 @@ def _database_holds(text: str, raw: bytes) -> list[str]:
 @pytest.mark.worker
 @pytest.mark.model
 def test_the_embedding_made_during_the_challenge_is_used_once_deleted_and_never_in_the_database(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    session = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
+    session = _session(make_session, testdata, *SAME_PERSON, state="liveness_running")
     portrait = (testdata / PHOTOS / SAME_PERSON[0]).read_bytes()
     embed_reference.delay(str(session.pk))  # twice: the second finds it kept and makes nothing
     _embedded_ahead(session)
@@ -126,10 +126,10 @@ def test_the_embedding_made_during_the_challenge_is_used_once_deleted_and_never_
 @pytest.mark.worker
 @pytest.mark.model
 def test_without_an_embedding_the_match_embeds_the_portrait_itself_with_the_same_distance(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    precomputed = _embedded_ahead(_session(new_session, testdata, *SAME_PERSON, state="liveness_running"))
-    missing = _session(new_session, testdata, *SAME_PERSON, state="liveness_running")
+    precomputed = _embedded_ahead(_session(make_session, testdata, *SAME_PERSON, state="liveness_running"))
+    missing = _session(make_session, testdata, *SAME_PERSON, state="liveness_running")
 
     precomputed, missing = _match_and_wait(precomputed, "approved"), _match_and_wait(missing, "approved")
 
@@ -142,9 +142,9 @@ def test_without_an_embedding_the_match_embeds_the_portrait_itself_with_the_same
 @pytest.mark.worker
 @pytest.mark.model
 def test_an_expired_embedding_is_not_there_and_the_match_computes_it(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    session = _embedded_ahead(_session(new_session, testdata, *SAME_PERSON, state="liveness_running"))
+    session = _embedded_ahead(_session(make_session, testdata, *SAME_PERSON, state="liveness_running"))
     redis_client().pexpire(embedding_key(session.pk), 1)  # its time to live runs out
     assert wait_until(lambda: not _kept(session), timeout=5)
 
@@ -155,10 +155,10 @@ def test_an_expired_embedding_is_not_there_and_the_match_computes_it(
 @pytest.mark.worker
 @pytest.mark.model
 def test_an_embedding_of_a_replaced_portrait_is_never_used(
-    celery_worker_process: Any, new_session: Callable[..., VerificationSession], testdata: Path
+    celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     """Made from the customer's portrait; the portrait is then replaced by a stranger's: rejected."""
-    session = _embedded_ahead(_session(new_session, testdata, *SAME_PERSON, state="liveness_running"))
+    session = _embedded_ahead(_session(make_session, testdata, *SAME_PERSON, state="liveness_running"))
     stranger = (testdata / PHOTOS / "img21.jpg").read_bytes()
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=stranger, content_type="image/jpeg")
 
@@ -195,9 +195,9 @@ def _embedding() -> FaceEmbedding:
 
 
 def test_an_embedding_written_after_the_match_began_is_deleted_at_once(
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session = new_session()
+    session = make_session()
     VerificationSession.objects.filter(pk=session.pk).update(state="matching")
     kept = reference_embedding_keep(session=session, portrait=b"jpeg", embedding=_embedding(), made_in=BEFORE_MATCH)
     assert kept is False
@@ -206,9 +206,9 @@ def test_an_embedding_written_after_the_match_began_is_deleted_at_once(
 
 
 def test_an_embedding_opens_only_for_its_session_and_its_exact_portrait(
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
 ) -> None:
-    session, other = new_session(), new_session()
+    session, other = make_session(), make_session()
     embedding = _embedding()
     sealed = seal(embedding, session_id=session.pk, portrait=b"portrait")
 

@@ -19,10 +19,10 @@ from tests.factories import make_phone
 
 @pytest.mark.django_db
 def test_id_numbers_are_stored_encrypted_with_a_keyed_hash(
-    new_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]]
+    make_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]]
 ) -> None:
     data = registration_input()
-    session = new_session(document_number=data["document_number"])
+    session = make_session(document_number=data["document_number"])
     document = IdentityDocument.objects.get(pk=session.subscriber.document_id)
     assert data["document_number"].encode() not in bytes(document.number_encrypted)
     assert document.number_hash == crypto.id_number_hash("prc_id", data["document_number"])
@@ -31,14 +31,14 @@ def test_id_numbers_are_stored_encrypted_with_a_keyed_hash(
 
 @pytest.mark.django_db
 def test_nothing_half_written_when_the_limit_is_hit(
-    new_session: Callable[..., VerificationSession],
+    make_session: Callable[..., VerificationSession],
     registration_input: Callable[..., dict[str, Any]],
     clerk: Any,
     settings: Any,
 ) -> None:
     settings.SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = 0
     with pytest.raises(Conflict):
-        new_session()
+        make_session()
     assert VerificationSession.objects.count() == 0
     assert IdentityDocument.objects.count() == 0
     assert AuditEvent.objects.count() == 0

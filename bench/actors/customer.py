@@ -9,7 +9,7 @@ guard sees one face throughout):
   the engine calibrates on it and it holds still in the gaps;
 - blink: 0.0-0.9 s (a closure of one eye that the blink detector counts; cut before the other eye starts closing);
 - turn_left: 7.7-10.0 s, the person turning to their own left (about 23 degrees from the idle
-  pose by the head pose, which reads real degrees: tests/liveness/test_head_pose.py) and back; it
+  pose by the head pose, which reads real degrees: tests/liveness/test_landmarks.py) and back; it
   ends where the idle stretch begins;
 - turn_right: the same, mirrored (the clip has no turn to the right).
 

@@ -1,7 +1,7 @@
 """The flush that ends a transactional test outlasts a deadlock with a server or worker the suite
-runs in a subprocess (tests/conftest.py `flush_outlasts_a_deadlock`): in CI the teardown flush of
-test_with_two_cameras_the_choice_is_offered_and_remembered deadlocked, twice, with the transaction
-the closed capture page had left the server (TRUNCATE against an AccessShareLock)."""
+runs in a subprocess (tests/flush.py, installed for every test by tests/conftest.py): a TRUNCATE
+that PostgreSQL aborts to break a deadlock with another connection's transaction (as a capture
+page's server left it after the browser closed) runs again once that transaction has ended."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from django.core.management.sql import sql_flush
 from django.db import DatabaseError, connection, connections
 from psycopg.sql import SQL, Identifier
 
-from tests.conftest import flush_until_done, other_busy_connections, wait_for_quiet_database, wait_until
+from tests.flush import flush_until_done, other_busy_connections, wait_for_quiet_database
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
