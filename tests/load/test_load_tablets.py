@@ -1,4 +1,4 @@
-"""A short run of the simulated-tablet load generator (bench/load_tablets.py) against the real ASGI
+"""A short run of the simulated-tablet load generator (bench/load/) against the real ASGI
 server and a real Celery worker, with the production random plan and the prompt-following customer
 (bench/actors/customer.py) as every tablet's camera: every session ends in a decision or a clean
 failure, and beyond SHIMING_MAX_CAPTURE_SESSIONS (1 here) a tablet is told "busy, retry" and its
@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from bench.actors.customer import STEPS
-from bench.load_tablets import Load, RunPlan, SessionResult, make_document_card, run_tablets
+from bench.load.camera import make_document_card
+from bench.load.tablet import Load, RunPlan, SessionResult, run_tablets
 from tests.e2e.conftest import Server, running_daphne
 
 pytestmark = [pytest.mark.load, pytest.mark.worker]

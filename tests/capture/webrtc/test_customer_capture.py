@@ -18,7 +18,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from bench.actors.customer import FPS, Customer, LitCamera, footage, wrong_way
-from bench.load_tablets import offer_only
+from bench.load.camera import offer_only
 from capture.routing import websocket_urlpatterns
 from capture.webrtc.peer import answered_video_codec
 from registration.models import Evidence, EvidenceKind, VerificationPolicy, VerificationSession

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bench.load_tablets import web_process_env
+from bench.load.stack import web_process_env
 from capture.webrtc.memory import AllocatorTrim, glibc_malloc_trim
 from capture.webrtc.registry import PeerRegistry, get_registry
 from tests.environment import needs_library

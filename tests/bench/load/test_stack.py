@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.load_tablets import PRODUCTION_CONN_MAX_AGE, stack_env, web_process_env
+from bench.load.stack import PRODUCTION_CONN_MAX_AGE, stack_env, web_process_env
+from tests.environment import PROJECT_ROOT
 from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": "bench-test",

@@ -12,10 +12,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bench.load_tablets import require_preloadable, tracemalloc_depth, web_process_env
+from bench.load.server import tracemalloc_depth
+from bench.load.stack import require_preloadable, web_process_env
 from tests.environment import needs_library
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "load_tablets.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "bench" / "load_tablets.py"  # the documented command
 
 
 @pytest.mark.parametrize(("value", "depth"), [("", 0), ("0", 0), (" 8 ", 8)])
