@@ -1,9 +1,10 @@
 """The shape of the code, checked from its source (docs/architecture.md describes it).
 
 Imports run one way (frontend and capture use registration and the engine; registration uses the
-engine; the engine uses nothing of ours), no module imports itself back round a cycle, modules stay
-a screen or two, and every code reference in the README and the pages of docs/ still names real
-code: a `path.py:name`, a `dotted.module:name` or `dotted.module.name`, and a repository path.
+engine; the engine uses nothing of ours; the benchmarks use the product and their actors, never the
+tests; the product uses neither), no module imports itself back round a cycle, modules stay a screen
+or two, and every code reference in the README and the pages of docs/ still names real code: a
+`path.py:name`, a `dotted.module:name` or `dotted.module.name`, and a repository path.
 
 Imports are read with `ast`, nothing is imported: an import inside a function or under
 `TYPE_CHECKING` counts like any other, since a cycle dodged by a late import is still a cycle.
@@ -21,6 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("config", "frontend", "capture", "registration", "liveness")
+# The product's packages and the benchmarks (with the actors, bench/actors/, that tests use too).
+DIRECTED_PACKAGES = (*PACKAGES, "bench")
 LINE_LIMITED_PACKAGES = ("registration", "capture", "liveness")
 MAX_MODULE_LINES = 400
 # What the settings may import of the apps: names only, from a module with no Django import (the
@@ -31,12 +34,17 @@ SETTINGS_MAY_IMPORT = frozenset({"registration.task_names"})
 MADE_BY_THE_OPERATOR = frozenset({"docker/.env", "docker/certs/"})
 
 # package -> top-level names it must never import
-# The apps never import `config` (it is the project around them: settings, ASGI, Celery app).
+# The apps never import `config` (it is the project around them: settings, ASGI, Celery app); the
+# product never imports the tests or the benchmarks, the benchmarks never the tests.
+NOT_PRODUCT = frozenset({"tests", "bench"})
 FORBIDDEN_IMPORTS = {
-    "registration": frozenset({"capture", "frontend", "config"}),
-    "liveness": frozenset({"django", "channels", "aiortc", "celery", "registration", "capture", "frontend", "config"}),
-    "capture": frozenset({"frontend", "config"}),
-    "frontend": frozenset({"config"}),
+    "registration": frozenset({"capture", "frontend", "config"}) | NOT_PRODUCT,
+    "liveness": frozenset({"django", "channels", "aiortc", "celery", "registration", "capture", "frontend", "config"})
+    | NOT_PRODUCT,
+    "capture": frozenset({"frontend", "config"}) | NOT_PRODUCT,
+    "frontend": frozenset({"config"}) | NOT_PRODUCT,
+    "config": NOT_PRODUCT,
+    "bench": frozenset({"tests"}),
 }
 
 
@@ -103,7 +111,7 @@ def imports_of(module: Module, known: set[str] | dict[str, Module]) -> Iterator[
             yield Import(node.args[0].value, node.lineno)
 
 
-def forbidden_imports(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[str]:
+def forbidden_imports(root: Path = ROOT, packages: tuple[str, ...] = DIRECTED_PACKAGES) -> list[str]:
     """`file:line imports name` for every import that runs against the direction of the layers."""
     modules = source_modules(root, packages)
     found = []
@@ -320,7 +328,8 @@ def code_references(root: Path, document: str) -> int:
 
 def test_imports_run_one_way() -> None:
     """registration imports no capture/frontend, liveness nothing of ours or of the frameworks,
-    capture no frontend, and no app imports config."""
+    capture no frontend, no app imports config, the product no tests or benchmarks, the benchmarks
+    no tests."""
     found = forbidden_imports()
     assert found == [], "\n".join(found)
 
@@ -401,6 +410,9 @@ def bad_tree(tmp_path: Path) -> Path:
             "capture/migrations/0001_initial.py": "x = 1\n" * (MAX_MODULE_LINES + 1),
             "frontend/__init__.py": "",
             "frontend/views.py": "from registration import services\n",
+            "frontend/urls.py": "from bench.actors import customer\n",
+            "bench/__init__.py": "",
+            "bench/load.py": "def camera():\n    from tests.actors.customer import Customer\n",
             "docs/architecture.md": (
                 "`liveness/engine.py:Engine.process` `liveness/engine.py:Engine.finish`\n"
                 "`liveness/trace.py:replay` `liveness/trace.py:recompute` `capture/gone.py:thing`\n"
@@ -415,7 +427,9 @@ def bad_tree(tmp_path: Path) -> Path:
 
 def test_forbidden_imports_are_found_at_any_depth(bad_tree: Path) -> None:
     assert sorted(forbidden_imports(bad_tree)) == [
+        "bench/load.py:2 imports tests.actors.customer",
         "capture/consumers.py:2 imports frontend.views",
+        "frontend/urls.py:1 imports bench.actors",
         "liveness/engine.py:1 imports django.conf",
         "registration/services.py:2 imports capture.consumers",
         "registration/tasks.py:3 imports frontend.views",
