@@ -1,5 +1,5 @@
 // The camera of the e2e page: a canvas that plays the prompt-following customer of
-// tests/actors/customer.py. Python decides everything (which segment for which prompt, the
+// bench/actors/customer.py. Python decides everything (which segment for which prompt, the
 // reaction delays) and passes it in as DIRECTIONS; this script only plays what it is told:
 // it loops "idle", and when the page acknowledges the k-th prompt (the `prompt_shown` message the
 // capture page sends once the prompt is on screen) it plays the segment named for that step after
