@@ -104,4 +104,4 @@ def test_every_transactional_test_ends_with_the_flush_that_runs_again() -> None:
     from django.test import TransactionTestCase
 
     teardown = TransactionTestCase._fixture_teardown  # type: ignore[attr-defined]  # noqa: SLF001 - what pytest-django calls
-    assert teardown.__qualname__ == "flush_outlasts_a_deadlock.<locals>.fixture_teardown"
+    assert teardown.__qualname__ == "flushes_outlast_deadlocks.<locals>.fixture_teardown"
