@@ -14,9 +14,9 @@ import requests
 from registration.authentication import token_for
 from registration.roles import CLERK, SUPERVISOR
 from registration.tasks import enforce_retention, match_faces
-from tests.conftest import wait_until
 from tests.e2e.conftest import running_daphne
 from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
+from tests.processes import wait_until
 
 CUSTOMER_NAME = "慕容 雪松"
 

@@ -23,12 +23,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def person(
-    new_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]], clerk: Any
+    make_session: Callable[..., VerificationSession], registration_input: Callable[..., dict[str, Any]], clerk: Any
 ) -> dict[str, Any]:
     number = registration_input()["document_number"]
-    active = new_session(document_number=number)
+    active = make_session(document_number=number)
     Subscriber.objects.filter(pk=active.subscriber_id).update(status="active")
-    pending = new_session(document_number=number)
+    pending = make_session(document_number=number)
     for session in (active, pending):
         services.evidence_store(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"jpeg", content_type="image/jpeg"
@@ -116,9 +116,9 @@ def test_supervisor_cannot_erase(person: dict[str, Any], supervisor: Any) -> Non
 
 
 def test_purge_command_deletes_only_evidence_past_retention(
-    new_session: Callable[..., VerificationSession], clerk: Any
+    make_session: Callable[..., VerificationSession], clerk: Any
 ) -> None:
-    old, recent, open_session = new_session(), new_session(), new_session()
+    old, recent, open_session = make_session(), make_session(), make_session()
     for session in (old, recent, open_session):
         services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"x", content_type="image/jpeg")
     for session in (old, recent):

@@ -399,13 +399,13 @@ def test_a_retry_without_extra_frames_never_keeps_those_of_the_earlier_attempt(
 
 @pytest.mark.model
 def test_once_judged_the_trace_keeps_no_face_geometry(
-    new_session: Callable[..., VerificationSession], testdata: Path
+    make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
     """The verdict needs the per-frame landmarks and face proportions; once it is written the stored
     trace keeps the challenge's timeline only, and a second run changes nothing."""
     trace, frame = _run_clip(testdata / "liveness_video" / "liveportrait_d0.mp4", "blink")
     assert {"a", "sig"} <= set(trace["frames"][0])
-    session = _session_after_capture(new_session, trace, frame, "blink")
+    session = _session_after_capture(make_session, trace, frame, "blink")
     assert services.liveness_judge(session_id=session.pk) == "liveness_passed"
     assert services.liveness_judge(session_id=session.pk) == "liveness_passed"
     stored = json.loads(

@@ -17,7 +17,7 @@ from registration.state_machine import AWAITING_WORKERS, CUSTOMER_STATES, FINAL_
 from registration.tasks import enforce_retention
 from registration.verification_policy import effective_policy
 from tests import factories
-from tests.conftest import wait_until
+from tests.processes import wait_until
 from tests.registration.services.conftest import Clock
 
 S = SessionState
