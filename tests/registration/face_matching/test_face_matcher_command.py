@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management import call_command
 
-from tests.conftest import run_python
+from tests.processes import run_python
 
 OMZ = "registration.face_matching.omz_matcher.OmzMatcher"
 DLIB = "registration.face_matching.deepface_matcher.DeepFaceMatcher"
