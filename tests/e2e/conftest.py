@@ -288,9 +288,9 @@ def customer_chip_portrait(e2e_tools: None, media_dir: Path) -> Path:
     face of a frame of the customer's own footage."""
     import cv2
 
+    from bench.actors.customer import segment_frames
     from registration.face_matching import get_matcher
     from registration.face_matching.document import card_reader_chip
-    from tests.actors.customer import segment_frames
 
     frame = segment_frames("idle")[0]
     face = get_matcher().locate_document_portrait(frame).face

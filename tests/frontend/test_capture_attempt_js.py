@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, needs_tool
+from tests.environment import PROJECT_ROOT, needs_tool
 
 STATIC = PROJECT_ROOT / "frontend" / "static" / "frontend"
 ATTEMPT = STATIC / "capture_attempt.js"

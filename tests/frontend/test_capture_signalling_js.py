@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from typing import Any
 
-from tests.conftest import PROJECT_ROOT, needs_tool
+from tests.environment import PROJECT_ROOT, needs_tool
 
 SIGNALLING = PROJECT_ROOT / "frontend" / "static" / "frontend" / "capture_signalling.js"
 NODE = shutil.which("node")

@@ -85,8 +85,8 @@ class Reader:
 
 
 @pytest.fixture
-def session(new_session: Any) -> VerificationSession:
-    return new_session(full_name=NAME, document_number=factories.make_prc_id())
+def session(make_session: Any) -> VerificationSession:
+    return make_session(full_name=NAME, document_number=factories.make_prc_id())
 
 
 @pytest.fixture
@@ -170,10 +170,10 @@ def test_a_reader_of_another_outlet_is_refused(
 
 
 def test_a_read_for_another_session_is_refused(
-    reader: Reader, session: VerificationSession, requested: None, new_session: Any
+    reader: Reader, session: VerificationSession, requested: None, make_session: Any
 ) -> None:
     [request] = reader.agent.pending()
-    other = new_session(full_name=NAME)
+    other = make_session(full_name=NAME)
     answer = reader.agent.answer({**request, "session_id": str(other.pk)})
     assert (answer["status"], answer["error"]["code"]) == (403, "chip_nonce_invalid")
     other.refresh_from_db()

@@ -57,10 +57,10 @@ def _face(testdata: Path, name: str) -> Path:
 
 @pytest.mark.parametrize("source", ["photo", "chip"])
 def test_a_webcam_selfie_as_the_document_is_refused(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path, source: str
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path, source: str
 ) -> None:
     """The attack: a valid PRC number of someone else typed, the fraudster's own webcam frame uploaded."""
-    session = new_session()
+    session = make_session()
     frame = (testdata / "verification" / "nuaa" / "0001" / "live" / "0001_00_00_01_0.jpg").read_bytes()
     response = _upload(client_for(clerk), session, frame, source)
     assert response.status_code == 400, response.json()
@@ -71,9 +71,9 @@ def test_a_webcam_selfie_as_the_document_is_refused(
 
 @pytest.mark.parametrize("render", ["portrait_print", "nuaa_print"])
 def test_a_portrait_without_a_document_is_refused(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path, render: str
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path, render: str
 ) -> None:
-    session = new_session()
+    session = make_session()
     data = (
         portrait_print(_face(testdata, "img2.jpg"))
         if render == "portrait_print"
@@ -86,19 +86,19 @@ def test_a_portrait_without_a_document_is_refused(
 
 
 def test_a_card_photo_with_the_portrait_on_the_wrong_side_is_refused(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
     """A PRC card prints its portrait on the right: a card-like photo with it on the left is another layout."""
-    session = new_session()
+    session = make_session()
     response = _upload(client_for(clerk), session, prc_card(_face(testdata, "img2.jpg"), portrait_left=True))
     assert response.status_code == 400, response.json()
     assert response.json()["error"]["code"] == "document_portrait_misplaced"
 
 
 def test_a_prc_card_photo_is_accepted_but_left_unbound(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
-    session = new_session()
+    session = make_session()
     response = _upload(client_for(clerk), session, prc_card(_face(testdata, "img2.jpg")))
     assert response.status_code == 200, response.json()
     session.refresh_from_db()
@@ -107,9 +107,9 @@ def test_a_prc_card_photo_is_accepted_but_left_unbound(
 
 
 def test_a_passport_page_whose_mrz_matches_binds_the_reference(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
-    session = new_session(**PASSPORT_HOLDER)
+    session = make_session(**PASSPORT_HOLDER)
     response = _upload(client_for(clerk), session, passport_page(_face(testdata, "img2.jpg"), _mrz()))
     assert response.status_code == 200, response.json()
     session.refresh_from_db()
@@ -129,12 +129,12 @@ def test_a_passport_page_whose_mrz_matches_binds_the_reference(
 def test_a_typed_identity_that_differs_from_the_mrz_is_refused(
     client_for: Callable[[Any], APIClient],
     clerk: Any,
-    new_session: Any,
+    make_session: Any,
     testdata: Path,
     typed: dict[str, Any],
     reason: str,
 ) -> None:
-    session = new_session(**{**PASSPORT_HOLDER, **typed})
+    session = make_session(**{**PASSPORT_HOLDER, **typed})
     response = _upload(client_for(clerk), session, passport_page(_face(testdata, "img2.jpg"), _mrz()))
     assert response.status_code == 400, response.json()
     error = response.json()["error"]
@@ -144,9 +144,9 @@ def test_a_typed_identity_that_differs_from_the_mrz_is_refused(
 
 
 def test_a_passport_page_without_an_mrz_is_refused(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
-    session = new_session(**PASSPORT_HOLDER)
+    session = make_session(**PASSPORT_HOLDER)
     response = _upload(client_for(clerk), session, passport_page(_face(testdata, "img2.jpg"), ""))
     assert response.status_code == 400, response.json()
     assert response.json()["error"]["code"] == "document_no_mrz"
@@ -163,11 +163,11 @@ def _ready_to_match(session: VerificationSession, testdata: Path, live: str) -> 
 
 
 def test_a_match_on_an_unbound_prc_card_photo_goes_to_review_with_the_reason(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
     """The whole attack with a document-looking card: the same face live, the typed number nobody checked."""
     portrait, live = SAME_PERSON
-    session = new_session()
+    session = make_session()
     assert _upload(client_for(clerk), session, prc_card(_face(testdata, portrait))).status_code == 200
     session = _ready_to_match(session, testdata, live)
     assert services.faces_match(session_id=session.pk) == "manual_review"
@@ -180,10 +180,10 @@ def test_a_match_on_an_unbound_prc_card_photo_goes_to_review_with_the_reason(
 
 
 def test_a_match_on_a_passport_bound_by_its_mrz_is_approved(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
     portrait, live = SAME_PERSON
-    session = new_session(**PASSPORT_HOLDER)
+    session = make_session(**PASSPORT_HOLDER)
     response = _upload(client_for(clerk), session, passport_page(_face(testdata, portrait), _mrz()))
     assert response.status_code == 200, response.json()
     session = _ready_to_match(session, testdata, live)
@@ -191,12 +191,12 @@ def test_a_match_on_a_passport_bound_by_its_mrz_is_approved(
 
 
 def test_an_unreadable_mrz_leaves_the_reference_unbound(
-    client_for: Callable[[Any], APIClient], clerk: Any, new_session: Any, testdata: Path
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Any, testdata: Path
 ) -> None:
     """A damaged MRZ: one character of the number is not what its check digit says (a scratch, a
     glare), so it neither confirms the typed number nor proves another one."""
     damaged = _mrz().replace("E12345678", "E12345X78")
-    session = new_session(**PASSPORT_HOLDER)
+    session = make_session(**PASSPORT_HOLDER)
     response = _upload(client_for(clerk), session, passport_page(_face(testdata, "img2.jpg"), damaged))
     assert response.status_code == 200, response.json()
     session.refresh_from_db()

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from registration.models import ConsentRecord, VerificationSession
 from registration.services.judgement import hold_automatic_approval
+from registration.state_machine import SessionState
 from tests.factories import make_prc_id
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,10 @@ MINOR_NAME = "王 小明"
 
 
 @pytest.fixture
-def minors_session(photographed_session: Callable[..., VerificationSession]) -> VerificationSession:
-    return photographed_session(full_name=MINOR_NAME, document_number=make_prc_id(date(2016, 1, 1)))
+def minors_session(make_session: Callable[..., VerificationSession]) -> VerificationSession:
+    return make_session(
+        SessionState.DOCUMENT_CAPTURED, full_name=MINOR_NAME, document_number=make_prc_id(date(2016, 1, 1))
+    )
 
 
 def _consent(client: APIClient, session: VerificationSession, **guardian: Any) -> Any:
@@ -64,11 +67,15 @@ def test_a_guardian_who_is_not_an_identified_adult_is_refused(
 
 
 def test_the_minors_own_document_is_not_a_guardians(
-    client_for: Callable[[Any], APIClient], clerk: Any, photographed_session: Callable[..., VerificationSession]
+    client_for: Callable[[Any], APIClient], clerk: Any, make_session: Callable[..., VerificationSession]
 ) -> None:
     """The minor's own number (a permit, typed with its issue count as the guardian's passport)."""
-    session = photographed_session(
-        full_name=MINOR_NAME, document_type="hk_macao_permit", document_number="H20240606", birth_date=date(2016, 1, 1)
+    session = make_session(
+        SessionState.DOCUMENT_CAPTURED,
+        full_name=MINOR_NAME,
+        document_type="hk_macao_permit",
+        document_number="H20240606",
+        birth_date=date(2016, 1, 1),
     )
     response = _consent(
         client_for(clerk),
