@@ -233,8 +233,12 @@ SHIMING_FILING_WARNING_SHARE = env.float("SHIMING_FILING_WARNING_SHARE", default
 # The controller named in the consent text, the counter notice and the impact assessment.
 SHIMING_CONTROLLER_NAME = env("SHIMING_CONTROLLER_NAME", default="")
 SHIMING_CONTROLLER_CONTACT = env("SHIMING_CONTROLLER_CONTACT", default="")
-DATA_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
+# The largest request body anything accepts: a document photo with its multipart framing and form
+# fields. Larger bodies are refused as they arrive, before they are read (config/body_limit.py; the
+# proxy's docker/Caddyfile says the same); Django's in-memory limits are the same figure.
+SHIMING_MAX_REQUEST_BYTES = SHIMING_MAX_UPLOAD_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = SHIMING_MAX_REQUEST_BYTES
 
 # Evidence encryption: "key-id:base64-32-bytes" entries, the first encrypts, all decrypt (rotation).
 SHIMING_EVIDENCE_KEYS: list[str] = env.list("SHIMING_EVIDENCE_KEYS", default=[])
