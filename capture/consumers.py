@@ -19,12 +19,12 @@ from registration.realtime import outlet_group, session_group
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
 
+from .user_access import CLOSE_UNAUTHENTICATED, FollowsItsUser
 from .webrtc.peer import CapturePeer, OfferRejected, PeerEnd, PeerTimeouts
 from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, get_registry
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_REFUSED = 4409
 CLOSE_BUSY = 4503
@@ -52,7 +52,24 @@ class EndsItsChannel:
                 ended(self.channel_name)
 
 
-class SessionConsumer(EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class PushConsumer(FollowsItsUser, EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """A push-only socket: relays its group's session updates while its user may see them."""
+
+    group = ""
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.unfollow_user()
+
+    async def session_update(self, event: dict[str, Any]) -> None:
+        if not await self.user_still_allowed():
+            await self.end_for_access()
+            return
+        await self.send_json({"type": "session", "session": event["session"]})
+
+
+class SessionConsumer(PushConsumer):
     """Pushes one session's state changes to the clerk's page."""
 
     async def connect(self) -> None:
@@ -62,24 +79,18 @@ class SessionConsumer(EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: igno
             return
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
         try:
-            payload = await database_sync_to_async(_session_payload)(user, session_id)
+            payload, outlet_id = await database_sync_to_async(_session_payload)(user, session_id)
         except NotFound:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.group = session_group(session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.follow_user(user, outlet_id)
         await self.accept()
         await self.send_json({"type": "session", "session": payload})
 
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def session_update(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "session", "session": event["session"]})
-
-
-class DashboardConsumer(EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class DashboardConsumer(PushConsumer):
     """Pushes every session change of the clerk's outlet to the outlet dashboard."""
 
     async def connect(self) -> None:
@@ -93,14 +104,8 @@ class DashboardConsumer(EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ig
             return
         self.group = outlet_group(outlet.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.follow_user(user, outlet.pk)
         await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def session_update(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "session", "session": event["session"]})
 
 
 class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
@@ -109,6 +114,9 @@ class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         await self.close(code=CLOSE_NOT_FOUND)
 
+
+ACCESS_ENDED = "access_ended"
+"""The end reason of an attempt whose clerk signed out or lost access while it ran."""
 
 NOT_SAVED = "not_saved"
 """The end reason of an attempt whose result the server could not store."""
@@ -125,11 +133,12 @@ def _max_liveness_attempts() -> int:
     return effective_policy().max_liveness_attempts
 
 
-def _session_payload(user: Any, session_id: str) -> dict[str, Any]:
-    return selectors.session_public_payload(selectors.session_get_for_user(user, session_id))
+def _session_payload(user: Any, session_id: str) -> tuple[dict[str, Any], int]:
+    session = selectors.session_get_for_user(user, session_id)
+    return selectors.session_public_payload(session), session.outlet_id
 
 
-class CaptureConsumer(EndsItsChannel, AsyncWebsocketConsumer):  # type: ignore[misc]
+class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  # type: ignore[misc]
     """Signalling for one capture attempt of one session.
 
     Messages in: {"type": "offer", "sdp": "..."} once, {"type": "cancel"}. Messages out: "ready"
@@ -164,10 +173,11 @@ class CaptureConsumer(EndsItsChannel, AsyncWebsocketConsumer):  # type: ignore[m
             return
         self.session_id = str(self.scope["url_route"]["kwargs"]["session_id"])
         try:
-            await database_sync_to_async(selectors.session_get_for_user)(user, self.session_id)
+            _, outlet_id = await database_sync_to_async(_session_payload)(user, self.session_id)
         except NotFound as exc:
             await self._refuse(exc.code, exc.message, CLOSE_NOT_FOUND)
             return
+        await self.follow_user(user, outlet_id)
         if not await self._reserve_slot():
             return
         try:
@@ -217,6 +227,7 @@ class CaptureConsumer(EndsItsChannel, AsyncWebsocketConsumer):  # type: ignore[m
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.unfollow_user()
         if self.peer is not None:
             await self.peer.close("disconnected")
         await self._release()
@@ -225,6 +236,12 @@ class CaptureConsumer(EndsItsChannel, AsyncWebsocketConsumer):  # type: ignore[m
         """The session left the challenge elsewhere (cancelled, expired): end this attempt too."""
         if self.peer is not None and event["session"].get("state") != SessionState.LIVENESS_RUNNING:
             await self.peer.close("session_ended")
+
+    async def end_for_access(self) -> None:
+        """The clerk's access ended (signed out, deactivated, moved): the attempt ends, the socket closes."""
+        if self.peer is not None:
+            await self.peer.close(ACCESS_ENDED)
+        await self._refuse("not_signed_in", "Sign in again to start the challenge.", CLOSE_UNAUTHENTICATED)
 
     # --- steps ---------------------------------------------------------------------------------
 

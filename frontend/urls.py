@@ -9,7 +9,7 @@ app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="frontend/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/rows/<uuid:session_id>/", views.dashboard_row, name="dashboard-row"),
     path("register/", views.register, name="register"),

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,6 +33,18 @@ from .prompts import prompt_audio_urls
 from .review import distance_band, liveness_steps
 
 S = SessionState
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out; the screens this sign-in has open (dashboard, session, capture) close with it."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user_id, key = request.user.pk, request.session.session_key or ""
+        response = super().post(request, *args, **kwargs)
+        if user_id is not None:
+            services.access_signed_out(user_id=user_id, login_session_key=key)
+        return response
+
 
 # Which page a session in each state continues on: the clerk's steps, one handover, the customer's.
 NEXT_PAGE = {

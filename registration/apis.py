@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors, services
-from .authentication import token_for
+from .authentication import token_for, token_revoke
 from .error_messages import error_message
 from .errors import DomainError, InvalidInput, NotFound
 from .health import health_report
@@ -280,7 +280,7 @@ class ConsentTextApi(APIView):
 
 
 class AuthTokenApi(ObtainAuthToken):
-    """The integrations' token endpoint: the user's live token, a new one once it has expired.
+    """The integrations' token endpoint: a new key on each call (the one issued before dies).
 
     A user name locked out by django-axes gets the lockout answer: axes marks the DRF request, which
     its middleware (looking at the Django request) never sees."""
@@ -297,6 +297,15 @@ class AuthTokenApi(ObtainAuthToken):
                 # DRF's Request wraps the Django HttpRequest in `_request`; axes' response needs that one.
                 return lockout_response(request._request, None, credentials)  # type: ignore[return-value]  # noqa: SLF001
             raise
+
+
+class AuthTokenRevokeApi(APIView):
+    """The caller's API token stops working now (the integrations' sign-out)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        token_revoke(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class HealthApi(APIView):

@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 SESSION_UPDATE_TYPE = "session.update"
+ACCESS_REVOKED_TYPE = "access.revoked"
 
 
 def session_group(session_id: UUID | str) -> str:
@@ -21,6 +22,24 @@ def session_group(session_id: UUID | str) -> str:
 
 def outlet_group(outlet_id: int) -> str:
     return f"outlet.{outlet_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every socket a user has open, on any screen: closed together when the user's access changes."""
+    return f"user.{user_id}"
+
+
+def broadcast_access_revoked(*, user_id: int, reason: str, login_session_key: str = "") -> None:
+    """Close the user's sockets (call after commit); with `login_session_key`, only those of that
+    sign-in (a sign-out on one tablet leaves the user's other tablets alone)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": ACCESS_REVOKED_TYPE, "reason": reason, "login_session_key": login_session_key}
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), message)
+    except Exception:  # the sockets still re-check the user on their next push
+        logger.exception("could not close the sockets of user %s", user_id)
 
 
 def broadcast_session_update(*, session_id: UUID | str, outlet_id: int, payload: dict[str, Any]) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from importlib import import_module
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.utils.crypto import constant_time_compare
 
 from .consent_texts import (
     CONTACT_FALLBACK,
@@ -36,6 +39,21 @@ def staff_outlet(user: User) -> Outlet | None:
         return None
     profile = StaffProfile.objects.select_related("outlet").filter(user_id=user.pk).first()
     return profile.outlet if profile else None
+
+
+def socket_user_allowed(*, user_id: int, outlet_id: int, login_session_key: str = "") -> bool:
+    """Whether a socket opened by `user_id` for `outlet_id` may still be pushed to: the user is
+    active and still at that outlet, and the sign-in the socket was opened under (when it had one)
+    has not signed out or been outdated by a password change."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or StaffProfile.objects.filter(user_id=user_id, outlet_id=outlet_id).first() is None:
+        return False
+    if not login_session_key:
+        return True
+    signed_in = import_module(settings.SESSION_ENGINE).SessionStore(login_session_key)
+    if str(signed_in.get(SESSION_KEY, "")) != str(user_id):
+        return False
+    return constant_time_compare(str(signed_in.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash())
 
 
 def sessions_visible_to(user: User) -> QuerySet[VerificationSession]:

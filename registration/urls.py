@@ -7,6 +7,7 @@ app_name = "registration"
 urlpatterns = [
     path("health/", apis.HealthApi.as_view(), name="health"),
     path("auth/token/", apis.AuthTokenApi.as_view(), name="token"),
+    path("auth/token/revoke/", apis.AuthTokenRevokeApi.as_view(), name="token-revoke"),
     path("consent-text/", apis.ConsentTextApi.as_view(), name="consent-text"),
     path("sessions/", apis.SessionListCreateApi.as_view(), name="sessions"),
     path("sessions/search/", apis.SessionSearchApi.as_view(), name="session-search"),

@@ -5,6 +5,7 @@ Callers import from here (`from registration import services`); the modules are:
 registrations, consent, documents, chip_reads, evidence, attempts, judgement, decisions, policy, subjects,
 retention, and transitions (locking and moving a session, expiry)."""
 
+from .access import access_revoke, access_signed_out
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
 from .chip_reads import (
     card_reader_enroll,
@@ -35,6 +36,8 @@ from .verification_policy import policy_update
 
 __all__ = [
     "CONSENT_TEXT_CONTENT",
+    "access_revoke",
+    "access_signed_out",
     "attempts_recover",
     "capture_abort",
     "capture_finish",

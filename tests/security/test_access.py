@@ -154,6 +154,8 @@ CASES: list[Case] = [
         400,
         {"username": "clerk", "password": "wrong"},
     ),
+    Case("POST api/auth/token/revoke/", "POST", "/api/auth/token/revoke/", "anonymous", ANONYMOUS, 403, {}),
+    Case("POST api/auth/token/revoke/", "POST", "/api/auth/token/revoke/", "clerk", RIGHT_USER, 204, {}, writes=True),
     Case("GET login/", "GET", "/login/", "anonymous", ANONYMOUS, 200),
     Case("GET jsi18n/", "GET", "/jsi18n/", "anonymous", ANONYMOUS, 200),
     # The installable app's manifest and icon hold no data: public, like the static files.
@@ -397,9 +399,9 @@ def test_session_authenticated_post_without_csrf_token_is_refused(
 
 def test_token_authentication_is_scoped_like_the_session(world: World) -> None:
     """An API token of another outlet's clerk reads nothing of this outlet."""
-    from rest_framework.authtoken.models import Token
+    from registration.authentication import token_for
 
-    token = Token.objects.create(user=world.users["other_clerk"])
+    token = token_for(world.users["other_clerk"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = client.get(f"/api/sessions/{world.sessions['created'].pk}/")
