@@ -26,7 +26,16 @@ from .consent_texts import (
 )
 from .documents import normalise_mainland_mobile
 from .errors import NotFound
-from .models import ConsentRecord, ConsentText, Evidence, EvidenceKind, Outlet, StaffProfile, VerificationSession
+from .models import (
+    AuditEvent,
+    ConsentRecord,
+    ConsentText,
+    Evidence,
+    EvidenceKind,
+    Outlet,
+    StaffProfile,
+    VerificationSession,
+)
 from .serializers import SessionOutput
 from .state_machine import SessionState
 from .verification_policy import effective_policy
@@ -54,6 +63,27 @@ def socket_user_allowed(*, user_id: int, outlet_id: int, login_session_key: str 
     if str(signed_in.get(SESSION_KEY, "")) != str(user_id):
         return False
     return constant_time_compare(str(signed_in.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash())
+
+
+LIGHTS_DECLINED = "lights_declined"
+"""The signal of an attempt that ran without its screen-light step because the page asked so."""
+
+
+def session_attempt_signals(session: VerificationSession, reasons: frozenset[str]) -> list[str]:
+    """Which of `reasons` any attempt of the session ended with (the last one and every earlier one,
+    read from the audit log), and `LIGHTS_DECLINED` when an attempt declined its light step."""
+    found = set(session.liveness_reasons or []) & reasons
+    events = AuditEvent.objects.filter(
+        object_type=VerificationSession._meta.label_lower,
+        object_id=str(session.pk),
+        action__in=[f"session.{SessionState.LIVENESS_FAILED}", f"session.{SessionState.LIVENESS_RUNNING}"],
+    ).values_list("details", flat=True)
+    for details in events:
+        ended_with = details.get("reasons") or [details.get("reason")]
+        found |= {reason for reason in ended_with if isinstance(reason, str)} & reasons
+        if details.get("no_lights") is True:
+            found.add(LIGHTS_DECLINED)
+    return sorted(found)
 
 
 def sessions_visible_to(user: User) -> QuerySet[VerificationSession]:

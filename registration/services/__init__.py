@@ -27,6 +27,7 @@ from .judgement import (
     match_to_manual_review,
     matching_begin,
     reference_embed,
+    spoof_signals,
 )
 from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
 from .retention import retention_enforce, reviews_escalate, sessions_close_overdue
@@ -76,6 +77,7 @@ __all__ = [
     "session_request_alternative",
     "sessions_close_overdue",
     "sessions_expire_stale",
+    "spoof_signals",
     "subject_erase",
     "subject_export",
     "subject_find",

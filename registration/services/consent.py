@@ -27,6 +27,7 @@ from registration.selectors import consent_text_body, consent_text_used
 from registration.state_machine import check_action
 from registration.verification_policy import effective_policy
 
+from .judgement import SPOOF_REVIEW, spoof_signals
 from .registrations import needs_guardian_consent
 from .transitions import S, User, session_lock, session_move, session_open, today
 
@@ -129,11 +130,23 @@ def _record_guardian_consent(
 
 
 def session_request_alternative(*, session_id: UUID | str, actor: User, reason: str) -> VerificationSession:
-    """The customer declines face processing: a supervisor will check the document by hand."""
+    """The customer declines face processing: a supervisor will check the document by hand.
+
+    After an attempt with spoof signals the case still reaches the supervisor, but flagged: the
+    live check shows as failed with those reasons, never as "not done"."""
     session_open(session_id)
     with transaction.atomic():
         session = session_lock(session_id)
         check_action("alternative", session.state)  # before the match only: 409 once matching
+        barred = spoof_signals(session)
+        flagged: dict[str, Any] = {}
+        if barred:
+            reasons = sorted({*(session.liveness_reasons or []), *barred})
+            flagged = {
+                "liveness_passed": False,
+                "liveness_reasons": reasons,
+                "decision_reasons": [SPOOF_REVIEW, *barred],
+            }
         session_move(
             session,
             S.MANUAL_REVIEW,
@@ -141,7 +154,8 @@ def session_request_alternative(*, session_id: UUID | str, actor: User, reason: 
             non_biometric=True,
             alternative_reason=reason.strip()[:400],
             # The reason stays on the session (erased with the person), never in the append-only audit.
-            details={"non_biometric": True, "reason_chars": len(reason.strip()[:400])},
+            details={"non_biometric": True, "reason_chars": len(reason.strip()[:400]), "spoof_signals": barred},
+            **flagged,
         )
     return session
 

@@ -12,14 +12,14 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict, trace_minimised
+from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, Reason, recompute_verdict, trace_minimised
 from registration.audit import audit
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.base import ImageRole
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.images import unpack_frames
 from registration.models import Evidence, EvidenceKind, VerificationSession
-from registration.selectors import evidence_of_kind
+from registration.selectors import evidence_of_kind, session_attempt_signals
 from registration.verification_policy import effective_policy
 
 from .attempts import reject_if_attempts_exhausted
@@ -39,6 +39,17 @@ DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "reje
 # From the challenge's start to the match: the only states in which the portrait may be embedded ahead.
 BEFORE_MATCH = frozenset({S.LIVENESS_RUNNING, S.LIVENESS_PASSED, S.LIVENESS_FAILED})
 logger = logging.getLogger(__name__)
+
+SPOOF_SIGNALS = frozenset({Reason.SUSPECTED_INJECTION, Reason.REPEATED_FRAMES, Reason.IMPOSSIBLE_TIMESTAMPS})
+"""An attempt that ended with one of these (a replayed or injected stream) bars automatic approval
+for the whole session: a retry that passes goes to a supervisor with the reason."""
+SPOOF_REVIEW = "spoof_signals"
+
+
+def spoof_signals(session: VerificationSession) -> list[str]:
+    """Why this session may not be approved automatically: the spoof signals of any of its attempts,
+    and a declined light step (the defence against replayed video). Empty when nothing bars it."""
+    return session_attempt_signals(session, SPOOF_SIGNALS)
 
 
 def liveness_judge(*, session_id: UUID | str) -> str:
@@ -212,7 +223,11 @@ def faces_match(*, session_id: UUID | str) -> str:
 def hold_automatic_approval(session: VerificationSession, decision: str, reasons: list[str]) -> tuple[str, list[str]]:
     """Until the reference is bound to the typed identity (a signed chip read, or a document photo whose
     MRZ matched it), nothing is approved automatically: an approval becomes a review, with why. A
-    minor's registration is always a supervisor's."""
+    minor's registration is always a supervisor's. Spoof signals in any attempt (`spoof_signals`) send
+    any case that is not rejected to a supervisor, with them."""
+    barred = spoof_signals(session)
+    if barred and decision != "rejected":
+        return "manual_review", [*reasons, SPOOF_REVIEW, *barred]
     if decision != "approved":
         return decision, reasons
     if not session.reference_binding:

@@ -128,6 +128,8 @@ const REASON_TEXT = {
   mrz_not_on_photo: () => _("The document photo shows no machine-readable zone."),
   mrz_reader_unavailable: () => _("The machine-readable zone reader is unavailable."),
   minor_needs_supervisor: () => _("The customer is a minor: a supervisor decides."),
+  spoof_signals: () => _("An attempt showed signs of a replayed or injected video: a supervisor decides."),
+  lights_declined: () => _("The check ran without its screen-light step."),
 };
 
 export function reasonLabels(reasons) {
