@@ -73,6 +73,10 @@ class LivenessConfig:
     planar_min_parallax: float = 0.03
     identity_max_difference: float = 0.12
     identity_confirm_frames: int = 3
+    """Mismatching frames among the last `identity_window_frames` comparable ones that mean another
+    face: counted over a window, so frames of someone else slipped in between the customer's
+    (every few frames) add up, where a count of frames in a row started again at each of them."""
+    identity_window_frames: int = 15
     identity_max_abs_yaw: float = 15.0
     face_jump_max_widths: float = 0.6
     face_jump_max_scale: float = 1.5

@@ -94,6 +94,15 @@ class ChallengeEngine:
         """What the current attempt's calibration learnt, once done."""
         return self._attempt.calibration if self._attempt else None
 
+    @property
+    def answering(self) -> bool:
+        """A step's prompt is out and its action not yet seen: the frames of this moment are the
+        customer answering the challenge (the only frames the match may use)."""
+        attempt = self._attempt
+        if attempt is None or self._verdict is not None or attempt.timing is None:
+            return False
+        return attempt.timing.issued_at is not None
+
     def relative_pose(self, frame: FrameFeatures) -> tuple[float, float]:
         """(yaw, pitch) of `frame` relative to the frontal pose (calibrated or provisional)."""
         yaw0, pitch0 = self._frontal()

@@ -58,18 +58,18 @@ class FaceContinuityGuard:
         self._config = config
         self._previous: FrameFeatures | None = None
         self._reference: tuple[float, ...] = ()
-        self._mismatches = 0
+        self._recent: deque[bool] = deque(maxlen=config.identity_window_frames)
 
     def set_reference(self, signature: tuple[float, ...]) -> None:
         """The calibrated person's proportions."""
         self._reference = signature
-        self._mismatches = 0
+        self._recent.clear()
 
     def reset(self) -> None:
         """Forget the person."""
         self._previous = None
         self._reference = ()
-        self._mismatches = 0
+        self._recent.clear()
 
     def jumped(self, frame: FrameFeatures, relative_yaw: float, relative_pitch: float) -> bool:
         """True when this frame shows a different face from the one before."""
@@ -94,8 +94,8 @@ class FaceContinuityGuard:
         if abs(relative_yaw) > limit or abs(relative_pitch) > limit:
             return False
         difference = signature_difference(frame.signature, self._reference)
-        self._mismatches = self._mismatches + 1 if difference > self._config.identity_max_difference else 0
-        return self._mismatches >= self._config.identity_confirm_frames
+        self._recent.append(difference > self._config.identity_max_difference)
+        return sum(self._recent) >= self._config.identity_confirm_frames
 
 
 def signature_difference(signature: tuple[float, ...], reference: tuple[float, ...]) -> float:

@@ -22,7 +22,7 @@ from .extractor import ColorOrder, LandmarkExtractor
 from .features import FrameFeatures, Quality
 from .light import draw_sequence
 from .plan import ChallengePlan, ChallengeStep
-from .results import LivenessUpdate, LivenessVerdict, Phase
+from .results import LivenessUpdate, LivenessVerdict
 from .steps import draw_gaps
 from .trace import PromptShown, TraceFrame, trace_to_dict
 
@@ -144,7 +144,7 @@ class LivenessSession:
         if update.restarted:
             self._best = None
             self._candidates = []
-        if update.phase in (Phase.CALIBRATING, Phase.CHALLENGE):
+        if self._engine.answering:  # never a calibration frame: the face the match sees answered a step
             self._consider_best(frame, features)
         self._last_update = update
         return update
@@ -160,7 +160,8 @@ class LivenessSession:
     def best_frames(self, n: int) -> tuple[BestFrame, ...]:
         """Up to ``n`` (at most 3) sharp, frontal, eyes-open frames at least 0.5 s apart, best first.
 
-        The same qualification as the best frame; for matching with several live frames.
+        The same qualification as the best frame; for matching with several live frames. Like the
+        best frame, they are taken only while a prompted step is being answered.
         """
         ranked = sorted(self._candidates, key=_frame_score, reverse=True)
         return tuple(ranked[: max(0, n)])
