@@ -1,14 +1,16 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+# The schema and its docs describe every operation: for signed-in staff (others go to the sign-in).
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", login_required(SpectacularAPIView.as_view()), name="schema"),
     # The split view serves Swagger's start-up script as a file: the docs keep the strict CSP.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="frontend/api_docs.html"),
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="frontend/api_docs.html")),
         name="api-docs",
     ),
     path("api/", include("registration.urls")),

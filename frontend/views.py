@@ -267,13 +267,21 @@ def _supervisor_only(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+def _uuid_or_none(value: str) -> UUID | None:
+    """A case id from the query string; anything else is ignored (the queue starts at its first case)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """The first case waiting for a decision, or "nothing to review"; ?after= skips to the next one."""
     if (refused := _supervisor_only(request)) is not None:
         return refused
     queue = selectors.review_queue(request.user)
-    after = request.GET.get("after")
+    after = _uuid_or_none(request.GET.get("after", ""))
     next_case = queue.exclude(pk=after).first() if after else queue.first()
     if next_case is not None:
         return redirect("frontend:review-case", session_id=next_case.pk)

@@ -118,7 +118,13 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
         "match_distance",
         "decision",
     ]
-    list_filter = ["state", "outlet", ("created_at", admin.DateFieldListFilter), "non_biometric"]
+    # The outlet filter lists the outlets of the rows the user may see: a supervisor's own only.
+    list_filter = [
+        "state",
+        ("outlet", admin.RelatedOnlyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+        "non_biometric",
+    ]
     search_fields = ["subscriber__phone_number"]
     list_select_related = ["outlet", "subscriber"]
     readonly_fields = [
@@ -220,7 +226,7 @@ class ManualReviewAdmin(SessionAdminBase):
 @admin.register(AuditEvent)
 class AuditEventAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "outlet"]
-    list_filter = ["action", "outlet", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["action", ("outlet", admin.RelatedOnlyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
     search_fields = ["object_id", "actor_label", "action"]
     readonly_fields = ["created_at", "actor", "actor_label", "action", "object_type", "object_id", "outlet", "details"]
 

@@ -62,6 +62,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Shared tablets: a sign-in ends after SHIMING_SESSION_IDLE_MINUTES without a request (each
+# request renews it), not after Django's two weeks; its sockets close on their next push.
+SESSION_COOKIE_AGE = 60 * env.int("SHIMING_SESSION_IDLE_MINUTES", default=30)
+SESSION_SAVE_EVERY_REQUEST = True
+
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None

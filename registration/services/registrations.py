@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -31,6 +32,11 @@ from registration.selectors import staff_outlet
 from registration.verification_policy import effective_policy
 
 from .transitions import User, notify_on_commit, require_role, today
+
+HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Cn"})
+"""Characters a name never holds: format (bidi overrides, zero-width joiners and spaces), controls,
+private-use, surrogates and unassigned ones. They make two names that look the same differ, or
+one name display as another."""
 
 
 def new_challenge_plan(*, previous: list[str] | None, light: bool = False, no_lights: bool = False) -> list[str]:
@@ -69,6 +75,10 @@ def registration_create(
     full_name = " ".join(full_name.split())
     if not full_name:
         raise InvalidInput("The full name is required.", code="full_name")
+    if any(unicodedata.category(character) in HIDDEN_CATEGORIES for character in full_name):
+        raise InvalidInput(
+            "The full name holds invisible or direction-changing characters: type it again.", code="full_name"
+        )
     document = validate_document(document_type, document_number, today=today(), birth_date=birth_date)
     require_birth_date(document)
     phone = normalise_mainland_mobile(phone_number)

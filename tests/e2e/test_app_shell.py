@@ -37,9 +37,11 @@ def two_camera_browser(playwright_driver: Any, e2e_tools: None) -> Iterator[Any]
 
 
 def test_the_api_docs_render_without_a_csp_violation(
-    live_server_process: Server, launch_browser: Any, screens: Screens
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: Any, screens: Screens
 ) -> None:
+    user, password = clerk
     page = launch_browser(None).new_page(viewport=TABLET)
+    sign_in(page, live_server_process, user.username, password)  # the docs are for signed-in staff
     refused: list[str] = []
     page.on(
         "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None

@@ -449,7 +449,8 @@ def test_health_reports_redis_down(client_for: Callable[[Any], APIClient], setti
     assert response.json()["checks"]["redis"].startswith("error")
 
 
-def test_openapi_schema_and_docs_are_served(client: Any) -> None:
+def test_openapi_schema_and_docs_are_served(client: Any, clerk: Any) -> None:
+    client.force_login(clerk)
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/sessions/{session_id}/consent/" in schema.content

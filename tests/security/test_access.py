@@ -163,9 +163,9 @@ CASES: list[Case] = [
     Case("GET favicon.ico", "GET", "/favicon.ico", "anonymous", ANONYMOUS, 301),
     Case("POST logout/", "POST", "/logout/", "anonymous", ANONYMOUS, 302, {}, redirect_to="/login/"),
     # --- API ----------------------------------------------------------------------------------
-    # The API's description is public on purpose (tests/registration/test_apis.py); it holds no data.
-    Case("GET api/schema/", "GET", "/api/schema/", "anonymous", ANONYMOUS, 200),
-    Case("GET api/docs/", "GET", "/api/docs/", "anonymous", ANONYMOUS, 200),
+    # The API's description is for signed-in staff: a stranger is sent to the sign-in.
+    Case("GET api/schema/", "GET", "/api/schema/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
+    Case("GET api/docs/", "GET", "/api/docs/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
     Case("GET api/consent-text/", "GET", "/api/consent-text/", "anonymous", ANONYMOUS, 403),
     Case("GET api/consent-text/", "GET", "/api/consent-text/", "clerk", RIGHT_USER, 200),
     Case("GET api/sessions/", "GET", "/api/sessions/", "anonymous", ANONYMOUS, 403),
