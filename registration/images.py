@@ -85,7 +85,7 @@ def _decode(data: bytes) -> CheckedImage:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                upright = ImageOps.exif_transpose(image).convert("RGB")
+                upright = _eight_bit(ImageOps.exif_transpose(image)).convert("RGB")
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -96,6 +96,14 @@ def _decode(data: bytes) -> CheckedImage:
         ) from exc
     rgb = np.asarray(upright)
     return CheckedImage(bgr=np.ascontiguousarray(rgb[:, :, ::-1]), source_format=source_format)
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit grey (Pillow's modes I;16 and I) scaled to 8 bits: converted straight to RGB, Pillow
+    clips every value above 255 to white, and the document photo is lost."""
+    if image.mode.startswith("I;16") or image.mode == "I":
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    return image
 
 
 def encode_jpeg(bgr: np.ndarray, *, quality: int = 92) -> bytes:

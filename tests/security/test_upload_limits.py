@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageFile
@@ -172,3 +173,19 @@ def test_a_decode_beyond_the_process_limit_is_told_to_retry(
 
     one_decode_held.set()  # the other decode ends: a turn is free again
     assert images.decode_upload(_jpeg(640, 480)).bgr.shape == (480, 640, 3)
+
+
+def test_a_16_bit_grey_photo_keeps_its_tones() -> None:
+    """A 16-bit PNG (a scanner's or a camera app's) decodes to the same picture in 8 bits, not to
+    a white page: Pillow clips 16-bit grey above 255 when converting it to RGB."""
+    ramp = np.linspace(0, 65535, 64 * 64).reshape(64, 64)
+    source = Image.fromarray(ramp.astype(np.uint16))  # opened again as mode I;16
+    buffer = io.BytesIO()
+    source.save(buffer, format="PNG")
+    grey = images.decode_upload(buffer.getvalue()).bgr[:, :, 0].astype(float)
+    expected = ramp / 256
+    kept = abs(grey.mean() - expected.mean()) < 2  # not ~255
+    record_bad_input("16-bit grey PNG", expected="tones kept", got="tones kept" if kept else "white", code="png16")
+    assert kept
+    assert grey.min() < 5
+    assert grey.max() > 250
