@@ -21,7 +21,7 @@ from registration.verification_policy import effective_policy
 
 from .user_access import CLOSE_UNAUTHENTICATED, FollowsItsUser
 from .webrtc.peer import CapturePeer, OfferRejected, PeerEnd, PeerTimeouts
-from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, get_registry
+from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, SlotHolder, get_registry
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +115,7 @@ class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         await self.close(code=CLOSE_NOT_FOUND)
 
 
-ACCESS_ENDED = "access_ended"
-"""The end reason of an attempt whose clerk signed out or lost access while it ran."""
-
+ACCESS_ENDED = "access_ended"  # the end reason of an attempt whose clerk signed out or lost access
 NOT_SAVED = "not_saved"
 """The end reason of an attempt whose result the server could not store."""
 
@@ -247,7 +245,9 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
 
     async def _reserve_slot(self) -> bool:
         try:
-            get_registry().reserve(self.session_id)
+            get_registry().reserve(
+                self.session_id, SlotHolder(outlet_id=self.outlet_id or 0, clerk_id=self.user_id or 0)
+            )
         except CaptureAlreadyOpen:
             await self._refuse(
                 "capture_in_progress",
@@ -266,6 +266,7 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         self.peer = CapturePeer(
             plan=plan,
             ice_servers=settings.SHIMING_ICE_SERVERS,
+            ice_local_networks=settings.SHIMING_ICE_LOCAL_NETWORKS,
             executor=registry.executor,
             send=self._send,
             on_end=self._on_peer_end,

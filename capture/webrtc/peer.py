@@ -19,6 +19,7 @@ from liveness import ChallengeStep
 
 from . import analysis as analysis_module
 from .analysis import CaptureOutcome, ChallengeAnalysis, ChallengeStatus
+from .candidates import CandidateRefused, answer_filtered, local_networks, offer_filtered
 from .frames import FramePump
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class PeerEnd:
 
 @dataclass(frozen=True, slots=True)
 class PeerTimeouts:
-    offer_seconds: float = 20.0
+    offer_seconds: float = 10.0  # the page opens the camera first, then the socket: the offer follows at once
     first_frame_seconds: float = 15.0
     stall_seconds: float = 5.0
     margin_seconds: float = 10.0  # beyond the engine's own session timeout
@@ -120,8 +121,10 @@ class CapturePeer:
         analysis_factory: AnalysisFactory | None = None,
         timeouts: PeerTimeouts | None = None,
         label: str = "",
+        ice_local_networks: Sequence[str] = (),
     ) -> None:
         self.label = label
+        self._local_networks = local_networks(ice_local_networks)
         self._plan = list(plan)
         self._ice_servers = ice_servers_from_settings(ice_servers)
         self._executor = executor
@@ -163,7 +166,10 @@ class CapturePeer:
             raise OfferRejected("capture_closed", "This capture attempt has ended.")
         if self._pc is not None:
             raise OfferRejected("offer_already_received", "This capture attempt already has an offer.")
-        offer = check_offer_sdp(sdp)
+        try:
+            offer = offer_filtered(check_offer_sdp(sdp), self._local_networks)
+        except CandidateRefused as exc:
+            raise OfferRejected("invalid_offer", "The offer's ICE attributes are out of bounds.") from exc
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
         self._pc = pc
         pc.on("track", self._on_track)
@@ -181,7 +187,7 @@ class CapturePeer:
             raise OfferRejected("invalid_offer", "The offer could not be used: send a new one.") from exc
         self._answered_at = time.monotonic()
         logger.info("capture %s: video %s", self.label, answered_video_codec(pc.localDescription.sdp))
-        return pc.localDescription.sdp
+        return answer_filtered(pc.localDescription.sdp, self._local_networks)
 
     def prompt_shown(self, step_index: int) -> None:
         """The page says it displayed the prompt of step `step_index` (the engine bounds when that can be)."""

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .memory import AllocatorTrim, glibc_malloc_trim
@@ -15,6 +16,17 @@ if TYPE_CHECKING:
     from .peer import CapturePeer
 
 logger = logging.getLogger(__name__)
+
+
+CAPTURES_PER_CLERK = 2
+
+
+@dataclass(frozen=True)
+class SlotHolder:
+    """Who a capture slot is for: the outlet and the clerk whose session runs in it."""
+
+    outlet_id: int
+    clerk_id: int
 
 
 class CaptureBusy(Exception):
@@ -32,6 +44,7 @@ class PeerRegistry:
         self.limit = max(1, limit)
         self.trim = trim or AllocatorTrim(0, None)
         self._reserved: set[str] = set()
+        self._holders: dict[str, SlotHolder] = {}
         self._peers: dict[str, CapturePeer] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
@@ -45,14 +58,31 @@ class PeerRegistry:
                 self._executor = ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="capture-analysis")
             return self._executor
 
-    def reserve(self, session_id: str) -> None:
-        """Take a slot for `session_id`, or raise `CaptureAlreadyOpen` / `CaptureBusy`."""
+    def reserve(self, session_id: str, holder: SlotHolder | None = None) -> None:
+        """Take a slot for `session_id`, or raise `CaptureAlreadyOpen` / `CaptureBusy`.
+
+        Fair share: one clerk holds at most `CAPTURES_PER_CLERK` slots (a customer per tablet, and a
+        second while the first one ends), and an outlet that holds its share of the process
+        (`limit / outlets holding slots`, at least one) may take the last free slot only when no
+        other outlet holds any: one outlet, or one clerk, cannot take every slot from the others."""
         if session_id in self._reserved:
             raise CaptureAlreadyOpen(session_id)
-        if len(self._reserved) >= self.limit:
+        if len(self._reserved) >= self.limit or (holder is not None and not self._fair(holder)):
             raise CaptureBusy(session_id)
         self._reserved.add(session_id)
+        if holder is not None:
+            self._holders[session_id] = holder
         self._hook_server_shutdown()
+
+    def _fair(self, holder: SlotHolder) -> bool:
+        held = list(self._holders.values())
+        if sum(other.clerk_id == holder.clerk_id for other in held) >= CAPTURES_PER_CLERK:
+            return False
+        outlets = {other.outlet_id for other in held} | {holder.outlet_id}
+        share = max(1, self.limit // len(outlets))
+        mine = sum(other.outlet_id == holder.outlet_id for other in held)
+        last_free = len(self._reserved) == self.limit - 1
+        return mine < share or not (last_free and len(outlets) > 1)
 
     def attach(self, session_id: str, peer: CapturePeer) -> None:
         self._peers[session_id] = peer
@@ -60,6 +90,7 @@ class PeerRegistry:
     def release(self, session_id: str) -> None:
         held = session_id in self._reserved
         self._reserved.discard(session_id)
+        self._holders.pop(session_id, None)
         self._peers.pop(session_id, None)
         if held:  # a capture's buffers were just freed
             self.trim.after_capture(asyncio.get_running_loop())

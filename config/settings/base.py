@@ -290,6 +290,10 @@ SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_SESSION_T
 
 # --- Capture ----------------------------------------------------------------------------------
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])
+# Non-public networks (CIDR) the capture may exchange media with directly: an outlet's LAN when the
+# server sits in it. Offers' candidates elsewhere in loopback, link-local or private ranges are
+# dropped, and so are the server's own such addresses in its answers (capture/webrtc/candidates.py).
+SHIMING_ICE_LOCAL_NETWORKS: list[str] = env.list("SHIMING_ICE_LOCAL_NETWORKS", default=[])
 # Captures one web process analyses at once; beyond that the page says "busy, retry" before every
 # capture slows down. Unless set: the cores the process may use (affinity, cgroup quota) times the
 # captures one core carries with the decision p95 under 1.5 s (measured: docs/capacity.md).

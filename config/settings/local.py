@@ -28,3 +28,9 @@ _OMZ_INSTALLED = (
     Path(SHIMING_MODELS_DIR) / "omz/face-reidentification-retail-0095/FP16/face-reidentification-retail-0095.bin"
 ).is_file()
 SHIMING_FACE_MATCHER = env("SHIMING_FACE_MATCHER", default=OMZ_MATCHER if _OMZ_INSTALLED else DLIB_MATCHER)
+
+# `make run`: the browser and the server share this machine and its LAN.
+SHIMING_ICE_LOCAL_NETWORKS = env.list(
+    "SHIMING_ICE_LOCAL_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"],
+)

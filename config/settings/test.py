@@ -31,3 +31,8 @@ DATABASES["default"]["TEST"] = {"NAME": env("SHIMING_TEST_DB", default="test_shi
 # production random plan. It exists only here: the drawer below reads it, production never does.
 SHIMING_FIXED_CHALLENGE_PLAN: list[str] = env.list("SHIMING_FIXED_CHALLENGE_PLAN", default=[])
 SHIMING_CHALLENGE_PLAN_DRAWER = "tests.plans.fixed_or_random_plan"
+# The browser tests run Chromium and the server on this machine.
+SHIMING_ICE_LOCAL_NETWORKS = env.list(
+    "SHIMING_ICE_LOCAL_NETWORKS",
+    default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"],
+)
