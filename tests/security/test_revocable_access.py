@@ -9,6 +9,7 @@ data: the consumers read it from other threads).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from importlib import import_module
@@ -327,3 +328,47 @@ def test_the_deployed_web_role_limits_a_sockets_lifetime() -> None:
     match = re.search(r'--websocket_timeout "\$\{SHIMING_WEBSOCKET_TIMEOUT_SECONDS:-(\d+)\}"', entrypoint)
     assert match is not None
     assert 0 < int(match.group(1)) <= 3600
+
+
+def test_a_running_capture_ends_when_the_clerks_access_is_revoked(
+    staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attempt fails with `access_ended` (a retry is possible once signed in again)."""
+    from registration.models import EvidenceKind, VerificationSession
+    from registration.state_machine import SessionState
+    from tests.capture.fakes import FakeAnalysis
+    from tests.peer_registry import fresh_peer_registry
+
+    monkeypatch.setattr("capture.webrtc.analysis.build_analysis", lambda plan: FakeAnalysis(list(plan)))
+    clerk = staff["clerk"]
+    session = _new_session(clerk)
+    services.evidence_store(
+        session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8p", content_type="image/jpeg"
+    )
+    VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    _, login = _signed_in(clerk)
+
+    async def run() -> tuple[list[dict[str, Any]], int]:
+        capture = _socket(f"/ws/capture/{session.pk}/", clerk, login)
+        assert (await capture.connect(timeout=5))[0]
+        ready = await capture.receive_json_from(timeout=5)
+        assert ready["type"] == "ready", ready
+        try:
+            await database_sync_to_async(services.access_revoke)(user=clerk, reason="deactivated")
+            said: list[dict[str, Any]] = []
+            while (output := await capture.receive_output(timeout=10))["type"] == "websocket.send":
+                said.append(json.loads(output["text"]))
+            return said, int(output.get("code", 1000))
+        finally:
+            await capture.disconnect()
+
+    with fresh_peer_registry():
+        said, code = async_to_sync(run)()
+    ended = [message.get("reason") for message in said if message["type"] == "ended"]
+    record_access("WS ws/capture/{id}/ (access revoked mid-attempt)", "anonymous", expected="closed", got="closed")
+    assert ended == ["access_ended"], said
+    assert code in {4000, 4401}
+    stored = VerificationSession.objects.get(pk=session.pk)
+    assert stored.state == SessionState.LIVENESS_FAILED
+    assert stored.liveness_reasons == ["access_ended"]
