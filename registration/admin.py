@@ -12,8 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
@@ -32,7 +30,6 @@ from .models import (
     IdentityDocument,
     ManualReviewSession,
     Outlet,
-    StaffProfile,
     SubscriberStatus,
     VerificationPolicy,
     VerificationSession,
@@ -49,11 +46,6 @@ class OutletAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["code", "name"]
 
 
-class StaffProfileInline(admin.StackedInline):  # type: ignore[type-arg]
-    model = StaffProfile
-    can_delete = False
-
-
 admin.site.site_header = _("Shiming administration")
 admin.site.site_title = _("Shiming administration")
 admin.site.index_title = _("Registrations, reviews and policy")
@@ -61,50 +53,6 @@ admin.site.index_title = _("Registrations, reviews and policy")
 admin.site.enable_nav_sidebar = False
 # The front page shows the filing threshold and links to the compliance pack (admin_compliance.py).
 admin.site.index_template = "admin/compliance/index.html"
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
-    inlines = [StaffProfileInline]
-    list_display = ["username", "first_name", "last_name", "is_active", "outlet", "roles"]
-    list_filter = ["is_active", "groups", "staff_profile__outlet"]
-    actions = ["revoke_access"]
-
-    # A user's access ends at once when it is taken away here: API tokens deleted, open screens
-    # closed (services.access_revoke; the tokens would fail on their own after a password or outlet change).
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            services.access_revoke(user=obj, reason="deactivated")
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        moved = change and any("outlet" in inline.changed_data for inline in formset.forms)
-        super().save_formset(request, form, formset, change)
-        if moved:
-            services.access_revoke(user=form.instance, reason="outlet_changed")
-
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and response.status_code == 302:
-            services.access_revoke(user=get_object_or_404(User, pk=id), reason="password_changed")
-        return response
-
-    @admin.action(description=_("Revoke API tokens and close open screens"))
-    def revoke_access(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for user in queryset:
-            services.access_revoke(user=user, reason="revoked_by_admin")
-
-    @admin.display(description=_("outlet"))
-    def outlet(self, user: Any) -> str:
-        profile = getattr(user, "staff_profile", None)
-        return profile.outlet.code if profile else "-"
-
-    @admin.display(description=_("roles"))
-    def roles(self, user: Any) -> str:
-        return ", ".join(user.groups.values_list("name", flat=True))
 
 
 class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
@@ -386,5 +334,6 @@ def face_matcher_summary(policy: EffectivePolicy) -> str:
     return summary
 
 
-# The compliance pack's and the card readers' admin pages register themselves on import (this module's size).
-from . import admin_compliance, admin_readers  # noqa: E402, F401
+# The compliance pack's, the card readers' and the staff accounts' admin pages register themselves
+# on import (this module's size).
+from . import admin_compliance, admin_readers, admin_users  # noqa: E402, F401

@@ -346,7 +346,7 @@ def test_a_running_capture_ends_when_the_clerks_access_is_revoked(
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8p", content_type="image/jpeg"
     )
     VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
-    services.consent_record(session_id=session.pk, actor=clerk, consent_version="2", language="zh-hans")
+    services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     _, login = _signed_in(clerk)
 
     async def run() -> tuple[list[dict[str, Any]], int]:
