@@ -20,8 +20,8 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 
-from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import _free_port, _stop, _wait_for_port
+from tests.environment import PROJECT_ROOT
 
 from .report import record_bad_input
 

@@ -29,7 +29,7 @@ from capture.routing import websocket_urlpatterns
 from registration import services
 from registration.models import StaffProfile
 from registration.roles import ADMIN, CLERK
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
 
 from .report import record_access
