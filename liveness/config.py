@@ -52,6 +52,13 @@ class LivenessConfig:
     blink_open_ratio: float = 0.85
     blink_recovery_fraction: float = 0.6
     blink_max_seconds: float = 0.8
+    blink_min_eye_change: float = 0.2
+    """An eye closure is a blink only if an eye's pixels changed this much during it
+    (`liveness.eye_appearance`: 1 - correlation with the same eye 0.1-0.4 s before, the face's
+    motion taken out): the eye no longer correlates at 0.8 with itself. A printed eye moved, bent
+    or re-compressed changes only by resampling and compression noise (closures the mesh reported
+    on shared prints: at most 0.09); an eyelid over the iris changes its structure (real blinks
+    in the shared clips: at least 0.42). Measured by `bench/blink_evidence.py` (docs/liveness.md)."""
 
     # --- Turn: yaw relative to the calibrated frontal pose ----------------------------------
     turn_yaw_degrees: float = 25.0
