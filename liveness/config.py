@@ -55,10 +55,10 @@ class LivenessConfig:
     blink_min_eye_change: float = 0.2
     """An eye closure is a blink only if an eye's pixels changed this much during it
     (`liveness.eye_appearance`: 1 - correlation with the same eye 0.1-0.4 s before, the face's
-    motion taken out): the eye no longer correlates at 0.8 with itself. A printed eye moved, bent
-    or re-compressed changes only by resampling and compression noise (closures the mesh reported
-    on shared prints: at most 0.09); an eyelid over the iris changes its structure (real blinks
-    in the shared clips: at least 0.42). Measured by `bench/blink_evidence.py` (docs/liveness.md)."""
+    motion taken out): the eye no longer correlates at 0.8 with itself. Half the smallest change of
+    a real blink in the shared clips (0.42), three times the largest of the mesh's closures on
+    held, swung or bent prints (0.065). Measured by `bench/blink_evidence.py` (docs/liveness.md,
+    which also says what it does not stop yet)."""
 
     # --- Turn: yaw relative to the calibrated frontal pose ----------------------------------
     turn_yaw_degrees: float = 25.0
