@@ -52,6 +52,13 @@ class LivenessConfig:
     blink_open_ratio: float = 0.85
     blink_recovery_fraction: float = 0.6
     blink_max_seconds: float = 0.8
+    blink_min_eye_change: float = 0.2
+    """An eye closure is a blink only if an eye's pixels changed this much during it
+    (`liveness.eye_appearance`: 1 - correlation with the same eye 0.1-0.4 s before, the face's
+    motion taken out): the eye no longer correlates at 0.8 with itself. Half the smallest change of
+    a real blink in the shared clips (0.42), three times the largest of the mesh's closures on
+    held, swung or bent prints (0.065). Measured by `bench/blink_evidence.py` (docs/liveness.md,
+    which also says what it does not stop yet)."""
 
     # --- Turn: yaw relative to the calibrated frontal pose ----------------------------------
     turn_yaw_degrees: float = 25.0

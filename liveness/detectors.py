@@ -19,6 +19,11 @@ class BlinkDetector:
     still counts. The eyes count as open again above `blink_open_ratio`, or once they have
     recovered `blink_recovery_fraction` of the way from the deepest point back to the open
     level (after a blink people often keep their eyes a little narrower than before).
+
+    The ratios come from a fitted face model, which can close its eyelids on a picture of open
+    eyes (a print tilted, bent or re-compressed). So a closure is a blink only if an eye's pixels
+    changed during it (`FrameFeatures.eye_change`, the face's own motion taken out) by at least
+    `blink_min_eye_change`: an eyelid covering the iris does that, a printed eye does not.
     """
 
     def __init__(self, config: LivenessConfig) -> None:
@@ -26,6 +31,7 @@ class BlinkDetector:
         self._history: deque[tuple[float, float, float]] = deque()
         self._closed_at: float | None = None
         self._deepest = 1.0
+        self._eye_change = 0.0
 
     def baseline(self) -> tuple[float, float] | None:
         """The current open-eye level of (left, right) eye, or None while too few frames."""
@@ -45,23 +51,29 @@ class BlinkDetector:
         """The face was lost: an eye closure in progress does not count."""
         self._closed_at = None
 
-    def update(self, t: float, ear_left: float, ear_right: float) -> LivenessEvent | None:
-        """Feed one frame's eye ratios; return a blink when one has just ended."""
+    def update(
+        self, t: float, ear_left: float, ear_right: float, eye_change: tuple[float, ...] = ()
+    ) -> LivenessEvent | None:
+        """Feed one frame's eye ratios and eye change; return a blink when one has just ended."""
         baseline = self.baseline()
         self._remember(t, ear_left, ear_right)
         if baseline is None or min(baseline) <= 0.0:
             return None
         closure = eye_closure(ear_left / baseline[0], ear_right / baseline[1])
+        changed = max(eye_change, default=0.0)
         if self._closed_at is None:
             if closure < self._config.blink_close_ratio:
-                self._closed_at, self._deepest = t, closure
+                self._closed_at, self._deepest, self._eye_change = t, closure, changed
             return None
         self._deepest = min(self._deepest, closure)
+        self._eye_change = max(self._eye_change, changed)
         if not self._reopened(closure):
             return None
         started, self._closed_at = self._closed_at, None
         if t - started > self._config.blink_max_seconds:
             return None  # a long eye closure, not a blink
+        if self._eye_change < self._config.blink_min_eye_change:
+            return None  # the model's eyelids closed, the eye's pixels did not: not an eyelid
         return LivenessEvent(EventType.BLINK, started, t, self._deepest)
 
     def _reopened(self, closure: float) -> bool:

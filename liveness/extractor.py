@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .config import LivenessConfig
+from .eye_appearance import EyeAppearance
 from .features import FrameFeatures, Point, Quality
 from .landmarks import (
     ANCHOR_INDICES,
@@ -50,7 +51,8 @@ class LandmarkExtractor:
 
     Frames are uint8 arrays of shape (height, width, 3), in BGR order by default (OpenCV,
     PyAV's `to_ndarray(format="bgr24")`) or RGB with `color="rgb"`. Nothing is stored
-    beyond the previous grey frame needed for the optical flow; nothing is written anywhere.
+    beyond the previous grey frame needed for the optical flow and the eye patches of the last
+    0.4 s (`liveness.eye_appearance`); nothing is written anywhere.
     """
 
     def __init__(self, config: LivenessConfig | None = None, *, color: ColorOrder = "bgr") -> None:
@@ -63,6 +65,7 @@ class LandmarkExtractor:
         self._frames_seen = 0
         self._face_count = 1
         self._previous: tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]] | None = None
+        self._eyes = EyeAppearance()
         self._light = False
 
     @property
@@ -87,6 +90,7 @@ class LandmarkExtractor:
         self._light = light
         self._mesh.reset()
         self._previous = None
+        self._eyes.reset()
         self._frames_seen = 0
 
     def extract(self, frame: Frame, t: float) -> FrameFeatures:
@@ -98,13 +102,15 @@ class LandmarkExtractor:
         digest = _digest(frame)
         if not faces:
             self._previous = None
+            self._eyes.reset()
             return FrameFeatures(
                 t=t, n_faces=0, quality=Quality.NO_FACE, frame_width=width, frame_height=height, digest=digest
             )
         mesh = _mesh_array(faces[0], width, height)
         n_faces = self._count_faces(rgb)
         flow = self._track(gray, mesh)
-        features = _measure(mesh, gray, n_faces, flow, t, digest, self._config)
+        eye_change = self._eyes.measure(t, gray, mesh)
+        features = _measure(mesh, gray, n_faces, flow, eye_change, t, digest, self._config)
         if self._light:
             skin, backdrop = skin_and_backdrop(rgb, features.anchors, features.face_width)
             features = dataclasses.replace(features, skin=skin, backdrop=backdrop)
@@ -197,6 +203,7 @@ def _measure(
     gray: npt.NDArray[np.uint8],
     n_faces: int,
     flow: tuple[Point, ...],
+    eye_change: tuple[float, float],
     t: float,
     digest: str,
     config: LivenessConfig,
@@ -222,6 +229,7 @@ def _measure(
         box=(round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)),
         ear_left=round(eye_aspect_ratio(mesh, LEFT_EYE), 4),
         ear_right=round(eye_aspect_ratio(mesh, RIGHT_EYE), 4),
+        eye_change=eye_change,
         yaw=round(yaw, 2),
         pitch=round(pitch, 2),
         roll=round(roll, 2),

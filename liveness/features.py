@@ -48,7 +48,9 @@ class FrameFeatures:
     where the previous frame's anchors moved in this frame by optical flow ((-1, -1) for a
     point the flow lost; empty when there is no previous face), `signature`
     rotation-invariant 3-D proportions of the face used to notice an identity change, `digest`
-    a short hash of the pixels to notice exactly repeated frames. `skin` and `backdrop` are
+    a short hash of the pixels to notice exactly repeated frames. `eye_change` is how much the
+    (left, right) eye's pixels changed against the same eye 0.1-0.4 s before, the face's own
+    motion taken out (`liveness.eye_appearance`; empty where it was not measured). `skin` and `backdrop` are
     mean RGB (0-255) of the cheek and forehead patches and of the frame's top corners, measured
     only when the plan has a light step (empty otherwise; see `liveness.light`).
     """
@@ -61,6 +63,7 @@ class FrameFeatures:
     box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     ear_left: float = 0.0
     ear_right: float = 0.0
+    eye_change: tuple[float, ...] = ()
     yaw: float = 0.0
     pitch: float = 0.0
     roll: float = 0.0
@@ -106,6 +109,7 @@ class FrameFeatures:
             "box": list(self.box),
             "el": self.ear_left,
             "er": self.ear_right,
+            "ec": list(self.eye_change),
             "yaw": self.yaw,
             "pitch": self.pitch,
             "roll": self.roll,
@@ -134,6 +138,7 @@ class FrameFeatures:
             box=(box[0], box[1], box[2], box[3]),
             ear_left=float(data["el"]),
             ear_right=float(data["er"]),
+            eye_change=tuple(float(value) for value in data.get("ec", ())),
             yaw=float(data["yaw"]),
             pitch=float(data["pitch"]),
             roll=float(data["roll"]),

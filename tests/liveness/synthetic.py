@@ -42,11 +42,17 @@ def project(
 
 
 class FaceStream:
-    """Builds consecutive frames; each frame's flow is where the last frame's anchors went."""
+    """Builds consecutive frames; each frame's flow is where the last frame's anchors went.
 
-    def __init__(self) -> None:
+    A real face's eye pixels change as its eye ratio drops (`FrameFeatures.eye_change`: the drop
+    against the most open eye 0.1-0.4 s before, as a fraction of it); a `printed` face's eye
+    pixels never change, whatever its fitted eye ratio does."""
+
+    def __init__(self, *, printed: bool = False) -> None:
         self._last_pose: tuple[float, float, bool, tuple[float, float]] | None = None
         self._count = 0
+        self._printed = printed
+        self._ears: list[tuple[float, float, float]] = []
 
     def frame(
         self,
@@ -65,6 +71,9 @@ class FaceStream:
         n_faces: int = 1,
     ) -> FrameFeatures:
         self._count += 1
+        left = ear if ear_left is None else ear_left
+        right = ear if ear_right is None else ear_right
+        eye_change = self._eye_change(t, left, right)
         anchors = project(yaw, pitch, flat=flat, shift=shift)
         flow: tuple[tuple[float, float], ...] = ()
         if self._last_pose is not None:
@@ -79,8 +88,9 @@ class FaceStream:
             frame_width=640,
             frame_height=480,
             box=(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
-            ear_left=ear if ear_left is None else ear_left,
-            ear_right=ear if ear_right is None else ear_right,
+            ear_left=left,
+            ear_right=right,
+            eye_change=eye_change,
             yaw=yaw,
             pitch=pitch,
             roll=0.0,
@@ -91,6 +101,17 @@ class FaceStream:
             flow=flow,
             signature=signature,
             digest=digest if digest is not None else f"{self._count:016x}",
+        )
+
+    def _eye_change(self, t: float, left: float, right: float) -> tuple[float, float]:
+        earlier = [entry for entry in self._ears if t - 0.4 <= entry[0] <= t - 0.1]
+        self._ears = [entry for entry in self._ears if entry[0] >= t - 0.4] + [(t, left, right)]
+        if self._printed or not earlier:
+            return (0.0, 0.0)
+        open_left, open_right = max(entry[1] for entry in earlier), max(entry[2] for entry in earlier)
+        return (
+            round(max(0.0, open_left - left) / max(open_left, 1e-6), 4),
+            round(max(0.0, open_right - right) / max(open_right, 1e-6), 4),
         )
 
 

@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.print_attacks import Frame, as_print, jittered_still, load_print, swung_print
 from liveness import ChallengePlan, EventType, LivenessConfig, LivenessVerdict, Reason
 from liveness.extractor import LandmarkExtractor
 from liveness.session import LivenessSession
 
-from .attacks import Frame, as_print, jittered_still, load_print, swung_print
 from .conftest import MediaClock
 
 pytestmark = pytest.mark.model

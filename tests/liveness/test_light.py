@@ -16,6 +16,7 @@ import pytest
 
 from bench.actors.customer import FPS, Customer, LitCamera, perform
 from bench.actors.light import LIGHT, LIGHT_CONFIG, LIGHT_ONLY, LIGHT_ONLY_CONFIG, extracted
+from bench.print_attacks import FRAME_SIZE, jittered_still, load_print
 from liveness import ChallengeEngine, ChallengePlan, ChallengeStep, FrameFeatures, LivenessConfig, Phase, Reason
 from liveness.extractor import LandmarkExtractor, skin_and_backdrop
 from liveness.light import (
@@ -29,7 +30,6 @@ from liveness.light import (
 )
 from liveness.plan import draw_plan
 from liveness.trace import recompute_verdict
-from tests.liveness.attacks import FRAME_SIZE, jittered_still, load_print
 from tests.liveness.synthetic import FaceStream, times
 from tests.liveness.test_attacks import PHOTOS
 
