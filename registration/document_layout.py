@@ -82,6 +82,7 @@ def text_line_boxes(bgr: np.ndarray, face: FaceBoxPixels) -> list[tuple[int, int
     gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     gradient = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     _, ink = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    ink = cv2.subtract(ink, _ruled_lines(ink))
     lines = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 1)))
     count, _, stats, _ = cv2.connectedComponentsWithStats(lines)
     low, high = (share * WORK_FACE_HEIGHT for share in LINE_HEIGHT_RANGE)
@@ -97,6 +98,18 @@ def text_line_boxes(bgr: np.ndarray, face: FaceBoxPixels) -> list[tuple[int, int
         if not _inside_portrait(box, face):
             boxes.append(box)
     return boxes
+
+
+def _ruled_lines(ink: np.ndarray) -> np.ndarray:
+    """The card's border, frames and rules: unbroken ink runs longer than half the portrait's face.
+
+    Printed text is broken between its letters, so these runs are never text; left in, the closing
+    that joins a line's letters would join a line printed near the border to the border itself and
+    the whole page would read as one shape, not as lines of text."""
+    run = WORK_FACE_HEIGHT // 2
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run)))
+    return np.asarray(cv2.bitwise_or(horizontal, vertical), dtype=np.uint8)
 
 
 def _inside_portrait(box: tuple[int, int, int, int], face: FaceBoxPixels) -> bool:

@@ -76,3 +76,27 @@ def test_no_face_only_photo_is_a_document_of_any_type(testdata: Path, pattern: s
                 accepted.append((path.name, document_type))
     print(f"\n{pattern}: {len(paths)} photos, {dict(outcomes)}")
     assert accepted == []
+
+
+def _bordered_card(text_left: int) -> np.ndarray:
+    """An ID-1 card with a border line 6 px in, five printed fields starting `text_left` px in and
+    a large portrait on the right (a face as tall as 44 % of the card, as a close-up ID photo)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    card = Image.new("RGB", (1012, 638), (226, 236, 244))
+    draw = ImageDraw.Draw(card)
+    draw.rounded_rectangle((6, 6, 1005, 631), radius=36, outline=(120, 140, 170), width=4)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 30)
+    for index, line in enumerate(("NAME  WANG XIAOMING", "SEX  M", "BORN  1990 03 07", "ADDRESS  1 ROAD", "NUMBER  1")):
+        draw.text((text_left, 150 + index * 70), line, fill=(40, 50, 70), font=font)
+    draw.rectangle((662, 140, 962, 520), fill=(150, 120, 100))
+    return cv2.cvtColor(np.asarray(card), cv2.COLOR_RGB2BGR)
+
+
+@pytest.mark.parametrize("text_left", [40, 120])
+def test_printed_fields_near_the_border_are_read_as_lines(text_left: int) -> None:
+    """The card's border is not text: fields printed close to it are still separate lines (before,
+    closing the letters joined them to the border and the card had no data fields)."""
+    check = layout_check(_bordered_card(text_left), FaceBoxPixels(719, 194, 194, 280), DocumentType.PRC_ID_CARD)
+    assert check.refusal is None, check
+    assert check.data_lines == 5
