@@ -37,8 +37,8 @@ def known_data(clerk: Any, other_clerk: Any) -> dict[str, Any]:
         factories.make_session(clerk=other_clerk, state=S.REJECTED, portrait=factories.STAND_IN_PORTRAIT),
     ]
     VerificationSession.objects.filter(pk=held[1].pk).update(non_biometric=True)
-    purged = factories.make_session(clerk=clerk, state=S.EXPIRED)
-    old = factories.make_session(clerk=clerk, state=S.EXPIRED)
+    purged = factories.make_session(clerk=clerk, state=S.EXPIRED, portrait=None)  # its evidence was purged
+    old = factories.make_session(clerk=clerk, state=S.EXPIRED, portrait=None)
     factories.make_session(clerk=clerk, state=S.CREATED)
     now = timezone.now()
     VerificationSession.objects.filter(pk__in=[s.pk for s in held]).update(document_captured_at=now)
