@@ -26,9 +26,25 @@ def test_the_usable_cores_are_the_affinity_capped_by_a_cgroup_quota(tmp_path: Pa
     unlimited = tmp_path / "unlimited"
     unlimited.write_text("max 100000\n")
 
-    assert usable_cores(tmp_path / "absent") == affinity
-    assert usable_cores(unlimited) == affinity
-    assert usable_cores(quota) == min(affinity, 1.5)
+    absent = tmp_path / "absent"
+    assert usable_cores(absent, absent) == affinity
+    assert usable_cores(unlimited, absent) == affinity
+    assert usable_cores(quota, absent) == min(affinity, 1.5)
+
+
+def test_a_cgroup_v1_quota_caps_the_cores_too(tmp_path: Path) -> None:
+    """Hosts on cgroup v1 (no cpu.max) give a container's `--cpus` as a CFS quota and period."""
+    affinity = len(os.sched_getaffinity(0))
+    quota, unlimited = tmp_path / "v1", tmp_path / "v1-unlimited"
+    for folder, value in ((quota, "50000"), (unlimited, "-1")):  # docker --cpus 0.5; no quota
+        folder.mkdir()
+        (folder / "cpu.cfs_quota_us").write_text(f"{value}\n")
+        (folder / "cpu.cfs_period_us").write_text("100000\n")
+    no_v2 = tmp_path / "cpu.max"
+
+    assert usable_cores(no_v2, quota) == 0.5
+    assert usable_cores(no_v2, unlimited) == affinity
+    assert usable_cores(no_v2, tmp_path / "absent") == affinity
 
 
 def _limit_in_a_process(env: dict[str, str], cpu: int | None = None) -> int:
