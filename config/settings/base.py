@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
 # The capture limit's rule is a pure constant (no Django import). No app code is imported here: the
 # face thresholds are each matcher's own (FaceMatcher.SCALE).
 from config.capacity import default_capture_limit
@@ -19,8 +22,12 @@ env = Environment()
 
 def redis_channel_host(url: str) -> dict[str, object]:
     """A channel-layer host with a socket timeout longer than channels_redis's 5 s blocking read:
-    redis-py 8 defaults to 5 s too, and then every idle WebSocket consumer dies with a timeout."""
-    return {"address": url, "socket_timeout": 30}
+    redis-py 8 defaults to 5 s too, and then every idle WebSocket consumer dies with a timeout.
+
+    A command on a pooled connection that Redis closed (Redis restarted) is sent again on a new
+    one: redis-py's asyncio client retries nothing by default, and the first WebSocket to join
+    its group after a restart failed with a 500."""
+    return {"address": url, "socket_timeout": 30, "retry": Retry(ExponentialBackoff(cap=2, base=0.1), 3)}
 
 
 # --- Core -------------------------------------------------------------------------------------
