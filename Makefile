@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(LOCK_HASH)
 MODELS_DIR ?= $(or $(SHIMING_MODELS_DIR),var/models)
 MODELS_FROM ?=
 
-.PHONY: run test check lint typecheck pytest services lock messages audio clean models
+.PHONY: run test check lint typecheck pytest services lock messages audio clean models deploy-check
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11): install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -58,6 +58,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## deploy-check: build the production images, run docker/compose.yml, drive it through the proxy, inject faults (root; docs/deployment.md)
+deploy-check: $(STAMP)
+	$(BIN)/python scripts/deploy-check $(DEPLOY_CHECK_ARGS)
 
 ## lock: re-pin every package from the environment in $(VENV)
 lock:

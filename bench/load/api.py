@@ -35,6 +35,8 @@ class TabletHttp:
 
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
+        # As the pages' own requests: over https, Django's CSRF check also wants a same-origin Referer.
+        self.http.headers["Referer"] = f"{self.base_url}/"
 
     def sign_in(self, username: str, password: str) -> None:
         self.http.get(f"{self.base_url}/login/", timeout=30)

@@ -37,9 +37,11 @@ class JsonSocket:
         """Open `path` on the server of `base_url` as the page does (its origin, the session cookie).
         No compression and no keep-alive pings: the page's browser sends neither to Daphne."""
         parts = urlsplit(base_url)
+        # https: wss, the proxy's certificate checked against the default CA store (SSL_CERT_FILE).
+        scheme = "wss" if parts.scheme == "https" else "ws"
         try:
             connection = await connect(
-                f"ws://{parts.netloc}{path}",
+                f"{scheme}://{parts.netloc}{path}",
                 origin=Origin(f"{parts.scheme}://{parts.netloc}"),
                 additional_headers={"Cookie": cookie},
                 compression=None,
