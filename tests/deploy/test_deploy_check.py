@@ -2,9 +2,9 @@
 its TLS proxy, drives a capture to its decision on both web replicas, and survives a web replica and
 the worker killed mid-work and Redis and PostgreSQL restarted, then leaves nothing behind.
 
-It needs a Docker engine (root starts one: scripts/docker-engine, which CI's .ci/run calls before
-the deploy step). Without an engine answering, the test is skipped and says so: the whole suite
-runs on developers' machines where no engine is started, and the check takes minutes.
+It needs a Docker engine (root starts one: scripts/docker-engine). Without an engine answering, the
+test is skipped and says so: the whole suite runs on developers' machines and in CI where no engine
+is started, and the check takes minutes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.environment import PROJECT_ROOT
 
 CHECK_TIME_LIMIT_S = 45 * 60  # a cold build included (docs/deployment.md gives the measured times)
 
