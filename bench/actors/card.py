@@ -29,6 +29,6 @@ def document_card(portrait: Path, out: Path, *, crop_to_face: bool = True) -> Pa
     fields = ("NAME  WANG XIAOMING", "SEX  M", "BORN  1990 03 07", "ADDRESS  1 SPECIMEN ROAD", "NUMBER  1101011990")
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 30)
     for index, line in enumerate(fields):
-        draw.text((40, 150 + index * 70), line, fill=(40, 50, 70), font=font)
+        draw.text((72, 150 + index * 70), line, fill=(40, 50, 70), font=font)
     card.save(out, quality=92)
     return out
