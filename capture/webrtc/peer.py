@@ -33,7 +33,7 @@ it, VP8 otherwise. The light step's small colour changes survive H.264's compres
 1-6 of 10 through VP8; live, 8 of 9 against 0 of 6). Every other attempt leaves the order to the
 tablet's offer (VP8 first in Chrome's): with H.264 first, Chromium's file-fed test camera sent a
 first frame stamped 4 s before its second, which the injection guard rightly reads as video from
-the future (README, screen-light section: not understood yet, so not the default)."""
+the future (docs/liveness.md, screen-light section: not understood yet, so not the default)."""
 
 
 def answered_video_codec(sdp: str) -> str | None:

@@ -269,7 +269,7 @@ SHIMING_FACE_MATCHER = env("SHIMING_FACE_MATCHER", default=OMZ_MATCHER)
 # Refuse to start when the configured matcher's model files are missing (production: True).
 SHIMING_REQUIRE_FACE_MODELS = env.bool("SHIMING_REQUIRE_FACE_MODELS", default=False)
 DEEPFACE_HOME = env("DEEPFACE_HOME", default=str(BASE_DIR / "var" / "deepface"))
-# Targets the thresholds are calibrated for (`manage.py face_calibrate`, README "Face matching"):
+# Targets the thresholds are calibrated for (`manage.py face_calibrate`, docs/face-matching.md):
 # the false match rate the accept threshold must keep, and the share of genuine customers the
 # reject threshold may turn away outright (1 %: an outright reject loses a genuine customer, a
 # review costs a supervisor a minute, so doubt goes to review).

@@ -80,7 +80,7 @@ CHIP_PADDING = 0.25
 # A face narrower than this (a 102x126 card-reader chip holds a ~55 px face) is upscaled 2x
 # (bicubic) before the 5-point landmarks and the alignment: measured on chip-resolution
 # references it lowers the same-person distances a little and moves no different-person pair
-# closer (README, "Chip portraits"). Margins (padding the chip) changed nothing; skipping the
+# closer (docs/face-matching.md, "Chip portraits"). Margins (padding the chip) changed nothing; skipping the
 # alignment made everything worse.
 SMALL_FACE_SIDE = 100
 SMALL_FACE_UPSCALE = 2

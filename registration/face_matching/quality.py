@@ -4,7 +4,7 @@ A portrait that is too small, blurred or turned gives distances nobody can trust
 fix it on the spot by taking the photo again; so it is refused at upload with a reason code and a
 message for the clerk, before any customer is asked to face the camera.
 
-The limits were measured on the shared data (README, "Document portrait quality"): every
+The limits were measured on the shared data (docs/face-matching.md, "Document portrait quality"): every
 specimen portrait and 102x126 chip cut from it, and every CASIA photo and its chip, passes; the
 same portraits blurred (Gaussian, sigma = face width / 25) or rotated by 25 degrees are refused.
 """
