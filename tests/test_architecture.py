@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,10 +89,28 @@ def _from_base(module: Module, node: ast.ImportFrom) -> str:
     return ".".join([*anchor, *([node.module] if node.module else [])])
 
 
+def parse(path: Path) -> ast.Module:
+    """The module's syntax tree, parsed on a thread of its own.
+
+    Late in a long run CPython 3.11's AST constructor can trip on its own recursion counter
+    ("AST constructor recursion depth mismatch", CPython gh-106905): it counts from the calling
+    thread's depth, which signal handlers and finalisers run on the main thread can move. A fresh
+    thread starts from zero and runs no signal handler; one retry covers a finaliser."""
+    source = path.read_text()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for attempt in (1, 2):
+            try:
+                return pool.submit(ast.parse, source, str(path)).result()
+            except SystemError:
+                if attempt == 2:
+                    raise
+    raise AssertionError("unreachable")
+
+
 def imports_of(module: Module, known: set[str] | dict[str, Module]) -> Iterator[Import]:
     """Every import in the module, at any depth (functions, TYPE_CHECKING, try blocks), and
     `importlib.import_module("...")` with a literal name."""
-    for node in ast.walk(ast.parse(module.path.read_text(), filename=str(module.path))):
+    for node in ast.walk(parse(module.path)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(alias.name, node.lineno)
