@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.blink_evidence import annotated_blinks
 from liveness import ChallengePlan, LivenessConfig, LivenessVerdict
 from liveness.extractor import LandmarkExtractor
 from liveness.session import LivenessSession
@@ -64,17 +63,6 @@ def play(path: Path, extractor: LandmarkExtractor, plan: ChallengePlan, config: 
         index += 1
     capture.release()
     return session
-
-
-def annotated_blinks(testdata: Path) -> dict[str, list[tuple[float, float]]]:
-    """Blink (start, duration) per clip file name, from annotations_auto.csv."""
-    result = {}
-    with (testdata / "liveness_video" / "annotations_auto.csv").open(newline="") as handle:
-        for row in csv.reader(handle):
-            if row and row[0].startswith("liveness_video/"):
-                pairs = re.findall(r"([\d.]+)\(([\d.]+)\)", row[7])
-                result[row[0].split("/")[-1]] = [(float(start), float(duration)) for start, duration in pairs]
-    return result
 
 
 @pytest.fixture(scope="session")
