@@ -149,6 +149,10 @@ def _identity_document_locked(
 
 
 def _lock_number(number: str) -> None:
+    """PostgreSQL's transaction advisory lock on the number. The embedded default's SQLite has no
+    such function and needs none: it lets one writer at a time hold the database."""
+    if connection.vendor != "postgresql":
+        return
     key = int(crypto.id_number_hash("number", number)[:15], 16)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

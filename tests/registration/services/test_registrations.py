@@ -15,6 +15,7 @@ from registration import crypto
 from registration.errors import Conflict
 from registration.models import AuditEvent, IdentityDocument, Subscriber, VerificationSession
 from tests.factories import make_phone
+from tests.processes import run_python
 
 
 @pytest.mark.django_db
@@ -66,3 +67,20 @@ def test_a_document_without_a_birth_date_in_its_number_needs_one(clerk: Any, doc
     assert refused.json()["error"]["code"] == "birth_date_required"
     assert opened.status_code == 201, opened.json()
     assert Subscriber.objects.get().document.birth_date == date(1990, 5, 4)
+
+
+def test_the_embedded_default_registers_without_postgresql_locks() -> None:
+    """`make run` runs on SQLite, which has no pg_advisory_xact_lock: the number's lock is taken on
+    PostgreSQL only (before, every registration of the embedded default failed on it)."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection, transaction\n"
+        "from registration.services.registrations import _lock_number\n"
+        "with transaction.atomic():\n"
+        "    _lock_number('110101199003074514')\n"
+        "print(connection.vendor, 'locked')\n"
+    )
+    result = run_python(code, {"DJANGO_SETTINGS_MODULE": "config.settings.local"})
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["sqlite", "locked"]
