@@ -1,8 +1,9 @@
 """The names of the Celery tasks and of their queues, in one place.
 
 The tasks are declared under these names (`registration/tasks.py`), the services send them by
-these names without importing the tasks, and the settings route and schedule them by these names.
-No Django import here: the settings import this module before Django is set up.
+these names without importing the tasks, and the Celery app (config/celery_app.py) routes and
+schedules them by these names. No Django import here: the Celery app is built while the settings
+load (config/__init__.py), before Django is set up.
 """
 
 from __future__ import annotations

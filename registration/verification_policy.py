@@ -63,7 +63,7 @@ class EffectivePolicy:
     def face_data_max_age(self) -> timedelta:
         """The oldest any face data may be (measured from the session's opening): the longest a
         session may stay open in any state, then the evidence retention after it closes. The sweeps
-        run every few minutes (CELERY_BEAT_SCHEDULE), which a reader adds to this bound."""
+        run every few minutes (config/celery_app.py:BEAT_SCHEDULE), which a reader adds to this bound."""
         longest_open = max(timedelta(seconds=self.session_ttl_seconds), self.judgement_max_age, self.review_close_after)
         return longest_open + self.evidence_retention
 

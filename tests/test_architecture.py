@@ -30,9 +30,6 @@ PACKAGES = ("config", "frontend", "capture", "registration", "liveness")
 DIRECTED_PACKAGES = (*PACKAGES, "bench")
 LINE_LIMITED_PACKAGES = ("registration", "capture", "liveness")
 MAX_MODULE_LINES = 400
-# What the settings may import of the apps: names only, from a module with no Django import (the
-# settings run before Django is set up, and an app module would drag models in).
-SETTINGS_MAY_IMPORT = frozenset({"registration.task_names"})
 
 # Paths the docs name that an operator creates and the repository must never hold (.gitignore).
 MADE_BY_THE_OPERATOR = frozenset({"docker/.env", "docker/certs/"})
@@ -151,16 +148,15 @@ def forbidden_imports(root: Path = ROOT, packages: tuple[str, ...] = DIRECTED_PA
 
 def app_imports_of_the_settings(root: Path = ROOT) -> list[str]:
     """`file:line imports name` for each import of frontend, capture, registration or liveness code
-    by `config/settings/` beyond what the settings may import."""
+    by `config/settings/`."""
     modules = source_modules(root)
-    allowed = SETTINGS_MAY_IMPORT
     found = []
     for module in modules.values():
         if not module.name.startswith("config.settings"):
             continue
         for imported in imports_of(module, modules):
             app_code = imported.target.split(".")[0] in {"frontend", "capture", "registration", "liveness"}
-            if app_code and imported.target not in allowed:
+            if app_code:
                 found.append(f"{module.path.relative_to(root)}:{imported.line} imports {imported.target}")
     return found
 
@@ -361,12 +357,10 @@ def test_imports_run_one_way() -> None:
 
 
 def test_the_settings_import_no_app_code() -> None:
-    """Only the task and queue names (a module without Django imports), so the settings load before
-    the apps and never drag models in."""
+    """Not even names: the settings load before the apps and never drag models in; what needs the
+    apps' names (the tasks' routes and schedule) is set on the Celery app (config/celery_app.py)."""
     found = app_imports_of_the_settings()
     assert found == [], "\n".join(found)
-    task_names = Module("registration.task_names", ROOT / "registration/task_names.py", False)
-    assert [found.target for found in imports_of(task_names, source_modules())] == ["__future__"]
 
 
 def test_no_import_cycle_between_our_modules() -> None:

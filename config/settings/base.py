@@ -13,7 +13,6 @@ from redis.backoff import ExponentialBackoff
 # face thresholds are each matcher's own (FaceMatcher.SCALE).
 from config.capacity import default_capture_limit
 from config.environment import Environment
-from registration import task_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -150,14 +149,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the pool must wait for that, or it kills every replacement of a crashed process (4 s by default).
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
-CELERY_TASK_DEFAULT_QUEUE = task_names.DEFAULT_QUEUE
-CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in task_names.QUEUE_OF_TASK.items()}
-CELERY_BEAT_SCHEDULE = {
-    "purge-expired-evidence": {"task": task_names.PURGE_EXPIRED_EVIDENCE, "schedule": 15 * 60},
-    "enforce-retention": {"task": task_names.ENFORCE_RETENTION, "schedule": 15 * 60},
-    "expire-stale-sessions": {"task": task_names.EXPIRE_STALE_SESSIONS, "schedule": 60},
-    "recover-attempts": {"task": task_names.RECOVER_ATTEMPTS, "schedule": 60},
-}
+# Routes, default queue and beat schedule: config/celery_app.py (by the tasks' names).
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -227,7 +227,7 @@ def _verdict_send_again(session_id: UUID, *, now: datetime) -> bool:
 
 
 def _enqueue_judgement(session_id: str) -> None:
-    """The verdict, then the match, by task name (routed to their queues by CELERY_TASK_ROUTES)."""
+    """The verdict, then the match, by task name (routed by config/celery_app.py:TASK_ROUTES)."""
     chain(
         current_app.signature(task_names.LIVENESS_VERDICT, args=(session_id,), immutable=True),
         current_app.signature(task_names.MATCH_FACES, args=(session_id,), immutable=True),

@@ -90,12 +90,12 @@ def private_redis(fault_folder: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def broker(private_redis: RedisServer) -> Iterator[Celery]:
-    """A Celery client that sends the product's tasks to the private Redis, routed as in settings."""
-    from django.conf import settings
+    """A Celery client that sends the product's tasks to the private Redis, routed as the product's app."""
+    from config.celery_app import app as product
 
     app = Celery("fault-tests", broker=private_redis.url, set_as_current=False)
-    app.conf.task_routes = settings.CELERY_TASK_ROUTES
-    app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    app.conf.task_routes = product.conf.task_routes
+    app.conf.task_default_queue = product.conf.task_default_queue
     yield app
     app.close()
 

@@ -1,5 +1,5 @@
-"""Task and queue names have one owner: the tasks are declared under them, the settings route and
-schedule by them, and the workers the product starts serve every queue they route to."""
+"""Task and queue names have one owner: the tasks are declared under them, and the workers the
+product starts serve every queue the tasks are routed to (the routes: tests/config/test_celery_app.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from celery import Task
-from django.conf import settings
 
 from registration import task_names, tasks
 from registration.worker import serves_face_queue
@@ -26,14 +25,6 @@ def _constants() -> dict[str, str]:
 def test_every_task_is_declared_under_a_named_constant_and_every_name_is_a_task() -> None:
     names = {value for name, value in _constants().items() if not name.endswith("_QUEUE")}
     assert names == _task_names_of_the_module()
-
-
-def test_the_routes_and_the_schedule_name_real_tasks() -> None:
-    real = _task_names_of_the_module()
-    assert set(settings.CELERY_TASK_ROUTES) <= real
-    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= real
-    assert settings.CELERY_TASK_ROUTES[task_names.MATCH_FACES] == {"queue": task_names.FACE_QUEUE}
-    assert settings.CELERY_TASK_DEFAULT_QUEUE == task_names.DEFAULT_QUEUE
 
 
 def test_the_face_work_goes_where_the_matcher_is_warmed() -> None:
