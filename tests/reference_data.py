@@ -9,8 +9,8 @@ from django.apps import apps
 
 # Each seeding data migration and its function, in migration order.
 SEED_STEPS = (
-    ("registration.migrations.0002_roles_consent_texts_audit_append_only", "create_roles_and_texts"),
-    ("registration.migrations.0004_consent_names_configured_retention", "publish_v2"),
+    ("registration.migrations.0001_initial", "create_roles_and_texts"),
+    ("registration.migrations.0001_initial", "publish_v2"),
     ("registration.migrations.0008_privacy_retention", "publish_v3"),
 )
 
