@@ -1,5 +1,6 @@
-"""The channel layer outlives a Redis restart: a command on a pooled connection that Redis closed
-is sent again on a new connection instead of failing the WebSocket that joins its group.
+"""The base settings' channel-layer host (`redis_channel_host`) outlives a Redis restart: a command
+on a pooled connection that Redis closed is sent again on a new connection instead of failing the
+WebSocket that joins its group.
 
 A private redis-server on a free loopback port (the shared one is never restarted)."""
 
