@@ -233,6 +233,20 @@ def oversized_modules(root: Path = ROOT, packages: tuple[str, ...] = LINE_LIMITE
     return found
 
 
+def modules_without_a_mirrored_test(root: Path = ROOT) -> tuple[list[str], int]:
+    """(source modules with no test at the mirrored path, how many source modules there are).
+
+    `registration/services/attempts.py` is mirrored by `tests/registration/services/test_attempts.py`;
+    package `__init__` modules and migrations are not counted (docs/development.md, "Test layout")."""
+    sources = [
+        module.path.relative_to(root)
+        for module in source_modules(root).values()
+        if not module.is_package and "migrations" not in module.path.relative_to(root).parts
+    ]
+    missing = [str(path) for path in sources if not (root / "tests" / path.parent / f"test_{path.name}").exists()]
+    return missing, len(sources)
+
+
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 NAME_REFERENCE = re.compile(r"(?P<path>[\w./-]+\.py):(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)")
@@ -454,6 +468,36 @@ def test_forbidden_imports_are_found_at_any_depth(bad_tree: Path) -> None:
         "registration/services.py:2 imports capture.consumers",
         "registration/tasks.py:3 imports frontend.views",
     ]
+
+
+def test_the_settings_may_import_not_even_the_task_names(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "config/__init__.py": "",
+            "config/settings/__init__.py": "",
+            "config/settings/base.py": "from config.capacity import limit\nfrom registration import task_names\n",
+            "config/capacity.py": "",
+            "registration/__init__.py": "",
+            "registration/task_names.py": "",
+        },
+    )
+    assert app_imports_of_the_settings(tmp_path) == ["config/settings/base.py:2 imports registration.task_names"]
+
+
+def test_a_module_is_mirrored_by_its_test_at_the_same_path(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "registration/__init__.py": "",
+            "registration/services/attempts.py": "",
+            "registration/services/consent.py": "",
+            "registration/migrations/0001_initial.py": "",
+            "tests/registration/services/test_attempts.py": "",
+            "tests/registration/test_consent.py": "",
+        },
+    )
+    assert modules_without_a_mirrored_test(tmp_path) == (["registration/services/consent.py"], 2)
 
 
 def test_a_cycle_through_a_late_import_is_found(bad_tree: Path) -> None:
