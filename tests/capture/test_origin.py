@@ -12,10 +12,17 @@ import pytest
 from capture.origin import origin_allowed, parse_origin
 
 
-def _scope(origin: str, host: str = "shiming.example", *, scheme: str = "ws", **extra: Any) -> dict[str, Any]:
-    headers = [(b"host", host.encode()), (b"origin", origin.encode())]
-    headers += [(name.encode(), value.encode()) for name, value in extra.pop("headers", {}).items()]
-    return {"type": "websocket", "scheme": scheme, "headers": headers, "client": extra.pop("client", ("192.0.2.1", 1))}
+def _scope(
+    origin: str,
+    host: str = "shiming.example",
+    *,
+    scheme: str = "ws",
+    headers: dict[str, str] | None = None,
+    client: tuple[str, int] = ("192.0.2.1", 1),
+) -> dict[str, Any]:
+    sent = [(b"host", host.encode()), (b"origin", origin.encode())]
+    sent += [(name.encode(), value.encode()) for name, value in (headers or {}).items()]
+    return {"type": "websocket", "scheme": scheme, "headers": sent, "client": client}
 
 
 @pytest.fixture(autouse=True)
@@ -55,9 +62,9 @@ def test_another_scheme_port_or_host_is_refused() -> None:
 
 
 def test_only_a_trusted_proxy_may_say_the_connection_was_secure() -> None:
-    forwarded = {"headers": {"x-forwarded-proto": "https"}}
-    assert origin_allowed(_scope("https://shiming.example", client=("10.0.0.5", 1), **forwarded))
-    assert not origin_allowed(_scope("https://shiming.example", client=("192.0.2.9", 1), **forwarded))
+    forwarded = {"x-forwarded-proto": "https"}
+    assert origin_allowed(_scope("https://shiming.example", client=("10.0.0.5", 1), headers=forwarded))
+    assert not origin_allowed(_scope("https://shiming.example", client=("192.0.2.9", 1), headers=forwarded))
 
 
 def test_a_trusted_origin_covers_its_subdomains_with_the_same_scheme_and_port() -> None:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from liveness.planarity import fit_homography, motion_fit
+from liveness.planarity import Points, fit_homography, motion_fit
 
 RNG = np.random.default_rng(7)
 # A face's anchors: x, y in a unit-sized face, z its depth (the nose tip nearest the camera).
@@ -22,13 +22,13 @@ FACE = np.array(
 
 def _project(
     points: np.ndarray, *, yaw_degrees: float = 0.0, tilt_degrees: float = 0.0, distance: float = 3.0
-) -> np.ndarray:
+) -> Points:
     yaw, tilt = math.radians(yaw_degrees), math.radians(tilt_degrees)
     turn = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]])
     nod = np.array([[1, 0, 0], [0, math.cos(tilt), -math.sin(tilt)], [0, math.sin(tilt), math.cos(tilt)]])
     moved = points @ (nod @ turn).T
     depth = moved[:, 2] + distance
-    return 500 * moved[:, :2] / depth[:, None] + 320
+    return np.asarray(500 * moved[:, :2] / depth[:, None] + 320, dtype=np.float64)
 
 
 def test_a_rigid_move_in_the_image_deforms_nothing() -> None:
@@ -60,7 +60,7 @@ def test_a_real_head_turning_shows_parallax() -> None:
 
 def test_the_figures_do_not_depend_on_the_faces_size_in_the_image() -> None:
     near = motion_fit(_project(FACE), _project(FACE, yaw_degrees=25))
-    scaled = motion_fit(3 * _project(FACE), 3 * _project(FACE, yaw_degrees=25))
+    scaled = motion_fit(3.0 * _project(FACE), 3.0 * _project(FACE, yaw_degrees=25))
 
     assert scaled.parallax == pytest.approx(near.parallax, rel=1e-6)
     assert scaled.deformation == pytest.approx(near.deformation, rel=1e-6)
