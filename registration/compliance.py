@@ -1,7 +1,8 @@
 """The operator's compliance pack, read from the live configuration and data: the filing threshold
 of the 2025 face-recognition Measures, the facts of the personal-information impact assessment, the
 counter notice and the monthly processing report. Reads only; `services.compliance` records an
-assessment. Every figure here comes from the database, the effective policy or the settings."""
+assessment. Every figure here comes from the database, the effective policy, the settings or the
+latest stored calibration run (`CalibrationRecord`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .calibration_records import CalibrationRecord
+from .face_matching.base import matcher_class
 from .models import AuditEvent, Evidence, IdentityDocument, Outlet, VerificationSession
 from .state_machine import SessionState
 from .verification_policy import EffectivePolicy, effective_policy
@@ -164,6 +167,24 @@ def _matcher_facts(policy: EffectivePolicy, since: datetime) -> dict[str, Any]:
         "target_outright_reject_rate": settings.SHIMING_FACE_TARGET_FNMR_REJECT,
         "last_calibration_adopted": calibration.created_at.isoformat() if calibration else None,
         "outcomes_12_months": outcomes,
+        "measured": latest_calibration(CalibrationRecord.Kind.FACE_MATCHER, matcher_class().KEY),
+    }
+
+
+def latest_calibration(kind: str, component: str) -> dict[str, Any] | None:
+    """The latest stored calibration run of `component` (`manage.py face_calibrate --record`,
+    `liveness_attacks --record`), JSON-ready; None when none was run on this installation."""
+    record = CalibrationRecord.objects.filter(kind=kind, component=component).order_by("-recorded_at", "-pk").first()
+    if record is None:
+        return None
+    return {
+        "record": record.pk,
+        "recorded_at": record.recorded_at.isoformat(),
+        "version": record.version,
+        "model_files": record.model_files,
+        "dataset": record.dataset,
+        "command": record.command,
+        "figures": record.figures,
     }
 
 
@@ -189,6 +210,7 @@ def impact_assessment_facts(*, now: datetime | None = None) -> dict[str, Any]:
             "screen_light": policy.light_challenge,
             "failed_12_months": sessions.filter(liveness_passed=False).count(),
             "passed_12_months": sessions.filter(liveness_passed=True).count(),
+            "attacks": latest_calibration(CalibrationRecord.Kind.LIVENESS_ATTACKS, "liveness"),
         },
         "filing": filing_facts(filing_status(now=now)),
         "people_erased": IdentityDocument.objects.filter(erased_at__isnull=False).count(),
