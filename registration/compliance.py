@@ -20,22 +20,13 @@ from .face_matching.base import matcher_class
 from .models import AuditEvent, Evidence, IdentityDocument, Outlet, VerificationSession
 from .state_machine import SessionState
 from .verification_policy import EffectivePolicy, effective_policy
+from .working_days import add_working_days, working_calendar
 
 S = SessionState
 FILING_CROSSED = "filing.threshold_crossed"
 FILING_WORKING_DAYS = 30
 # Sessions that processed a face: the document photo was taken or the live check started.
 FACE_PROCESSED = Q(document_captured_at__isnull=False) | Q(liveness_started_at__isnull=False)
-
-
-def add_working_days(start: date, days: int) -> date:
-    """`days` working days (Monday to Friday) after `start`. Public holidays are not known to the
-    product: the deadline is the latest possible, check it against the official calendar."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        days -= current.weekday() < 5
-    return current
 
 
 @dataclass(frozen=True)
@@ -48,6 +39,8 @@ class FilingStatus:
     warning_share: float
     crossed_on: date | None
     filing_deadline: date | None
+    deadline_approximate: bool = False
+    """The deadline reaches into a year the holiday calendar does not cover (`working_days`)."""
 
     @property
     def level(self) -> str:
@@ -73,13 +66,15 @@ def filing_status(*, now: datetime | None = None) -> FilingStatus:
     now = now or timezone.now()
     crossed = AuditEvent.objects.filter(action=FILING_CROSSED).order_by("created_at").first()
     crossed_on = timezone.localdate(crossed.created_at) if crossed else None
+    deadline = add_working_days(crossed_on, FILING_WORKING_DAYS, working_calendar()) if crossed_on else None
     return FilingStatus(
         held_now=people_with_face_data_now(),
         last_12_months=people_with_face_data_since(now - timedelta(days=365)),
         threshold=settings.SHIMING_FILING_THRESHOLD_PEOPLE,
         warning_share=settings.SHIMING_FILING_WARNING_SHARE,
         crossed_on=crossed_on,
-        filing_deadline=add_working_days(crossed_on, FILING_WORKING_DAYS) if crossed_on else None,
+        filing_deadline=deadline.day if deadline else None,
+        deadline_approximate=deadline is not None and not deadline.exact,
     )
 
 
@@ -93,6 +88,7 @@ def filing_facts(status: FilingStatus) -> dict[str, Any]:
         "level": status.level,
         "crossed_on": status.crossed_on.isoformat() if status.crossed_on else None,
         "filing_deadline": status.filing_deadline.isoformat() if status.filing_deadline else None,
+        "deadline_approximate": status.deadline_approximate,
     }
 
 
