@@ -5,7 +5,7 @@ page showing the filing threshold."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -138,3 +138,40 @@ def test_the_monthly_report_prints_in_both_languages(
     page = admin_client.get(reverse("admin:registration_processing_report"), {"lang": language}).content.decode()
     assert phrase in page
     assert timezone.localdate().strftime("%Y-%m") in page
+
+
+DEADLINE_WORDS = {
+    "en": ("Public holidays and adjusted working weekends are counted.", "This deadline is approximate"),
+    "zh-hans": ("已计入法定节假日和调休上班日。", "此期限为估算"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("crossed", "deadline", "exact"),
+    [
+        # Thursday 2026-09-24: Mid-Autumn (25-27 Sep) and National Day (1-7 Oct) are off, Saturday
+        # 10 Oct is worked; the calendar covers 2026, so the deadline is exact.
+        (datetime(2026, 9, 24, 4, tzinfo=UTC), "2026-11-12", True),
+        # Tuesday 2026-12-01: the count runs into 2027, which the shipped calendar does not cover.
+        (datetime(2026, 12, 1, 4, tzinfo=UTC), "2027-01-12", False),
+    ],
+)
+def test_the_front_page_says_whether_the_deadline_counts_the_holidays(
+    known_data: dict[str, Any],
+    admin_client: Client,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    crossed: datetime,
+    deadline: str,
+    exact: bool,
+) -> None:
+    settings.SHIMING_FILING_THRESHOLD_PEOPLE = 3
+    with monkeypatch.context() as clock:  # the crossing is audited on that day
+        clock.setattr(timezone, "now", lambda: crossed)
+        assert services.filing_threshold_check() is True
+    page = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    counted, approximate = DEADLINE_WORDS[language]
+    assert deadline in page
+    assert (counted in page, approximate in page) == (exact, not exact)
