@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .calibration_records import CalibrationRecord
 from .compliance import data_items, filing_status, processing_report
 from .models import ImpactAssessment
 from .roles import ADMIN, has_role, is_supervisor
@@ -119,3 +120,27 @@ class ImpactAssessmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         totals = {key: sum(row[key] for row in rows) for key in (rows[0] if rows else {}) if key != "outlet"}
         context = {"rows": rows, "totals": totals, "month": f"{year}-{month:02d}", "filing": filing_status()}
         return _printable(request, "admin/compliance/processing_report.html", context)
+
+
+@admin.register(CalibrationRecord)
+class CalibrationRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Stored measuring runs (`face_calibrate --record`, `liveness_attacks --record`): read-only."""
+
+    list_display = ["recorded_at", "kind", "component", "version"]
+    list_filter = ["kind", "component"]
+    readonly_fields = ["kind", "recorded_at", "component", "version", "model_files", "dataset", "command", "figures"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, ADMIN)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, ADMIN)

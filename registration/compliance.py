@@ -1,7 +1,8 @@
 """The operator's compliance pack, read from the live configuration and data: the filing threshold
 of the 2025 face-recognition Measures, the facts of the personal-information impact assessment, the
 counter notice and the monthly processing report. Reads only; `services.compliance` records an
-assessment. Every figure here comes from the database, the effective policy or the settings."""
+assessment. Every figure here comes from the database, the effective policy, the settings or the
+latest stored calibration run (`CalibrationRecord`)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,18 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .calibration_records import CalibrationRecord
+from .face_matching.base import matcher_class
 from .models import AuditEvent, Evidence, IdentityDocument, Outlet, VerificationSession
 from .state_machine import SessionState
 from .verification_policy import EffectivePolicy, effective_policy
+from .working_days import add_working_days, working_calendar
 
 S = SessionState
 FILING_CROSSED = "filing.threshold_crossed"
 FILING_WORKING_DAYS = 30
 # Sessions that processed a face: the document photo was taken or the live check started.
 FACE_PROCESSED = Q(document_captured_at__isnull=False) | Q(liveness_started_at__isnull=False)
-
-
-def add_working_days(start: date, days: int) -> date:
-    """`days` working days (Monday to Friday) after `start`. Public holidays are not known to the
-    product: the deadline is the latest possible, check it against the official calendar."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        days -= current.weekday() < 5
-    return current
 
 
 @dataclass(frozen=True)
@@ -45,6 +39,8 @@ class FilingStatus:
     warning_share: float
     crossed_on: date | None
     filing_deadline: date | None
+    deadline_approximate: bool = False
+    """The deadline reaches into a year the holiday calendar does not cover (`working_days`)."""
 
     @property
     def level(self) -> str:
@@ -70,13 +66,15 @@ def filing_status(*, now: datetime | None = None) -> FilingStatus:
     now = now or timezone.now()
     crossed = AuditEvent.objects.filter(action=FILING_CROSSED).order_by("created_at").first()
     crossed_on = timezone.localdate(crossed.created_at) if crossed else None
+    deadline = add_working_days(crossed_on, FILING_WORKING_DAYS, working_calendar()) if crossed_on else None
     return FilingStatus(
         held_now=people_with_face_data_now(),
         last_12_months=people_with_face_data_since(now - timedelta(days=365)),
         threshold=settings.SHIMING_FILING_THRESHOLD_PEOPLE,
         warning_share=settings.SHIMING_FILING_WARNING_SHARE,
         crossed_on=crossed_on,
-        filing_deadline=add_working_days(crossed_on, FILING_WORKING_DAYS) if crossed_on else None,
+        filing_deadline=deadline.day if deadline else None,
+        deadline_approximate=deadline is not None and not deadline.exact,
     )
 
 
@@ -90,6 +88,7 @@ def filing_facts(status: FilingStatus) -> dict[str, Any]:
         "level": status.level,
         "crossed_on": status.crossed_on.isoformat() if status.crossed_on else None,
         "filing_deadline": status.filing_deadline.isoformat() if status.filing_deadline else None,
+        "deadline_approximate": status.deadline_approximate,
     }
 
 
@@ -164,6 +163,24 @@ def _matcher_facts(policy: EffectivePolicy, since: datetime) -> dict[str, Any]:
         "target_outright_reject_rate": settings.SHIMING_FACE_TARGET_FNMR_REJECT,
         "last_calibration_adopted": calibration.created_at.isoformat() if calibration else None,
         "outcomes_12_months": outcomes,
+        "measured": latest_calibration(CalibrationRecord.Kind.FACE_MATCHER, matcher_class().KEY),
+    }
+
+
+def latest_calibration(kind: str, component: str) -> dict[str, Any] | None:
+    """The latest stored calibration run of `component` (`manage.py face_calibrate --record`,
+    `liveness_attacks --record`), JSON-ready; None when none was run on this installation."""
+    record = CalibrationRecord.objects.filter(kind=kind, component=component).order_by("-recorded_at", "-pk").first()
+    if record is None:
+        return None
+    return {
+        "record": record.pk,
+        "recorded_at": record.recorded_at.isoformat(),
+        "version": record.version,
+        "model_files": record.model_files,
+        "dataset": record.dataset,
+        "command": record.command,
+        "figures": record.figures,
     }
 
 
@@ -189,6 +206,7 @@ def impact_assessment_facts(*, now: datetime | None = None) -> dict[str, Any]:
             "screen_light": policy.light_challenge,
             "failed_12_months": sessions.filter(liveness_passed=False).count(),
             "passed_12_months": sessions.filter(liveness_passed=True).count(),
+            "attacks": latest_calibration(CalibrationRecord.Kind.LIVENESS_ATTACKS, "liveness"),
         },
         "filing": filing_facts(filing_status(now=now)),
         "people_erased": IdentityDocument.objects.filter(erased_at__isnull=False).count(),

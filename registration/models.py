@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .calibration_records import CalibrationRecord  # noqa: F401 - registered here
 from .documents import DocumentType
 from .reader_models import CardReader, ChipRead, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
 from .state_machine import SessionState

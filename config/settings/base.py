@@ -234,6 +234,10 @@ SHIMING_IDENTITY_KEEP_DAYS = env.int("SHIMING_IDENTITY_KEEP_DAYS", default=730)
 # information is held; the admin's front page warns from this share of it.
 SHIMING_FILING_THRESHOLD_PEOPLE = env.int("SHIMING_FILING_THRESHOLD_PEOPLE", default=100_000)
 SHIMING_FILING_WARNING_SHARE = env.float("SHIMING_FILING_WARNING_SHARE", default=0.8)
+# The 30-working-day filing deadline counts China's public holidays and adjusted working weekends
+# from this calendar file (default: registration/data/cn_working_calendar.json; years it lacks
+# give an approximate deadline, said on the page).
+SHIMING_WORKING_CALENDAR = env("SHIMING_WORKING_CALENDAR", default="")
 # The controller named in the consent text, the counter notice and the impact assessment.
 SHIMING_CONTROLLER_NAME = env("SHIMING_CONTROLLER_NAME", default="")
 SHIMING_CONTROLLER_CONTACT = env("SHIMING_CONTROLLER_CONTACT", default="")

@@ -23,6 +23,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import cv2
@@ -104,6 +105,12 @@ class FaceMatcher(abc.ABC):
     @classmethod
     def missing_model_files(cls) -> list[str]:
         """The model files this matcher needs that are not installed (read from the settings; no model loaded)."""
+        return []
+
+    @classmethod
+    def model_paths(cls) -> list[Path]:
+        """The model files this matcher loads (read from the settings; their checksums are stored
+        with a calibration record)."""
         return []
 
     # Hooks --------------------------------------------------------------------------------------

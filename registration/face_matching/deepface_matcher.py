@@ -168,6 +168,14 @@ class DeepFaceMatcher(FaceMatcher):
             return ["the face-recognition-models package"]
         return [str(folder / name) for name in REQUIRED_WEIGHTS if not (folder / name).is_file()]
 
+    @classmethod
+    def model_paths(cls) -> list[Path]:
+        try:
+            folder = face_recognition_models_dir()
+        except ModelUnavailable:
+            return []
+        return [folder / name for name in REQUIRED_WEIGHTS]
+
     # Loading ------------------------------------------------------------------------------------
 
     def load_models(self) -> _Models:

@@ -148,6 +148,11 @@ class OmzMatcher(FaceMatcher):
         config = OmzConfig.from_settings()
         return [str(config.models_dir / f) for f in missing_files(config.models_dir, config.required_files())]
 
+    @classmethod
+    def model_paths(cls) -> list[Path]:
+        config = OmzConfig.from_settings()
+        return [config.models_dir / f for f in config.required_files()]
+
     # Loading ------------------------------------------------------------------------------------
 
     def load_models(self) -> _Models:

@@ -2,11 +2,12 @@
 audits what it changed, and schedules side effects (tasks, pushes to screens) on commit.
 
 Callers import from here (`from registration import services`); the modules are:
-registrations, consent, documents, chip_reads, evidence, attempts, judgement, decisions, policy, subjects,
+registrations, consent, documents, chip_reads, calibration, evidence, attempts, judgement, decisions, policy, subjects,
 retention, and transitions (locking and moving a session, expiry)."""
 
 from .access import access_revoke, access_signed_out
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
+from .calibration import calibration_record_store
 from .chip_reads import (
     card_reader_enroll,
     card_reader_revoke,
@@ -40,6 +41,7 @@ __all__ = [
     "access_revoke",
     "access_signed_out",
     "attempts_recover",
+    "calibration_record_store",
     "capture_abort",
     "capture_finish",
     "capture_start",

@@ -21,3 +21,11 @@ def filing_panel(context: dict[str, Any]) -> dict[str, Any]:
         "is_admin": is_admin,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def rate(value: float | None) -> str:
+    """A measured rate as the assessment prints it: `3.06 %`, or `3.2e-04` below a tenth of a per cent."""
+    if value is None:
+        return "-"
+    return f"{value * 100:.2f} %" if value >= 0.001 or value == 0 else f"{value:.1e}"

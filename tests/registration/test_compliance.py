@@ -5,7 +5,7 @@ page showing the filing threshold."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from registration import services
 from registration.audit import audit
-from registration.compliance import add_working_days, filing_status, processing_report
+from registration.compliance import filing_status, processing_report
 from registration.models import AuditEvent, ImpactAssessment, VerificationSession
 from registration.roles import ADMIN
 from registration.state_machine import SessionState
+from registration.working_days import add_working_days, working_calendar
 from tests import factories
 from tests.factories import OutletFactory, UserFactory
 
@@ -76,13 +77,8 @@ def test_the_warning_and_the_crossing_with_its_deadline(known_data: dict[str, An
     status = filing_status()
     assert status.level == "crossed"
     assert status.crossed_on == timezone.localdate()
-    assert status.filing_deadline == add_working_days(timezone.localdate(), 30)
+    assert status.filing_deadline == add_working_days(timezone.localdate(), 30, working_calendar()).day
     assert AuditEvent.objects.filter(action="filing.threshold_crossed").count() == 1
-
-
-def test_thirty_working_days_skip_the_weekends() -> None:
-    assert add_working_days(date(2026, 12, 4), 1) == date(2026, 12, 7)  # Friday -> Monday
-    assert add_working_days(date(2026, 12, 7), 30) == date(2027, 1, 18)  # six weeks of five days
 
 
 @pytest.mark.parametrize(("language", "phrase"), LANGUAGES)
@@ -142,3 +138,40 @@ def test_the_monthly_report_prints_in_both_languages(
     page = admin_client.get(reverse("admin:registration_processing_report"), {"lang": language}).content.decode()
     assert phrase in page
     assert timezone.localdate().strftime("%Y-%m") in page
+
+
+DEADLINE_WORDS = {
+    "en": ("Public holidays and adjusted working weekends are counted.", "This deadline is approximate"),
+    "zh-hans": ("已计入法定节假日和调休上班日。", "此期限为估算"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("crossed", "deadline", "exact"),
+    [
+        # Thursday 2026-09-24: Mid-Autumn (25-27 Sep) and National Day (1-7 Oct) are off, Saturday
+        # 10 Oct is worked; the calendar covers 2026, so the deadline is exact.
+        (datetime(2026, 9, 24, 4, tzinfo=UTC), "2026-11-12", True),
+        # Tuesday 2026-12-01: the count runs into 2027, which the shipped calendar does not cover.
+        (datetime(2026, 12, 1, 4, tzinfo=UTC), "2027-01-12", False),
+    ],
+)
+def test_the_front_page_says_whether_the_deadline_counts_the_holidays(
+    known_data: dict[str, Any],
+    admin_client: Client,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    crossed: datetime,
+    deadline: str,
+    exact: bool,
+) -> None:
+    settings.SHIMING_FILING_THRESHOLD_PEOPLE = 3
+    with monkeypatch.context() as clock:  # the crossing is audited on that day
+        clock.setattr(timezone, "now", lambda: crossed)
+        assert services.filing_threshold_check() is True
+    page = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    counted, approximate = DEADLINE_WORDS[language]
+    assert deadline in page
+    assert (counted in page, approximate in page) == (exact, not exact)

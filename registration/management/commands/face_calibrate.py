@@ -1,4 +1,4 @@
-"""``manage.py face_calibrate SOURCE... [--root DIR] [--chip] [--frames N] [--json] [--adopt --admin NAME]``.
+"""``manage.py face_calibrate SOURCE... [--root DIR] [--chip] [--frames N] [--json] [--adopt --admin NAME] [--record]``.
 
 Scores every same / different-person pair of each source (an identity folder ``<person>/<image>``,
 a print / live folder ``<person>/{print,live}/`` or a pairs CSV) with the configured matcher
@@ -6,7 +6,9 @@ a print / live folder ``<person>/{print,live}/`` or a pairs CSV) with the config
 at the configured thresholds with 95 % bounds, and picks the thresholds for the targets
 (``SHIMING_FACE_TARGET_FMR``, ``SHIMING_FACE_TARGET_FNMR_REJECT``) on the hardest set. With
 ``--adopt`` they are written to the admin's verification policy through ``policy_update``
-(audited); otherwise only printed.
+(audited); otherwise only printed. With ``--record`` the error rates at the thresholds in force
+(the adopted ones, else the configured ones), the matcher's version, its model files' checksums,
+the sets and this command line are stored for the impact assessment (``CalibrationRecord``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from registration.calibration_records import CalibrationRecord
 from registration.errors import DomainError
 from registration.face_matching import calibration
 from registration.face_matching.base import ModelUnavailable, ScoreScale, get_matcher, matcher_class
 from registration.face_matching.calibration import Calibration, ErrorBound, OperatingPoint, ScoreSet
 from registration.face_matching.identity_sets import IdentitySetError, load_source, score_set, score_set_scores
-from registration.services import policy_update
+from registration.services import calibration_record_store, policy_update
+from registration.services.calibration import command_line, engine_versions, face_error_figures, file_checksums
 from registration.verification_policy import effective_policy
 
 
@@ -94,6 +98,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
         parser.add_argument("--adopt", action="store_true", help="write the thresholds to the verification policy")
         parser.add_argument("--admin", default="", help="the admin user the adoption is audited under")
+        parser.add_argument("--record", action="store_true", help="store the error rates for the impact assessment")
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in ("target_fmr", "target_fnmr_reject"):
@@ -122,7 +127,29 @@ class Command(BaseCommand):
         }
         if admin is not None:
             report["adopted"] = _adopt(admin, report)
+        if options["record"]:
+            in_force = (result.accept.threshold, result.reject.threshold) if admin is not None else configured[:2]
+            report["recorded"] = _record(sets, in_force, options).pk
         self.stdout.write(json.dumps(json_safe(report), indent=2) if options["json"] else render(report))
+
+
+def _record(sets: list[ScoreSet], in_force: tuple[float, float], options: dict[str, Any]) -> Any:
+    """Store the errors at the thresholds in force (dissimilarities) as a calibration record."""
+    matcher = matcher_class()
+    accept, reject = in_force
+    dataset = "; ".join(
+        [f"sources: {', '.join(str(source) for source in options['sources'])}"]
+        + [f"{s.name}: {len(s.genuine)} same-person and {len(s.impostor)} different-person pairs" for s in sets]
+    )
+    return calibration_record_store(
+        kind=CalibrationRecord.Kind.FACE_MATCHER,
+        component=matcher.KEY,
+        version=f"{matcher.MODEL} ({engine_versions()})",
+        model_files=file_checksums(matcher.model_paths()),
+        dataset=dataset,
+        command=command_line("face_calibrate", options),
+        figures=face_error_figures(sets, accept=accept, reject=reject, scale=matcher.SCALE),
+    )
 
 
 def _admin(username: str) -> Any:
@@ -253,6 +280,8 @@ def render(report: dict[str, Any]) -> str:
         f"reject {r['reject']['threshold']:.4f}):",
         *_set_lines(r["sets"]),
     ]
+    if "recorded" in report:
+        lines += ["", f"stored for the impact assessment: calibration record {report['recorded']}"]
     if "adopted" in report:
         lines += ["", f"adopted into the verification policy (audited): {report['adopted']}"]
     else:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from registration.calibration_records import CalibrationRecord
+from registration.compliance import impact_assessment_facts
 from registration.face_matching import base
 from registration.face_matching.omz_matcher import OmzMatcher
 from registration.management.commands.face_calibrate import _adopt
@@ -93,6 +95,29 @@ def test_adopt_writes_the_thresholds_through_the_audited_policy_service(
         "face_thresholds_matcher",  # the adopted thresholds are the OMZ matcher's, recorded as such
     }
     assert event.details["changes"]["face_thresholds_matcher"] == ["", "omz-0095"]
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_record_stores_the_errors_at_the_thresholds_in_force_for_the_assessment(
+    production_matcher: OmzMatcher, small_folder: Path
+) -> None:
+    report = json.loads(run(str(small_folder), json=True, record=True))
+
+    record = CalibrationRecord.objects.get(pk=report["recorded"])
+    [point] = report["configured"]["sets"]
+    assert (record.kind, record.component) == ("face_matcher", "omz-0095")
+    assert record.version.startswith(f"{OmzMatcher.MODEL} (openvino ")
+    assert (record.figures["genuine_pairs"], record.figures["impostor_pairs"]) == (8, 48)
+    assert record.figures["auto_approved"] == point["genuine_bands"]["approve"]
+    assert record.figures["false_approvals"] == point["impostor_bands"]["approve"]
+    assert record.figures["accept_threshold"] == effective_policy().face_accept_threshold
+    assert record.figures["false_match"]["upper"] == pytest.approx(point["false_match"]["upper"])
+    # The checksums are of the files the matcher loads (the catalogue pins their SHA-384).
+    assert len(record.model_files) == len(OmzMatcher.model_paths())
+    assert all(len(digest) == 64 for digest in record.model_files.values())
+    assert str(small_folder) in record.dataset
+    assert impact_assessment_facts()["matcher"]["measured"]["record"] == record.pk
 
 
 @pytest.mark.django_db
