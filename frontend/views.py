@@ -86,13 +86,21 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def utc_offset() -> str:
+    """The outlet's clock as people read it in any language: "UTC+08:00" (not "Asia/Shanghai")."""
+    offset = timezone.localtime().strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     outlet = selectors.staff_outlet(request.user)
     services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:100]
     return render(
-        request, "frontend/dashboard.html", {"outlet": outlet, "sessions": sessions, "time_zone": settings.TIME_ZONE}
+        request,
+        "frontend/dashboard.html",
+        {"outlet": outlet, "sessions": sessions, "time_zone": settings.TIME_ZONE, "utc_offset": utc_offset()},
     )
 
 

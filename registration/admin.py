@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_scoping import OutletScopedMixin, SupervisorReadMixin, sees_every_outlet
+from .audit_words import audit_action_label, audit_details_html, audit_value
 from .errors import DomainError
 from .models import (
     AuditEvent,
@@ -173,18 +176,61 @@ class ManualReviewAdmin(SessionAdminBase):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "outlet"]
-    list_filter = ["action", ("outlet", admin.RelatedOnlyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
+    list_display = ["created_at", "actor_label", "action_words", "object_kind", "object_id", "outlet"]
+    list_filter = [("outlet", admin.RelatedOnlyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
     search_fields = ["object_id", "actor_label", "action"]
-    readonly_fields = ["created_at", "actor", "actor_label", "action", "object_type", "object_id", "outlet", "details"]
+    readonly_fields = [
+        "created_at",
+        "actor",
+        "actor_label",
+        "action_words",
+        "object_kind",
+        "object_id",
+        "outlet",
+        "details_words",
+    ]
+    exclude = ["action", "object_type", "details"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_words(self, event: AuditEvent) -> str:
+        return audit_action_label(event.action)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_kind(self, event: AuditEvent) -> str:
+        app_label, _dot, model_name = event.object_type.partition(".")
+        try:
+            return str(apps.get_model(app_label, model_name)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return event.object_type
+
+    @admin.display(description=_("details"))
+    def details_words(self, event: AuditEvent) -> str:
+        return audit_details_html(event.details)
+
+
+class LanguageFilter(admin.SimpleListFilter):
+    """A text's language by its name ("English"), not its code ("zh-hans")."""
+
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(language=self.value()) if self.value() else queryset
 
 
 @admin.register(ConsentText)
 class ConsentTextAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """A text customers agreed to is read-only here (publish a new version); every save is audited."""
 
-    list_display = ["kind", "version", "language", "title", "is_current", "published_at"]
-    list_filter = ["kind", "language", "is_current"]
+    list_display = ["kind", "version", "language_name", "title", "is_current", "published_at"]
+    list_filter = ["kind", LanguageFilter, "is_current"]
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_name(self, text: ConsentText) -> str:
+        return audit_value(text.language)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and consent_text_used(obj):

@@ -11,14 +11,17 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_i18n import translated_choice_fields
 from .models import StaffProfile
+from .roles import role_label
 
 
 class StaffProfileInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -36,6 +39,9 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "is_active", "outlet", "roles"]
     list_filter = ["is_active", "groups", "staff_profile__outlet"]
     actions = ["revoke_access"]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return translated_choice_fields(db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -66,4 +72,21 @@ class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=_("roles"))
     def roles(self, user: Any) -> str:
-        return ", ".join(user.groups.values_list("name", flat=True))
+        return ", ".join(role_label(name) for name in user.groups.values_list("name", flat=True))
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(GroupAdmin):
+    """The roles (Django groups named by code), shown by their labels with translated permissions."""
+
+    list_display = ["role"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def role(self, group: Group) -> str:
+        return role_label(group.name)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest | None = None, **kwargs: Any) -> Any:
+        return translated_choice_fields(db_field, super().formfield_for_manytomany(db_field, request, **kwargs))

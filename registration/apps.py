@@ -1,3 +1,4 @@
+from axes import apps as axes_apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +34,10 @@ class RegistrationConfig(AppConfig):
                 f"`make models` (internet) or `make models MODELS_FROM=DIR` (a verified copy), or choose "
                 f"another SHIMING_FACE_MATCHER."
             )
+
+
+class SignInProtectionConfig(axes_apps.AppConfig):
+    """django-axes (the sign-in lockout) under a name the admin shows in the reader's language."""
+
+    default = False  # INSTALLED_APPS names it; "registration" alone means RegistrationConfig
+    verbose_name = _("Sign-in protection")

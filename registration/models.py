@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .audit_words import audit_action_label
 from .calibration_records import CalibrationRecord  # noqa: F401 - registered here
 from .documents import DocumentType
 from .reader_models import CardReader, ChipRead, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
@@ -172,7 +173,7 @@ class VerificationSession(DocumentBindingFields, models.Model):
         indexes = [models.Index(fields=["outlet", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"session {self.id} ({self.state})"
+        return f"{_('session')} {str(self.id)[:8]} ({self.get_state_display()})"
 
 
 class ManualReviewSession(VerificationSession):
@@ -207,7 +208,8 @@ class ConsentText(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} v{self.version} ({self.language})"
+        language = dict(settings.LANGUAGES).get(self.language, self.language)
+        return f"{self.get_kind_display()} v{self.version} ({language})"
 
 
 class ConsentRecord(models.Model):
@@ -293,9 +295,7 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
-        )
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {audit_action_label(self.action)}"
 
 
 class VerificationPolicy(models.Model):

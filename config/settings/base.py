@@ -37,6 +37,9 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", defaul
 
 INSTALLED_APPS = [
     "daphne",
+    # Before the admin: its templates/admin/search_form.html replaces the admin's, whose search icon
+    # says "Search" in English in every language (registration/admin_i18n.py lists such fixes).
+    "registration",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -48,8 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
-    "axes",
-    "registration",
+    "registration.apps.SignInProtectionConfig",  # django-axes, named in the admin's language
     "capture",
     "frontend",
 ]
