@@ -38,6 +38,7 @@ AUDIT_ACTIONS = {
     "card_reader.enrolled": _("Card reader enrolled"),
     "card_reader.revoked": _("Card reader revoked"),
     "impact_assessment.recorded": _("Impact assessment recorded"),
+    "calibration.recorded": _("Calibration run recorded"),
     "filing.threshold_crossed": _("Filing threshold crossed"),
     "subscriber.service_ended": _("Service ended"),
 }
