@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .documents import DocumentType
-from .reader_models import CardReader, ChipRead, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
+from .reader_models import CardReader, ChipRead, ChipRegistration, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
 from .state_machine import SessionState
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 
 from registration import services
 from registration.documents import prc_id_check_digit
-from registration.models import EvidenceKind, Outlet, StaffProfile, VerificationSession
+from registration.models import EvidenceKind, Outlet, StaffProfile, Subscriber, VerificationSession
 from registration.roles import CLERK
 from registration.state_machine import SessionState
 
@@ -106,6 +106,8 @@ def make_session(
         )
         # As a signed chip read leaves it; `reference_binding=""` for an unbound reference.
         VerificationSession.objects.filter(pk=session.pk).update(reference_binding=reference_binding)
+        if reference_binding == "chip":  # the chip read the card's data too, as on the registration page
+            Subscriber.objects.filter(pk=session.subscriber_id).update(identity_source="chip")
     if state not in BEFORE_CONSENT:
         VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
         services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
