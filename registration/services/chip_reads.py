@@ -65,13 +65,13 @@ def chip_registration_request(*, clerk: User, phone_number: str) -> dict[str, An
     """Open a registration by the card's chip (a PRC card's normal path): a fresh single-use nonce for
     the outlet's reader agent, and the id the session the read opens will take. The clerk types only
     the phone number; the signed read fills the name, number and date of birth (``chip_read_submit``)."""
-    require_role(clerk, CLERK, SUPERVISOR)
+    clerk_id = require_role(clerk, CLERK, SUPERVISOR)
     outlet = clerk_outlet(clerk)
     phone = normalise_mainland_mobile(phone_number)
     with transaction.atomic():
         request = ChipRegistration.objects.create(
             outlet=outlet,
-            clerk=clerk,
+            clerk_id=clerk_id,
             phone_number=phone,
             nonce=secrets.token_urlsafe(32),
             expires_at=timezone.now() + timedelta(seconds=CHIP_NONCE_SECONDS),

@@ -142,6 +142,7 @@ def registration_open(
 ) -> VerificationSession:
     """The subscriber and session of a checked identity, under the identity's lock and the real-name
     limits; ``session_id`` is the id a chip read was signed for (``chip_reads``)."""
+    clerk_id = require_role(clerk, CLERK, SUPERVISOR)
     number_hash = crypto.id_number_hash(document.document_type, document.number)
     with transaction.atomic():
         identity = _identity_document_locked(document.document_type, document.number, number_hash, document.birth_date)
@@ -161,7 +162,7 @@ def registration_open(
             **({"pk": session_id} if session_id else {}),
             subscriber=subscriber,
             outlet=outlet,
-            clerk=clerk,
+            clerk_id=clerk_id,
             reference_unbound_reason=unbound_reason,
             expires_at=timezone.now() + timedelta(seconds=effective_policy().session_ttl_seconds),
         )

@@ -23,13 +23,13 @@ from PIL import Image
 from bench.actors.card import CARD_PORTRAIT_BOX
 from bench.actors.customer import lazy
 from registration import services
-from registration.models import CardReader, EvidenceKind, Subscriber, VerificationSession
+from registration.models import CardReader, EvidenceKind, VerificationSession
 from registration.reader_agent import ReaderAgent, SimulatedReader
 from registration.reader_protocol import public_key_hex
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
 from tests.e2e.conftest import SCREENSHOTS, BrowserFactory, CustomerContext, Screens, Server
-from tests.factories import make_phone, make_prc_id
+from tests.factories import as_read_from_the_chip, make_phone, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -211,8 +211,8 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )
     # As a signed chip read leaves it (the chip flow has its own test).
-    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED, reference_binding="chip")
-    Subscriber.objects.filter(pk=session.subscriber_id).update(identity_source="chip")
+    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+    as_read_from_the_chip(session)
     services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
