@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_scoping import OutletScopedMixin, SupervisorReadMixin
-from .models import CardReader, ChipRead
+from .error_messages import error_message
+from .models import CardReader, ChipRead, ChipRegistration
 
 
 @admin.action(description=_("Revoke the selected card readers"))
@@ -46,5 +47,42 @@ class ChipReadAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  
     """Every chip read a reader sent, accepted or refused with the reason."""
 
     outlet_field = "reader__outlet"
-    list_display = readonly_fields = ("received_at", "reader", "session", "accepted", "refusal_reason", "number_masked")
+    list_display = readonly_fields = (
+        "received_at",
+        "reader",
+        "session",
+        "accepted",
+        "refusal_reason",
+        "refusal_words",
+        "number_masked",
+    )
     list_filter = ["accepted", "refusal_reason", "reader"]
+
+    @admin.display(description=_("refusal, in words"))
+    def refusal_words(self, obj: ChipRead) -> str:
+        return error_message(obj.refusal_reason, fallback=obj.refusal_reason) if obj.refusal_reason else ""
+
+
+@admin.register(ChipRegistration)
+class ChipRegistrationAdmin(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    """The registration page's chip reads: which opened a registration, which did not and why (the
+    phone number and the nonce are not shown)."""
+
+    list_display = readonly_fields = (
+        "created_at",
+        "outlet",
+        "clerk",
+        "id",
+        "outcome",
+        "outcome_words",
+        "reader_reason",
+        "expires_at",
+    )
+    fields = readonly_fields
+    list_filter = ["outcome", "outlet"]
+
+    @admin.display(description=_("outcome, in words"))
+    def outcome_words(self, obj: ChipRegistration) -> str:
+        if obj.outcome == "registered":
+            return str(_("The chip read opened the registration."))
+        return error_message(obj.outcome, fallback=obj.outcome) if obj.outcome else str(_("Waiting for the reader."))

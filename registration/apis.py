@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -24,10 +25,12 @@ from .error_messages import error_message
 from .errors import DomainError, InvalidInput, NotFound
 from .health import health_report
 from .lockout import lockout_response
+from .proxies import client_ip_address
 from .serializers import (
     AlternativeInput,
     CancelInput,
     ChipReadInput,
+    ChipRegistrationInput,
     ConsentInput,
     ConsentTextOutput,
     ConsentTextQuery,
@@ -114,6 +117,47 @@ class OutletSessionCreateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         outlet = selectors.staff_outlet(request.user)
         return self.cache_format % {"scope": self.scope, "ident": outlet.pk if outlet else "none"}
+
+
+class ReaderThrottle(SimpleRateThrottle):
+    """A reader agent's messages by the reader they name, counted before the signature is checked so a
+    flood costs no verification (a forger naming a real reader's id is also held by the address)."""
+
+    message_field = ""
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        message = request.data.get(self.message_field) if isinstance(request.data, dict) else None
+        reader_id = message.get("reader_id") if isinstance(message, dict) else None
+        try:
+            ident = str(UUID(str(reader_id)))
+        except ValueError:
+            ident = "not-a-reader-id"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AddressThrottle(SimpleRateThrottle):
+    """By the client's address as the trusted proxies give it (`registration.proxies`)."""
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": client_ip_address(request) or "unknown"}
+
+
+class ReaderPollThrottle(ReaderThrottle):
+    scope = "reader_poll"
+    message_field = "poll"
+
+
+class ReaderPollAddressThrottle(AddressThrottle):
+    scope = "reader_poll_address"
+
+
+class ChipReadThrottle(ReaderThrottle):
+    scope = "chip_read"
+    message_field = "read"
+
+
+class ChipReadAddressThrottle(AddressThrottle):
+    scope = "chip_read_address"
 
 
 def _session_response(session_id: Any, request: Request, code: int = status.HTTP_200_OK) -> Response:
@@ -217,11 +261,37 @@ class SessionChipReadRequestApi(APIView):
         return Response(services.chip_read_request(session_id=session_id, actor=request.user))
 
 
+class ChipRegistrationApi(APIView):
+    """The registration page opens a registration by the card's chip (a PRC card): the clerk types
+    only the phone number; the outlet's reader agent answers with the signed read."""
+
+    throttle_classes = [SessionCreateThrottle, OutletSessionCreateThrottle]
+
+    @extend_schema(request=ChipRegistrationInput, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        payload = ChipRegistrationInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        opened = services.chip_registration_request(clerk=request.user, **payload.validated_data)
+        return Response(opened, status=status.HTTP_201_CREATED)
+
+
+class ChipRegistrationDetailApi(APIView):
+    """The registration page's poll: the request's outcome, and what the chip filled in."""
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, request_id: str) -> Response:
+        answer = services.chip_registration_get(clerk=request.user, request_id=request_id)
+        if answer["outcome"] not in ("", "registered"):  # why the read opened nothing, in the page's language
+            answer["message"] = error_message(answer["outcome"], fallback=answer["outcome"])
+        return Response(answer)
+
+
 class ReaderPollApi(APIView):
     """A reader agent's signed poll for the chip reads open at its outlet (no user: the key signs)."""
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    throttle_classes = [ReaderPollAddressThrottle, ReaderPollThrottle]
 
     @extend_schema(request=ReaderPollInput, responses=dict)
     def post(self, request: Request) -> Response:
@@ -236,6 +306,7 @@ class ChipReadApi(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    throttle_classes = [ChipReadAddressThrottle, ChipReadThrottle]
 
     @extend_schema(request=ChipReadInput, responses=dict)
     def post(self, request: Request) -> Response:

@@ -38,6 +38,14 @@ class ReferenceBinding(models.TextChoices):
     MRZ = "mrz", _("Document photo with a matching MRZ")
 
 
+class IdentitySource(models.TextChoices):
+    """Where a registration's name, number and date of birth came from. A PRC card's are read from its
+    chip (MIIT 2016 forbids typing them): one typed by hand is never approved automatically."""
+
+    TYPED = "typed", _("Typed by the clerk")
+    CHIP = "chip", _("Read from the card's chip")
+
+
 @dataclass(frozen=True)
 class ValidatedDocument:
     document_type: str

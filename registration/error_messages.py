@@ -117,6 +117,10 @@ MESSAGES: dict[str, Promise] = {
     "chip_unreadable": _("The card's chip could not be read: a supervisor will check."),
     "chip_fields_invalid": _("The chip read's document fields are not valid."),
     "chip_identity_mismatch": _("The card's chip holds another identity than the one typed."),
+    "chip_registration": _("No chip read at this outlet found this card's chip unreadable."),
+    "birth_date_mismatch": _(
+        "The date of birth differs from the one this identity document was registered with: check it on the document."
+    ),
     # Signing in, and the service itself.
     "not_authenticated": _("Your sign-in has expired: sign in again."),
     "locked_out": _("Too many failed sign-ins: this user name is locked on this device."),

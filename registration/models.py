@@ -16,7 +16,7 @@ from .audit_words import audit_action_label
 from .calibration_records import CalibrationRecord  # noqa: F401 - registered here
 from .compliance_records import ImpactAssessment  # noqa: F401 - registered here
 from .documents import DocumentType
-from .reader_models import CardReader, ChipRead, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
+from .reader_models import CardReader, ChipRead, ChipRegistration, DocumentBindingFields, TypedDocumentFields  # noqa: F401 - registered here
 from .state_machine import SessionState
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .documents import DocumentType, ReferenceBinding
+from .documents import DocumentType, IdentitySource, ReferenceBinding
 from .reader_protocol import valid_public_key
 
 
@@ -20,6 +21,9 @@ class TypedDocumentFields(models.Model):
         max_length=32, choices=DocumentType.choices, blank=True, verbose_name=_("document type")
     )
     document_issue_count = models.CharField(max_length=2, blank=True, verbose_name=_("permit issue count"))
+    identity_source = models.CharField(
+        max_length=8, choices=IdentitySource.choices, default=IdentitySource.TYPED, verbose_name=_("identity from")
+    )
 
     class Meta:
         abstract = True
@@ -70,6 +74,37 @@ class CardReader(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.outlet.code})"
+
+
+class ChipRegistration(models.Model):
+    """A chip read a clerk asked for on the registration page, before the registration exists: the
+    reader signs this id as the read's session id, and the session the read opens takes it.
+
+    ``outcome`` is empty while the request is open, ``registered`` once the read opened the session,
+    or the code of why it did not (``chip_unreadable``, ``id_limit_reached``...). The phone number is
+    held only while the request is open."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("session number"))
+    outlet = models.ForeignKey(
+        "registration.Outlet", on_delete=models.CASCADE, related_name="chip_registrations", verbose_name=_("outlet")
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("clerk")
+    )
+    phone_number = models.CharField(max_length=16, blank=True, verbose_name=_("phone number"))
+    nonce = models.CharField(max_length=64, blank=True, verbose_name=_("chip read nonce"))
+    expires_at = models.DateTimeField(verbose_name=_("chip read nonce expires"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    outcome = models.CharField(max_length=64, blank=True, verbose_name=_("outcome"))
+    reader_reason = models.CharField(max_length=60, blank=True, verbose_name=_("reader's reason"))
+
+    class Meta:
+        verbose_name = _("chip registration request")
+        verbose_name_plural = _("chip registration requests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"chip registration {self.pk} ({self.outcome or 'open'})"
 
 
 class ChipRead(models.Model):

@@ -10,9 +10,10 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.crypto import constant_time_compare
 
+from . import crypto
 from .consent_texts import (
     CONTACT_FALLBACK,
     CONTACT_PLACEHOLDER,
@@ -24,7 +25,7 @@ from .consent_texts import (
     RETENTION_PLACEHOLDER,
     REVIEW_DAYS_PLACEHOLDER,
 )
-from .documents import normalise_mainland_mobile
+from .documents import DocumentType, normalise_mainland_mobile
 from .errors import NotFound
 from .models import (
     AuditEvent,
@@ -32,6 +33,7 @@ from .models import (
     ConsentText,
     Evidence,
     EvidenceKind,
+    IdentityDocument,
     Outlet,
     StaffProfile,
     VerificationSession,
@@ -84,6 +86,14 @@ def session_attempt_signals(session: VerificationSession, reasons: frozenset[str
         if details.get("no_lights") is True:
             found.add(LIGHTS_DECLINED)
     return sorted(found)
+
+
+def identities_of_number(number: str) -> QuerySet[IdentityDocument]:
+    """The identity held under this normalised number, whatever document type it was first typed as
+    (one number is one identity): at most one row in practice, the oldest first."""
+    hashes = [(document_type, crypto.id_number_hash(document_type, number)) for document_type in DocumentType.values]
+    matches = Q(*[Q(document_type=kind, number_hash=hashed) for kind, hashed in hashes], _connector=Q.OR)
+    return IdentityDocument.objects.filter(matches).order_by("created_at", "pk")
 
 
 def sessions_visible_to(user: User) -> QuerySet[VerificationSession]:

@@ -37,6 +37,13 @@ class RegistrationCreateInput(StrictSerializer):
     document_number = TextField(max_length=32)
     phone_number = TextField(max_length=24)
     birth_date = serializers.DateField(required=False, allow_null=True)
+    chip_registration = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ChipRegistrationInput(StrictSerializer):
+    """The registration page asks the outlet's reader for the card's chip: only the phone is typed."""
+
+    phone_number = TextField(max_length=24)
 
 
 class ConsentInput(StrictSerializer):
@@ -99,6 +106,7 @@ class SessionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     document_type = TextField(source="subscriber.document.document_type")
     document_number_masked = TextField(source="subscriber.document.number_masked")
     subscriber_status = TextField(source="subscriber.status")
+    identity_source = TextField(source="subscriber.identity_source")
     outlet_code = TextField(source="outlet.code")
     clerk = TextField(source="clerk.username")
     decided_by = TextField(source="decided_by.username", default=None)
@@ -114,6 +122,7 @@ class SessionOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
             "phone_number",
             "document_type",
             "document_number_masked",
+            "identity_source",
             "subscriber_status",
             "non_biometric",
             "created_at",

@@ -20,6 +20,12 @@ urlpatterns = [
         apis.SessionChipReadRequestApi.as_view(),
         name="session-chip-read-request",
     ),
+    path("chip-registrations/", apis.ChipRegistrationApi.as_view(), name="chip-registrations"),
+    path(
+        "chip-registrations/<uuid:request_id>/",
+        apis.ChipRegistrationDetailApi.as_view(),
+        name="chip-registration-detail",
+    ),
     path("readers/poll/", apis.ReaderPollApi.as_view(), name="reader-poll"),
     path("readers/reads/", apis.ChipReadApi.as_view(), name="reader-reads"),
     path("sessions/<uuid:session_id>/cancel/", apis.SessionCancelApi.as_view(), name="session-cancel"),

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group, User
 
 from registration import services
 from registration.documents import prc_id_check_digit
-from registration.models import EvidenceKind, Outlet, StaffProfile, VerificationSession
+from registration.models import EvidenceKind, Outlet, StaffProfile, Subscriber, VerificationSession
 from registration.roles import CLERK
 from registration.state_machine import SessionState
 
@@ -105,7 +105,10 @@ def make_session(
             session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait, content_type="image/jpeg"
         )
         # As a signed chip read leaves it; `reference_binding=""` for an unbound reference.
-        VerificationSession.objects.filter(pk=session.pk).update(reference_binding=reference_binding)
+        if reference_binding == "chip":
+            as_read_from_the_chip(session)
+        else:
+            VerificationSession.objects.filter(pk=session.pk).update(reference_binding=reference_binding)
     if state not in BEFORE_CONSENT:
         VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
         services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
@@ -113,6 +116,13 @@ def make_session(
         VerificationSession.objects.filter(pk=session.pk).update(state=state)
     session.refresh_from_db()
     return session
+
+
+def as_read_from_the_chip(session: VerificationSession) -> None:
+    """Leave the session as a signed chip read on the registration page does: the identity read from
+    the card's chip and the portrait bound by it."""
+    VerificationSession.objects.filter(pk=session.pk).update(reference_binding="chip")
+    Subscriber.objects.filter(pk=session.subscriber_id).update(identity_source="chip")
 
 
 # What the machine-readable zone of the shared specimen id_documents/100_pass-chn.jpg says: a session

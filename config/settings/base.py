@@ -177,6 +177,12 @@ REST_FRAMEWORK = {
         "outlet_session_create": env("THROTTLE_OUTLET_SESSION_CREATE", default="120/min"),
         # Document photos per clerk: a registration needs one, a few with retakes.
         "document_upload": env("THROTTLE_DOCUMENT_UPLOAD", default="10/min"),
+        # The card readers' agents (registration/reader_agent.py): a poll a second, a read per card,
+        # per reader and per address (an outlet's readers may share one).
+        "reader_poll": env("THROTTLE_READER_POLL", default="120/min"),
+        "reader_poll_address": env("THROTTLE_READER_POLL_ADDRESS", default="600/min"),
+        "chip_read": env("THROTTLE_CHIP_READ", default="30/min"),
+        "chip_read_address": env("THROTTLE_CHIP_READ_ADDRESS", default="120/min"),
     },
 }
 # API tokens (POST /api/auth/token/) stop working this long after they were issued; asking again

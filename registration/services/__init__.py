@@ -2,17 +2,18 @@
 audits what it changed, and schedules side effects (tasks, pushes to screens) on commit.
 
 Callers import from here (`from registration import services`); the modules are:
-registrations, consent, documents, chip_reads, calibration, evidence, attempts, judgement, decisions, policy, subjects,
-retention, and transitions (locking and moving a session, expiry)."""
+registrations, consent, documents, chip_reads, card_readers, calibration, evidence, attempts, judgement,
+decisions, policy, subjects, retention, and transitions (locking and moving a session, expiry)."""
 
 from .access import access_revoke, access_signed_out
 from .attempts import attempts_recover, capture_abort, capture_finish, capture_start, reference_embed_ahead
 from .calibration import calibration_record_store
+from .card_readers import card_reader_enroll, card_reader_revoke
 from .chip_reads import (
-    card_reader_enroll,
-    card_reader_revoke,
     chip_read_request,
     chip_read_submit,
+    chip_registration_get,
+    chip_registration_request,
     reader_pending_reads,
 )
 from .compliance import filing_threshold_check, impact_assessment_record
@@ -49,6 +50,8 @@ __all__ = [
     "card_reader_revoke",
     "chip_read_request",
     "chip_read_submit",
+    "chip_registration_get",
+    "chip_registration_request",
     "consent_record",
     "consent_text_save",
     "document_upload",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, Reason, recompute_verdict, trace_minimised
 from registration.audit import audit
+from registration.documents import DocumentType, IdentitySource
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
 from registration.face_matching.base import ImageRole
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
@@ -233,9 +234,22 @@ def hold_automatic_approval(session: VerificationSession, decision: str, reasons
     if not session.reference_binding:
         why = session.reference_unbound_reason or "reference_unbound"
         return "manual_review", [*reasons, "reference_unbound", *([why] if why != "reference_unbound" else [])]
+    if prc_card_typed(session):
+        return "manual_review", [*reasons, PRC_CARD_TYPED]
     if needs_guardian_consent(session.subscriber):
         return "manual_review", [*reasons, "minor_needs_supervisor"]
     return decision, reasons
+
+
+PRC_CARD_TYPED = "prc_card_typed"
+
+
+def prc_card_typed(session: VerificationSession) -> bool:
+    """A PRC card's name, number and date of birth come from its chip (MIIT 2016 forbids typing them):
+    typed by hand, even if a chip read later matched them, the case is a supervisor's."""
+    subscriber = session.subscriber
+    document_type = subscriber.document_type or subscriber.document.document_type
+    return document_type == DocumentType.PRC_ID_CARD and subscriber.identity_source != IdentitySource.CHIP
 
 
 def match_to_manual_review(*, session_id: UUID | str, reason: str, error: str = "") -> str:

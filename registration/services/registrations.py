@@ -6,10 +6,11 @@ import random
 import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -18,6 +19,8 @@ from registration import crypto
 from registration.audit import audit
 from registration.documents import (
     DocumentType,
+    IdentitySource,
+    ValidatedDocument,
     age_on,
     mask_number,
     normalise_mainland_mobile,
@@ -26,9 +29,16 @@ from registration.documents import (
 )
 from registration.errors import Conflict, Forbidden, InvalidInput
 from registration.liveness_settings import liveness_config
-from registration.models import IdentityDocument, Subscriber, SubscriberStatus, VerificationSession
+from registration.models import (
+    ChipRegistration,
+    IdentityDocument,
+    Outlet,
+    Subscriber,
+    SubscriberStatus,
+    VerificationSession,
+)
 from registration.roles import CLERK, SUPERVISOR
-from registration.selectors import staff_outlet
+from registration.selectors import identities_of_number, staff_outlet
 from registration.verification_policy import effective_policy
 
 from .transitions import User, notify_on_commit, require_role, today
@@ -66,12 +76,39 @@ def registration_create(
     document_number: str,
     phone_number: str,
     birth_date: date | None = None,
+    chip_registration: UUID | None = None,
 ) -> VerificationSession:
-    """Open a registration: a pending subscriber and a new verification session at the clerk's outlet."""
-    clerk_id = require_role(clerk, CLERK, SUPERVISOR)
+    """Open a registration from what the clerk typed: a pending subscriber and a new verification
+    session at the clerk's outlet. A PRC card's data is read from its chip (``chip_reads``); typed,
+    it is never approved automatically (``judgement``). ``chip_registration`` names the chip read
+    that found the card's chip unreadable: the supervisor then sees that reason."""
+    require_role(clerk, CLERK, SUPERVISOR)
+    outlet = clerk_outlet(clerk)
+    full_name = checked_full_name(full_name)
+    document = validate_document(document_type, document_number, today=today(), birth_date=birth_date)
+    require_birth_date(document)
+    unread = _chip_unread(chip_registration, outlet) if document.document_type == DocumentType.PRC_ID_CARD else None
+    return registration_open(
+        clerk=clerk,
+        outlet=outlet,
+        full_name=full_name,
+        document=document,
+        phone_number=normalise_mainland_mobile(phone_number),
+        identity_source=IdentitySource.TYPED,
+        unbound_reason="chip_unreadable" if unread else "",
+        details={"chip_unreadable": unread.reader_reason} if unread else {},
+    )
+
+
+def clerk_outlet(clerk: User) -> Outlet:
     outlet = staff_outlet(clerk)
     if outlet is None:
         raise Forbidden("Your account is not attached to an outlet.", code="no_outlet")
+    return outlet
+
+
+def checked_full_name(full_name: str) -> str:
+    """The name with its spaces collapsed; refused when empty or holding hidden characters."""
     full_name = " ".join(full_name.split())
     if not full_name:
         raise InvalidInput("The full name is required.", code="full_name")
@@ -79,28 +116,54 @@ def registration_create(
         raise InvalidInput(
             "The full name holds invisible or direction-changing characters: type it again.", code="full_name"
         )
-    document = validate_document(document_type, document_number, today=today(), birth_date=birth_date)
-    require_birth_date(document)
-    phone = normalise_mainland_mobile(phone_number)
-    number_hash = crypto.id_number_hash(document.document_type, document.number)
+    return full_name
 
+
+def _chip_unread(request_id: UUID | None, outlet: Outlet) -> ChipRegistration | None:
+    if request_id is None:
+        return None
+    unread = ChipRegistration.objects.filter(pk=request_id, outlet=outlet, outcome="chip_unreadable").first()
+    if unread is None:
+        raise InvalidInput("No chip read at this outlet found this card's chip unreadable.", code="chip_registration")
+    return unread
+
+
+def registration_open(
+    *,
+    clerk: User,
+    outlet: Outlet,
+    full_name: str,
+    document: ValidatedDocument,
+    phone_number: str,
+    identity_source: str,
+    session_id: UUID | None = None,
+    unbound_reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> VerificationSession:
+    """The subscriber and session of a checked identity, under the identity's lock and the real-name
+    limits; ``session_id`` is the id a chip read was signed for (``chip_reads``)."""
+    clerk_id = require_role(clerk, CLERK, SUPERVISOR)
+    number_hash = crypto.id_number_hash(document.document_type, document.number)
     with transaction.atomic():
         identity = _identity_document_locked(document.document_type, document.number, number_hash, document.birth_date)
-        check_activation_limits(identity=identity, phone_number=phone)
+        check_activation_limits(identity=identity, phone_number=phone_number)
         subscriber = Subscriber.objects.create(
             full_name=full_name,
             document=identity,
-            phone_number=phone,
+            phone_number=phone_number,
             outlet=outlet,
             document_type=document.document_type,
             document_issue_count=document.issue_count,
+            identity_source=identity_source,
         )
         # No challenge plan yet: it is drawn per attempt when the capture starts (capture_start), so
         # opening sessions again and again shows nothing of a plan to fit footage to.
         session = VerificationSession.objects.create(
+            **({"pk": session_id} if session_id else {}),
             subscriber=subscriber,
             outlet=outlet,
             clerk_id=clerk_id,
+            reference_unbound_reason=unbound_reason,
             expires_at=timezone.now() + timedelta(seconds=effective_policy().session_ttl_seconds),
         )
         audit(
@@ -108,7 +171,7 @@ def registration_create(
             action="session.created",
             target=session,
             outlet=outlet,
-            details={"document_type": document.document_type},
+            details={"document_type": document.document_type, "identity_source": identity_source, **(details or {})},
         )
         notify_on_commit(session)
     return session
@@ -125,7 +188,7 @@ def _identity_document_locked(
     _lock_number(number)
     held = _identity_under_any_type(number)
     if held is not None:
-        return held
+        return _same_birth_date(held, birth_date)
     key_id, ciphertext = crypto.encrypt(number.encode(), associated_data=f"id:{document_type}".encode())
     try:
         with transaction.atomic():
@@ -142,9 +205,23 @@ def _identity_document_locked(
     except IntegrityError:
         pass  # created concurrently by another registration: lock that one below
     identity = IdentityDocument.objects.select_for_update().get(document_type=document_type, number_hash=number_hash)
-    if identity.birth_date is None and birth_date is not None:
+    return _same_birth_date(identity, birth_date)
+
+
+def _same_birth_date(identity: IdentityDocument, birth_date: date | None) -> IdentityDocument:
+    """One identity has one date of birth: a registration giving another one is refused (a typo, or
+    another person's number); an identity stored without one takes it."""
+    if birth_date is None:
+        return identity
+    if identity.birth_date is None:
         identity.birth_date = birth_date
         identity.save(update_fields=["birth_date"])
+    elif identity.birth_date != birth_date:
+        raise Conflict(
+            "The date of birth differs from the one this identity document was registered with: "
+            "check it on the document.",
+            code="birth_date_mismatch",
+        )
     return identity
 
 
@@ -159,11 +236,7 @@ def _lock_number(number: str) -> None:
 
 
 def _identity_under_any_type(number: str) -> IdentityDocument | None:
-    hashes = {document_type: crypto.id_number_hash(document_type, number) for document_type in DocumentType.values}
-    rows = IdentityDocument.objects.select_for_update().filter(
-        Q(*[Q(document_type=t, number_hash=h) for t, h in hashes.items()], _connector=Q.OR)
-    )
-    return rows.order_by("created_at", "pk").first()
+    return identities_of_number(number).select_for_update().first()
 
 
 def check_activation_limits(*, identity: IdentityDocument, phone_number: str) -> None:

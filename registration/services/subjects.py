@@ -24,6 +24,7 @@ from registration.models import (
     VerificationSession,
 )
 from registration.roles import ADMIN, has_role
+from registration.selectors import identities_of_number
 from registration.state_machine import OPEN_STATES
 from registration.verification_policy import effective_policy
 
@@ -31,10 +32,10 @@ from .transitions import S, User, session_move, today
 
 
 def subject_find(*, document_type: str, document_number: str) -> IdentityDocument:
-    """The identity document a data subject names (by its keyed hash), or NotFound."""
+    """The identity document a data subject names (by its keyed hash), or NotFound. One number is one
+    identity: a number first registered under another document type is found as the same person."""
     document = validate_document(document_type, document_number, today=today())
-    number_hash = crypto.id_number_hash(document.document_type, document.number)
-    identity = IdentityDocument.objects.filter(document_type=document.document_type, number_hash=number_hash).first()
+    identity = identities_of_number(document.number).first()
     if identity is None:
         raise NotFound("No data is held for this identity document.", code="subject_not_found")
     return identity

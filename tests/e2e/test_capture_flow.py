@@ -29,7 +29,7 @@ from registration.reader_protocol import public_key_hex
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
 from tests.e2e.conftest import SCREENSHOTS, BrowserFactory, CustomerContext, Screens, Server
-from tests.factories import make_phone, make_prc_id
+from tests.factories import as_read_from_the_chip, make_phone, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
@@ -59,8 +59,10 @@ def sign_in(page: Any, server: Server, username: str, password: str, screens: Sc
 
 
 def register_customer(page: Any, server: Server, screens: Screens, document_number: str = "") -> str:
+    """The clerk types a PRC card's details (its chip could not be read): a supervisor's case."""
     page.click("#new-registration")
     page.wait_for_url(f"{server.url}/register/")
+    page.click("#type-instead")
     page.fill("input[name=full_name]", CUSTOMER_NAME)
     page.fill("input[name=document_number]", document_number or make_prc_id())
     page.fill("input[name=phone_number]", make_phone().removeprefix("+86"))
@@ -83,23 +85,40 @@ def upload_document(page: Any, card: Path, screens: Screens) -> None:
     page.wait_for_url(re.compile(r".*/handover/$"))
 
 
-def read_card_chip(page: Any, server: Server, clerk: Any, card: Path, screens: Screens) -> None:
-    """The clerk puts the customer's card on the outlet's reader: the reader agent (its simulated
-    reader, enrolled for the clerk's outlet) answers the page's request with a signed chip read."""
+def register_by_chip(page: Any, server: Server, clerk: Any, card: Path, screens: Screens) -> str:
+    """A PRC card's normal path: the clerk types the phone number only and puts the card on the outlet's
+    reader; the reader agent (its simulated reader, enrolled for the clerk's outlet) answers the page's
+    request with a signed read, and the page shows the name, number and date of birth read from the
+    chip, never as fields to type. Then the document step shows the chip's portrait."""
     key = Ed25519PrivateKey.generate()
     reader = off_loop(
         lambda: CardReader.objects.create(outlet=clerk.staff_profile.outlet, name="e2e", public_key=public_key_hex(key))
     )
     agent = ReaderAgent(server=server.url, reader_id=str(reader.pk), key=key, device=SimulatedReader(card))
-    screens.shot(page, "document")
+    page.click("#new-registration")
+    page.wait_for_url(f"{server.url}/register/")
+    page.fill("input[name=phone_number]", make_phone().removeprefix("+86"))
+    assert page.is_hidden("input[name=full_name]")
+    assert page.is_hidden("input[name=document_number]")
+    screens.shot(page, "registration-form")
     with ThreadPoolExecutor(max_workers=1) as pool:
         answered = pool.submit(_answer_one_request, agent)
         page.click("#chip-read")
         assert answered.result(timeout=90)["state"] == S.DOCUMENT_CAPTURED
+    page.wait_for_selector("#chip-data:not([hidden])", timeout=30_000)
+    assert page.inner_text("#chip-full-name") == CUSTOMER_NAME
+    assert page.inner_text("#chip-birth-date") == CUSTOMER_BIRTH.isoformat()
+    assert page.is_visible("#chip-mark")
+    assert page.is_hidden("input[name=full_name]")  # nothing to type, nothing to change
+    screens.shot(page, "registration-chip")
+    page.click("#chip-continue")
+    page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/document/$"))
+    session_id = page.url.rstrip("/").split("/")[-2]
     page.wait_for_selector("#portrait-box:not([hidden])", timeout=60_000)
     screens.shot(page, "document-chip")
     page.click("#to-handover")
     page.wait_for_url(re.compile(r".*/handover/$"))
+    return session_id
 
 
 def _answer_one_request(agent: ReaderAgent, seconds: float = 60) -> dict[str, Any]:
@@ -113,7 +132,7 @@ def _answer_one_request(agent: ReaderAgent, seconds: float = 60) -> dict[str, An
 
 
 def chip_card_file(chip_portrait: Path, document_number: str, out: Path) -> Path:
-    """The simulated reader's card: the typed customer's identity and the chip's portrait."""
+    """The simulated reader's card: the customer's identity and the chip's portrait."""
     card = {
         "document_type": "prc_id",
         "full_name": CUSTOMER_NAME,
@@ -192,7 +211,8 @@ def _prepare_session(clerk: Any, portrait_jpeg: bytes) -> VerificationSession:
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=portrait_jpeg or b"-", content_type="image/jpeg"
     )
     # As a signed chip read leaves it (the chip flow has its own test).
-    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED, reference_binding="chip")
+    VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
+    as_read_from_the_chip(session)
     services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
     return VerificationSession.objects.get(pk=session.pk)
 
@@ -266,9 +286,8 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
     screens.shot(page, "home")
     dashboard = open_dashboard(context, stack, screens)
     number = make_prc_id(CUSTOMER_BIRTH)
-    session_id = register_customer(page, stack, screens, number)
     card = chip_card_file(customer_chip_portrait, number, customer_chip_portrait.with_name(f"card-{number}.json"))
-    read_card_chip(page, stack, clerk, card, screens)
+    session_id = register_by_chip(page, stack, clerk, card, screens)
     hand_over(page, screens)
     give_consent(page, screens)
     wait_phase(page, ("challenge",), 30_000)

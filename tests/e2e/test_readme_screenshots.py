@@ -19,8 +19,7 @@ from tests.e2e.test_capture_flow import (
     give_consent,
     hand_over,
     open_dashboard,
-    read_card_chip,
-    register_customer,
+    register_by_chip,
     retried_until_final,
     sign_in,
     wait_phase,
@@ -51,9 +50,8 @@ def test_the_readme_screens(
     sign_in(page, stack, clerk.username, password, screens)
     dashboard = open_dashboard(context, stack, screens)
     number = make_prc_id(CUSTOMER_BIRTH)
-    session_id = register_customer(page, stack, screens, number)
     card = chip_card_file(customer_chip_portrait, number, customer_chip_portrait.with_name(f"card-{number}.json"))
-    read_card_chip(page, stack, clerk, card, screens)
+    session_id = register_by_chip(page, stack, clerk, card, screens)
     hand_over(page, screens)
     give_consent(page, screens)
     phase = retried_until_final(page, session_id, wait_phase(page, FINAL_PHASES))

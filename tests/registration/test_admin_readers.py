@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
+from django.utils import timezone
 
-from registration.models import AuditEvent, CardReader, ChipRead, Outlet
+from registration.models import AuditEvent, CardReader, ChipRead, ChipRegistration, Outlet
 from registration.reader_protocol import public_key_hex
 from registration.roles import ADMIN
 from tests.factories import UserFactory, make_staff
@@ -51,7 +52,10 @@ def test_a_key_that_is_not_ed25519_is_refused(outlet: Outlet) -> None:
 
 @pytest.mark.parametrize(
     ("language", "words"),
-    [("zh-hans", ("芯片读取记录", "拒绝原因", "读卡器")), ("en", ("chip reads", "why refused", "reader"))],
+    [
+        ("zh-hans", ("芯片读取记录", "拒绝原因", "读卡器", "读卡器的签名验证失败。")),
+        ("en", ("chip reads", "why refused", "reader", "The card reader&#x27;s signature does not verify.")),
+    ],
 )
 def test_the_chip_reads_page_lists_refusals_in_both_languages(
     supervisor: Any, outlet: Outlet, language: str, words: tuple[str, ...]
@@ -62,3 +66,29 @@ def test_the_chip_reads_page_lists_refusals_in_both_languages(
     assert "reader_signature_invalid" in html
     for word in words:
         assert word.lower() in html.lower(), word
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh-hans", ("芯片读取登记请求", "结果", "无法读取证件芯片：将由主管审核。", "读卡器给出的原因")),
+        ("en", ("chip registration requests", "outcome", "chip could not be read", "reader&#x27;s reason")),
+    ],
+)
+def test_the_registration_pages_chip_reads_are_listed_in_both_languages(
+    supervisor: Any, clerk: Any, outlet: Outlet, language: str, words: tuple[str, ...]
+) -> None:
+    """A supervisor sees which chip reads of the registration page opened nothing, and why; never the
+    phone number the request held."""
+    ChipRegistration.objects.create(
+        outlet=outlet,
+        clerk=clerk,
+        phone_number="+8613800138000",
+        expires_at=timezone.now(),
+        outcome="chip_unreadable",
+        reader_reason="no card",
+    )
+    html = _client(supervisor, language).get("/admin/registration/chipregistration/").content.decode()
+    for word in words:
+        assert word.lower() in html.lower(), word
+    assert "13800138000" not in html

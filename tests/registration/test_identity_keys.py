@@ -109,3 +109,30 @@ def test_a_taiwan_permit_number_typed_as_a_passport_is_the_same_identity(clerk: 
     permit = _register(clerk, "taiwan_permit", "2024060601")
     passport = _register(clerk, "passport", "20240606")
     assert permit.subscriber.document_id == passport.subscriber.document_id
+
+
+def test_another_birth_date_for_a_stored_identity_is_refused(
+    clerk: Any, client_for: Any, registration_input: Any
+) -> None:
+    """One identity has one date of birth: a registration of the same permit (under any type) with
+    another one is refused with its own code, worded in both languages; the identity keeps its date."""
+    _register(clerk, "hk_macao_permit", "H2024060601")
+    body = registration_input(
+        full_name="CHAN TAI MAN", document_type="passport", document_number="H20240606", birth_date="1991-03-07"
+    )
+    for language, words in (("en", "date of birth differs"), ("zh-hans", "出生日期")):
+        response = client_for(clerk).post("/api/sessions/", body, format="json", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 409, response.json()
+        assert response.json()["error"]["code"] == "birth_date_mismatch"
+        assert words in response.json()["error"]["message"]
+    assert IdentityDocument.objects.get().birth_date == BORN
+    assert Subscriber.objects.count() == 1
+
+
+def test_a_subject_is_found_under_any_document_type(clerk: Any) -> None:
+    """The data subject who names their permit number as a passport's (or the other way round) is the
+    one identity registered: access and erasure reach them."""
+    permit = _register(clerk, "hk_macao_permit", "H2024060601")
+    for document_type, number in (("passport", "H20240606"), ("hk_macao_permit", "h20240606 02")):
+        found = services.subject_find(document_type=document_type, document_number=number)
+        assert found.pk == permit.subscriber.document_id

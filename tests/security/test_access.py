@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registration import services
-from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration.models import AuditEvent, ChipRegistration, EvidenceKind, VerificationSession
 from registration.roles import CLERK, SUPERVISOR
 from registration.state_machine import SessionState
 from tests.factories import UserFactory, make_phone, make_prc_id
@@ -77,6 +78,10 @@ def world(outlet: Any, other_outlet: Any, clerk: Any, supervisor: Any, other_cle
         session=review, kind=EvidenceKind.LIVE_FRAME, content=b"\xff\xd8jpeg", content_type="image/jpeg"
     )
     services.session_request_alternative(session_id=review.pk, actor=clerk, reason="declined face processing")
+    # The registration page's chip read that opened `created` (a session takes its request's id).
+    ChipRegistration.objects.create(
+        pk=created.pk, outlet=outlet, clerk=clerk, expires_at=timezone.now(), outcome="registered"
+    )
     sessions = {"created": created, "consented": consented, "captured": captured, "review": review}
     return World(users=users, sessions={name: _fresh(session) for name, session in sessions.items()})
 
@@ -114,6 +119,7 @@ NEW_REGISTRATION = {
 }
 CONSENT = {"consent_version": "3", "language": "zh-hans"}
 DECISION = {"decision": "approved", "note": "document checked by hand"}
+CHIP = {"phone_number": "+8613800000001"}
 
 
 def _session_cases(
@@ -236,6 +242,13 @@ CASES: list[Case] = [
         {"read": {"protocol": "x"}, "portrait": "", "signature": "x"},
         writes=True,
     ),
+    # The registration page asks the outlet's reader for a PRC card's chip: only the phone is typed.
+    Case("POST api/chip-registrations/", "POST", "/api/chip-registrations/", "anonymous", ANONYMOUS, 403, CHIP),
+    Case("POST api/chip-registrations/", "POST", "/api/chip-registrations/", "no_role", WRONG_ROLE, 403, CHIP),
+    Case(
+        "POST api/chip-registrations/", "POST", "/api/chip-registrations/", "clerk", RIGHT_USER, 201, CHIP, writes=True
+    ),
+    *_session_cases("GET api/chip-registrations/{id}/", "GET", "/api/chip-registrations/{created}/", 200),
     *_session_cases("POST api/sessions/{id}/cancel/", "POST", "/api/sessions/{created}/cancel/", 200, {}),
     Case(
         "POST api/sessions/{id}/decision/",

@@ -124,6 +124,7 @@ const REASON_TEXT = {
   reference_unbound: () => _("The document is not bound to the typed identity (no chip read, no matching MRZ): a supervisor checks it."),
   prc_card_chip_not_read: () => _("The identity card was photographed, its chip was not read."),
   chip_unreadable: () => _("The identity card's chip could not be read."),
+  prc_card_typed: () => _("The identity card's details were typed, not read from its chip: a supervisor decides."),
   mrz_unreadable: () => _("The document's machine-readable zone could not be read."),
   mrz_not_on_photo: () => _("The document photo shows no machine-readable zone."),
   mrz_reader_unavailable: () => _("The machine-readable zone reader is unavailable."),

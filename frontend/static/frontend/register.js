@@ -6,8 +6,33 @@ const birthDate = form.querySelector(".birth-date");
 const openBox = document.getElementById("open-sessions");
 const openStates = new Set(JSON.parse(document.getElementById("open-states").textContent));
 const submitButton = form.querySelector("button[type=submit]");
+const chipBox = document.getElementById("chip-box");
+const chipButton = document.getElementById("chip-read");
+const chipStatus = document.getElementById("chip-status");
+const typeInsteadButton = document.getElementById("type-instead");
+const typedFields = document.getElementById("typed-fields");
+const typedWarning = document.getElementById("typed-warning");
 // The phone number whose open sessions the clerk has seen and chose to open another one beside.
 let confirmedPhone = null;
+// A PRC card's details are read from its chip; the clerk types them only when the chip cannot be
+// read (`typing`), and the registration then goes to a supervisor. `unreadableRead` is the chip read
+// that found the chip unreadable: the server tells the supervisor so.
+let typing = false;
+let unreadableRead = null;
+
+function isCard() {
+  return form.document_type.value === "prc_id";
+}
+
+function layout() {
+  show(chipBox, isCard());
+  show(typedFields, !isCard() || typing);
+  show(typedWarning, isCard() && typing);
+  show(typeInsteadButton, isCard() && !typing);
+  show(submitButton, !isCard() || typing);
+  // A resident ID number carries the birth date; other documents need it typed for the age check.
+  show(birthDate, !isCard());
+}
 
 function fail(text) {
   errorBox.textContent = text;
@@ -55,10 +80,89 @@ function warnAbout(sessions, phone) {
   show(openBox, true);
 }
 
-form.document_type.addEventListener("change", () => {
-  // A resident ID number carries the birth date; other documents need it typed for the age check.
-  show(birthDate, form.document_type.value !== "prc_id");
-});
+form.document_type.addEventListener("change", () => layout());
+
+// The phone's open registrations: true when the clerk must look at the warning first.
+async function phoneNeedsLook(phone) {
+  if (!phone || phone === confirmedPhone) return false;
+  const open = await openSessionsFor(phone);
+  if (!open.length) return false;
+  warnAbout(open, phone);
+  return true;
+}
+
+function typeInstead() {
+  typing = true;
+  layout();
+  form.full_name.focus();
+}
+
+function showChipData(read) {
+  document.getElementById("chip-full-name").textContent = read.chip.full_name;
+  document.getElementById("chip-number").textContent = read.chip.document_number_masked;
+  document.getElementById("chip-birth-date").textContent = read.chip.birth_date;
+  show(document.getElementById("chip-data"), true);
+  show(document.getElementById("chip-mark"), true);
+  show(document.getElementById("chip-intro"), false);
+  show(chipButton, false);
+  show(typeInsteadButton, false);
+  form.document_type.disabled = true;
+  form.phone_number.readOnly = true;
+  const next = document.getElementById("chip-continue");
+  next.href = `${form.dataset.next}${read.session_id}/document/`;
+  show(next, true);
+  next.focus();
+}
+
+// The outlet's reader agent answers the request with the card's signed chip read; the server opens
+// the registration from it and the page shows what the chip holds, never as fields to edit.
+async function readChip() {
+  show(errorBox, false);
+  const phone = form.phone_number.value.trim();
+  if (!phone) {
+    fail(_("Type the customer's mobile number first."));
+    form.phone_number.focus();
+    return;
+  }
+  chipButton.disabled = true;
+  const looked = await phoneNeedsLook(phone);
+  if (looked) {
+    chipButton.disabled = false;
+    return;
+  }
+  chipStatus.textContent = _("Place the card on the reader…");
+  const opened = await api(form.dataset.chipApi, { method: "POST", json: { phone_number: phone } });
+  const answer = opened.ok ? await chipAnswer(opened.data) : null;
+  chipButton.disabled = false;
+  chipStatus.textContent = "";
+  if (!opened.ok) {
+    fail(errorMessage(opened.error));
+  } else if (!answer) {
+    fail(_("No answer from the card reader: check that it is connected, then try again."));
+  } else if (answer.outcome === "registered") {
+    showChipData(answer);
+  } else if (answer.outcome === "chip_unreadable") {
+    unreadableRead = answer.id;
+    typeInstead();
+    fail(_("The card's chip could not be read: type the card's details; a supervisor will check this registration."));
+  } else {
+    fail(errorMessage(answer));
+  }
+}
+
+async function chipAnswer(request) {
+  const expires = Date.parse(request.expires_at);
+  while (Date.now() < expires) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = await api(`${form.dataset.chipApi}${request.id}/`);
+    if (now.ok && now.data.outcome) return now.data;
+  }
+  return null;
+}
+
+chipButton.addEventListener("click", () => readChip());
+typeInsteadButton.addEventListener("click", () => typeInstead());
+layout();
 
 form.phone_number.addEventListener("input", () => {
   confirmedPhone = null;
@@ -67,25 +171,24 @@ form.phone_number.addEventListener("input", () => {
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (isCard() && !typing) {
+    readChip();  // Enter in the phone field: the card's chip is the way on
+    return;
+  }
   show(errorBox, false);
   if (nameTooLong()) return;
-  const phone = form.phone_number.value.trim();
-  if (phone && phone !== confirmedPhone) {
-    submitButton.disabled = true;
-    const open = await openSessionsFor(phone);
-    submitButton.disabled = false;
-    if (open.length) {
-      warnAbout(open, phone);
-      return;
-    }
-  }
+  submitButton.disabled = true;
+  const looked = await phoneNeedsLook(form.phone_number.value.trim());
+  submitButton.disabled = false;
+  if (looked) return;
   const payload = {
     full_name: form.full_name.value,
     document_type: form.document_type.value,
     document_number: form.document_number.value,
     phone_number: form.phone_number.value,
   };
-  if (form.document_type.value !== "prc_id" && form.birth_date.value) payload.birth_date = form.birth_date.value;
+  if (!isCard() && form.birth_date.value) payload.birth_date = form.birth_date.value;
+  if (isCard() && unreadableRead) payload.chip_registration = unreadableRead;
   submitButton.disabled = true;
   const result = await api(form.dataset.api, { method: "POST", json: payload });
   submitButton.disabled = false;

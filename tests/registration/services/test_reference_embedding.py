@@ -47,8 +47,8 @@ def _session(
     VerificationSession.objects.filter(pk=session.pk).update(
         state=state,
         liveness_passed=state == "liveness_passed",
-        reference_binding="chip",  # as a signed chip read
     )
+    factories.as_read_from_the_chip(session)
     session.refresh_from_db()
     return session
 
