@@ -86,6 +86,7 @@ class CaptureOutcome:
     best_frame_jpeg: bytes | None
     live_summary: dict[str, Any] = field(default_factory=dict)
     extra_frames_jpeg: tuple[bytes, ...] = ()  # the next best frames, for the match only
+    challenge_frames_jpeg: tuple[bytes, ...] = ()  # sampled through the challenge: one face with the match's
 
 
 class ChallengeAnalysis(Protocol):
@@ -273,6 +274,7 @@ class LivenessSessionAnalysis:
             best_frame_jpeg=encode_jpeg(result.best_frame.image) if result.best_frame is not None else None,
             live_summary={"passed": result.verdict.passed, **verdict},
             extra_frames_jpeg=tuple(encode_jpeg(frame.image) for frame in self._session.best_frames(MATCH_FRAMES)[1:]),
+            challenge_frames_jpeg=self._session.challenge_samples(),
         )
 
     def close(self) -> None:

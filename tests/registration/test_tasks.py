@@ -32,6 +32,7 @@ from registration.tasks import (
     purge_expired_evidence,
     recover_attempts,
 )
+from tests.factories import store_live_frame
 from tests.processes import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -71,9 +72,10 @@ def _session_ready_to_match(
 ) -> VerificationSession:
     """A session whose liveness passed, holding a portrait and a live frame, as the capture leaves it."""
     session = make_session()
-    for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
-        content = (testdata / "verification" / "deepface" / name).read_bytes()
-        services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
+    photos = testdata / "verification" / "deepface"
+    content = (photos / portrait).read_bytes()
+    services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=content, content_type="image/jpeg")
+    store_live_frame(session, (photos / live).read_bytes())
     VerificationSession.objects.filter(pk=session.pk).update(
         state="liveness_passed",
         liveness_passed=True,
