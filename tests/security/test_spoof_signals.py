@@ -46,8 +46,8 @@ def test_a_retry_after_an_injection_signal_goes_to_a_supervisor(
     photos = testdata / "verification" / "deepface"
     content = (photos / "img2.jpg").read_bytes()
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=content, content_type="image/jpeg")
-    store_live_frame(session, (photos / "img6.jpg").read_bytes())
     _attempt_ends(session, passed=False, reasons=INJECTED)
+    store_live_frame(session, (photos / "img6.jpg").read_bytes())  # the retry's capture
     _attempt_ends(session, passed=True, reasons=[])
 
     decision = services.faces_match(session_id=session.pk)
