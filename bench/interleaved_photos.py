@@ -133,8 +133,8 @@ def victims(testdata: Path, count: int) -> list[tuple[str, bytes, Frame]]:
     people = sorted((testdata / "verification" / "casia_facev5").iterdir())[:count]
     found = []
     for person in people:
-        document = cv2.imread(str(person / f"{person.name}_0.bmp"))
-        slipped = cv2.imread(str(person / f"{person.name}_1.bmp"))
+        document = np.asarray(cv2.imread(str(person / f"{person.name}_0.bmp")), dtype=np.uint8)
+        slipped = np.asarray(cv2.imread(str(person / f"{person.name}_1.bmp")), dtype=np.uint8)
         found.append((f"casia/{person.name}", jpeg(as_print(document)), as_print(slipped)))
     return found
 
