@@ -242,13 +242,7 @@ class EvidenceKind(models.TextChoices):
     LIVENESS_TRACE = "liveness_trace", _("Liveness feature trace")
     # More sharp, frontal, eyes-open frames of the capture, for the match only: deleted once it is decided.
     LIVE_FRAMES_EXTRA = "live_frames_extra", _("Extra live frames (deleted after the match)")
-    # Frames drawn at random through the whole challenge: the worker checks they and the matched frames
-    # show one person by the matcher's embedding (services/identity.py); deleted with the extra frames.
     CHALLENGE_FRAMES = "challenge_frames", _("Frames sampled through the challenge (deleted after the match)")
-
-
-MATCH_ONLY_EVIDENCE = (EvidenceKind.LIVE_FRAMES_EXTRA, EvidenceKind.CHALLENGE_FRAMES)
-"""Kept for the match alone: deleted when it is decided, or when the attempt failed and no match runs."""
 
 
 class Evidence(models.Model):

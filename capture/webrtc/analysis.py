@@ -88,6 +88,14 @@ class CaptureOutcome:
     extra_frames_jpeg: tuple[bytes, ...] = ()  # the next best frames, for the match only
     challenge_frames_jpeg: tuple[bytes, ...] = ()  # sampled through the challenge: one face with the match's
 
+    def frames(self) -> dict[str, Any]:
+        """The frames as `services.capture_finish` takes them (keyword arguments)."""
+        return {
+            "best_frame_jpeg": self.best_frame_jpeg,
+            "extra_frames_jpeg": self.extra_frames_jpeg,
+            "challenge_frames_jpeg": self.challenge_frames_jpeg,
+        }
+
 
 class ChallengeAnalysis(Protocol):
     """One attempt's analysis. Not thread-safe: the pump calls it from one worker at a time."""

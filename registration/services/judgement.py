@@ -18,13 +18,13 @@ from registration.face_matching import FaceMatchingError, ModelUnavailable, get_
 from registration.face_matching.base import ImageRole
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.images import unpack_frames
-from registration.models import MATCH_ONLY_EVIDENCE, Evidence, EvidenceKind, VerificationSession
+from registration.models import Evidence, EvidenceKind, VerificationSession
 from registration.selectors import evidence_of_kind, session_attempt_signals
 from registration.verification_policy import effective_policy
 
 from .attempts import reject_if_attempts_exhausted
 from .decisions import session_approve
-from .evidence import evidence_read_kind, evidence_store
+from .evidence import MATCH_ONLY_EVIDENCE, evidence_read_kind, evidence_store
 from .identity import IdentityCheck, challenge_identity_check
 from .reference_embedding import (
     reference_embedding_discard,
