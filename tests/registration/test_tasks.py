@@ -331,15 +331,10 @@ def test_the_matcher_reports_facts_and_decides_no_band() -> None:
 def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
     celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    """The best frame shows a stranger, an extra frame the customer: best of the frames approves."""
-    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img48.jpg")
-    extra = (testdata / "verification" / "deepface" / "img6.jpg").read_bytes()
-    services.evidence_store(
-        session=session,
-        kind=EvidenceKind.LIVE_FRAMES_EXTRA,
-        content=pack_frames([extra]),
-        content_type=FRAMES_CONTENT_TYPE,
-    )
+    """The best frame is a weaker picture of the customer, an extra frame a closer one: best of the
+    frames approves with the closer one (both one person, so the one-face check holds nothing back)."""
+    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img1.jpg")
+    _store_extra(session, testdata, "img6.jpg")
     match_faces.delay(str(session.pk))
     match_faces.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "approved", timeout=120)
@@ -350,6 +345,31 @@ def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
     assert session.match_distance == second > first  # a similarity: the closer frame scores higher
     assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
     assert Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAME).exists()  # kept for review
+
+
+def _store_extra(session: VerificationSession, testdata: Path, name: str) -> None:
+    extra = (testdata / "verification" / "deepface" / name).read_bytes()
+    services.evidence_store(
+        session=session,
+        kind=EvidenceKind.LIVE_FRAMES_EXTRA,
+        content=pack_frames([extra]),
+        content_type=FRAMES_CONTENT_TYPE,
+    )
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_a_stranger_among_the_matched_frames_sends_the_case_to_a_supervisor(
+    make_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    """The best frame shows a stranger, an extra frame the customer: best of the frames would approve
+    on the customer's frame, but the matched frames are not one person (services/identity.py)."""
+    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img48.jpg")
+    _store_extra(session, testdata, "img6.jpg")
+    assert services.faces_match(session_id=session.pk) == "manual_review"
+    session.refresh_from_db()
+    assert session.decision_reasons == ["face_score_in_approve_band", "identity_mismatch"]
+    assert not Evidence.objects.filter(session=session, kind__in=["live_frames_extra", "challenge_frames"]).exists()
 
 
 @pytest.mark.django_db
