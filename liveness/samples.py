@@ -26,7 +26,7 @@ Frame = npt.NDArray[np.uint8]
 
 SAMPLES_KEPT = 8
 """Frames kept per attempt: the worker embeds each one (about as many as the match's own frames twice)."""
-SAMPLE_MAX_ANGLE = 20.0
+SAMPLE_MAX_ANGLE = 12.0
 """Degrees from the frontal pose beyond which a frame is not sampled: a turned face embeds far from
 its own frontal face, and would look like someone else."""
 _JPEG_QUALITY = 90
