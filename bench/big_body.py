@@ -94,8 +94,11 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    print(f"machine load (1, 5, 15 min) at the start: {load} on {os.cpu_count()} cores")
     try:
         run(server.pid, port, args.attackers, args.seconds, args.pause)
+        print("machine load at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -304,8 +304,7 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
                     session_id=self.session_id,
                     nonce=self.nonce,
                     trace=end.outcome.trace,
-                    best_frame_jpeg=end.outcome.best_frame_jpeg,
-                    extra_frames_jpeg=end.outcome.extra_frames_jpeg,
+                    **end.outcome.frames(),
                     live_summary=end.outcome.live_summary,
                 )
                 await self._send({"type": "captured", "frames": self._frame_counts()})

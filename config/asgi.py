@@ -16,11 +16,15 @@ from capture.origin import SameOriginValidator  # noqa: E402
 from capture.routing import websocket_urlpatterns  # noqa: E402
 from config.body_limit import RequestBodyLimit, daphne_install  # noqa: E402
 
-daphne_install(settings.SHIMING_MAX_REQUEST_BYTES)
+daphne_install(settings.SHIMING_MAX_REQUEST_BYTES, settings.SHIMING_MAX_UNSIZED_REQUEST_BYTES)
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestBodyLimit(django_asgi_app, max_bytes=settings.SHIMING_MAX_REQUEST_BYTES),
+        "http": RequestBodyLimit(
+            django_asgi_app,
+            max_bytes=settings.SHIMING_MAX_REQUEST_BYTES,
+            max_unsized_bytes=settings.SHIMING_MAX_UNSIZED_REQUEST_BYTES,
+        ),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -6,7 +6,9 @@ multipart framing). Two places enforce it, because servers differ in when they r
 - `RequestBodyLimit`, an ASGI middleware: a `Content-Length` above the cap is answered 413 before the
   application reads a byte, and a body without one (chunked) stops being read once it passes the cap.
   This is the whole defence under a server that streams the body to the application (uvicorn,
-  hypercorn).
+  hypercorn). A body that announces no length gets a far smaller cap (`SHIMING_MAX_UNSIZED_REQUEST_BYTES`):
+  every client of ours announces the length of an upload, and reading an unannounced body up to the
+  full cap was the costly part of refusing it.
 - `daphne_install`: daphne (Twisted) reads a request's whole body into a spooled file, then into the
   application's queue, before the application is called, so no middleware can stop it. The adapter
   gives daphne a request class that answers 413 when the headers announce too much and cuts the
@@ -44,9 +46,10 @@ def announced_length(headers: list[tuple[bytes, bytes]]) -> int | None:
 class RequestBodyLimit:
     """ASGI middleware: HTTP requests whose body is larger than `max_bytes` get a 413."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_unsized_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_unsized_bytes = max_bytes if max_unsized_bytes is None else min(max_bytes, max_unsized_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +59,7 @@ class RequestBodyLimit:
         if length is not None and length > self.max_bytes:
             await _refuse(send)
             return
-        body = _BoundedBody(receive, self.max_bytes)
+        body = _BoundedBody(receive, self.max_bytes if length is not None else self.max_unsized_bytes)
         response = _ResponseWatch(send)
         await self.app(scope, body.receive, response.send)
         if body.exceeded and not response.started:
@@ -100,27 +103,31 @@ async def _refuse(send: Send) -> None:
     await send({"type": "http.response.body", "body": TOO_LARGE_BODY})
 
 
-def daphne_install(max_bytes: int) -> None:
-    """Make daphne, if it is the server in this process, refuse bodies above `max_bytes` as they
-    arrive. Idempotent; a no-op under another server (daphne's factory is then never built)."""
+def daphne_install(max_bytes: int, max_unsized_bytes: int | None = None) -> None:
+    """Make daphne, if it is the server in this process, refuse bodies above `max_bytes` (above
+    `max_unsized_bytes` for a body that announces no length) as they arrive. Idempotent; a no-op
+    under another server (daphne's factory is then never built)."""
     from daphne import http_protocol
 
+    limits = {"max_body_bytes": max_bytes, "max_unsized_body_bytes": min(max_bytes, max_unsized_bytes or max_bytes)}
     base = http_protocol.WebRequest
     if getattr(base, "max_body_bytes", None) is not None:
-        base.max_body_bytes = max_bytes
+        for name, value in limits.items():
+            setattr(base, name, value)
         return
-    http_protocol.WebRequest = type("BoundedWebRequest", (_BoundedWebRequest, base), {"max_body_bytes": max_bytes})
+    http_protocol.WebRequest = type("BoundedWebRequest", (_BoundedWebRequest, base), limits)
 
 
 class _BoundedWebRequest:
     """Mixed in front of daphne's `WebRequest` (a Twisted `http.Request`)."""
 
     max_body_bytes: int
+    max_unsized_body_bytes: int
     content: Any
     channel: Any
 
     def gotLength(self, length: int | None) -> None:
-        self._body_left = self.max_body_bytes
+        self._body_left = self.max_body_bytes if length is not None else self.max_unsized_body_bytes
         self._body_refused = False
         if length is not None and length > self.max_body_bytes:
             super().gotLength(0)  # type: ignore[misc]

@@ -6,6 +6,7 @@ session is open, and every such view is audited by `services.evidence_read`.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -97,11 +98,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     outlet = selectors.staff_outlet(request.user)
     services.sessions_expire_stale()
     sessions = selectors.session_list(request.user, day=timezone.localdate())[:100]
-    return render(
-        request,
-        "frontend/dashboard.html",
-        {"outlet": outlet, "sessions": sessions, "time_zone": settings.TIME_ZONE, "utc_offset": utc_offset()},
-    )
+    context = {
+        "outlet": outlet,
+        "sessions": sessions,
+        "time_zone": settings.TIME_ZONE,
+        "utc_offset": utc_offset(),
+        **_light_declines(request),
+    }
+    return render(request, "frontend/dashboard.html", context)
+
+
+LIGHT_DECLINES_DAYS = 7
+
+
+def _light_declines(request: HttpRequest) -> dict[str, Any]:
+    """Each clerk's share of sessions that declined the light step (the defence against replayed
+    video), today and over the last week: a clerk who declines it often is worth a look. Supervisors only."""
+    if not is_supervisor(request.user):
+        return {}
+    today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    week = selectors.light_declines_by_clerk(request.user, since=today_start - timedelta(days=LIGHT_DECLINES_DAYS - 1))
+    today = {row.clerk: row for row in selectors.light_declines_by_clerk(request.user, since=today_start)}
+    return {"light_declines": [(row, today.get(row.clerk)) for row in week], "light_declines_days": LIGHT_DECLINES_DAYS}
 
 
 @login_required

@@ -23,6 +23,7 @@ from .features import FrameFeatures, Quality
 from .light import draw_sequence
 from .plan import ChallengePlan, ChallengeStep
 from .results import LivenessUpdate, LivenessVerdict
+from .samples import ChallengeSamples
 from .steps import draw_gaps
 from .trace import PromptShown, TraceFrame, trace_to_dict
 
@@ -106,6 +107,7 @@ class LivenessSession:
         self._origin: tuple[float, float] | None = None
         self._best: BestFrame | None = None
         self._candidates: list[BestFrame] = []
+        self._samples = ChallengeSamples(rng=rng)
         self._last_update: LivenessUpdate | None = None
 
     @property
@@ -140,12 +142,16 @@ class LivenessSession:
         features = self._extractor.extract(frame, round(t, 4))
         received_at = round(now - self._origin[1], 4)
         self._trace.append(TraceFrame(features, received_at))
+        judged_before = self.finished
         update = self._engine.process(features, received_at)
         if update.restarted:
             self._best = None
             self._candidates = []
         if self._engine.answering:  # never a calibration frame: the face the match sees answered a step
             self._consider_best(frame, features)
+        if features.has_face and not judged_before:  # calibration included: one face throughout (samples.py)
+            pose = self._engine.relative_pose(features)
+            self._samples.consider(frame, features, pose, rgb=self._extractor.color != "bgr")
         self._last_update = update
         return update
 
@@ -165,6 +171,11 @@ class LivenessSession:
         """
         ranked = sorted(self._candidates, key=_frame_score, reverse=True)
         return tuple(ranked[: max(0, n)])
+
+    def challenge_samples(self) -> tuple[bytes, ...]:
+        """JPEGs of frames drawn at random through the whole challenge, for the worker's check that
+        they and the matched frames show one person (`liveness.samples`)."""
+        return self._samples.jpegs()
 
     def export_trace(self) -> dict[str, Any]:
         """The JSON-ready trace of the frames processed so far."""

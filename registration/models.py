@@ -246,6 +246,7 @@ class EvidenceKind(models.TextChoices):
     LIVENESS_TRACE = "liveness_trace", _("Liveness feature trace")
     # More sharp, frontal, eyes-open frames of the capture, for the match only: deleted once it is decided.
     LIVE_FRAMES_EXTRA = "live_frames_extra", _("Extra live frames (deleted after the match)")
+    CHALLENGE_FRAMES = "challenge_frames", _("Frames sampled through the challenge (deleted after the match)")
 
 
 class Evidence(models.Model):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
 from importlib import import_module
 from typing import Any
 from uuid import UUID
@@ -111,6 +113,42 @@ def session_get_for_user(user: User, session_id: UUID | str) -> VerificationSess
         return sessions_visible_to(user).get(pk=session_id)
     except (VerificationSession.DoesNotExist, ValueError) as exc:
         raise NotFound("No such verification session.") from exc
+
+
+@dataclass(frozen=True)
+class LightDeclines:
+    """One clerk's sessions with a light step offered, and how many declined it (the page's `?no_lights=1`)."""
+
+    clerk: str
+    sessions: int
+    declined: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.declined / self.sessions) if self.sessions else 0
+
+
+def light_declines_by_clerk(user: User, *, since: datetime) -> list[LightDeclines]:
+    """Per clerk of the user's outlet, since ``since``: the sessions whose capture offered the light
+    step (the policy was on) and those where an attempt declined it, from the audit of each attempt's
+    start (`services.attempts.light_details`). Most declines first."""
+    outlet = staff_outlet(user)
+    if outlet is None:
+        return []
+    starts = AuditEvent.objects.filter(
+        outlet=outlet,
+        action=f"session.{SessionState.LIVENESS_RUNNING}",
+        created_at__gte=since,
+        details__has_key="no_lights",
+    ).values_list("actor_label", "object_id", "details")
+    sessions: dict[str, set[str]] = defaultdict(set)
+    declined: dict[str, set[str]] = defaultdict(set)
+    for clerk, session_id, details in starts:
+        sessions[clerk].add(session_id)
+        if details.get("no_lights") is True:
+            declined[clerk].add(session_id)
+    rows = [LightDeclines(clerk, len(ids), len(declined[clerk])) for clerk, ids in sessions.items()]
+    return sorted(rows, key=lambda row: (-row.declined, -row.sessions, row.clerk))
 
 
 def session_list(

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group, User
 
 from registration import services
 from registration.documents import prc_id_check_digit
+from registration.images import FRAMES_CONTENT_TYPE, pack_frames
 from registration.models import EvidenceKind, Outlet, StaffProfile, Subscriber, VerificationSession
 from registration.roles import CLERK
 from registration.state_machine import SessionState
@@ -123,6 +124,18 @@ def as_read_from_the_chip(session: VerificationSession) -> None:
     the card's chip and the portrait bound by it."""
     VerificationSession.objects.filter(pk=session.pk).update(reference_binding="chip")
     Subscriber.objects.filter(pk=session.subscriber_id).update(identity_source="chip")
+
+
+def store_live_frame(session: VerificationSession, frame: bytes) -> None:
+    """As a capture leaves a session: the live frame, and among the frames sampled through the
+    challenge the same one (registration/services/identity.py checks they show one person)."""
+    services.evidence_store(session=session, kind=EvidenceKind.LIVE_FRAME, content=frame, content_type="image/jpeg")
+    services.evidence_store(
+        session=session,
+        kind=EvidenceKind.CHALLENGE_FRAMES,
+        content=pack_frames([frame]),
+        content_type=FRAMES_CONTENT_TYPE,
+    )
 
 
 # What the machine-readable zone of the shared specimen id_documents/100_pass-chn.jpg says: a session

@@ -86,6 +86,15 @@ class CaptureOutcome:
     best_frame_jpeg: bytes | None
     live_summary: dict[str, Any] = field(default_factory=dict)
     extra_frames_jpeg: tuple[bytes, ...] = ()  # the next best frames, for the match only
+    challenge_frames_jpeg: tuple[bytes, ...] = ()  # sampled through the challenge: one face with the match's
+
+    def frames(self) -> dict[str, Any]:
+        """The frames as `services.capture_finish` takes them (keyword arguments)."""
+        return {
+            "best_frame_jpeg": self.best_frame_jpeg,
+            "extra_frames_jpeg": self.extra_frames_jpeg,
+            "challenge_frames_jpeg": self.challenge_frames_jpeg,
+        }
 
 
 class ChallengeAnalysis(Protocol):
@@ -273,6 +282,7 @@ class LivenessSessionAnalysis:
             best_frame_jpeg=encode_jpeg(result.best_frame.image) if result.best_frame is not None else None,
             live_summary={"passed": result.verdict.passed, **verdict},
             extra_frames_jpeg=tuple(encode_jpeg(frame.image) for frame in self._session.best_frames(MATCH_FRAMES)[1:]),
+            challenge_frames_jpeg=self._session.challenge_samples(),
         )
 
     def close(self) -> None:

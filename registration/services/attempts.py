@@ -108,11 +108,14 @@ def capture_finish(
     best_frame_jpeg: bytes | None,
     live_summary: dict[str, Any],
     extra_frames_jpeg: tuple[bytes, ...] = (),
+    challenge_frames_jpeg: tuple[bytes, ...] = (),
 ) -> VerificationSession:
     """Store the attempt's trace and best frame encrypted, then let the workers judge (on commit).
 
     ``extra_frames_jpeg`` (the next best frames of the capture) are stored encrypted the same way,
-    for the match only: ``match_apply`` deletes them as soon as the match is decided.
+    for the match only: ``match_apply`` deletes them as soon as the match is decided. So are
+    ``challenge_frames_jpeg`` (drawn through the whole challenge): the match checks that they and its
+    own frames show one person (``identity.challenge_identity_check``).
     """
     with transaction.atomic():
         session = session_lock(session_id)
@@ -137,6 +140,7 @@ def capture_finish(
             )
         else:  # never match this attempt with the frames of an earlier one
             Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
+        _challenge_frames_store(session, challenge_frames_jpeg)
         session.challenge_nonce = ""
         session.liveness_finished_at = timezone.now()
         session.liveness_detail = {"live": live_summary}
@@ -152,6 +156,18 @@ def capture_finish(
         # robust: a broker away at this moment must not fail a stored attempt (attempts_recover resends)
         transaction.on_commit(lambda: _enqueue_judgement(str(session.pk)), robust=True)
     return session
+
+
+def _challenge_frames_store(session: VerificationSession, frames: tuple[bytes, ...]) -> None:
+    """This attempt's sampled frames replace an earlier attempt's (never checked against another's)."""
+    Evidence.objects.filter(session=session, kind=EvidenceKind.CHALLENGE_FRAMES).delete()
+    if frames:
+        evidence_store(
+            session=session,
+            kind=EvidenceKind.CHALLENGE_FRAMES,
+            content=pack_frames(frames),
+            content_type=FRAMES_CONTENT_TYPE,
+        )
 
 
 def capture_abort(*, session_id: UUID | str, nonce: str, reason: str) -> VerificationSession | None:

@@ -12,12 +12,16 @@ from django.utils import timezone
 
 from registration import crypto
 from registration.audit import audit
-from registration.models import Evidence, IdentityDocument, VerificationSession
+from registration.models import Evidence, EvidenceKind, IdentityDocument, VerificationSession
 from registration.selectors import evidence_of_kind
 from registration.state_machine import FINAL_STATES
 from registration.verification_policy import effective_policy
 
 from .transitions import User
+
+MATCH_ONLY_EVIDENCE = (EvidenceKind.LIVE_FRAMES_EXTRA, EvidenceKind.CHALLENGE_FRAMES)
+"""Frames kept for the match alone (the next best frames, the frames sampled through the challenge,
+`identity.py`): deleted when it is decided, or when the attempt failed and no match runs."""
 
 
 def _evidence_aad(session_id: UUID | str, kind: str) -> bytes:

@@ -25,7 +25,8 @@ from registration.verification_policy import effective_policy
 
 from .attempts import reject_if_attempts_exhausted
 from .decisions import session_approve
-from .evidence import evidence_read_kind, evidence_store
+from .evidence import MATCH_ONLY_EVIDENCE, evidence_read_kind, evidence_store
+from .identity import IdentityCheck, challenge_identity_check
 from .reference_embedding import (
     reference_embedding_discard,
     reference_embedding_keep,
@@ -119,7 +120,7 @@ def liveness_verdict_apply(
         if session.state != S.LIVENESS_RUNNING:
             return False
         if not passed:  # no match will run on this attempt: its extra frames have no purpose left
-            Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
+            Evidence.objects.filter(session=session, kind__in=MATCH_ONLY_EVIDENCE).delete()
         if trace is not None:
             minimised = json.dumps(trace_minimised(trace), separators=(",", ":")).encode()
             evidence_store(
@@ -188,13 +189,13 @@ def faces_match(*, session_id: UUID | str) -> str:
     except FaceMatchingError as exc:
         return match_to_manual_review(session_id=session_id, reason=exc.reason_code, error=str(exc))
     policy = effective_policy()
-    outcome = decide(
-        result.score,
-        MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold, policy.face_higher_is_closer),
-    )
+    bands = MatchPolicy(policy.face_accept_threshold, policy.face_reject_threshold, policy.face_higher_is_closer)
+    outcome = decide(result.score, bands)
     decision, reasons = hold_automatic_approval(
         session, DECISION_OF_BAND.get(outcome.band, "manual_review"), list(outcome.reason_codes)
     )
+    identity = _one_face(session, frames, bands, skip=outcome.band is DecisionBand.REJECT)
+    decision, reasons = identity.hold(decision, reasons)
     match_apply(
         session_id=session_id,
         decision=decision,
@@ -216,9 +217,25 @@ def faces_match(*, session_id: UUID | str) -> str:
             "frame_scores": list(result.frame_scores),
             "fusion": result.fusion,
             "reference": "precomputed" if result.reference_precomputed else "computed",
+            "identity": identity.detail,
         },
     )
     return decision
+
+
+def _one_face(session: VerificationSession, frames: list[bytes], bands: MatchPolicy, *, skip: bool) -> IdentityCheck:
+    """The matched frames and the frames sampled through the challenge show one person (identity.py);
+    not run for a face already rejected."""
+    if skip:
+        return IdentityCheck(())
+    sampled = _worker_read(session, EvidenceKind.CHALLENGE_FRAMES)
+    try:
+        return challenge_identity_check(
+            matcher=get_matcher(), matched=frames, sampled=unpack_frames(sampled) if sampled else [], policy=bands
+        )
+    except ModelUnavailable as exc:  # the match itself just ran: a person decides, the operators see the log
+        logger.exception("session %s: the one-face check could not run", session.pk)
+        return IdentityCheck((exc.reason_code,))
 
 
 def hold_automatic_approval(session: VerificationSession, decision: str, reasons: list[str]) -> tuple[str, list[str]]:
@@ -294,7 +311,7 @@ def match_apply(
     reference_embedding_discard(session_id=session_id)
     with transaction.atomic():
         session = session_lock(session_id)
-        Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).delete()
+        Evidence.objects.filter(session=session, kind__in=MATCH_ONLY_EVIDENCE).delete()
         if session.state != S.MATCHING:
             if not session.match_model and session.match_distance is None:
                 _match_discarded(session, decision=decision, distance=distance, model=model)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.test import Client
@@ -61,3 +62,50 @@ def test_a_live_row_is_the_row_the_page_renders(
     assert in_page is not None
     assert row.content.decode().strip() == in_page.group(0)
     assert 'data-row-url="/dashboard/rows/00000000-0000-0000-0000-000000000000/"' in page
+
+
+def _attempts(session: VerificationSession, *, declined: list[bool]) -> None:
+    """Attempts of the session started by its clerk, each offering or declining the light step."""
+    from registration import services
+    from registration.state_machine import SessionState
+
+    for no_lights in declined:
+        VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.CONSENTED)
+        services.capture_start(session_id=session.pk, actor=session.clerk, no_lights=no_lights)
+
+
+def test_supervisors_see_each_clerks_share_of_declined_light_steps(
+    make_session: Callable[..., VerificationSession], supervisor: Any, clerk: Any, other_clerk: Any, settings: Any
+) -> None:
+    """Today and over 7 days: a week-old decline counts in the week only, another outlet's never."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests import factories
+
+    settings.SHIMING_LIGHT_CHALLENGE = True
+    settings.SHIMING_CAPTURE_ATTEMPTS_PER_MINUTE_CLERK = 100
+    sessions = [make_session("consented") for _ in range(4)]
+    _attempts(sessions[0], declined=[True, False])  # a session that declined once is a declined session
+    _attempts(sessions[1], declined=[False])
+    _attempts(sessions[2], declined=[False])
+    three_days_ago = timezone.now() - timedelta(days=3)
+    with mock.patch("django.utils.timezone.now", return_value=three_days_ago):
+        _attempts(sessions[3], declined=[True])
+    other = factories.make_session(clerk=other_clerk, state="consented")
+    _attempts(other, declined=[True])
+    client = Client()
+    client.force_login(supervisor)
+
+    html = client.get("/dashboard/").content.decode()
+
+    row = re.search(rf'<tr data-clerk="{clerk.username}">.*?</tr>', html, re.S)
+    assert row is not None, html
+    assert 'data-today="33"' in row.group(0)  # 1 of 3 sessions today
+    assert 'data-week="50"' in row.group(0)  # 2 of 4 over the week
+    assert html.count("<tr data-clerk=") == 1  # the other outlet's clerk is not listed
+
+
+def test_clerks_do_not_see_the_decline_rates(signed_in: Client) -> None:
+    assert 'id="light-declines"' not in signed_in.get("/dashboard/").content.decode()

@@ -20,8 +20,9 @@ from rest_framework.test import APIClient
 
 from registration import services
 from registration.face_matching.policy import ReasonCode
-from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
+from registration.models import AuditEvent, Evidence, VerificationSession
 from registration.state_machine import SessionState
+from tests.factories import store_live_frame
 from tests.registration.document_renders import passport_page, portrait_print, prc_card, td3_mrz
 
 pytestmark = [pytest.mark.django_db, pytest.mark.model]
@@ -155,7 +156,7 @@ def test_a_passport_page_without_an_mrz_is_refused(
 def _ready_to_match(session: VerificationSession, testdata: Path, live: str) -> VerificationSession:
     """As the capture leaves a session whose liveness passed: the live frame stored, state liveness_passed."""
     frame = _face(testdata, live).read_bytes()
-    services.evidence_store(session=session, kind=EvidenceKind.LIVE_FRAME, content=frame, content_type="image/jpeg")
+    store_live_frame(session, frame)
     VerificationSession.objects.filter(pk=session.pk).update(
         state=SessionState.LIVENESS_PASSED, liveness_passed=True, consented_at=session.created_at
     )

@@ -33,6 +33,7 @@ from registration.tasks import (
     recover_attempts,
 )
 from tests import factories
+from tests.factories import store_live_frame
 from tests.processes import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -72,9 +73,10 @@ def _session_ready_to_match(
 ) -> VerificationSession:
     """A session whose liveness passed, holding a portrait and a live frame, as the capture leaves it."""
     session = make_session()
-    for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
-        content = (testdata / "verification" / "deepface" / name).read_bytes()
-        services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
+    photos = testdata / "verification" / "deepface"
+    content = (photos / portrait).read_bytes()
+    services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=content, content_type="image/jpeg")
+    store_live_frame(session, (photos / live).read_bytes())
     VerificationSession.objects.filter(pk=session.pk).update(
         state="liveness_passed",
         liveness_passed=True,
@@ -330,15 +332,10 @@ def test_the_matcher_reports_facts_and_decides_no_band() -> None:
 def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
     celery_worker_process: Any, make_session: Callable[..., VerificationSession], testdata: Path
 ) -> None:
-    """The best frame shows a stranger, an extra frame the customer: best of the frames approves."""
-    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img48.jpg")
-    extra = (testdata / "verification" / "deepface" / "img6.jpg").read_bytes()
-    services.evidence_store(
-        session=session,
-        kind=EvidenceKind.LIVE_FRAMES_EXTRA,
-        content=pack_frames([extra]),
-        content_type=FRAMES_CONTENT_TYPE,
-    )
+    """The best frame is a weaker picture of the customer, an extra frame a closer one: best of the
+    frames approves with the closer one (both one person, so the one-face check holds nothing back)."""
+    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img1.jpg")
+    _store_extra(session, testdata, "img6.jpg")
     match_faces.delay(str(session.pk))
     match_faces.delay(str(session.pk))
     assert wait_until(lambda: VerificationSession.objects.get(pk=session.pk).state == "approved", timeout=120)
@@ -349,6 +346,31 @@ def test_worker_matches_the_extra_live_frames_and_deletes_them_once_decided(
     assert session.match_distance == second > first  # a similarity: the closer frame scores higher
     assert not Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAMES_EXTRA).exists()
     assert Evidence.objects.filter(session=session, kind=EvidenceKind.LIVE_FRAME).exists()  # kept for review
+
+
+def _store_extra(session: VerificationSession, testdata: Path, name: str) -> None:
+    extra = (testdata / "verification" / "deepface" / name).read_bytes()
+    services.evidence_store(
+        session=session,
+        kind=EvidenceKind.LIVE_FRAMES_EXTRA,
+        content=pack_frames([extra]),
+        content_type=FRAMES_CONTENT_TYPE,
+    )
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_a_stranger_among_the_matched_frames_sends_the_case_to_a_supervisor(
+    make_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    """The best frame shows a stranger, an extra frame the customer: best of the frames would approve
+    on the customer's frame, but the matched frames are not one person (services/identity.py)."""
+    session = _session_ready_to_match(make_session, testdata, "img2.jpg", "img48.jpg")
+    _store_extra(session, testdata, "img6.jpg")
+    assert services.faces_match(session_id=session.pk) == "manual_review"
+    session.refresh_from_db()
+    assert session.decision_reasons == ["face_score_in_approve_band", "identity_mismatch"]
+    assert not Evidence.objects.filter(session=session, kind__in=["live_frames_extra", "challenge_frames"]).exists()
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ Synthetic frame features (tests/liveness/synthetic.py): no model, the engine's o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 
 from liveness import ChallengeEngine, ChallengePlan, FrameFeatures, LivenessConfig, Reason
 from liveness.session import LivenessSession
+from registration.models import VerificationSession
 from tests.liveness.synthetic import SIGNATURE, FaceStream, blink_ear, feed, times
 
 from .report import record_bad_input
@@ -118,3 +120,81 @@ def test_the_matched_frames_come_from_inside_the_answered_step() -> None:
         code="best_frame",
     )
     assert inside, ([frame.t for frame in frames], step)
+
+
+# The interleaved-photo attack on a real clip (bench/interleaved_photos.py runs it over every shared
+# clip and 20 people): two frames of the victim's photo every eight frames of an accomplice's clip.
+# Without the one-face check this case was approved (the photo's frames were the sharpest).
+ATTACK = ("liveportrait_d0.mp4", "015", 8, 2)
+
+
+def _attempt_stored(session: VerificationSession, attempt: Any) -> None:
+    """The capture's end as `services.capture_finish` stores it, the worker's verdict passed."""
+    from registration import services
+    from registration.images import FRAMES_CONTENT_TYPE, pack_frames
+    from registration.models import EvidenceKind
+
+    best, *extra = attempt.matched
+    for kind, content, content_type in (
+        (EvidenceKind.LIVE_FRAME, best, "image/jpeg"),
+        (EvidenceKind.LIVE_FRAMES_EXTRA, pack_frames(extra), FRAMES_CONTENT_TYPE),
+        (EvidenceKind.CHALLENGE_FRAMES, pack_frames(attempt.sampled), FRAMES_CONTENT_TYPE),
+    ):
+        services.evidence_store(session=session, kind=kind, content=content, content_type=content_type)
+    VerificationSession.objects.filter(pk=session.pk).update(state="liveness_passed", liveness_passed=True)
+
+
+def _play_clip(testdata: Path, clip: str, victim: str | None) -> tuple[Any, bytes]:
+    """The clip through the capture's session (attacked with the victim's photo, or alone), and the
+    document's photo: the victim's other photo, or the clip's own first frame."""
+    from bench import interleaved_photos as bench
+    from liveness.extractor import LandmarkExtractor
+    from registration.liveness_settings import liveness_config
+
+    config = liveness_config()
+    frames, fps = bench.clip_frames(testdata / "liveness_video" / clip)
+    with LandmarkExtractor(config) as extractor:
+        plan, alone = bench.serving_plan(frames, fps, extractor, config)
+        if victim is None:
+            return alone, bench.jpeg(frames[0])
+        _name, document, photo = next(v for v in bench.victims(testdata, 20) if v[0].endswith(victim))
+        _, _, every, run = ATTACK
+        stream = bench.interleaved(frames, photo, every, run, offset=3)
+        return bench.play(stream, fps, extractor, config, plan), document
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_another_persons_photo_slipped_into_a_real_clip_ends_in_review(
+    make_session: Callable[..., VerificationSession], testdata: Path
+) -> None:
+    from registration import services
+
+    attempt, document = _play_clip(testdata, ATTACK[0], ATTACK[1])
+    assert attempt.passed, attempt.reasons  # the live check alone does not stop it
+    session = make_session("consented", portrait=document)  # a bound document: nothing else holds it back
+    _attempt_stored(session, attempt)
+
+    decision = services.faces_match(session_id=session.pk)
+    session.refresh_from_db()
+    record_bad_input("another person's photo interleaved", expected="manual_review", got=decision, code="one_face")
+    assert decision == "manual_review", session.match_detail
+    assert "identity_mismatch" in session.decision_reasons
+    assert session.match_detail["identity"]["mismatched_pairs"] > 0
+    assert not session.evidence.filter(kind__in=["challenge_frames", "live_frames_extra"]).exists()
+
+
+@pytest.mark.model
+@pytest.mark.django_db
+def test_the_same_clip_alone_is_approved(make_session: Callable[..., VerificationSession], testdata: Path) -> None:
+    """The check does not hold an honest customer back: every sampled frame is the same person."""
+    from registration import services
+
+    attempt, document = _play_clip(testdata, ATTACK[0], None)
+    session = make_session("consented", portrait=document)
+    _attempt_stored(session, attempt)
+
+    assert services.faces_match(session_id=session.pk) == "approved"
+    session.refresh_from_db()
+    assert session.match_detail["identity"]["mismatched_pairs"] == 0
+    assert session.match_detail["identity"]["sampled_with_face"] >= 2

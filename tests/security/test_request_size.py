@@ -6,6 +6,7 @@ otherwise stores a whole body before the application sees it (config/body_limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import socket
@@ -89,6 +90,34 @@ def test_the_application_stops_reading_an_unannounced_body_past_the_cap() -> Non
     record_bad_input("POST chunked past the cap (ASGI)", expected=413, got=status, code="request_too_large")
     assert status == 413
     assert unread >= 18  # reading stopped at the cap, not at the end of the body
+
+
+def _unannounced(body_bytes: int) -> int:
+    """The status the application answers a body of `body_bytes` sent without a length."""
+    from config.asgi import application
+
+    async def scenario() -> int:
+        communicator = ApplicationCommunicator(application, _http_scope([]))
+        left = body_bytes
+        while left > 0:
+            piece = min(CHUNK, left)
+            left -= piece
+            await communicator.send_input({"type": "http.request", "body": b" " * piece, "more_body": left > 0})
+        status = await _status(communicator)
+        await communicator.wait(timeout=5)
+        return status
+
+    return asyncio.run(scenario())
+
+
+def test_an_unannounced_body_has_the_small_cap() -> None:
+    """Without a length, a body past `SHIMING_MAX_UNSIZED_REQUEST_BYTES` (far under the cap) is refused;
+    reading unannounced bodies up to the whole cap was what refusing them cost (bench/big_body.py)."""
+    over = _unannounced(settings.SHIMING_MAX_UNSIZED_REQUEST_BYTES + CHUNK)
+    record_bad_input("POST 320 KiB chunked (ASGI)", expected=413, got=over, code="request_too_large")
+    assert settings.SHIMING_MAX_UNSIZED_REQUEST_BYTES + CHUNK < settings.SHIMING_MAX_REQUEST_BYTES
+    assert over == 413
+    assert _unannounced(1024) != 413  # a small unannounced body still reaches the application
 
 
 def test_a_body_within_the_cap_still_reaches_the_application() -> None:
@@ -182,6 +211,20 @@ def test_daphne_stops_reading_a_chunked_body_past_the_cap(daphne_url: tuple[str,
     )
     assert refused, f"daphne read {sent} bytes of a body capped at {limit}"
     assert response == b"" or b" 413 " in response.split(b"\r\n", 1)[0]
+
+
+def test_daphne_refuses_an_unannounced_body_past_the_small_cap(daphne_url: tuple[str, int]) -> None:
+    """A chunked body of 1 MiB (a ninth of the cap) is answered 413 without being read to its end."""
+    body = b"x" * (1024 * 1024)
+    with socket.create_connection(daphne_url, timeout=10) as connection:
+        connection.sendall(_head("Transfer-Encoding: chunked\r\n"))
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            connection.sendall(f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        response = _response(connection)
+    status = response.split(b"\r\n", 1)[0]
+    got = status.decode(errors="replace")
+    record_bad_input("POST 1 MiB chunked (daphne)", expected="413", got=got, code="request_too_large")
+    assert b" 413 " in status, response
 
 
 def test_the_proxy_refuses_the_same_bodies() -> None:

@@ -19,7 +19,7 @@ from registration import services
 from registration.face_matching.policy import ReasonCode
 from registration.models import EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
-from tests.factories import STAND_IN_PORTRAIT
+from tests.factories import STAND_IN_PORTRAIT, store_live_frame
 
 from .report import record_bad_input
 
@@ -43,10 +43,11 @@ def test_a_retry_after_an_injection_signal_goes_to_a_supervisor(
 ) -> None:
     """The same person, who would be approved (tests/registration/test_tasks.py's same-person pair)."""
     session = make_session(S.CONSENTED)
-    for kind, name in ((EvidenceKind.ID_PORTRAIT, "img2.jpg"), (EvidenceKind.LIVE_FRAME, "img6.jpg")):
-        content = (testdata / "verification" / "deepface" / name).read_bytes()
-        services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
+    photos = testdata / "verification" / "deepface"
+    content = (photos / "img2.jpg").read_bytes()
+    services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=content, content_type="image/jpeg")
     _attempt_ends(session, passed=False, reasons=INJECTED)
+    store_live_frame(session, (photos / "img6.jpg").read_bytes())  # the retry's capture
     _attempt_ends(session, passed=True, reasons=[])
 
     decision = services.faces_match(session_id=session.pk)

@@ -131,6 +131,8 @@ const REASON_TEXT = {
   minor_needs_supervisor: () => _("The customer is a minor: a supervisor decides."),
   spoof_signals: () => _("An attempt showed signs of a replayed or injected video: a supervisor decides."),
   lights_declined: () => _("The check ran without its screen-light step."),
+  identity_mismatch: () => _("The face in the matched pictures was not the same person throughout the check: a supervisor decides."),
+  challenge_frames_missing: () => _("No picture from during the check could be compared: a supervisor decides."),
 };
 
 export function reasonLabels(reasons) {

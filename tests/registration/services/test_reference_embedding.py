@@ -29,6 +29,7 @@ from registration.services.reference_embedding import (
 )
 from registration.tasks import embed_reference, match_faces
 from tests import factories
+from tests.factories import store_live_frame
 from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,9 +42,9 @@ def _session(
 ) -> VerificationSession:
     """A session holding a portrait and a live frame, in ``state`` (no capture runs)."""
     session = make_session()
-    for kind, name in ((EvidenceKind.ID_PORTRAIT, portrait), (EvidenceKind.LIVE_FRAME, live)):
-        content = (testdata / PHOTOS / name).read_bytes()
-        services.evidence_store(session=session, kind=kind, content=content, content_type="image/jpeg")
+    content = (testdata / PHOTOS / portrait).read_bytes()
+    services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=content, content_type="image/jpeg")
+    store_live_frame(session, (testdata / PHOTOS / live).read_bytes())
     VerificationSession.objects.filter(pk=session.pk).update(
         state=state,
         liveness_passed=state == "liveness_passed",
