@@ -295,7 +295,7 @@ async function onCaptureMessage(message) {
       showCaptured(before);
       return;
     case "ended":
-      showEnded(message.reason);
+      showEnded(message);
       return;
     case "error":
       if (after === before) showSoftError(message);
@@ -368,11 +368,18 @@ function showCaptured(before) {
   }, 20000);
 }
 
-function showEnded(reason) {
+// The server says where the session is after the attempt ended: an interruption (the connection
+// broke, the server restarted) gives the attempt back, and the page says so.
+function showEnded(message) {
   stopMedia();
-  showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[reason] ? ENDED_TEXT[reason]() : reason);
+  const reason = message.reason;
+  const givenBack = message.attempt_count !== undefined && message.attempt_count < (session.attempt_count || 0);
+  if (message.attempt_count !== undefined) session.attempt_count = message.attempt_count;
+  session.state = message.state || "liveness_failed";
+  const why = ENDED_TEXT[reason] ? ENDED_TEXT[reason]() : _("The live check was interrupted.");
+  showOutcome("ended", _("The live check was interrupted."), givenBack ? `${why} ${_("This attempt does not count.")}` : why);
+  root.dataset.attemptGivenBack = givenBack ? "1" : "0";
   setPrompt("", null);
-  session.state = "liveness_failed";
   showAttemptsLeft();
   offerRetry();
 }
@@ -492,6 +499,12 @@ byHandButton.addEventListener("click", async () => {
     return;
   }
   outcomeDetail.textContent = errorMessage(result.error);
+});
+// Leaving during the check asks first: the attempt would not count, but the customer starts over.
+window.addEventListener("beforeunload", (event) => {
+  if (!ownsTheScreen(attempt)) return;
+  event.preventDefault();
+  event.returnValue = "";
 });
 window.addEventListener("pagehide", () => {
   link.close();
