@@ -128,18 +128,6 @@ def _capture_stored(session_id: str) -> bool:
     return False
 
 
-def _after_abort(session: VerificationSession | None) -> dict[str, Any]:
-    """What the page learns of an attempt cut short: the session's state and attempts used after it
-    (an interruption gives the attempt back: `services.attempts.INTERRUPTIONS`)."""
-    if session is None:
-        return {}
-    return {"state": session.state, "attempt_count": session.attempt_count}
-
-
-def _max_liveness_attempts() -> int:
-    return effective_policy().max_liveness_attempts
-
-
 def _session_payload(user: Any, session_id: str) -> tuple[dict[str, Any], int]:
     session = selectors.session_get_for_user(user, session_id)
     return selectors.session_public_payload(session), session.outlet_id
@@ -201,14 +189,9 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         self.group = session_group(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self._start_peer(session.challenge_plan)
-        await self._send(
-            {
-                "type": "ready",
-                "steps": len(session.challenge_plan),
-                "attempt": session.attempt_count,
-                "max_attempts": await database_sync_to_async(_max_liveness_attempts)(),
-            }
-        )
+        max_attempts = await database_sync_to_async(lambda: effective_policy().max_liveness_attempts)()
+        ready = {"type": "ready", "steps": len(session.challenge_plan), "attempt": session.attempt_count}
+        await self._send({**ready, "max_attempts": max_attempts})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         self.received += 1
@@ -324,9 +307,7 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
                 aborted = await database_sync_to_async(services.capture_abort)(
                     session_id=self.session_id, nonce=self.nonce, reason=end.reason
                 )
-                await self._send(
-                    {"type": "ended", "reason": end.reason, "frames": self._frame_counts(), **_after_abort(aborted)}
-                )
+                await self._ended(end.reason, aborted)
         except DomainError as exc:
             await self._send({"type": "error", "code": exc.code, "message": exc.message})
         except Exception:  # the database refused the end or went away: see _end_not_saved
@@ -352,9 +333,12 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         if aborted is None and await database_sync_to_async(_capture_stored)(self.session_id):
             await self._send({"type": "captured", "frames": self._frame_counts()})
         else:
-            await self._send(
-                {"type": "ended", "reason": NOT_SAVED, "frames": self._frame_counts(), **_after_abort(aborted)}
-            )
+            await self._ended(NOT_SAVED, aborted)
+
+    async def _ended(self, reason: str, aborted: VerificationSession | None) -> None:
+        """Cut short: the page learns the state and attempts after it (an interruption gives one back)."""
+        after = {"state": aborted.state, "attempt_count": aborted.attempt_count} if aborted else {}
+        await self._send({"type": "ended", "reason": reason, "frames": self._frame_counts(), **after})
 
     # --- plumbing ------------------------------------------------------------------------------
 

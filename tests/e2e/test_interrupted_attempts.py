@@ -97,3 +97,34 @@ def test_leaving_the_check_three_times_leaves_all_three_attempts(
     start_check(page)  # the customer still has every attempt
     wait_phase(page, ("connecting", "challenge"), 30_000)
     assert state_of(session.pk).attempt_count == 1
+
+
+def test_after_a_failed_attempt_the_customer_can_ask_for_a_person(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    """Issue 32: the "check by hand" button appeared only for a blocked camera; a customer who cannot
+    turn on cue had no way to a person but to fail every attempt and be rejected."""
+    user, password = clerk
+    session = prepared_session(user)
+    off_loop(
+        lambda: (
+            type(session)
+            .objects.filter(pk=session.pk)
+            .update(state=S.LIVENESS_FAILED, attempt_count=1, liveness_passed=False, liveness_reasons=["no_turn"])
+        )
+    )
+    page = launch_browser(None).new_context(viewport=TABLET, locale="zh-CN").new_page()
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
+    wait_phase(page, ("liveness_failed",), 20_000)
+    screens.shot(page, "capture-failed-way-to-a-person")
+
+    assert page.is_visible("#retry")  # two attempts are left: trying again stays open
+    page.click("#by-hand")
+    page.wait_for_url(f"**/sessions/{session.pk}/alternative/")
+    after = state_of(session.pk)
+    assert (after.state, after.non_biometric, after.alternative_reason) == (
+        S.MANUAL_REVIEW,
+        True,
+        "liveness_not_passed",
+    )

@@ -130,6 +130,9 @@ const REASON_TEXT = {
   minor_needs_supervisor: () => _("The customer is a minor: a supervisor decides."),
   spoof_signals: () => _("An attempt showed signs of a replayed or injected video: a supervisor decides."),
   lights_declined: () => _("The check ran without its screen-light step."),
+  camera_unavailable: () => _("The camera could not be used."),
+  customer_refused_face_processing: () => _("The customer declined the face check."),
+  liveness_not_passed: () => _("The live check did not pass: the customer asked for a person."),
 };
 
 export function reasonLabels(reasons) {

@@ -197,10 +197,14 @@ function attemptsLeft() {
   return Number(root.dataset.maxAttempts) - (session.attempt_count || 0);
 }
 
+// After a failed attempt the customer may try again or ask for a person: a supervisor checks the
+// document and the customer by hand (the non-biometric path; the server flags spoof signals).
 function offerRetry() {
   const canRetry = ["consented", "liveness_failed"].includes(session.state) && attemptsLeft() > 0;
   show(retryButton, canRetry);
   show(homeLink, true);
+  byHandButton.dataset.reason = "liveness_not_passed";
+  show(byHandButton, session.state === "liveness_failed");
 }
 
 function reasonsText(reasons) {
@@ -431,6 +435,7 @@ async function startCamera() {
     setPrompt("", null);
     show(retryButton, true);
     show(homeLink, true);
+    byHandButton.dataset.reason = "camera_unavailable";
     show(byHandButton, ["consented", "liveness_failed"].includes(session.state));
     return false;
   }
@@ -492,7 +497,7 @@ retryButton.addEventListener("click", () => startAttempt());
 // Without a camera the customer can still be registered: a supervisor checks the document by hand.
 byHandButton.addEventListener("click", async () => {
   byHandButton.disabled = true;
-  const result = await api(root.dataset.alternativeUrl, { method: "POST", json: { reason: "camera_unavailable" } });
+  const result = await api(root.dataset.alternativeUrl, { method: "POST", json: { reason: byHandButton.dataset.reason || "camera_unavailable" } });
   byHandButton.disabled = false;
   if (result.ok) {
     window.location.assign(root.dataset.alternativeNext);
