@@ -305,7 +305,7 @@ def _just_decided(request: HttpRequest) -> VerificationSession | None:
     decided = _uuid_or_none(request.GET.get("decided", ""))
     if decided is None:
         return None
-    return selectors.sessions_visible_to(request.user).filter(pk=decided, decided_by=request.user).first()
+    return selectors.sessions_visible_to(request.user).filter(pk=decided, decided_by_id=request.user.pk).first()
 
 
 @login_required

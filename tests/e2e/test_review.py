@@ -83,7 +83,7 @@ def test_a_supervisor_reviews_a_case_and_moves_to_the_next(
     page.wait_for_selector("#confirm[open]")
     screens.shot(page, "review-confirm")
     page.click("#confirm-yes")
-    page.wait_for_url(f"**/review/{second.pk}/")
+    page.wait_for_url(f"**/review/{second.pk}/?decided={first.pk}")  # the next case confirms this one
 
     decided = state_of(first.pk)
     assert (decided.state, decided.decision_note) == (SessionState.APPROVED, "证件照较旧，五官一致")

@@ -82,12 +82,18 @@ let attempt = newAttempt();
 const link = new CaptureLink({ iceServers, prepareSender: (sender) => limitFaceSender(sender, FPS_BUDGET) });
 const light = new LightOverlay(lightOverlay, { show });
 
-// The step's clock, shown once the face is tracked and a step is asked for, never before.
+// The step's clock, shown once the face is tracked and a step is asked for, never before. At zero
+// it never sits at "0": the server is deciding the step, `onZero` says so.
 class Countdown {
-  constructor(element) {
+  constructor(element, onZero) {
     this.element = element;
+    this.onZero = onZero;
     this.deadline = null;
     this.timer = null;
+  }
+
+  atZero() {
+    return this.deadline !== null && performance.now() >= this.deadline;
   }
 
   set(seconds) {
@@ -101,7 +107,12 @@ class Countdown {
       show(this.element, false);
       return;
     }
-    this.element.textContent = String(Math.max(0, Math.ceil((this.deadline - performance.now()) / 1000)));
+    if (this.atZero()) {
+      show(this.element, false);
+      this.onZero();
+      return;
+    }
+    this.element.textContent = String(Math.max(1, Math.ceil((this.deadline - performance.now()) / 1000)));
     show(this.element, true);
   }
 
@@ -113,7 +124,7 @@ class Countdown {
   }
 }
 
-const clock = new Countdown(countdown);
+const clock = new Countdown(countdown, () => showStepChecked());
 
 function dispatch(event) {
   attempt = next(attempt, event);
@@ -339,7 +350,14 @@ function showStatus(before, after, status) {
   }
   setOvalStep(after.step);
   clock.set(after.name === "step" ? status.seconds_left : null);
-  proposeHint(hintForStep(after.step, status.hint));
+  if (!clock.atZero()) proposeHint(hintForStep(after.step, status.hint));
+}
+
+// The step's time is up and the server is deciding it: one word on screen, not a "0".
+function showStepChecked() {
+  if (attempt.name !== "step") return;
+  setHint(null);
+  setPrompt(_("Checking…"), null);
 }
 
 // A new prompt is on screen: the server times the customer's reaction from when it was shown.
