@@ -417,7 +417,8 @@ function showRefusal(message) {
   showOutcome("refused", _("The live check cannot start."), text);
   root.dataset.errorCode = message.code;
   setPrompt("", null);
-  show(retryButton, message.code === "busy");
+  // Busy, or the attempt this page left a moment ago is still being closed: trying again works.
+  show(retryButton, ["busy", "capture_in_progress"].includes(message.code));
   show(homeLink, true);
   show(restartLink, message.code === "session_expired");
 }
