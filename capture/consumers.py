@@ -15,6 +15,7 @@ from django.conf import settings
 
 from registration import selectors, services
 from registration.errors import DomainError, NotFound
+from registration.models import VerificationSession
 from registration.realtime import outlet_group, session_group
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
@@ -127,10 +128,6 @@ def _capture_stored(session_id: str) -> bool:
     return False
 
 
-def _max_liveness_attempts() -> int:
-    return effective_policy().max_liveness_attempts
-
-
 def _session_payload(user: Any, session_id: str) -> tuple[dict[str, Any], int]:
     session = selectors.session_get_for_user(user, session_id)
     return selectors.session_public_payload(session), session.outlet_id
@@ -152,6 +149,7 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
     received = 0
     reserved = False
     group = ""
+    end_reason = "disconnected"  # what the attempt's end is recorded as when the socket closes
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Whatever ends this consumer (a crash in the channel layer, the server cancelling it on
@@ -191,18 +189,14 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         self.group = session_group(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self._start_peer(session.challenge_plan)
-        await self._send(
-            {
-                "type": "ready",
-                "steps": len(session.challenge_plan),
-                "attempt": session.attempt_count,
-                "max_attempts": await database_sync_to_async(_max_liveness_attempts)(),
-            }
-        )
+        max_attempts = await database_sync_to_async(lambda: effective_policy().max_liveness_attempts)()
+        ready = {"type": "ready", "steps": len(session.challenge_plan), "attempt": session.attempt_count}
+        await self._send({**ready, "max_attempts": max_attempts})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         self.received += 1
         if self.received > MAX_CAPTURE_MESSAGES:
+            self.end_reason = "too_many_messages"  # a flood is no interruption: the attempt fails
             await self._refuse("too_many_messages", "Too many messages on this connection.", CLOSE_TOO_MANY)
             return
         message = _parse_message(text_data, bytes_data)
@@ -227,7 +221,7 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
             await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.unfollow_user()
         if self.peer is not None:
-            await self.peer.close("disconnected")
+            await self.peer.close(self.end_reason)
         await self._release()
 
     async def session_update(self, event: dict[str, Any]) -> None:
@@ -309,10 +303,10 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
                 )
                 await self._send({"type": "captured", "frames": self._frame_counts()})
             else:
-                await database_sync_to_async(services.capture_abort)(
+                aborted = await database_sync_to_async(services.capture_abort)(
                     session_id=self.session_id, nonce=self.nonce, reason=end.reason
                 )
-                await self._send({"type": "ended", "reason": end.reason, "frames": self._frame_counts()})
+                await self._ended(end.reason, aborted)
         except DomainError as exc:
             await self._send({"type": "error", "code": exc.code, "message": exc.message})
         except Exception:  # the database refused the end or went away: see _end_not_saved
@@ -338,7 +332,12 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         if aborted is None and await database_sync_to_async(_capture_stored)(self.session_id):
             await self._send({"type": "captured", "frames": self._frame_counts()})
         else:
-            await self._send({"type": "ended", "reason": NOT_SAVED, "frames": self._frame_counts()})
+            await self._ended(NOT_SAVED, aborted)
+
+    async def _ended(self, reason: str, aborted: VerificationSession | None) -> None:
+        """Cut short: the page learns the state and attempts after it (an interruption gives one back)."""
+        after = {"state": aborted.state, "attempt_count": aborted.attempt_count} if aborted else {}
+        await self._send({"type": "ended", "reason": reason, "frames": self._frame_counts(), **after})
 
     # --- plumbing ------------------------------------------------------------------------------
 

@@ -16,12 +16,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from registration import selectors, services
+from registration.error_messages import error_message
 from registration.errors import NotFound
 from registration.liveness_settings import liveness_config
 from registration.models import EvidenceKind, Subscriber, VerificationSession
@@ -103,6 +105,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sessions": sessions,
         "time_zone": settings.TIME_ZONE,
         "utc_offset": utc_offset(),
+        # A supervisor's queue, one tap away: how many cases wait, and the next one (frontend:review).
+        "review_waiting": selectors.review_queue(request.user).count() if is_supervisor(request.user) else None,
         **_light_declines(request),
     }
     return render(request, "frontend/dashboard.html", context)
@@ -309,9 +313,23 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     queue = selectors.review_queue(request.user)
     after = _uuid_or_none(request.GET.get("after", ""))
     next_case = queue.exclude(pk=after).first() if after else queue.first()
+    decided = _uuid_or_none(request.GET.get("decided", ""))
     if next_case is not None:
-        return redirect("frontend:review-case", session_id=next_case.pk)
-    return render(request, "frontend/review_empty.html", {"outlet": selectors.staff_outlet(request.user)})
+        target = reverse("frontend:review-case", kwargs={"session_id": next_case.pk})
+        return redirect(f"{target}?decided={decided}" if decided else target)
+    return render(
+        request,
+        "frontend/review_empty.html",
+        {"outlet": selectors.staff_outlet(request.user), "just_decided": _just_decided(request)},
+    )
+
+
+def _just_decided(request: HttpRequest) -> VerificationSession | None:
+    """The case this supervisor has just decided (?decided=): the next page confirms the decision."""
+    decided = _uuid_or_none(request.GET.get("decided", ""))
+    if decided is None:
+        return None
+    return selectors.sessions_visible_to(request.user).filter(pk=decided, decided_by_id=request.user.pk).first()
 
 
 @login_required
@@ -321,6 +339,8 @@ def review_case(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     kinds = set(session.evidence.values_list("kind", flat=True))
     queue = selectors.review_queue(request.user)
+    deciding = session.state == S.MANUAL_REVIEW
+    four_eyes = deciding and services.four_eyes_bars(session, request.user)
     return _session_page(
         request,
         "frontend/review.html",
@@ -330,7 +350,15 @@ def review_case(request: HttpRequest, session_id: UUID) -> HttpResponse:
         steps=liveness_steps(session),
         waiting=queue.count(),
         has_next=queue.exclude(pk=session.pk).exists(),
-        deciding=session.state == S.MANUAL_REVIEW,
+        deciding=deciding and not four_eyes,
+        four_eyes=error_message("four_eyes") if four_eyes else "",
+        # the full number to hold against the card in hand, while the case is to be decided (audited)
+        document_number=(
+            services.document_number_for_review(session_id=session.pk, supervisor=request.user)
+            if deciding and not four_eyes
+            else ""
+        ),
+        just_decided=_just_decided(request),
     )
 
 

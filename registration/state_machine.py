@@ -53,7 +53,9 @@ _FORWARD: dict[str, frozenset[str]] = {
     # consented -> document_captured: only the first photo of a session opened when the consent came
     # first (consented without a photo): it continues in this order, the customer consents again.
     S.CONSENTED: frozenset({S.DOCUMENT_CAPTURED, S.LIVENESS_RUNNING}),
-    S.LIVENESS_RUNNING: frozenset({S.LIVENESS_PASSED, S.LIVENESS_FAILED}),
+    # -> consented: the first attempt was interrupted (the page left, the connection broke), it does
+    # not count (services.attempts.INTERRUPTIONS); a later one returns to liveness_failed.
+    S.LIVENESS_RUNNING: frozenset({S.LIVENESS_PASSED, S.LIVENESS_FAILED, S.CONSENTED}),
     S.LIVENESS_PASSED: frozenset({S.MATCHING}),
     # A failed challenge may be retried while attempts remain, or ends the session.
     S.LIVENESS_FAILED: frozenset({S.LIVENESS_RUNNING, S.REJECTED}),

@@ -36,6 +36,9 @@ class EffectivePolicy:
     face_higher_is_closer: bool = False
     face_thresholds_from: str = "matcher"  # "matcher" (calibrated) or "admin" (an override for this matcher)
     face_override_ignored_for: str = ""  # the other matcher an override was made for, not applied
+    # Attempts a session may have interrupted without counting them (the page left, the connection
+    # broke: services.attempts.INTERRUPTIONS); past it an interruption counts as a failed attempt.
+    max_interrupted_attempts: int = 5
 
     @property
     def judgement_max_age(self) -> timedelta:
@@ -93,7 +96,9 @@ def effective_policy() -> EffectivePolicy:
             continue
         override = getattr(row, field) if row is not None else None
         values[field] = getattr(settings, setting) if override is None else override
-    return EffectivePolicy(**values, **_face_thresholds(row))
+    return EffectivePolicy(
+        **values, **_face_thresholds(row), max_interrupted_attempts=settings.SHIMING_MAX_INTERRUPTED_ATTEMPTS
+    )
 
 
 def _face_thresholds(row: VerificationPolicy | None) -> dict[str, Any]:

@@ -219,6 +219,8 @@ AXES_LOCKOUT_CALLABLE = "registration.lockout.lockout_response"
 SHIMING_MAX_ACTIVE_NUMBERS_PER_ID = env.int("SHIMING_MAX_ACTIVE_NUMBERS_PER_ID", default=5)
 SHIMING_SESSION_TTL_SECONDS = env.int("SHIMING_SESSION_TTL_SECONDS", default=600)
 SHIMING_MAX_LIVENESS_ATTEMPTS = env.int("SHIMING_MAX_LIVENESS_ATTEMPTS", default=3)
+# Interrupted attempts (the page left, the connection broke) that do not count, per session.
+SHIMING_MAX_INTERRUPTED_ATTEMPTS = env.int("SHIMING_MAX_INTERRUPTED_ATTEMPTS", default=5)
 SHIMING_MAX_UPLOAD_BYTES = env.int("SHIMING_MAX_UPLOAD_BYTES", default=8 * 1024 * 1024)
 # A document photo from a tablet camera (12-16 MP at most; the largest shared photo is 12.6 MP) and
 # the stored portrait and frame; decoding one costs ~12 bytes a pixel (registration/images.py).

@@ -18,8 +18,8 @@ from .chip_reads import (
 )
 from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
-from .decisions import session_cancel, session_decide
-from .documents import document_upload
+from .decisions import four_eyes_bars, session_cancel, session_decide
+from .documents import document_number_for_review, document_upload
 from .evidence import evidence_purge, evidence_read, evidence_read_kind, evidence_reencrypt, evidence_store
 from .judgement import (
     faces_match,
@@ -54,6 +54,7 @@ __all__ = [
     "chip_registration_request",
     "consent_record",
     "consent_text_save",
+    "document_number_for_review",
     "document_upload",
     "evidence_purge",
     "evidence_read",
@@ -62,6 +63,7 @@ __all__ = [
     "evidence_store",
     "faces_match",
     "filing_threshold_check",
+    "four_eyes_bars",
     "impact_assessment_record",
     "liveness_judge",
     "liveness_verdict_apply",

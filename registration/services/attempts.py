@@ -16,18 +16,31 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from liveness import Reason
 from registration import task_names
 from registration.audit import audit
 from registration.errors import Conflict, RateLimited
 from registration.images import FRAMES_CONTENT_TYPE, pack_frames
 from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
-from registration.selectors import captures_awaiting_verdict, has_document_portrait
+from registration.selectors import captures_awaiting_verdict, has_document_portrait, session_attempt_signals
 from registration.state_machine import check_action
 from registration.verification_policy import effective_policy
 
 from .evidence import evidence_store
 from .registrations import new_challenge_plan
-from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open, subscriber_close
+from .transitions import S, User, notify_on_commit, session_lock, session_move, session_open
+
+SPOOF_SIGNALS = frozenset({Reason.SUSPECTED_INJECTION, Reason.REPEATED_FRAMES, Reason.IMPOSSIBLE_TIMESTAMPS})
+"""An attempt that ended with one of these (a replayed or injected stream) bars automatic approval
+for the whole session: a retry that passes goes to a supervisor with the reason."""
+SPOOF_REVIEW = "spoof_signals"
+ATTEMPTS_EXHAUSTED = "liveness_attempts_exhausted"
+
+
+def spoof_signals(session: VerificationSession) -> list[str]:
+    """Why this session may not be approved automatically: the spoof signals of any of its attempts,
+    and a declined light step (the defence against replayed video). Empty when nothing bars it."""
+    return session_attempt_signals(session, SPOOF_SIGNALS)
 
 
 def capture_start(*, session_id: UUID | str, actor: User, no_lights: bool = False) -> VerificationSession:
@@ -170,12 +183,33 @@ def _challenge_frames_store(session: VerificationSession, frames: tuple[bytes, .
         )
 
 
+INTERRUPTIONS = frozenset(
+    {
+        "disconnected",  # the page left: reload, Back/Forward, the language switch, a closed tab, the network
+        "connection_failed",
+        "connection_closed",
+        "video_stalled",
+        "server_error",
+        "server_shutdown",
+        "access_ended",  # the clerk was signed out elsewhere
+        "not_saved",
+        "capture_lost",
+    }
+)
+"""The ends of an attempt that say nothing about the customer's trying: the attempt is interrupted,
+not failed, and does not count (up to the policy's `max_interrupted_attempts` per session, audited:
+past it an interruption counts as a failed attempt, so leaving cannot buy endless tries)."""
+
+
 def capture_abort(*, session_id: UUID | str, nonce: str, reason: str) -> VerificationSession | None:
-    """The connection ended before the challenge did: the attempt fails and may be retried."""
+    """The connection ended before the challenge did: an interruption gives the attempt back (the
+    session returns to where it was before it), anything else fails it; a retry may follow."""
     with transaction.atomic():
         session = session_lock(session_id)
         if session.state != S.LIVENESS_RUNNING or not secrets.compare_digest(session.challenge_nonce, nonce):
             return None
+        if reason in INTERRUPTIONS and _attempt_interrupted(session, reason):
+            return session
         session_move(
             session,
             S.LIVENESS_FAILED,
@@ -186,8 +220,40 @@ def capture_abort(*, session_id: UUID | str, nonce: str, reason: str) -> Verific
             liveness_finished_at=timezone.now(),
             details={"reason": reason},
         )
-        reject_if_attempts_exhausted(session)
+        review_if_attempts_exhausted(session)
     return session
+
+
+def attempt_interruptions(session: VerificationSession) -> int:
+    """How many attempts of this session were interrupted (the audit log holds each one)."""
+    return AuditEvent.objects.filter(action="capture.interrupted", object_id=str(session.pk)).count()
+
+
+def _attempt_interrupted(session: VerificationSession, reason: str) -> bool:
+    """Give the running attempt back unless the session has used up its interruptions; audited
+    either way. Returns whether the attempt was given back."""
+    earlier = attempt_interruptions(session)
+    given_back = earlier < effective_policy().max_interrupted_attempts
+    audit(
+        actor=None,
+        action="capture.interrupted",
+        target=session,
+        outlet=session.outlet,
+        details={"reason": reason, "attempt": session.attempt_count, "given_back": given_back, "earlier": earlier},
+    )
+    if not given_back:
+        return False
+    attempts = session.attempt_count - 1
+    session_move(
+        session,
+        S.CONSENTED if attempts == 0 else S.LIVENESS_FAILED,  # where the attempt started from
+        actor=None,
+        attempt_count=attempts,
+        challenge_nonce="",
+        liveness_finished_at=timezone.now(),
+        details={"reason": reason, "interrupted": True},
+    )
+    return True
 
 
 ATTEMPT_LOST_SLACK = timedelta(minutes=4)
@@ -211,8 +277,8 @@ duplicate chain per session and period, nothing more)."""
 
 def attempts_recover(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic sweep that never leaves a session in the challenge: an attempt lost while running
-    fails (`capture_lost`, a retry is allowed), and a stored attempt whose verdict never came is sent
-    to the workers again. Returns how many of each."""
+    ends (`capture_lost`, an interruption: the attempt is given back), and a stored attempt whose
+    verdict never came is sent to the workers again. Returns how many of each."""
     now = now or timezone.now()
     lost = VerificationSession.objects.filter(
         state=S.LIVENESS_RUNNING, liveness_started_at__lte=now - attempt_lost_after()
@@ -250,15 +316,20 @@ def _enqueue_judgement(session_id: str) -> None:
     ).apply_async()
 
 
-def reject_if_attempts_exhausted(session: VerificationSession) -> None:
-    """A failed attempt that was the last one allowed by the policy rejects the registration."""
-    if session.state == S.LIVENESS_FAILED and session.attempt_count >= effective_policy().max_liveness_attempts:
-        session_move(
-            session,
-            S.REJECTED,
-            actor=None,
-            decision="rejected",
-            decision_reasons=["liveness_attempts_exhausted"],
-            details={"reason": "liveness_attempts_exhausted"},
-        )
-        subscriber_close(session)
+def review_if_attempts_exhausted(session: VerificationSession) -> None:
+    """A failed attempt that was the last one the policy allows sends the case to a supervisor, never
+    to a rejection by the machine: a customer who cannot blink or turn on cue (elderly, injured,
+    disabled) is checked by a person, as the consent promises. After spoof signals in any attempt
+    the case goes to the supervisor flagged with them, its live check shown as failed."""
+    if session.state != S.LIVENESS_FAILED or session.attempt_count < effective_policy().max_liveness_attempts:
+        return
+    barred = spoof_signals(session)
+    reasons = [ATTEMPTS_EXHAUSTED, *([SPOOF_REVIEW, *barred] if barred else [])]
+    session_move(
+        session,
+        S.MANUAL_REVIEW,
+        actor=None,
+        decision="manual_review",
+        decision_reasons=reasons,
+        details={"reason": ATTEMPTS_EXHAUSTED, "spoof_signals": barred},
+    )

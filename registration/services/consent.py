@@ -27,7 +27,7 @@ from registration.selectors import consent_text_body, consent_text_used
 from registration.state_machine import check_action
 from registration.verification_policy import effective_policy
 
-from .judgement import SPOOF_REVIEW, spoof_signals
+from .attempts import SPOOF_REVIEW, spoof_signals
 from .registrations import needs_guardian_consent
 from .transitions import S, User, session_lock, session_move, session_open, today
 

@@ -77,8 +77,14 @@ def _what_was_checked(session: VerificationSession) -> dict[str, object]:
     }
 
 
+def four_eyes_bars(session: VerificationSession, supervisor: User) -> bool:
+    """Whether the four-eyes rule keeps `supervisor` from deciding this case (the review page says
+    so before they start; the decision is refused anyway)."""
+    return supervisor.pk in _hands_on(session)
+
+
 def _check_four_eyes(session: VerificationSession, supervisor: User, decision: str, checked: dict[str, object]) -> None:
-    if supervisor.pk in _hands_on(session):
+    if four_eyes_bars(session, supervisor):
         raise Forbidden(
             "You opened this registration or photographed its document: another supervisor must decide it.",
             code="four_eyes",

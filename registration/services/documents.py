@@ -13,15 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from registration import crypto
+from registration.audit import audit
 from registration.document_layout import LAYOUTS, FaceBoxPixels, layout_check
 from registration.documents import DocumentType
-from registration.errors import InvalidInput
+from registration.errors import Forbidden, InvalidInput
 from registration.face_matching import FaceMatchingError, get_matcher
 from registration.face_matching.quality import PortraitQuality
 from registration.face_matching.types import DocumentPortrait
 from registration.images import decode_upload, encode_jpeg
 from registration.models import EvidenceKind, IdentityDocument, VerificationSession
 from registration.mrz import mrz_compare, mrz_read
+from registration.roles import is_supervisor
 from registration.selectors import has_document_portrait
 from registration.state_machine import check_action, document_action
 
@@ -140,6 +142,18 @@ def typed_identity(session_id: UUID | str) -> TypedIdentity:
     ).decode()
     document_type = session.subscriber.document_type or document.document_type
     return TypedIdentity(document_type, number, document.birth_date, session.subscriber.full_name)
+
+
+def document_number_for_review(*, session_id: UUID | str, supervisor: User) -> str:
+    """The document's full number for the supervisor deciding the case, to hold against the card
+    in hand (the pages otherwise show it masked); every reading is audited."""
+    if not is_supervisor(supervisor):
+        raise Forbidden("Only a supervisor can review cases.", code="supervisor_required")
+    identity = typed_identity(session_id)
+    session = VerificationSession.objects.select_related("outlet").get(pk=session_id)
+    audit(actor=supervisor, action="document.number_viewed", target=session, outlet=session.outlet,
+          details={"purpose": "supervisor_review"})  # fmt: skip
+    return identity.number
 
 
 def mrz_binding(bgr: np.ndarray, identity: TypedIdentity) -> Binding:

@@ -12,7 +12,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 
-from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, Reason, recompute_verdict, trace_minimised
+from liveness import ChallengePlan, LivenessConfig, LivenessVerdict, recompute_verdict, trace_minimised
 from registration.audit import audit
 from registration.documents import DocumentType, IdentitySource
 from registration.face_matching import FaceMatchingError, ModelUnavailable, get_matcher
@@ -20,10 +20,10 @@ from registration.face_matching.base import ImageRole
 from registration.face_matching.policy import DecisionBand, MatchPolicy, decide
 from registration.images import unpack_frames
 from registration.models import Evidence, EvidenceKind, VerificationSession
-from registration.selectors import evidence_of_kind, session_attempt_signals
+from registration.selectors import evidence_of_kind
 from registration.verification_policy import effective_policy
 
-from .attempts import reject_if_attempts_exhausted
+from .attempts import SPOOF_REVIEW, review_if_attempts_exhausted, spoof_signals
 from .decisions import session_approve
 from .evidence import MATCH_ONLY_EVIDENCE, evidence_read_kind, evidence_store
 from .identity import IdentityCheck, challenge_identity_check
@@ -41,17 +41,6 @@ DECISION_OF_BAND = {DecisionBand.APPROVE: "approved", DecisionBand.REJECT: "reje
 # From the challenge's start to the match: the only states in which the portrait may be embedded ahead.
 BEFORE_MATCH = frozenset({S.LIVENESS_RUNNING, S.LIVENESS_PASSED, S.LIVENESS_FAILED})
 logger = logging.getLogger(__name__)
-
-SPOOF_SIGNALS = frozenset({Reason.SUSPECTED_INJECTION, Reason.REPEATED_FRAMES, Reason.IMPOSSIBLE_TIMESTAMPS})
-"""An attempt that ended with one of these (a replayed or injected stream) bars automatic approval
-for the whole session: a retry that passes goes to a supervisor with the reason."""
-SPOOF_REVIEW = "spoof_signals"
-
-
-def spoof_signals(session: VerificationSession) -> list[str]:
-    """Why this session may not be approved automatically: the spoof signals of any of its attempts,
-    and a declined light step (the defence against replayed video). Empty when nothing bars it."""
-    return session_attempt_signals(session, SPOOF_SIGNALS)
 
 
 def liveness_judge(*, session_id: UUID | str) -> str:
@@ -135,7 +124,7 @@ def liveness_verdict_apply(
             liveness_detail={**session.liveness_detail, "verdict": detail},
             details={"reasons": reasons},
         )
-        reject_if_attempts_exhausted(session)
+        review_if_attempts_exhausted(session)
     return True
 
 

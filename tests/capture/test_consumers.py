@@ -25,7 +25,7 @@ from capture.routing import websocket_urlpatterns
 from capture.webrtc.peer import PeerTimeouts
 from capture.webrtc.registry import get_registry
 from registration import services
-from registration.models import Evidence, EvidenceKind, VerificationPolicy, VerificationSession
+from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationPolicy, VerificationSession
 from registration.state_machine import SessionState
 from tests.capture.fakes import BrowserPeer, FakeAnalysis, receive, receive_until, start_video
 
@@ -110,7 +110,7 @@ def test_frames_are_decimated_to_the_engine_budget(
     assert sum(gaps) / len(gaps) == pytest.approx(1 / 15, rel=0.35)
 
 
-def test_disconnecting_mid_challenge_fails_the_attempt_and_closes_the_peer(
+def test_disconnecting_mid_challenge_interrupts_the_attempt_and_closes_the_peer(
     make_session: Callable[..., VerificationSession],
     clerk: Any,
     fake_engine: list[FakeAnalysis],
@@ -131,8 +131,10 @@ def test_disconnecting_mid_challenge_fails_the_attempt_and_closes_the_peer(
 
     after, server_pc = async_to_sync(scenario)()
 
-    assert after.state == S.LIVENESS_FAILED
-    assert after.liveness_reasons == ["disconnected"]
+    # interrupted, not failed: the attempt is given back (services.attempts.INTERRUPTIONS), audited
+    assert (after.state, after.attempt_count, after.liveness_reasons) == (S.CONSENTED, 0, [])
+    interrupted = AuditEvent.objects.get(object_id=str(session.pk), action="capture.interrupted")
+    assert interrupted.details["reason"] == "disconnected"
     assert server_pc.connectionState == "closed"
     assert get_registry().active_count == 0
     assert judgements == []
@@ -183,7 +185,9 @@ def test_a_second_connection_to_the_same_session_is_refused(
 
     assert refusal["code"] == "capture_in_progress"
     session.refresh_from_db()
-    assert session.attempt_count == 1
+    assert session.attempt_count == 0  # the refused second screen started nothing; the first was left
+    started = AuditEvent.objects.filter(object_id=str(session.pk), action=f"session.{S.LIVENESS_RUNNING}")
+    assert started.count() == 1
 
 
 def test_ready_tells_the_attempt_limit_of_the_admin_policy(
@@ -302,7 +306,7 @@ def test_a_flood_closes_the_connection_and_ends_the_attempt(
     assert code == consumers.CLOSE_TOO_MANY
     assert messages[-1]["code"] == "too_many_messages"
     session.refresh_from_db()
-    assert session.state == S.LIVENESS_FAILED
+    assert (session.state, session.liveness_reasons) == (S.LIVENESS_FAILED, ["too_many_messages"])  # not given back
     assert get_registry().active_count == 0
 
 
@@ -375,7 +379,9 @@ def test_server_shutdown_closes_every_peer(
     assert get_registry().active_count == 0
     for session in sessions:
         session.refresh_from_db()
-        assert session.liveness_reasons == ["server_shutdown"]
+        assert (session.state, session.attempt_count) == (S.CONSENTED, 0)  # a restart costs no attempt
+        interrupted = AuditEvent.objects.get(object_id=str(session.pk), action="capture.interrupted")
+        assert interrupted.details["reason"] == "server_shutdown"
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from PIL import Image
 from bench.actors.card import CARD_PORTRAIT_BOX
 from bench.actors.customer import lazy
 from registration import services
-from registration.models import CardReader, EvidenceKind, VerificationSession
+from registration.models import AuditEvent, CardReader, EvidenceKind, VerificationSession
 from registration.reader_agent import ReaderAgent, SimulatedReader
 from registration.reader_protocol import public_key_hex
 from registration.state_machine import SessionState
@@ -379,7 +379,7 @@ def test_a_denied_camera_is_explained_and_costs_no_attempt(
     assert (after.state, after.attempt_count) == (S.CONSENTED, 0)
 
 
-def test_closing_the_browser_mid_challenge_ends_the_attempt_and_the_peer(
+def test_closing_the_browser_mid_challenge_interrupts_the_attempt_and_ends_the_peer(
     stack: Server,
     clerk_account: tuple[Any, str],
     customer_context: CustomerContext,
@@ -397,10 +397,13 @@ def test_closing_the_browser_mid_challenge_ends_the_attempt_and_the_peer(
     screens.shot(page, "capture-before-close")
     browser.close()
 
-    after = wait_for_state(session.pk, {S.LIVENESS_FAILED})
-    assert after.state == S.LIVENESS_FAILED
-    assert after.liveness_reasons
-    assert after.liveness_reasons[0] in {"disconnected", "connection_closed", "video_stalled"}
+    after = wait_for_state(session.pk, {S.CONSENTED, S.LIVENESS_FAILED})
+    # interrupted, not failed: the customer did not try, the attempt is given back (audited)
+    assert (after.state, after.attempt_count) == (S.CONSENTED, 0)
+    interrupted = off_loop(
+        lambda: AuditEvent.objects.get(object_id=str(session.pk), action="capture.interrupted").details
+    )
+    assert interrupted["reason"] in {"disconnected", "connection_closed", "video_stalled"}
     deadline = time.monotonic() + 10
     while f"capture {session.pk} ended" not in stack.log_text() and time.monotonic() < deadline:
         time.sleep(0.2)

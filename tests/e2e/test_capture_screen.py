@@ -137,3 +137,36 @@ def test_the_customer_sees_the_camera_and_nothing_counts_until_start(
     assert not page.is_visible("#start")
     after = state_of(session.pk)
     assert (after.state, after.attempt_count) == (SessionState.LIVENESS_RUNNING, 1)
+
+
+def test_when_a_steps_time_is_up_the_screen_says_checking_not_zero(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    """Issue 32: after the last step the countdown sat at "0" for ~3 s with no word of what happens
+    (the server still deciding the step)."""
+    user, password = clerk
+    session = prepared_session(user)
+    page = launch_browser(None).new_context(viewport=TABLET, locale="en-US", bypass_csp=True).new_page()
+    sockets: list[Any] = []
+    page.route_web_socket(re.compile(r".*/ws/capture/.*"), lambda socket: sockets.append(socket))
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
+    start_check(page)
+    for _wait in range(100):
+        if sockets:
+            break
+        page.wait_for_timeout(100)
+    [capture] = sockets
+    capture.send(json.dumps({"type": "ready", "steps": 3, "attempt": 1, "max_attempts": 3}))
+    wait_phase(page, ("connecting",), 10_000)
+    last_step = json.loads(status(2, "turn_right", 2))
+    capture.send(json.dumps({**last_step, "seconds_left": 1.0}))
+    page.wait_for_selector("#countdown:not([hidden])", timeout=5_000)
+    for _frame in range(30):  # the engine still on the step, its window over: 3 s of statuses at 0
+        capture.send(json.dumps({**last_step, "seconds_left": 0.0}))
+        page.wait_for_timeout(100)
+    screens.shot(page, "capture-step-checking")
+
+    assert page.inner_text("#prompt-text") == "Checking…"
+    assert not page.is_visible("#countdown")
+    assert not page.is_visible("#hint")

@@ -83,7 +83,57 @@ def test_a_supervisor_reviews_a_case_and_moves_to_the_next(
     page.wait_for_selector("#confirm[open]")
     screens.shot(page, "review-confirm")
     page.click("#confirm-yes")
-    page.wait_for_url(f"**/review/{second.pk}/")
+    page.wait_for_url(f"**/review/{second.pk}/?decided={first.pk}")  # the next case confirms this one
 
     decided = state_of(first.pk)
     assert (decided.state, decided.decision_note) == (SessionState.APPROVED, "证件照较旧，五官一致")
+
+
+def test_a_supervisor_finds_the_queue_decides_with_the_full_number_and_sees_it_saved(
+    live_server_process: Server, staff: dict[str, Any], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    """Issue 32: the queue could only be found in the admin; the review showed the masked number the
+    supervisor must compare with the card in hand; a decision moved on with no confirmation."""
+    from registration.models import AuditEvent
+    from registration.services.documents import typed_identity
+
+    first, second = waiting_case(staff["clerk"], b"\xff\xd8"), waiting_case(staff["clerk"], b"\xff\xd8")
+    page = launch_browser(None).new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    sign_in(page, live_server_process, staff["supervisor"].username, staff["password"])
+    page.goto(f"{live_server_process.url}/dashboard/")
+    assert page.get_attribute("#review-waiting", "data-waiting") == "2"
+    screens.shot(page, "dashboard-review-queue")
+    page.click("#next-review")
+    page.wait_for_url(f"**/review/{first.pk}/")
+
+    number = off_loop(lambda: typed_identity(first.pk).number)
+    assert page.inner_text("#document-number") == number  # the whole number, not the masked one
+    viewed = off_loop(
+        lambda: AuditEvent.objects.filter(object_id=str(first.pk), action="document.number_viewed").count()
+    )
+    assert viewed == 1
+    page.check("input[value=rejected]")
+    page.fill("textarea[name=note]", "证件号码与证件不符")
+    page.click("#decision-form button[type=submit]")
+    page.click("#confirm-yes")
+    page.wait_for_url(f"**/review/{second.pk}/**")
+    screens.shot(page, "review-decision-saved")
+    assert "测试 客户" in page.inner_text("#decision-done")
+    assert state_of(first.pk).state == SessionState.REJECTED
+
+
+def test_the_four_eyes_rule_is_shown_before_the_supervisor_starts(
+    live_server_process: Server, staff: dict[str, Any], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    """Issue 32: a supervisor who opened the registration learnt of the four-eyes rule only after
+    writing the whole decision."""
+    own = waiting_case(staff["supervisor"], b"\xff\xd8")
+    page = launch_browser(None).new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    sign_in(page, live_server_process, staff["supervisor"].username, staff["password"])
+    page.goto(f"{live_server_process.url}/review/{own.pk}/")
+    screens.shot(page, "review-four-eyes")
+
+    assert "另一位主管" in page.inner_text("#four-eyes")
+    assert page.query_selector("#decision-form") is None
+    masked = off_loop(lambda: VerificationSession.objects.get(pk=own.pk).subscriber.document.number_masked)
+    assert page.inner_text("#document-number") == masked  # not theirs to decide: no full number either

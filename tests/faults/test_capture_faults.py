@@ -16,7 +16,7 @@ from channels.testing import WebsocketCommunicator
 
 from capture.routing import websocket_urlpatterns
 from registration import services
-from registration.models import Evidence, EvidenceKind, VerificationSession
+from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.state_machine import SessionState
 from tests.peer_registry import fresh_peer_registry
 from tests.processes import wait_until
@@ -81,17 +81,18 @@ def _state(session: VerificationSession) -> VerificationSession:
     return VerificationSession.objects.get(pk=session.pk)
 
 
-def test_browser_disconnecting_mid_challenge_fails_the_attempt_and_allows_a_retry(
+def test_browser_disconnecting_mid_challenge_interrupts_the_attempt_and_allows_a_retry(
     scripted_capture: list[str], clerk: Any, ready_session: VerificationSession
 ) -> None:
     prompt = async_to_sync(_challenge_then_vanish)(ready_session, clerk)
     fault_injected()
     assert prompt["finished"] is False  # it really was mid-challenge
 
-    assert wait_until(lambda: _state(ready_session).state == S.LIVENESS_FAILED, timeout=10)
+    assert wait_until(lambda: _state(ready_session).state == S.CONSENTED, timeout=10)
     failed = _state(ready_session)
-    assert failed.attempt_count == 1
-    assert set(failed.liveness_reasons) <= DISCONNECT_REASONS
+    assert failed.attempt_count == 0  # interrupted, not failed: the attempt is given back
+    interrupted = AuditEvent.objects.get(object_id=str(ready_session.pk), action="capture.interrupted")
+    assert interrupted.details["reason"] in DISCONNECT_REASONS
     assert failed.challenge_nonce == ""  # the attempt's nonce can never finish a capture now
     assert not Evidence.objects.filter(session=ready_session, kind=EvidenceKind.LIVENESS_TRACE).exists()
     assert scripted_capture == []  # nothing was sent to be judged
@@ -103,8 +104,8 @@ def test_browser_disconnecting_mid_challenge_fails_the_attempt_and_allows_a_retr
 
     ready = async_to_sync(retry)()
     assert ready["type"] == "ready"
-    assert ready["attempt"] == 2
-    assert wait_until(lambda: _state(ready_session).state == S.LIVENESS_FAILED, timeout=10)
+    assert ready["attempt"] == 1
+    assert wait_until(lambda: _state(ready_session).state == S.CONSENTED, timeout=10)
     assert not sessions_lost([ready_session.pk])
 
 
@@ -122,7 +123,7 @@ def test_a_late_finish_of_an_aborted_attempt_is_refused(clerk: Any, ready_sessio
         )  # fmt: skip
     assert refused.value.code == "stale_capture"
     assert services.capture_abort(session_id=started.pk, nonce=started.challenge_nonce, reason="again") is None
-    assert _state(ready_session).state == S.LIVENESS_FAILED
+    assert _state(ready_session).state == S.CONSENTED  # interrupted: the attempt was given back
     assert not sessions_lost([ready_session.pk])
 
 
@@ -149,7 +150,7 @@ def test_redis_restarting_during_a_capture_never_leaves_the_session_stuck(
     fault_injected()
     # Whether the consumer lived through the restart or was ended by it, the attempt is closed and
     # recorded: never left running with a live nonce.
-    assert wait_until(lambda: _state(ready_session).state == S.LIVENESS_FAILED, timeout=15)
+    assert wait_until(lambda: _state(ready_session).state == S.CONSENTED, timeout=15)  # interrupted: given back
     assert _state(ready_session).challenge_nonce == ""
 
     async def retry() -> dict[str, Any]:
@@ -157,5 +158,5 @@ def test_redis_restarting_during_a_capture_never_leaves_the_session_stuck(
         await communicator.disconnect()
         return ready
 
-    assert async_to_sync(retry)()["attempt"] == 2
+    assert async_to_sync(retry)()["attempt"] == 1
     assert not sessions_lost([ready_session.pk])

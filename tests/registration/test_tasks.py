@@ -254,13 +254,14 @@ def test_worker_recovers_lost_attempts_and_lost_verdicts_once(
     for _ in range(2):  # twice: the second run finds nothing left to do
         recover_attempts.delay()
 
-    assert wait_until(lambda: VerificationSession.objects.get(pk=lost.pk).state == "liveness_failed", timeout=60)
+    assert wait_until(lambda: VerificationSession.objects.get(pk=lost.pk).state == "consented", timeout=60)
     assert wait_until(lambda: VerificationSession.objects.get(pk=unjudged.pk).state == "liveness_failed", timeout=60)
     time.sleep(1.0)
     lost.refresh_from_db()
-    assert lost.liveness_reasons == ["capture_lost"]
-    assert lost.challenge_nonce == ""
-    assert services.capture_start(session_id=lost.pk, actor=lost.clerk).attempt_count == 2  # a retry is allowed
+    assert (lost.attempt_count, lost.challenge_nonce) == (0, "")  # lost by the server: it does not count
+    interrupted = AuditEvent.objects.get(object_id=str(lost.pk), action="capture.interrupted")
+    assert interrupted.details["reason"] == "capture_lost"
+    assert services.capture_start(session_id=lost.pk, actor=lost.clerk).attempt_count == 1  # a retry is allowed
     assert VerificationSession.objects.get(pk=unjudged.pk).liveness_reasons == ["trace_invalid"]  # judged
     requeued = AuditEvent.objects.filter(object_id=str(unjudged.pk), action="capture.verdict_requeued")
     assert requeued.count() == 1

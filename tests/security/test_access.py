@@ -379,6 +379,10 @@ def test_endpoint_access(case: Case, world: World, registration_input: Callable[
             assert AuditEvent.objects.count() == audit_before + 1
             assert AuditEvent.objects.filter(action="evidence.viewed").count() == 1
             after["registration.AuditEvent"] -= 1
+        # The supervisor deciding a case reads its full document number: audited the same way.
+        if case.endpoint == "GET review/{id}/" and case.actor == RIGHT_USER:
+            assert AuditEvent.objects.filter(action="document.number_viewed").count() == 1
+            after["registration.AuditEvent"] -= 1
         assert after == before, f"{case.id} wrote something"
     elif case.endpoint in {"GET admin evidence view", "GET review image"}:
         viewed = AuditEvent.objects.filter(action="evidence.viewed", actor=world.users[case.user])

@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 
 from capture.routing import websocket_urlpatterns
 from registration import services
-from registration.models import StaffProfile
+from registration.models import AuditEvent, StaffProfile
 from registration.roles import ADMIN, CLERK
 from tests.environment import PROJECT_ROOT
 from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
@@ -333,7 +333,8 @@ def test_the_deployed_web_role_limits_a_sockets_lifetime() -> None:
 def test_a_running_capture_ends_when_the_clerks_access_is_revoked(
     staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The attempt fails with `access_ended` (a retry is possible once signed in again)."""
+    """The attempt ends with `access_ended`, an interruption (it does not count; a retry is possible
+    once signed in again)."""
     from registration.models import EvidenceKind, VerificationSession
     from registration.state_machine import SessionState
     from tests.capture.fakes import FakeAnalysis
@@ -370,5 +371,7 @@ def test_a_running_capture_ends_when_the_clerks_access_is_revoked(
     assert ended == ["access_ended"], said
     assert code in {4000, 4401}
     stored = VerificationSession.objects.get(pk=session.pk)
-    assert stored.state == SessionState.LIVENESS_FAILED
-    assert stored.liveness_reasons == ["access_ended"]
+    # interrupted by the clerk's access, not by the customer: the attempt is given back (audited)
+    assert (stored.state, stored.attempt_count) == (SessionState.CONSENTED, 0)
+    interrupted = AuditEvent.objects.get(object_id=str(session.pk), action="capture.interrupted")
+    assert interrupted.details["reason"] == "access_ended"

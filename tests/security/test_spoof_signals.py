@@ -2,7 +2,7 @@
 `suspected_injection`, `repeated_frames` or `impossible_timestamps` (or declined its light step) sends
 the case to a supervisor with the reason even when a retry passes and the faces match, and the
 "check by hand" path after such an attempt shows a failed live check with those reasons, never
-"not done" (registration/services/judgement.py:spoof_signals).
+"not done" (registration/services/attempts.py:spoof_signals).
 """
 
 from __future__ import annotations

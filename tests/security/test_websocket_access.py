@@ -364,9 +364,10 @@ def test_capture_is_single_use_per_attempt(
     assert message is not None
     assert message["code"] == "capture_in_progress"
     session.refresh_from_db()
-    # The page went away mid-challenge: the attempt failed, its nonce can never finish a capture.
-    assert session.state == S.LIVENESS_FAILED
-    assert session.attempt_count == 1
+    # The page went away mid-challenge: the attempt was interrupted (given back, not failed), its
+    # nonce can never finish a capture.
+    assert session.state == S.CONSENTED
+    assert session.attempt_count == 0
     assert session.challenge_nonce == ""
 
 

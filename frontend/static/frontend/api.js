@@ -133,6 +133,9 @@ const REASON_TEXT = {
   lights_declined: () => _("The check ran without its screen-light step."),
   identity_mismatch: () => _("The face in the matched pictures was not the same person throughout the check: a supervisor decides."),
   challenge_frames_missing: () => _("No picture from during the check could be compared: a supervisor decides."),
+  camera_unavailable: () => _("The camera could not be used."),
+  customer_refused_face_processing: () => _("The customer declined the face check."),
+  liveness_not_passed: () => _("The live check did not pass: the customer asked for a person."),
 };
 
 export function reasonLabels(reasons) {

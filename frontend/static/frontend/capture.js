@@ -82,12 +82,18 @@ let attempt = newAttempt();
 const link = new CaptureLink({ iceServers, prepareSender: (sender) => limitFaceSender(sender, FPS_BUDGET) });
 const light = new LightOverlay(lightOverlay, { show });
 
-// The step's clock, shown once the face is tracked and a step is asked for, never before.
+// The step's clock, shown once the face is tracked and a step is asked for, never before. At zero
+// it never sits at "0": the server is deciding the step, `onZero` says so.
 class Countdown {
-  constructor(element) {
+  constructor(element, onZero) {
     this.element = element;
+    this.onZero = onZero;
     this.deadline = null;
     this.timer = null;
+  }
+
+  atZero() {
+    return this.deadline !== null && performance.now() >= this.deadline;
   }
 
   set(seconds) {
@@ -101,7 +107,12 @@ class Countdown {
       show(this.element, false);
       return;
     }
-    this.element.textContent = String(Math.max(0, Math.ceil((this.deadline - performance.now()) / 1000)));
+    if (this.atZero()) {
+      show(this.element, false);
+      this.onZero();
+      return;
+    }
+    this.element.textContent = String(Math.max(1, Math.ceil((this.deadline - performance.now()) / 1000)));
     show(this.element, true);
   }
 
@@ -113,7 +124,7 @@ class Countdown {
   }
 }
 
-const clock = new Countdown(countdown);
+const clock = new Countdown(countdown, () => showStepChecked());
 
 function dispatch(event) {
   attempt = next(attempt, event);
@@ -197,10 +208,14 @@ function attemptsLeft() {
   return Number(root.dataset.maxAttempts) - (session.attempt_count || 0);
 }
 
+// After a failed attempt the customer may try again or ask for a person: a supervisor checks the
+// document and the customer by hand (the non-biometric path; the server flags spoof signals).
 function offerRetry() {
   const canRetry = ["consented", "liveness_failed"].includes(session.state) && attemptsLeft() > 0;
   show(retryButton, canRetry);
   show(homeLink, true);
+  byHandButton.dataset.reason = "liveness_not_passed";
+  show(byHandButton, session.state === "liveness_failed");
 }
 
 function reasonsText(reasons) {
@@ -295,7 +310,7 @@ async function onCaptureMessage(message) {
       showCaptured(before);
       return;
     case "ended":
-      showEnded(message.reason);
+      showEnded(message);
       return;
     case "error":
       if (after === before) showSoftError(message);
@@ -335,7 +350,14 @@ function showStatus(before, after, status) {
   }
   setOvalStep(after.step);
   clock.set(after.name === "step" ? status.seconds_left : null);
-  proposeHint(hintForStep(after.step, status.hint));
+  if (!clock.atZero()) proposeHint(hintForStep(after.step, status.hint));
+}
+
+// The step's time is up and the server is deciding it: one word on screen, not a "0".
+function showStepChecked() {
+  if (attempt.name !== "step") return;
+  setHint(null);
+  setPrompt(_("Checking…"), null);
 }
 
 // A new prompt is on screen: the server times the customer's reaction from when it was shown.
@@ -368,11 +390,18 @@ function showCaptured(before) {
   }, 20000);
 }
 
-function showEnded(reason) {
+// The server says where the session is after the attempt ended: an interruption (the connection
+// broke, the server restarted) gives the attempt back, and the page says so.
+function showEnded(message) {
   stopMedia();
-  showOutcome("ended", _("The live check was interrupted."), ENDED_TEXT[reason] ? ENDED_TEXT[reason]() : reason);
+  const reason = message.reason;
+  const givenBack = message.attempt_count !== undefined && message.attempt_count < (session.attempt_count || 0);
+  if (message.attempt_count !== undefined) session.attempt_count = message.attempt_count;
+  session.state = message.state || "liveness_failed";
+  const why = ENDED_TEXT[reason] ? ENDED_TEXT[reason]() : _("The live check was interrupted.");
+  showOutcome("ended", _("The live check was interrupted."), givenBack ? `${why} ${_("This attempt does not count.")}` : why);
+  root.dataset.attemptGivenBack = givenBack ? "1" : "0";
   setPrompt("", null);
-  session.state = "liveness_failed";
   showAttemptsLeft();
   offerRetry();
 }
@@ -388,7 +417,8 @@ function showRefusal(message) {
   showOutcome("refused", _("The live check cannot start."), text);
   root.dataset.errorCode = message.code;
   setPrompt("", null);
-  show(retryButton, message.code === "busy");
+  // Busy, or the attempt this page left a moment ago is still being closed: trying again works.
+  show(retryButton, ["busy", "capture_in_progress"].includes(message.code));
   show(homeLink, true);
   show(restartLink, message.code === "session_expired");
 }
@@ -424,6 +454,7 @@ async function startCamera() {
     setPrompt("", null);
     show(retryButton, true);
     show(homeLink, true);
+    byHandButton.dataset.reason = "camera_unavailable";
     show(byHandButton, ["consented", "liveness_failed"].includes(session.state));
     return false;
   }
@@ -485,13 +516,19 @@ retryButton.addEventListener("click", () => startAttempt());
 // Without a camera the customer can still be registered: a supervisor checks the document by hand.
 byHandButton.addEventListener("click", async () => {
   byHandButton.disabled = true;
-  const result = await api(root.dataset.alternativeUrl, { method: "POST", json: { reason: "camera_unavailable" } });
+  const result = await api(root.dataset.alternativeUrl, { method: "POST", json: { reason: byHandButton.dataset.reason || "camera_unavailable" } });
   byHandButton.disabled = false;
   if (result.ok) {
     window.location.assign(root.dataset.alternativeNext);
     return;
   }
   outcomeDetail.textContent = errorMessage(result.error);
+});
+// Leaving during the check asks first: the attempt would not count, but the customer starts over.
+window.addEventListener("beforeunload", (event) => {
+  if (!ownsTheScreen(attempt)) return;
+  event.preventDefault();
+  event.returnValue = "";
 });
 window.addEventListener("pagehide", () => {
   link.close();

@@ -12,6 +12,8 @@ const reasons = (id) => JSON.parse(document.getElementById(id).textContent || "[
 document.getElementById("liveness-reason-words").textContent = reasonLabels(reasons("liveness-reasons")).join(" ") || "—";
 const decisionWords = document.getElementById("decision-reason-words");
 if (decisionWords) decisionWords.textContent = reasonLabels(reasons("decision-reasons")).join(" ");
+const whyByHand = document.getElementById("alternative-reason-words");
+if (whyByHand) whyByHand.textContent = reasonLabels([whyByHand.dataset.reason]).join(" ");
 document.querySelectorAll("#review-steps li[data-step]").forEach((item) => {
   const name = STEP_TEXT[item.dataset.step];
   if (name) item.firstChild.textContent = name();
