@@ -14,8 +14,8 @@ from liveness.light import LightConfig
 from .customer import FPS
 
 LIGHT = LightConfig(enabled=True)
-# The footage turns 23-25 degrees (README.md of the actors); a light-only plan needs no blink.
-LIGHT_CONFIG = LivenessConfig(turn_yaw_degrees=20.0, light=LIGHT)
+# The product's thresholds with the light step on; a light-only plan needs no blink.
+LIGHT_CONFIG = LivenessConfig(light=LIGHT)
 LIGHT_ONLY_CONFIG = dataclasses.replace(LIGHT_CONFIG, require_blink=False)
 LIGHT_ONLY = ChallengePlan.parse("light")
 

@@ -99,13 +99,12 @@ async def capture_with(
 
 
 @pytest.fixture
-def random_plan_at_the_footages_threshold(settings: Any) -> None:
-    """The production random plan; the footage turns ~23-25 degrees (bench/actors/README.md)."""
+def random_plan(settings: Any) -> None:
+    """The production random plan, at the product's own thresholds."""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
-    settings.SHIMING_LIVENESS_TURN_DEGREES = 20.0
 
 
-@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
+@pytest.mark.usefixtures("random_plan")
 def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
@@ -125,7 +124,7 @@ def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
     assert judgements == [str(session.pk)]
 
 
-@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
+@pytest.mark.usefixtures("random_plan")
 def test_a_customer_who_turns_the_wrong_way_fails_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str], settings: Any
 ) -> None:
@@ -147,7 +146,7 @@ def light_policy(settings: Any) -> None:
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["blink", "light"]
 
 
-@pytest.mark.usefixtures("random_plan_at_the_footages_threshold", "light_policy")
+@pytest.mark.usefixtures("random_plan", "light_policy")
 def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
@@ -169,7 +168,7 @@ def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     assert [step["step"] for step in session.liveness_detail["live"]["steps"]] == ["blink", "light"]
 
 
-@pytest.mark.usefixtures("random_plan_at_the_footages_threshold", "light_policy")
+@pytest.mark.usefixtures("random_plan", "light_policy")
 def test_an_untinted_replay_fails_the_light_step_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
@@ -188,7 +187,7 @@ def test_an_untinted_replay_fails_the_light_step_live(
     ("light", "offered", "received"),
     [(True, "", "H264"), (True, "VP8", "VP8"), (False, "", "VP8")],
 )
-@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
+@pytest.mark.usefixtures("random_plan")
 def test_the_answer_takes_h264_for_a_light_step_and_the_tablets_order_otherwise(
     make_session: Callable[..., VerificationSession],
     clerk: Any,
