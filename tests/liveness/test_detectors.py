@@ -74,7 +74,7 @@ def test_a_blink_after_a_deep_turn_is_found() -> None:
 
 
 def test_an_eye_that_narrows_while_the_head_is_turned_is_not_a_blink() -> None:
-    """The turn's own narrowing of an eye (outside the frontal band) starts no closure."""
+    """The turn's own narrowing of an eye (beyond `blink_start_max_abs_yaw`) starts no closure."""
     detector = BlinkDetector(CONFIG)
     events = []
     for t in times(0.0, 3.0):
@@ -84,3 +84,16 @@ def test_an_eye_that_narrows_while_the_head_is_turned_is_not_a_blink() -> None:
         if event is not None:
             events.append(event)
     assert events == []
+
+
+def test_a_blink_while_turning_a_little_still_counts() -> None:
+    """People blink while they turn a little: within `blink_start_max_abs_yaw` a closure counts."""
+    detector = BlinkDetector(CONFIG)
+    events = []
+    for t in times(0.0, 3.0):
+        yaw = 12.0 if 1.8 <= t < 2.4 else 0.0
+        event = detector.update(t, blink_ear(t, at=2.0), blink_ear(t, at=2.0), (0.6,), relative_yaw=yaw)
+        if event is not None:
+            events.append(event.type)
+    assert CONFIG.frontal_band_degrees < 12.0 < CONFIG.blink_start_max_abs_yaw
+    assert events == [EventType.BLINK]
