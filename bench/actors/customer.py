@@ -88,7 +88,7 @@ DEEP_TURNS = Footage(
     clip="liveness_video/antispoofing_real.mov",
     idle=Segment.span(9, 18, centre=(480, 350)),
     segments={
-        "blink": Segment.span(77, 83, centre=(500, 350)),
+        "blink": Segment.span(77, 83, centre=(527, 351)),
         "turn_right": Segment(_out_and_back((94, *range(99, 109))), centre=(424, 346)),
         "turn_left": Segment((*range(137, 142), *range(174, 179)), centre=(441, 334)),
     },
@@ -124,7 +124,7 @@ def clip_frames(clip: str, testdata: Path | None = None) -> tuple[tuple[Frame, .
         ok, image = capture.read()
         if not ok:
             break
-        frames.append(image)
+        frames.append(np.asarray(image, np.uint8))
     capture.release()
     if not frames:
         raise FileNotFoundError(f"cannot read {path}")
@@ -146,7 +146,8 @@ def _tablet_frame(source: Footage, image: Frame, segment: Segment) -> Frame:
     if source.crop is not None:
         crop_w, crop_h = source.crop
         x, y = segment.centre[0] - crop_w // 2, segment.centre[1] - crop_h // 2
-        framed = cv2.resize(image[y : y + crop_h, x : x + crop_w], FRAME_SIZE, interpolation=cv2.INTER_CUBIC)
+        window = image[y : y + crop_h, x : x + crop_w]
+        framed = np.asarray(cv2.resize(window, FRAME_SIZE, interpolation=cv2.INTER_CUBIC), np.uint8)
     else:
         framed = np.full((height, width, 3), 96, dtype=np.uint8)
         left = (width - height) // 2

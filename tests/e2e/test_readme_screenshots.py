@@ -21,9 +21,9 @@ from tests.e2e.test_capture_flow import (
     open_dashboard,
     read_card_chip,
     register_customer,
+    retried_until_final,
     sign_in,
     wait_phase,
-    with_the_reason,
 )
 from tests.environment import PROJECT_ROOT
 from tests.factories import make_prc_id
@@ -56,7 +56,7 @@ def test_the_readme_screens(
     read_card_chip(page, stack, clerk, card, screens)
     hand_over(page, screens)
     give_consent(page, screens)
-    phase = with_the_reason(page, session_id, wait_phase(page, FINAL_PHASES))
+    phase = retried_until_final(page, session_id, wait_phase(page, FINAL_PHASES))
     screens.shot(page, f"capture-{phase}")
     assert phase == "approved"
     page.click("#to-result")
