@@ -4,8 +4,8 @@ the worker killed mid-work and Redis and PostgreSQL restarted, then leaves nothi
 
 It needs a Docker engine (root starts one: scripts/docker-engine). Without an engine answering, the
 test is skipped and says so: the whole suite runs on developers' machines where none is started, and
-the check takes minutes. In CI the check is a step of its own after the suite (.ci/run, which sets
-SHIMING_DEPLOY_CHECK_STEP=1 for the suite): the test skips then, so the check does not run twice.
+the check takes minutes. Where the check is a step of its own after the suite, that step's runner
+sets SHIMING_DEPLOY_CHECK_STEP=1 for the suite: the test skips then, so the check does not run twice.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _engine_answers() -> bool:
 
 @pytest.mark.skipif(
     os.environ.get("SHIMING_DEPLOY_CHECK_STEP") == "1",
-    reason="the deployment check runs as its own step of this run (.ci/run), not a second time in the suite",
+    reason="the deployment check runs as its own step of this run, not a second time in the suite",
 )
 @pytest.mark.skipif(not _engine_answers(), reason="no Docker engine answers here (start one: scripts/docker-engine)")
 def test_the_stack_runs_and_survives_its_faults() -> None:
