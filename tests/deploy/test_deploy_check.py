@@ -3,12 +3,14 @@ its TLS proxy, drives a capture to its decision on both web replicas, and surviv
 the worker killed mid-work and Redis and PostgreSQL restarted, then leaves nothing behind.
 
 It needs a Docker engine (root starts one: scripts/docker-engine). Without an engine answering, the
-test is skipped and says so: the whole suite runs on developers' machines and in CI where no engine
-is started, and the check takes minutes.
+test is skipped and says so: the whole suite runs on developers' machines where none is started, and
+the check takes minutes. Where the check is a step of its own after the suite, that step's runner
+sets SHIMING_DEPLOY_CHECK_STEP=1 for the suite: the test skips then, so the check does not run twice.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,10 @@ def _engine_answers() -> bool:
     return probe.returncode == 0
 
 
+@pytest.mark.skipif(
+    os.environ.get("SHIMING_DEPLOY_CHECK_STEP") == "1",
+    reason="the deployment check runs as its own step of this run, not a second time in the suite",
+)
 @pytest.mark.skipif(not _engine_answers(), reason="no Docker engine answers here (start one: scripts/docker-engine)")
 def test_the_stack_runs_and_survives_its_faults() -> None:
     done = subprocess.run(
@@ -39,5 +45,6 @@ def test_the_stack_runs_and_survives_its_faults() -> None:
     )
     print(done.stdout)
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
-    for step in ("capture", "dashboard", "kill web replica", "kill worker", "nothing lost", "down"):
+    steps = ("capture", "dashboard", "kill web replica", "POSTs after the kill", "kill worker", "nothing lost", "down")
+    for step in steps:
         assert f" {step} " in done.stdout or f"] {step}" in done.stdout, f"step {step!r} did not run"

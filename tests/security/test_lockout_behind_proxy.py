@@ -147,7 +147,7 @@ def test_the_compose_file_puts_the_app_behind_the_proxy_only() -> None:
     assert "--proxy-headers" not in daphne
     assert re.search(r"-b \"\$\{SHIMING_BIND_ADDRESS:-127\.0\.0\.1\}\"", daphne)
     caddy = (docker / "Caddyfile").read_text()
-    assert "reverse_proxy 127.0.0.1:{$SHIMING_WEB_1_PORT:8000} 127.0.0.1:{$SHIMING_WEB_2_PORT:8001}" in caddy
+    assert "to 127.0.0.1:{$SHIMING_WEB_1_PORT:8000} 127.0.0.1:{$SHIMING_WEB_2_PORT:8001}" in caddy
     assert "header_up X-Forwarded-For {remote_host}" in caddy
     compose = (docker / "compose.yml").read_text()
     proxy_service = compose.split("  proxy:", 1)[1].split("\n  web:", 1)[0]
