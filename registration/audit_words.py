@@ -24,6 +24,8 @@ AUDIT_ACTIONS = {
     "session.document_captured": _("Document photo stored"),
     "session.review_escalated": _("Review escalated"),
     "capture.finished": _("Capture attempt ended"),
+    "capture.interrupted": _("Capture attempt interrupted (not counted)"),
+    "document.number_viewed": _("Full document number viewed"),
     "capture.verdict_requeued": _("Verdict sent to the workers again"),
     "match.discarded": _("Face match discarded"),
     "evidence.viewed": _("Evidence viewed"),
