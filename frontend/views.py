@@ -168,7 +168,7 @@ def handover(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if not action_allowed("consent", session.state):
         return redirect("frontend:session", session_id=session.pk)
-    return _session_page(request, "frontend/handover.html", session)
+    return _session_page(request, "frontend/handover.html", session, customer_screen=True)
 
 
 @login_required
@@ -176,12 +176,13 @@ def consent(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if not action_allowed("consent", session.state):
         return redirect("frontend:session", session_id=session.pk)
-    return _session_page(request, "frontend/consent.html", session)
+    return _session_page(request, "frontend/consent.html", session, customer_screen=True)
 
 
 @login_required
 def alternative(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    return _session_page(request, "frontend/alternative.html", _session_or_404(request, session_id))
+    session = _session_or_404(request, session_id)
+    return _session_page(request, "frontend/alternative.html", session, customer_screen=True)
 
 
 @login_required
@@ -227,6 +228,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         light_challenge=policy.light_challenge,
         fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
         prompt_audio=prompt_audio_urls(),
+        customer_screen=True,
     )
 
 

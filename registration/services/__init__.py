@@ -17,6 +17,7 @@ from .chip_reads import (
 )
 from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
+from .customer_mode import customer_mode_begin, customer_mode_end
 from .decisions import session_cancel, session_decide
 from .documents import document_upload
 from .evidence import evidence_purge, evidence_read, evidence_read_kind, evidence_reencrypt, evidence_store
@@ -51,6 +52,8 @@ __all__ = [
     "chip_read_submit",
     "consent_record",
     "consent_text_save",
+    "customer_mode_begin",
+    "customer_mode_end",
     "document_upload",
     "evidence_purge",
     "evidence_read",

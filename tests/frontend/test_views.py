@@ -191,7 +191,8 @@ def test_the_handover_screen_asks_for_the_tablet_to_go_to_the_customer_in_both_l
     chinese = signed_in.get(f"/sessions/{session.pk}/handover/").content.decode()
     assert "请将平板交给客户" in chinese
     assert "张 三，接下来由您本人操作平板" in chinese
-    assert f'id="to-consent" href="/sessions/{session.pk}/consent/"' in chinese
+    assert f'action="/sessions/{session.pk}/customer-mode/"' in chinese  # the tablet changes hands here
+    assert 'id="to-consent"' in chinese
     assert f'id="retake" href="/sessions/{session.pk}/document/"' in chinese
     signed_in.cookies["django_language"] = "en"
     english = signed_in.get(f"/sessions/{session.pk}/handover/").content.decode()
