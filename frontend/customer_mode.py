@@ -57,7 +57,8 @@ class CustomerModeMiddleware:
         request.customer_mode = session_id  # type: ignore[attr-defined]  # read by the templates
         if not session_id or self._allowed(request, session_id):
             return self.get_response(request)
-        if request.method in {"GET", "HEAD"} and not request.path.startswith("/api/"):
+        navigating = request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"  # not a script's fetch
+        if request.method in {"GET", "HEAD"} and navigating and not request.path.startswith("/api/"):
             return redirect("frontend:customer-return")
         return JsonResponse({"code": "customer_mode", "message": error_message("customer_mode"), "details": {}},
                             status=403)  # fmt: skip

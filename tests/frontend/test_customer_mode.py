@@ -5,8 +5,10 @@ API refuses, and the start, the return and a wrong password are audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.test import Client
+from django.utils import timezone
 
 from registration.models import AuditEvent, VerificationSession
 from registration.state_machine import SessionState
@@ -70,3 +72,19 @@ def test_a_session_still_with_the_clerk_does_not_start_customer_mode(
     session = make_session()  # created: the document photo is still to take
     signed_in.post(f"/sessions/{session.pk}/customer-mode/")
     assert signed_in.get("/dashboard/").status_code == 200
+
+
+def test_a_registration_that_expires_in_the_customers_hands_asks_for_the_tablet_back(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"portrait")
+    handed_over(signed_in, session)
+    VerificationSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    html = signed_in.get(f"/sessions/{session.pk}/consent/", follow=True).content.decode()
+
+    assert "此登记已过期。" in html
+    assert "请将平板交还工作人员" in html
+    assert "/register/?from=" not in html  # the restart is the clerk's, after the password
+    signed_in.post("/customer-mode/return/", {"password": PASSWORD})
+    assert f'href="/register/?from={session.pk}"' in signed_in.get(f"/sessions/{session.pk}/result/").content.decode()
