@@ -28,7 +28,8 @@ from registration.state_machine import OPEN_STATES, SessionState
 SESSION_KEY = "shiming_customer_mode"
 # The customer's screens of the registration, and the API calls those screens make.
 CUSTOMER_PAGES = ("frontend:session", "frontend:consent", "frontend:alternative", "frontend:capture", "frontend:result")
-CUSTOMER_API = ("registration:session-detail", "registration:session-consent", "registration:session-alternative")
+CUSTOMER_API = ("registration:session-detail", "registration:session-consent", "registration:session-alternative",
+                "registration:session-extend")  # fmt: skip
 ALWAYS_ALLOWED = ("frontend:customer-return", "frontend:javascript-catalog", "frontend:manifest", "frontend:favicon",
                   "set_language", "registration:consent-text")  # fmt: skip
 
@@ -60,8 +61,8 @@ class CustomerModeMiddleware:
         navigating = request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"  # not a script's fetch
         if request.method in {"GET", "HEAD"} and navigating and not request.path.startswith("/api/"):
             return redirect("frontend:customer-return")
-        return JsonResponse({"code": "customer_mode", "message": error_message("customer_mode"), "details": {}},
-                            status=403)  # fmt: skip
+        error = {"code": "customer_mode", "message": error_message("customer_mode"), "details": {}}
+        return JsonResponse({"error": error}, status=403)  # the API's error shape (registration/apis.py)
 
     @staticmethod
     def _allowed(request: HttpRequest, session_id: str) -> bool:

@@ -41,6 +41,7 @@ AUDIT_ACTIONS = {
     "customer_mode.started": _("Tablet handed to the customer"),
     "customer_mode.ended": _("Clerk took the tablet back"),
     "customer_mode.return_refused": _("Wrong password to take the tablet back"),
+    "session_time.extended": _("More time given to read the consent"),
     "calibration.recorded": _("Calibration run recorded"),
     "filing.threshold_crossed": _("Filing threshold crossed"),
     "subscriber.service_ended": _("Service ended"),
@@ -65,6 +66,7 @@ AUDIT_DETAIL_KEYS = {
     "outlets": _("outlets"),
     "name": _("name"),
     "changes": _("changes"),
+    "seconds": _("seconds added"),
 }
 
 

@@ -34,7 +34,7 @@ from .judgement import (
 from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
 from .retention import retention_enforce, reviews_escalate, sessions_close_overdue
 from .subjects import subject_erase, subject_export, subject_find, subjects_erase_due, subscriber_end_service
-from .transitions import sessions_expire_stale
+from .transitions import session_extend, sessions_expire_stale
 from .verification_policy import policy_update
 
 __all__ = [
@@ -79,6 +79,7 @@ __all__ = [
     "reviews_escalate",
     "session_cancel",
     "session_decide",
+    "session_extend",
     "session_request_alternative",
     "sessions_close_overdue",
     "sessions_expire_stale",
