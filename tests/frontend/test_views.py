@@ -231,3 +231,10 @@ def test_the_alternative_page_says_what_was_and_was_not_taken(
     html = signed_in.get(f"/sessions/{after_an_attempt.pk}/alternative/").content.decode()
     assert "活体检测改由主管人工核验" in html
     assert "未拍摄" not in html
+
+
+def test_a_failed_sign_in_keeps_the_user_name(clerk: Any) -> None:
+    response = Client().post("/login/", {"username": clerk.username, "password": "wrong"})
+    html = response.content.decode()
+    assert f'name="username" autocomplete="username" required value="{clerk.username}"' in html
+    assert 'type="password" autocomplete="current-password" required autofocus' in html
