@@ -15,7 +15,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -75,8 +75,8 @@ def customer_mode_start(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """The handover's "I am the customer": the tablet is the customer's until the clerk's password."""
     try:
         session = selectors.session_get_for_user(request.user, session_id)
-    except NotFound:
-        return redirect("frontend:home")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     if session.state in OPEN_STATES and session.state != SessionState.CREATED and not customer_mode_session(request):
         request.session[SESSION_KEY] = str(session.pk)
         services.customer_mode_begin(clerk=request.user, session=session)
