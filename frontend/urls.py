@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from . import views
+from . import customer_mode, views
 
 app_name = "frontend"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("sessions/<uuid:session_id>/", views.session_next_step, name="session"),
     path("sessions/<uuid:session_id>/handover/", views.handover, name="handover"),
+    path("sessions/<uuid:session_id>/customer-mode/", customer_mode.customer_mode_start, name="customer-mode"),
+    path("customer-mode/return/", customer_mode.customer_return, name="customer-return"),
     path("sessions/<uuid:session_id>/consent/", views.consent, name="consent"),
     path("sessions/<uuid:session_id>/alternative/", views.alternative, name="alternative"),
     path("sessions/<uuid:session_id>/document/", views.document, name="document"),

@@ -190,7 +190,20 @@ def handover(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if not action_allowed("consent", session.state):
         return redirect("frontend:session", session_id=session.pk)
-    return _session_page(request, "frontend/handover.html", session)
+    return _session_page(request, "frontend/handover.html", session, customer_screen=True)
+
+
+# The customer's screens show the time left; in its last two minutes the consent offers more, once.
+TIME_WARNING_SECONDS = 120
+
+
+def _time_limit(session: VerificationSession, *, extendable: bool) -> dict[str, Any]:
+    return {
+        "expires_at": session.expires_at.isoformat(timespec="milliseconds"),
+        "now": timezone.now().isoformat(timespec="milliseconds"),
+        "warn_seconds": TIME_WARNING_SECONDS,
+        "extendable": extendable and not selectors.session_time_extended(session),
+    }
 
 
 @login_required
@@ -198,12 +211,14 @@ def consent(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if not action_allowed("consent", session.state):
         return redirect("frontend:session", session_id=session.pk)
-    return _session_page(request, "frontend/consent.html", session)
+    time_limit = _time_limit(session, extendable=True)
+    return _session_page(request, "frontend/consent.html", session, customer_screen=True, time_limit=time_limit)
 
 
 @login_required
 def alternative(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    return _session_page(request, "frontend/alternative.html", _session_or_404(request, session_id))
+    session = _session_or_404(request, session_id)
+    return _session_page(request, "frontend/alternative.html", session, customer_screen=True)
 
 
 @login_required
@@ -249,6 +264,8 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         light_challenge=policy.light_challenge,
         fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
         prompt_audio=prompt_audio_urls(),
+        customer_screen=True,
+        time_limit=_time_limit(session, extendable=False),
     )
 
 

@@ -226,6 +226,16 @@ class SessionConsentApi(APIView):
         return _session_response(session_id, request)
 
 
+class SessionExtendApi(APIView):
+    """The customer asks for more time while reading the consent (once)."""
+
+    @extend_schema(request=None, responses=SessionOutput)
+    def post(self, request: Request, session_id: str) -> Response:
+        selectors.session_get_for_user(request.user, session_id)
+        services.session_extend(session_id=session_id, actor=request.user)
+        return _session_response(session_id, request)
+
+
 class SessionAlternativeApi(APIView):
     @extend_schema(request=AlternativeInput, responses=SessionOutput)
     def post(self, request: Request, session_id: str) -> Response:

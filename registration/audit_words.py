@@ -40,6 +40,10 @@ AUDIT_ACTIONS = {
     "card_reader.enrolled": _("Card reader enrolled"),
     "card_reader.revoked": _("Card reader revoked"),
     "impact_assessment.recorded": _("Impact assessment recorded"),
+    "customer_mode.started": _("Tablet handed to the customer"),
+    "customer_mode.ended": _("Clerk took the tablet back"),
+    "customer_mode.return_refused": _("Wrong password to take the tablet back"),
+    "session_time.extended": _("More time given to read the consent"),
     "calibration.recorded": _("Calibration run recorded"),
     "filing.threshold_crossed": _("Filing threshold crossed"),
     "subscriber.service_ended": _("Service ended"),
@@ -64,6 +68,7 @@ AUDIT_DETAIL_KEYS = {
     "outlets": _("outlets"),
     "name": _("name"),
     "changes": _("changes"),
+    "seconds": _("seconds added"),
 }
 
 

@@ -27,6 +27,9 @@ MESSAGES: dict[str, Promise] = {
     "illegal_transition": _("This step is not possible in the session's current state."),
     "rate_limited": _("Too many requests: wait a moment and try again."),
     "busy": _("The server is busy: retry in a moment."),
+    "extension_not_now": _("More time can be given only while the consent is read."),
+    "extension_used": _("The time was already extended once."),
+    "customer_mode": _("The customer holds the tablet: the clerk takes it back with their password first."),
     # The customer's details.
     "full_name": _("The full name is required."),
     "document_type": _("Unknown document type."),

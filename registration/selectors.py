@@ -233,3 +233,8 @@ def session_public_payload(session: VerificationSession) -> dict[str, Any]:
     """The one shape of a session for every reader: the API's answer, the page's initial state, the
     consumer's first message and every pushed update (no biometric data)."""
     return dict(SessionOutput(session).data)
+
+
+def session_time_extended(session: VerificationSession) -> bool:
+    """Whether the customer already had the one extension of the session's time."""
+    return AuditEvent.objects.filter(action="session_time.extended", object_id=str(session.pk)).exists()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/search/", apis.SessionSearchApi.as_view(), name="session-search"),
     path("sessions/<uuid:session_id>/", apis.SessionDetailApi.as_view(), name="session-detail"),
     path("sessions/<uuid:session_id>/consent/", apis.SessionConsentApi.as_view(), name="session-consent"),
+    path("sessions/<uuid:session_id>/extend/", apis.SessionExtendApi.as_view(), name="session-extend"),
     path("sessions/<uuid:session_id>/alternative/", apis.SessionAlternativeApi.as_view(), name="session-alternative"),
     path("sessions/<uuid:session_id>/document/", apis.SessionDocumentApi.as_view(), name="session-document"),
     path(

@@ -18,6 +18,7 @@ from .chip_reads import (
 )
 from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
+from .customer_mode import customer_mode_begin, customer_mode_end
 from .decisions import four_eyes_bars, session_cancel, session_decide
 from .documents import document_number_for_review, document_upload
 from .evidence import evidence_purge, evidence_read, evidence_read_kind, evidence_reencrypt, evidence_store
@@ -34,7 +35,7 @@ from .judgement import (
 from .registrations import needs_guardian_consent, new_challenge_plan, registration_create, subscriber_age
 from .retention import retention_enforce, reviews_escalate, sessions_close_overdue
 from .subjects import subject_erase, subject_export, subject_find, subjects_erase_due, subscriber_end_service
-from .transitions import sessions_expire_stale
+from .transitions import session_extend, sessions_expire_stale
 from .verification_policy import policy_update
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "chip_registration_request",
     "consent_record",
     "consent_text_save",
+    "customer_mode_begin",
+    "customer_mode_end",
     "document_number_for_review",
     "document_upload",
     "evidence_purge",
@@ -81,6 +84,7 @@ __all__ = [
     "reviews_escalate",
     "session_cancel",
     "session_decide",
+    "session_extend",
     "session_request_alternative",
     "sessions_close_overdue",
     "sessions_expire_stale",

@@ -15,7 +15,7 @@ from registration.errors import Conflict, Forbidden, NotFound
 from registration.models import SubscriberStatus, VerificationSession
 from registration.realtime import broadcast_session_update
 from registration.roles import has_role
-from registration.selectors import session_public_payload
+from registration.selectors import session_public_payload, session_time_extended
 from registration.state_machine import CUSTOMER_STATES, FINAL_STATES, SessionState, check_transition
 from registration.verification_policy import effective_policy
 
@@ -121,3 +121,26 @@ def sessions_expire_stale(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             count += session_expire_if_due(session_lock(session_id), now=now)
     return count
+
+
+# The one extension of a session's time while the customer reads the consent: half its time again.
+EXTENSION_SHARE = 2
+
+
+def session_extend(*, session_id: UUID | str, actor: User) -> VerificationSession:
+    """Give the customer more time, once, while they read the consent (before it is given): the
+    session's end moves by half its time. A second extension, or one at another step, is refused."""
+    session_open(session_id)
+    with transaction.atomic():
+        session = session_lock(session_id)
+        if session.state != S.DOCUMENT_CAPTURED:
+            raise Conflict("More time is given only while the consent is read.", code="extension_not_now")
+        if session_time_extended(session):
+            raise Conflict("The time was already extended once.", code="extension_used")
+        added = timedelta(seconds=effective_policy().session_ttl_seconds // EXTENSION_SHARE)
+        session.expires_at += added
+        session.save(update_fields=["expires_at", "updated_at"])
+        audit(actor=actor, action="session_time.extended", target=session, outlet=session.outlet,
+              details={"seconds": int(added.total_seconds())})  # fmt: skip
+        notify_on_commit(session)
+    return session

@@ -188,6 +188,14 @@ def decision_ms(page: Any) -> float | None:
     return float(value) if value else None
 
 
+def desk_context(customer_context: CustomerContext, server: Server, clerk: Any, password: str, **options: Any) -> Any:
+    """The outlet's other screen, signed in as the clerk: from the handover the tablet shows only the
+    customer's screens (customer mode), so the dashboard is watched from here."""
+    context = customer_context(**({"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"} | options))
+    sign_in(context.new_page(), server, clerk.username, password)
+    return context
+
+
 def open_dashboard(context: Any, server: Server, screens: Screens) -> Any:
     dashboard = context.new_page()
     dashboard.goto(f"{server.url}/dashboard/")
@@ -286,7 +294,7 @@ def test_happy_path_is_approved_on_the_page_and_the_dashboard(
     page = context.new_page()
     sign_in(page, stack, clerk.username, password, screens)
     screens.shot(page, "home")
-    dashboard = open_dashboard(context, stack, screens)
+    dashboard = open_dashboard(desk_context(customer_context, stack, clerk, password), stack, screens)
     number = make_prc_id(CUSTOMER_BIRTH)
     card = chip_card_file(customer_chip_portrait, number, customer_chip_portrait.with_name(f"card-{number}.json"))
     session_id = register_by_chip(page, stack, clerk, card, screens)

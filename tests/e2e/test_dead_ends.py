@@ -91,12 +91,12 @@ def test_a_too_long_name_and_a_phone_with_open_registrations(
     page.fill("input[name=document_number]", make_prc_id())
     page.fill("input[name=phone_number]", phone.removeprefix("+86"))
     page.click("#register-form button[type=submit]")
-    page.wait_for_selector("#form-error:not([hidden])")
+    page.wait_for_selector("#error-full_name")  # under the name, not above the form
     screens.shot(page, "register-name-too-long")
 
     assert page.input_value("input[name=full_name]") == "欧" * 230  # not cut
-    assert "230" in page.inner_text("#form-error")
-    assert "200" in page.inner_text("#form-error")
+    assert "230" in page.inner_text("#error-full_name")
+    assert "200" in page.inner_text("#error-full_name")
 
     page.fill("input[name=full_name]", "王 小明")
     page.click("#register-form button[type=submit]")
@@ -106,4 +106,27 @@ def test_a_too_long_name_and_a_phone_with_open_registrations(
     assert page.url.endswith("/register/")
 
     page.click("#register-form button[type=submit]")  # the clerk has seen it: a new one opens
+    page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/document/$"))
+
+
+def test_a_wrong_document_number_is_explained_at_its_field(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    user, password = clerk
+    page = launch_browser(None).new_page(viewport=TABLET, locale="zh-CN")
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/register/")
+    page.fill("input[name=full_name]", "王 小明")
+    number = make_prc_id()
+    page.fill("input[name=document_number]", number[:-1] + ("0" if number[-1] != "0" else "1"))  # a wrong check digit
+    page.fill("input[name=phone_number]", make_phone().removeprefix("+86"))
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector("#error-document_number")
+    screens.shot(page, "register-error-at-field")
+
+    assert "校验" in page.inner_text("label:has(input[name=document_number])")
+    assert page.get_attribute("input[name=document_number]", "aria-invalid") == "true"
+    assert page.is_hidden("#form-error")
+    page.fill("input[name=document_number]", number)
+    page.click("#register-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/sessions/[0-9a-f-]+/document/$"))

@@ -52,3 +52,64 @@ def test_an_expired_registration_is_expired_everywhere_and_restarts_pre_filled(
     screens.shot(page, "register-restarted")
     assert page.input_value("input[name=full_name]") == "测试 客户"
     assert page.input_value("input[name=document_number]") == ""
+
+
+def _reading_session(clerk: Any, seconds_left: float) -> Any:
+    """A registration whose document the clerk photographed: the customer is next, with the consent."""
+    from registration import services
+    from registration.models import EvidenceKind
+    from registration.state_machine import SessionState
+    from tests.factories import make_phone, make_prc_id
+
+    session = services.registration_create(
+        clerk=clerk, full_name="测试 客户", document_type="prc_id", document_number=make_prc_id(),
+        phone_number=make_phone(),
+    )  # fmt: skip
+    services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"-", content_type="image/jpeg")
+    VerificationSession.objects.filter(pk=session.pk).update(
+        state=SessionState.DOCUMENT_CAPTURED, expires_at=timezone.now() + timedelta(seconds=seconds_left)
+    )
+    return VerificationSession.objects.get(pk=session.pk)
+
+
+def test_the_customer_sees_the_time_gets_more_once_and_hands_the_tablet_back_when_it_ends(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    user, password = clerk
+    session = off_loop(_reading_session, user, 90)
+    page = launch_browser(None).new_page(viewport={"width": 768, "height": 1024}, locale="zh-CN")
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/sessions/{session.pk}/handover/")
+    page.click("#to-consent")
+    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+
+    page.wait_for_selector("#more-time:not([hidden])")  # under two minutes left
+    assert page.inner_text("#time-left-text").startswith("剩余时间：1:")
+    screens.shot(page, "consent-time-left")
+    page.click("#more-time")
+    page.wait_for_selector("#more-time", state="hidden")
+    assert page.inner_text("#time-left-text").startswith("剩余时间：6:")
+    extended = off_loop(lambda: VerificationSession.objects.get(pk=session.pk).expires_at)
+    assert extended - session.expires_at == timedelta(seconds=300)
+
+    # The time runs out while the customer still reads: the hand-back, not a restart addressed to them.
+    off_loop(
+        lambda: VerificationSession.objects.filter(pk=session.pk).update(
+            expires_at=timezone.now() + timedelta(seconds=3)
+        )
+    )
+    page.reload()
+    page.wait_for_url(f"**/sessions/{session.pk}/result/", timeout=15_000)
+    screens.shot(page, "result-expired-hand-back")
+    assert page.inner_text("#result-title") == "此登记已过期。"
+    assert "请将平板交还工作人员" in page.inner_text("#hand-back")
+    assert page.locator("#restart").count() == 0
+
+    page.click("#staff-take-back")
+    page.fill("#staff-password", password)
+    page.click("#staff-return-submit")
+    page.wait_for_url(f"**/sessions/{session.pk}/result/")
+    page.click("#restart")  # the clerk restarts with the details kept
+    page.wait_for_url("**/register/?from=*")
+    assert page.input_value("input[name=full_name]") == "测试 客户"
+    assert page.input_value("input[name=phone_number]") == session.subscriber.phone_number.removeprefix("+86")

@@ -16,6 +16,7 @@ from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
     FINAL_PHASES,
     chip_card_file,
+    desk_context,
     give_consent,
     hand_over,
     open_dashboard,
@@ -48,7 +49,9 @@ def test_the_readme_screens(
     context = customer_context(viewport=viewport, locale=locale)
     page = context.new_page()
     sign_in(page, stack, clerk.username, password, screens)
-    dashboard = open_dashboard(context, stack, screens)
+    dashboard = open_dashboard(
+        desk_context(customer_context, stack, clerk, password, viewport=viewport, locale=locale), stack, screens
+    )
     number = make_prc_id(CUSTOMER_BIRTH)
     card = chip_card_file(customer_chip_portrait, number, customer_chip_portrait.with_name(f"card-{number}.json"))
     session_id = register_by_chip(page, stack, clerk, card, screens)

@@ -191,7 +191,8 @@ def test_the_handover_screen_asks_for_the_tablet_to_go_to_the_customer_in_both_l
     chinese = signed_in.get(f"/sessions/{session.pk}/handover/").content.decode()
     assert "请将平板交给客户" in chinese
     assert "张 三，接下来由您本人操作平板" in chinese
-    assert f'id="to-consent" href="/sessions/{session.pk}/consent/"' in chinese
+    assert f'action="/sessions/{session.pk}/customer-mode/"' in chinese  # the tablet changes hands here
+    assert 'id="to-consent"' in chinese
     assert f'id="retake" href="/sessions/{session.pk}/document/"' in chinese
     signed_in.cookies["django_language"] = "en"
     english = signed_in.get(f"/sessions/{session.pk}/handover/").content.decode()
@@ -230,3 +231,10 @@ def test_the_alternative_page_says_what_was_and_was_not_taken(
     html = signed_in.get(f"/sessions/{after_an_attempt.pk}/alternative/").content.decode()
     assert "活体检测改由主管人工核验" in html
     assert "未拍摄" not in html
+
+
+def test_a_failed_sign_in_keeps_the_user_name(clerk: Any) -> None:
+    response = Client().post("/login/", {"username": clerk.username, "password": "wrong"})
+    html = response.content.decode()
+    assert f'name="username" autocomplete="username" required value="{clerk.username}"' in html
+    assert 'type="password" autocomplete="current-password" required autofocus' in html

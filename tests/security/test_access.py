@@ -332,7 +332,19 @@ CASES: list[Case] = [
     *_page_cases("GET sessions/{id}/portrait.jpg", "/sessions/{captured}/portrait.jpg", 200),
     *_page_cases("GET sessions/{id}/capture/", "/sessions/{consented}/capture/", 200),
     *_page_cases("GET sessions/{id}/result/", "/sessions/{review}/result/", 200),
-]
+    # --- customer mode: the handover gives the tablet away; the hand-back screen; more time, once ---
+    Case("POST sessions/{id}/customer-mode/", "POST", "/sessions/{captured}/customer-mode/", "anonymous", ANONYMOUS,
+         302, redirect_to="/login/?next="),
+    Case("POST sessions/{id}/customer-mode/", "POST", "/sessions/{captured}/customer-mode/", "other_clerk",
+         OTHER_OUTLET, 404),
+    Case("POST sessions/{id}/customer-mode/", "POST", "/sessions/{captured}/customer-mode/", "clerk", RIGHT_USER,
+         302, redirect_to="/sessions/{captured}/consent/", writes=True),
+    Case("GET customer-mode/return/", "GET", "/customer-mode/return/", "anonymous", ANONYMOUS, 302,
+         redirect_to="/login/?next="),
+    # Nothing to take back while the clerk holds the tablet: home.
+    Case("GET customer-mode/return/", "GET", "/customer-mode/return/", "clerk", RIGHT_USER, 302, redirect_to="/"),
+    *_session_cases("POST api/sessions/{id}/extend/", "POST", "/api/sessions/{captured}/extend/", 200, {}),
+]  # fmt: skip
 
 
 def _fill(text: str, world: World) -> str:

@@ -68,8 +68,25 @@ acceptButton.addEventListener("click", async () => {
   fail(result.error);
 });
 
-refuseButton.addEventListener("click", async () => {
+// "I refuse" asks once more before it is sent (it cannot be taken back then): the customer can undo.
+const choice = document.getElementById("choice");
+const refuseConfirm = document.getElementById("refuse-confirm");
+
+function confirming(visible) {
+  show(choice, !visible);
+  show(refuseConfirm, visible);
+}
+
+refuseButton.addEventListener("click", () => {
   show(errorBox, false);
+  confirming(true);
+  document.getElementById("refuse-undo").focus();
+});
+
+document.getElementById("refuse-undo").addEventListener("click", () => confirming(false));
+
+document.getElementById("refuse-confirmed").addEventListener("click", async () => {
+  confirming(false);
   acceptButton.disabled = true;
   refuseButton.disabled = true;
   const result = await api(root.dataset.alternativeUrl, {

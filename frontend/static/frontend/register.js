@@ -39,12 +39,67 @@ function fail(text) {
   show(errorBox, true);
 }
 
+// The field an error code is about: its words show under that field, not above the form.
+const CODE_FIELD = {
+  full_name: "full_name",
+  document_type: "document_type",
+  birth_date: "birth_date",
+  birth_date_required: "birth_date",
+  phone_format: "phone_number",
+  phone_not_ascii: "phone_number",
+  phone_in_use: "phone_number",
+};
+
+function fieldOf(code) {
+  if (CODE_FIELD[code]) return CODE_FIELD[code];
+  return code.startsWith("id_") && code !== "id_limit_reached" ? "document_number" : null;
+}
+
+function clearFieldErrors() {
+  for (const box of form.querySelectorAll(".field-error")) box.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+}
+
+// Shows `text` under the field `name`; returns false when the form has no such field.
+function failAt(name, text) {
+  const input = form.elements[name];
+  const label = input && input.closest ? input.closest("label") : null;
+  if (!label) return false;
+  const box = document.createElement("span");
+  box.className = "error field-error";
+  box.id = `error-${name}`;
+  box.setAttribute("role", "alert");
+  box.textContent = text;
+  label.append(box);
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", box.id);
+  return true;
+}
+
+function showError(error) {
+  if (error.code === "invalid_input" && error.details && typeof error.details === "object") {
+    const names = Object.keys(error.details);
+    const placed = names.filter((name) => failAt(name, [].concat(error.details[name]).join(" ")));
+    if (placed.length) {
+      form.elements[placed[0]].focus();
+      if (placed.length < names.length) fail(errorMessage(error));
+      return;
+    }
+  }
+  const field = fieldOf(error.code);
+  if (field && failAt(field, errorMessage(error))) {
+    form.elements[field].focus();
+    return;
+  }
+  fail(errorMessage(error));
+}
+
 // A name longer than the record holds is refused with its length, never cut without a word.
 function nameTooLong() {
   const max = Number(form.full_name.dataset.maxLength);
   const length = [...form.full_name.value.trim()].length;
   if (!max || length <= max) return false;
-  fail(format(_("The full name has %(length)s characters; at most %(max)s are possible. Shorten it as the document does."), { length, max }));
+  failAt("full_name", format(_("The full name has %(length)s characters; at most %(max)s are possible. Shorten it as the document does."), { length, max }));
   form.full_name.focus();
   return true;
 }
@@ -176,6 +231,7 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   show(errorBox, false);
+  clearFieldErrors();
   if (nameTooLong()) return;
   submitButton.disabled = true;
   const looked = await phoneNeedsLook(form.phone_number.value.trim());
@@ -196,8 +252,5 @@ form.addEventListener("submit", async (event) => {
     window.location.assign(`${form.dataset.next}${result.data.id}/document/`);
     return;
   }
-  const fieldErrors = result.error.code === "invalid_input" ? Object.keys(result.error.details || {}) : [];
-  fail(fieldErrors.length
-    ? `${_("Please check these fields:")} ${fieldErrors.map((name) => form.elements[name]?.closest("label")?.firstChild.textContent.trim() || name).join(", ")}`
-    : errorMessage(result.error));
+  showError(result.error);
 });
