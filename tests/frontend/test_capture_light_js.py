@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from typing import Any
 
 from tests.environment import PROJECT_ROOT, needs_tool
@@ -51,9 +52,9 @@ console.log(JSON.stringify({ played, log, playing: overlay.playing }));
 
 
 def play(
-    colours: list[str], seconds: float, stop_at_ms: int | None = None, late_ms: list[float] | None = None
+    colours: list[str], seconds: float, stop_at_ms: int | None = None, late_ms: Sequence[float] | None = None
 ) -> dict[str, Any]:
-    arguments = json.dumps([colours, seconds, stop_at_ms, late_ms or []])
+    arguments = json.dumps([colours, seconds, stop_at_ms, list(late_ms or ())])
     result = subprocess.run(
         [NODE or "node", "--input-type=module", "-e", SCRIPT, LIGHT.as_uri(), arguments],
         capture_output=True,

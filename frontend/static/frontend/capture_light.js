@@ -18,7 +18,6 @@ export class LightOverlay {
     this.show = show;
     this.timers = timers;
     this.frame = null;
-    this.paints = [];
   }
 
   play(colours, seconds, painted) {
@@ -28,16 +27,13 @@ export class LightOverlay {
     let start = null;
     let index = 0;
     let last = 0;
-    this.paints = [];
     const paint = (time) => {
       this.element.style.backgroundColor = colours[index];
-      this.paints.push(start === null ? 0 : time - start);
       last = time;
     };
     const tick = (time) => {
       if (start === null) {
         start = time; // the frame that shows the first colour: the grid's origin
-        this.paints[0] = 0;
         last = time;
         if (painted) painted();
       } else if (time >= start + (index + 1) * holdMs && time >= last + MIN_HOLD_MS) {
