@@ -355,14 +355,15 @@ def launch_browser(playwright_driver: Any, e2e_tools: None) -> Iterator[BrowserF
 @pytest.fixture
 def customer_context(launch_browser: BrowserFactory, stack: Server, testdata: Path) -> CustomerContext:
     """A browser context whose camera is the prompt-following customer (or, with `respond`, the
-    lazy or wrong-way one). The seed of its reaction delays is printed, to replay a run."""
+    lazy or wrong-way one; with `light`, lit by the screen's colours). The seed of its reaction
+    delays is printed, to replay a run."""
     from bench.actors.customer import follow
     from tests.e2e import customer_camera
 
-    def open_context(*, respond: Callable[[str], str | None] | None = None, **options: Any) -> Any:
+    def open_context(*, respond: Callable[[str], str | None] | None = None, light: bool = False, **options: Any) -> Any:
         seed = random.SystemRandom().randrange(2**32)
         context = launch_browser(None).new_context(**options)
-        directions = customer_camera.install(context, stack.url, seed=seed, respond=respond or follow)
+        directions = customer_camera.install(context, stack.url, seed=seed, respond=respond or follow, light=light)
         print(f"\ncustomer seed {seed}: {directions}")
         return context
 
