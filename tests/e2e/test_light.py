@@ -57,7 +57,6 @@ def first_attempt(
     start_check(page)
     page.wait_for_selector("#light-warning:not([hidden])", timeout=30_000)
     page.click("#light-start")
-    wait_phase(page, ("challenge",), 30_000)
     return page, session, wait_phase(page, FINAL_PHASES)
 
 
