@@ -93,7 +93,7 @@ def test_a_screen_lit_customer_passes_the_light_step_in_chromium(
 def test_an_untinted_customer_fails_the_light_step_in_chromium(
     run: int, stack: Server, clerk_account: tuple[Any, str], customer_context: CustomerContext, same_person_card: Path
 ) -> None:
-    page, session, phase = first_attempt(stack, clerk_account, customer_context, same_person_card, lit=False)
+    _page, session, phase = first_attempt(stack, clerk_account, customer_context, same_person_card, lit=False)
     report("untinted", session.pk)
 
     assert phase == "liveness_failed"
