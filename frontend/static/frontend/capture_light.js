@@ -5,8 +5,8 @@
 // The server lays colour k at `shown + k * seconds` (liveness/light.py), so the page paints on that
 // grid, on the display's own frames (requestAnimationFrame), never by chaining timers: a chain of
 // setTimeout(hold) adds each timer's lateness to every later colour, and on a busy tablet (or the
-// shared test machine, the renderer also encoding the video) the last colours of eight ran 100 ms
-// and more behind the server's grid, so the frames of one colour were judged against the next
+// shared test machine, the renderer also encoding the video) the last colours of eight can run
+// well behind the server's grid, so the frames of one colour are judged against the next
 // (light_mismatch). A late frame now delays only its own colour; the next is back on the grid,
 // but never sooner than MIN_HOLD_MS after the one before.
 
