@@ -127,6 +127,9 @@ class ChallengeEngine:
         self._clock.remember(frame.t, received_at)
         restarted = False
         injection = self._injection.check(frame, received_at)
+        if self._injection.reanchored:  # the first frame was stamped early: the session starts here
+            self._first_t = frame.t
+            self._begin_again(frame)
         if injection is not None:
             self._fail(frame.t, Reason.SUSPECTED_INJECTION, injection)
         elif frame.has_face and frame.quality in _TRACKABLE:
@@ -323,11 +326,14 @@ class ChallengeEngine:
         if self._restarts > self.config.max_restarts:
             self._fail(frame.t, Reason.IDENTITY_JUMP)
             return
+        self._begin_again(frame)
+
+    def _begin_again(self, frame: FrameFeatures) -> None:
+        """A new attempt from this frame: calibration, its clock and every detector start here
+        (after a restart, or when the one frame before was stamped early, `InjectionGuard`)."""
         self._attempt = _Attempt(started_at=frame.t)
-        self._blinks.reset()
-        self._turns.reset()
-        self._planar.reset()
-        self._continuity.reset()
+        for detector in (self._blinks, self._turns, self._planar, self._continuity):
+            detector.reset()
         self._previous_face = None
         self._last_yaw = None
 

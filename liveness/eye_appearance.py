@@ -87,6 +87,19 @@ class EyeAppearance:
         self._history.append((t, left, right))
         if not references:
             return (0.0, 0.0)
-        left_change = max(change(left, entry[1]) for entry in references)
-        right_change = max(change(right, entry[2]) for entry in references)
-        return (round(left_change, 4), round(right_change, 4))
+        return (
+            _largest_change(left, [entry[1] for entry in references]),
+            _largest_change(right, [entry[2] for entry in references]),
+        )
+
+
+def _largest_change(current: Patch, references: list[Patch]) -> float:
+    """`change` against each reference, the largest, rounded to 4 decimals: one matrix product
+    (the per-pair `change` costs four NumPy calls a reference, every frame, both eyes)."""
+    if not current.any():
+        return 0.0
+    stacked = np.stack(references).reshape(len(references), -1)
+    correlations = stacked @ current.ravel()
+    textured = stacked.any(axis=1)
+    changes = np.where(textured, 1.0 - correlations, 0.0)
+    return round(float(changes.max()), 4)

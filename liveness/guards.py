@@ -18,27 +18,48 @@ _MOTION_HISTORY_SECONDS = 12.0  # long enough to cover the slowest turn
 
 
 class InjectionGuard:
-    """Frames that repeat exactly, or timestamps that cannot come from a live camera."""
+    """Frames that repeat exactly, or timestamps that cannot come from a live camera.
+
+    "Frames from the future": the media time, counted from an anchor frame, may not run ahead of
+    the server's clock from that frame by more than `max_clock_drift_seconds` (a recording pushed
+    faster than it was filmed). The anchor is the first frame, except when that frame alone is
+    stamped early: Chromium's H.264 sender can send as its first frame one stamped seconds before
+    its second (docs/liveness.md, "The early first frame"), and a tablet that does the same is
+    honest. So a first frame whose stamp is that far behind the second's is judged by itself
+    (it only has to be earlier) and the stream is anchored on the second frame instead, once.
+    Every later frame is judged as before: a jump or a stream that runs fast after the first frame
+    is still caught, and the first frame's stamp carries nothing an injection could use.
+    """
 
     def __init__(self, config: LivenessConfig) -> None:
         self._config = config
         self._first: tuple[float, float] | None = None
         self._last_t: float | None = None
+        self._frames = 0
         self._last_digest = ""
         self._identical_run = 0
+        self.reanchored = False
+        """True on the one frame where the stream was re-anchored (its first frame was stamped early)."""
 
     def check(self, frame: FrameFeatures, received_at: float) -> Reason | None:
         """The injection reason this frame reveals, if any."""
+        self.reanchored = False
         if self._last_t is not None and frame.t <= self._last_t:
             return Reason.IMPOSSIBLE_TIMESTAMPS
+        self._frames += 1
+        self._last_t = frame.t
         if self._first is None:
             self._first = (frame.t, received_at)
-        self._last_t = frame.t
-        media_elapsed = frame.t - self._first[0]
-        clock_elapsed = received_at - self._first[1]
-        if media_elapsed - clock_elapsed > self._config.max_clock_drift_seconds:
+        elif self._frames == 2 and self._ahead(frame, received_at) > self._config.max_clock_drift_seconds:
+            self._first, self.reanchored = (frame.t, received_at), True  # the first frame was stamped early
+        if self._ahead(frame, received_at) > self._config.max_clock_drift_seconds:
             return Reason.IMPOSSIBLE_TIMESTAMPS  # frames from the future
         return self._check_repeats(frame.digest)
+
+    def _ahead(self, frame: FrameFeatures, received_at: float) -> float:
+        """Seconds the media time ran ahead of the clock since the anchor frame."""
+        assert self._first is not None  # noqa: S101 - set on the first frame
+        return (frame.t - self._first[0]) - (received_at - self._first[1])
 
     def _check_repeats(self, digest: str) -> Reason | None:
         if digest and digest == self._last_digest:

@@ -6,7 +6,9 @@
 // reactions[k] seconds, then returns to idle. Like a person, it knows a step only from its prompt:
 // the action of step k is read from the server's status that prompts it (the page acknowledges
 // that status), never from "ready", which gives the step count alone. getUserMedia returns the
-// canvas's stream.
+// canvas's stream. With DIRECTIONS.light_latency set, the camera is also lit by the screen: while
+// the page's light overlay shows a colour, the idle frames are the ones Python rendered under that
+// colour ("lit-rrggbb"), switched light_latency seconds after the overlay changed.
 (() => {
   const DIRECTIONS = __DIRECTIONS__;
   const fps = DIRECTIONS.fps;
@@ -31,6 +33,25 @@
   const log = [];
   window.__customerLog = log;
 
+  const screenLog = [];
+
+  function screenColour() {
+    const overlay = document.getElementById("light-overlay");
+    if (!overlay || overlay.hidden) return null;
+    const rgb = overlay.style.backgroundColor.match(/\d+/g);
+    return rgb ? rgb.slice(0, 3).map((v) => Number(v).toString(16).padStart(2, "0")).join("") : null;
+  }
+
+  function idleFrames(now) {
+    if (DIRECTIONS.light_latency === null) return images.idle;
+    const colour = screenColour();
+    if (!screenLog.length || screenLog[screenLog.length - 1].colour !== colour) screenLog.push({ at: now, colour });
+    const seen = now - DIRECTIONS.light_latency * 1000;
+    let lit = null;
+    for (const entry of screenLog) if (entry.at <= seen) lit = entry.colour;
+    return (lit && images[`lit-${lit}`]) || images.idle;
+  }
+
   function draw() {
     const now = performance.now();
     if (playing) {
@@ -48,7 +69,7 @@
       context.drawImage(images[next.action][0], 0, 0);
       return;
     }
-    const idle = images.idle;
+    const idle = idleFrames(now);
     context.drawImage(idle[Math.floor((now * fps) / 1000) % idle.length], 0, 0);
   }
 

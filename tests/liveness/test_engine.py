@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 
@@ -342,6 +343,46 @@ def test_media_time_running_ahead_of_the_clock_is_suspected_injection() -> None:
         engine.process(stream.frame(t), t / 4.0)  # 3 s of "camera" delivered in 0.75 s
     verdict = engine.finish()
     assert Reason.IMPOSSIBLE_TIMESTAMPS in verdict.reasons
+
+
+EARLY_FIRST_STAMP = 4.0  # seconds: Chromium's H.264 first frame (docs/liveness.md, "The early first frame")
+
+
+def early_first_frame(engine: ChallengeEngine, stream: FaceStream) -> Callable[[float], float]:
+    """Feed a first frame stamped EARLY_FIRST_STAMP before the stream that follows it (which
+    starts 70 ms later on the clock); return the clock of the frames that follow by media time."""
+    engine.process(stream.frame(0.0), 0.0)
+    return lambda t: t - EARLY_FIRST_STAMP + 0.07
+
+
+def test_an_honest_stream_whose_first_frame_is_stamped_early_passes() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    clock = early_first_frame(engine, stream)
+    start = EARLY_FIRST_STAMP
+    for t in times(start, start + 2.2):
+        engine.process(stream.frame(t, ear=blink_ear(t, at=start + 1.5)), clock(t))
+    verdict = engine.finish()
+    assert verdict.passed, verdict.reasons
+    assert engine.calibration is not None
+    assert engine.calibration.completed_at >= start + CONFIG.calibration_seconds  # timed from the second frame
+
+
+def test_after_an_early_first_frame_a_stream_that_runs_fast_is_still_caught() -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    clock = early_first_frame(engine, stream)
+    start = EARLY_FIRST_STAMP
+    for t in times(start, start + 3.0):
+        engine.process(stream.frame(t), clock(start + (t - start) / 4.0))  # 3 s delivered in 0.75 s
+    assert Reason.IMPOSSIBLE_TIMESTAMPS in engine.finish().reasons
+
+
+def test_only_the_first_frame_may_be_stamped_early() -> None:
+    """A jump ahead between the second and third frames (a replay spliced in) is caught."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    engine.process(stream.frame(0.0), 0.0)
+    engine.process(stream.frame(1 / 15), 1 / 15)
+    engine.process(stream.frame(EARLY_FIRST_STAMP), 2 / 15)
+    assert engine.finish().reasons[:2] == (Reason.SUSPECTED_INJECTION, Reason.IMPOSSIBLE_TIMESTAMPS)
 
 
 def test_a_flat_photo_swung_to_fake_a_turn_fails_planar_motion() -> None:
