@@ -75,6 +75,7 @@ def report(kind: str, session_id: Any) -> None:
 
 @pytest.mark.xfail(
     strict=False,
+    raises=AssertionError,  # only the light step's verdict is the known gap: a crash or a hang still fails
     reason="issue 28, not reached: the lit customer passed the light step on 1 of 6 first attempts at load "
     "18-25 on 2 CPUs (bench/light_chromium.py --runs 6, docs/liveness.md); it runs every time so the day "
     "it passes shows as XPASS",
