@@ -65,6 +65,17 @@ class LivenessConfig:
     frontal_band_degrees: float = 10.0
     max_abs_yaw_degrees: float = 75.0
     max_yaw_step_degrees: float = 45.0
+    turn_min_parallax_per_degree: float = 0.006
+    """A yaw excursion is a turn only if the image moved as a head turning that far does: the
+    summed parallax of the flow-tracked anchors over the excursion (`liveness.guards`, per frame
+    the motion beyond a homography in face sizes) reaches this per degree of yaw travelled
+    outside the frontal band (out and back: 2 x (peak - band)). The yaw is read from a fitted face
+    model, which can swing past `turn_yaw_degrees` on a print that barely turns (a bent print of
+    a photo cut off at the cheek read as a 30-degree turn: 0.0022-0.0036); the nose moving
+    against the eyes and the outline is what no model fit can make. The shared clips' meshes
+    turned in 1-degree steps from 10 to 25 degrees and back show 0.0073-0.0090 (orthographic or
+    seen from 8 face sizes away: `bench/turn_parallax.py`), the shared clips' real turns
+    0.013-0.024 (docs/liveness.md)."""
 
     # --- Frame quality ------------------------------------------------------------------------
     min_face_fraction: float = 0.18

@@ -159,6 +159,10 @@ class PlanarMotionGuard:
             return False
         return parallax < self._config.planar_max_parallax_ratio * deformation
 
+    def parallax_during(self, t_start: float, t_end: float) -> float:
+        """The summed parallax (motion beyond a homography) of the frames from `t_start` to `t_end`."""
+        return sum(sample.parallax for sample in self.spanning(t_start, t_end))
+
     def turn_is_planar(self, t_start: float, t_end: float) -> bool:
         """A turn whose motion a homography explains (or that shows no parallax at all)."""
         samples = self.spanning(t_start, t_end)

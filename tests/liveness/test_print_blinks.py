@@ -91,3 +91,25 @@ def test_every_attack_kind_meets_every_source(attacked: dict[str, tuple[list[str
     for source in ("casia_facev5", "deepface", "nuaa", "id_documents"):
         kinds = {name.split(":")[0] for name in attacked if f"/{source}/" in name or f":{source}/" in name}
         assert kinds == set(ATTACKS), (source, kinds)
+
+
+# A photo cut off at the cheek (CASIA 019_0: the face runs off the photo's right and bottom edges)
+# bent by hand: the face mesh reads the half face as turned 28-32 degrees while the sheet turns 6
+# (found by `manage.py liveness_attacks`, the bent attack with seed 4). Several seeds, both kinds.
+CUT_OFF_PHOTO = "verification/casia_facev5/019/019_0.bmp"
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("bent", 4), ("bent_recompressed", 1), ("bent_recompressed", 4)])
+def test_a_bent_print_of_a_cut_off_photo_makes_no_turn(
+    testdata: Path, extractor: LandmarkExtractor, kind: str, seed: int
+) -> None:
+    events = events_of(testdata / CUT_OFF_PHOTO, kind, seed, extractor, LivenessConfig())
+    turns = [event for event in events if event != EventType.BLINK.value]
+    assert turns == []
+
+
+def test_the_cut_off_photo_swings_the_models_yaw(testdata: Path, extractor: LandmarkExtractor) -> None:
+    """The case has teeth: without the parallax rule the mesh's yaw makes a turn."""
+    rule_off = dataclasses.replace(LivenessConfig(), turn_min_parallax_per_degree=0.0)
+    events = events_of(testdata / CUT_OFF_PHOTO, "bent", 4, extractor, rule_off)
+    assert EventType.TURN_LEFT.value in events
