@@ -237,9 +237,8 @@ class ChallengeEngine:
 
     def _turn_moved_the_image(self, turn: LivenessEvent) -> bool:
         """The image showed the parallax a head turning this far makes (`turn_min_parallax_per_degree`)."""
-        travelled = 2.0 * max(turn.peak - self.config.frontal_band_degrees, 1.0)
-        parallax = self._planar.parallax_during(turn.t_start, turn.t_end)
-        return parallax >= self.config.turn_min_parallax_per_degree * travelled
+        parallax = self._planar.parallax_per_degree(turn.t_start, turn.t_end)
+        return parallax >= self.config.turn_min_parallax_per_degree
 
     def _match_step(self, attempt: _Attempt, event: LivenessEvent) -> None:
         """Judge the event against the current step: answer it, ignore it, or fail the attempt."""

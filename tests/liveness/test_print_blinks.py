@@ -64,20 +64,10 @@ def attacked(testdata: Path, extractor: LandmarkExtractor) -> dict[str, tuple[li
     return results
 
 
-# A print of a low-resolution photo, bent and re-compressed at JPEG quality 35, still blinks: the
-# face mesh places the eye's corners on block artefacts, so the aligned eye patch is not the same
-# region from frame to frame and its change says nothing (docs/liveness.md: not yet reached).
-KNOWN_GAP = "bent_recompressed"
-
-
 def test_no_print_of_any_shared_still_blinks_or_turns(attacked: dict[str, tuple[list[str], list[str]]]) -> None:
-    moved = {name: on for name, (on, _) in attacked.items() if on and not name.startswith(KNOWN_GAP)}
-    assert moved == {}
-
-
-@pytest.mark.xfail(reason="bent, re-compressed low-resolution prints still blink (docs/liveness.md)", strict=False)
-def test_no_bent_recompressed_print_blinks(attacked: dict[str, tuple[list[str], list[str]]]) -> None:
-    moved = {name: on for name, (on, _) in attacked.items() if on and name.startswith(KNOWN_GAP)}
+    """Bent and re-compressed prints included: the eye change is measured where the image's own
+    motion carried the eye, so a mesh sliding over a low-resolution picture makes no change."""
+    moved = {name: on for name, (on, _) in attacked.items() if on}
     assert moved == {}
 
 
@@ -99,7 +89,10 @@ def test_every_attack_kind_meets_every_source(attacked: dict[str, tuple[list[str
 CUT_OFF_PHOTO = "verification/casia_facev5/019/019_0.bmp"
 
 
-@pytest.mark.parametrize(("kind", "seed"), [("bent", 4), ("bent_recompressed", 1), ("bent_recompressed", 4)])
+CUT_OFF_CASES = [("bent", 4), ("bent_recompressed", 1), ("bent_recompressed", 4), ("bent_recompressed", 7)]
+
+
+@pytest.mark.parametrize(("kind", "seed"), CUT_OFF_CASES)
 def test_a_bent_print_of_a_cut_off_photo_makes_no_turn(
     testdata: Path, extractor: LandmarkExtractor, kind: str, seed: int
 ) -> None:
