@@ -150,6 +150,7 @@ class EyeAppearance:
         if motion is None:
             self._history.clear()
             return
-        inverse = np.linalg.inv(motion)
+        # An affine map's inverse in closed form (numpy's general inverse goes through LAPACK).
+        inverse = np.vstack((cv2.invertAffineTransform(motion[:2]), (0.0, 0.0, 1.0)))
         for entry in self._history:
             entry.back = entry.back @ inverse
