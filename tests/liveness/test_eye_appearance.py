@@ -19,7 +19,7 @@ def textured_face(*, eyes_open: bool = True) -> npt.NDArray[np.uint8]:
     picture = cv2.GaussianBlur(noise, (0, 0), 2.0)
     if eyes_open:
         for centre in ((110, 120), (210, 120)):
-            cv2.ellipse(picture, centre, (18, 9), 0, 0, 360, 40.0, -1)
+            cv2.ellipse(picture, centre, (18, 9), 0, 0, 360, (40.0,), -1)
     return np.clip(picture, 0, 255).astype(np.uint8)
 
 
