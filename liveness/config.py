@@ -54,11 +54,11 @@ class LivenessConfig:
     blink_max_seconds: float = 0.8
     blink_min_eye_change: float = 0.2
     """An eye closure is a blink only if an eye's pixels changed this much during it
-    (`liveness.eye_appearance`: 1 - correlation with the same eye 0.1-0.4 s before, the face's
-    motion taken out): the eye no longer correlates at 0.8 with itself. Half the smallest change of
-    a real blink in the shared clips (0.42), three times the largest of the mesh's closures on
-    held, swung or bent prints (0.065). Measured by `bench/blink_evidence.py` (docs/liveness.md,
-    which also says what it does not stop yet)."""
+    (`liveness.eye_appearance`: 1 - correlation with the same eye 0.1-0.4 s before, found where
+    the image's own motion carried it): the eye no longer correlates at 0.8 with itself. Under two
+    thirds of the smallest change of a real blink in the shared clips (0.33), twice the largest of
+    the mesh's closures on bent and re-compressed prints of a cut-off photo (0.096). Measured by
+    `bench/blink_evidence.py` (docs/liveness.md)."""
 
     blink_start_max_abs_yaw: float = 15.0
     """An eye closure begins only this near the calibrated frontal pose (degrees of yaw): turned
@@ -72,6 +72,18 @@ class LivenessConfig:
     frontal_band_degrees: float = 10.0
     max_abs_yaw_degrees: float = 75.0
     max_yaw_step_degrees: float = 45.0
+    turn_min_parallax_per_degree: float = 0.005
+    """A yaw excursion is a turn only if the image moved as a head turning does: the summed
+    parallax of the flow-tracked anchors over the excursion (`liveness.guards`, per frame the
+    motion beyond a homography, in face sizes) per degree the yaw travelled meanwhile (the sum of
+    its frame-to-frame steps) reaches this. The yaw is read from a fitted face model, which can
+    swing past `turn_yaw_degrees` on a print that barely turns (bent prints of a photo cut off at
+    the cheek, read as 28-32-degree turns: 0.0012-0.0043); the nose moving against the eyes and
+    the outline is what no fit can make. The shared clips' meshes turned in 1-degree steps from 10
+    to 25 degrees and back show 0.0073-0.0090 without any tracking noise (`bench/turn_parallax.py`;
+    the tests' rough synthetic head 0.0058), the shared clips' real turns 0.0096-0.036 (d3,
+    antispoofing_real, d12's 20-degree turns): the margin to the prints is thin (1.2x) and is
+    stated in docs/liveness.md."""
 
     # --- Frame quality ------------------------------------------------------------------------
     min_face_fraction: float = 0.18

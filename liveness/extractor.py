@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .config import LivenessConfig
-from .eye_appearance import EyeAppearance
+from .eye_appearance import EyeAppearance, texture_motion
 from .features import FrameFeatures, Point, Quality
 from .landmarks import (
     ANCHOR_INDICES,
@@ -108,8 +108,9 @@ class LandmarkExtractor:
             )
         mesh = _mesh_array(faces[0], width, height)
         n_faces = self._count_faces(rgb)
+        seeds = None if self._previous is None else self._previous[1]
         flow = self._track(gray, mesh)
-        eye_change = self._eyes.measure(t, gray, mesh)
+        eye_change = self._eyes.measure(t, gray, mesh, texture_motion(seeds, flow))
         features = _measure(mesh, gray, n_faces, flow, eye_change, t, digest, self._config)
         if self._light:
             skin, backdrop = skin_and_backdrop(rgb, features.anchors, features.face_width)

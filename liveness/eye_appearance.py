@@ -1,15 +1,19 @@
-"""How much each eye's pixels changed, with the face's own motion taken out: the blink's evidence.
+"""How much each eye's pixels changed, the image's own motion taken out: the blink's evidence.
 
 The eye aspect ratio comes from the face mesh, a model fitted to the image: on a print that is
 tilted, bent, re-compressed or shaken, the fitted eyelids can close while the printed eye never
 does. A real eyelid changes the pixels: the iris and the white disappear under skin. So each
-frame's eye region is cut out aligned on the eye's own corners (which takes out the face's
-translation, rotation and scale, whatever moves it), normalised for brightness and contrast (the
-screen-light step tints the face), and compared with the same eye a moment earlier. The change is
-`1 - normalised cross-correlation`: near 0 for the same picture of an eye, however it was moved
-(a print's eye stays within the noise of resampling and compression), large when the eye's
-appearance changed. `liveness.detectors.BlinkDetector` counts an eye closure as a blink only if
-the change during it reaches `LivenessConfig.blink_min_eye_change`.
+frame's eye region is cut out aligned on the eye's own corners (a 32x16 patch, normalised for
+brightness and contrast: the screen-light step tints the face) and kept for 0.4 s. A later frame
+is compared with it where the *image* carried it: the face's motion since then is followed by the
+texture (the optical flow of the planar-check anchors, one affine motion per frame fitted with
+outlier rejection, chained), not by the mesh. On a print of a cut-off or low-resolution photo the
+mesh slides over the picture (its eye corners land on the brows or on JPEG block artefacts), so
+a patch placed by the mesh changes though nothing in the picture did; the texture does not slide.
+The change is `1 - normalised cross-correlation`: near 0 for the same picture of an eye, however
+it was moved, large when the eye's appearance changed. `liveness.detectors.BlinkDetector` counts
+an eye closure as a blink only if the change during it reaches
+`LivenessConfig.blink_min_eye_change`.
 
 Only the two numbers per frame leave this module; the patches live for `_REFERENCE_SECONDS` in
 memory and are never stored.
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -27,6 +33,7 @@ import numpy.typing as npt
 from .landmarks import LEFT_EYE, RIGHT_EYE, Mesh
 
 Patch = npt.NDArray[np.float32]
+Matrix = npt.NDArray[np.float64]
 
 PATCH_WIDTH, PATCH_HEIGHT = 32, 16
 # The corners land at (4, 8) and (28, 8); the patch spans a third of the eye's width above and
@@ -35,10 +42,15 @@ _CORNER_LEFT, _CORNER_RIGHT, _CORNER_ROW = 4.0, 28.0, 8.0
 # The frames an eye is compared with: 0.1-0.4 s before. A blink closes in about 0.1 s, so its
 # deepest frame meets an open eye there; slow drifts (a print bent over seconds) do not.
 _REFERENCE_SECONDS = (0.1, 0.4)
+# The frame-to-frame motion: fitted to at least this many tracked anchors, a tracked point more
+# than this many pixels off the fit left out (a point on a flat background, an eyelid moving).
+_MIN_TRACKED = 8
+_INLIER_PIXELS = 2.0
+_LOST = -1.0
 
 
-def eye_patch(gray: npt.NDArray[np.uint8], mesh: Mesh, eye: tuple[int, int, object]) -> Patch:
-    """The eye's region in a canonical frame set by its two corners, zero mean and unit norm."""
+def eye_matrix(mesh: Mesh, eye: tuple[int, int, object]) -> Matrix:
+    """The 3x3 affine map from the frame to the eye's canonical patch, set by its two corners."""
     first, second = mesh[eye[0], :2], mesh[eye[1], :2]
     left, right = (first, second) if first[0] <= second[0] else (second, first)
     span = right - left
@@ -49,13 +61,22 @@ def eye_patch(gray: npt.NDArray[np.uint8], mesh: Mesh, eye: tuple[int, int, obje
         [[_CORNER_LEFT, _CORNER_ROW], [_CORNER_RIGHT, _CORNER_ROW], [_CORNER_LEFT, _CORNER_ROW + width]],
         dtype=np.float32,
     )
-    matrix = cv2.getAffineTransform(source, target)
+    return np.vstack((cv2.getAffineTransform(source, target), (0.0, 0.0, 1.0)))
+
+
+def patch_at(gray: npt.NDArray[np.uint8], matrix: Matrix) -> Patch:
+    """The canonical patch that `matrix` (frame -> patch) cuts out, zero mean and unit norm."""
     patch = cv2.warpAffine(
-        gray, matrix, (PATCH_WIDTH, PATCH_HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        gray, matrix[:2], (PATCH_WIDTH, PATCH_HEIGHT), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     ).astype(np.float32)
     patch -= float(patch.mean())
     norm = math.sqrt(float((patch * patch).sum()))
     return patch / norm if norm > 1e-3 else np.zeros_like(patch)
+
+
+def eye_patch(gray: npt.NDArray[np.uint8], mesh: Mesh, eye: tuple[int, int, object]) -> Patch:
+    """The eye's region in a canonical frame set by its two corners, zero mean and unit norm."""
+    return patch_at(gray, eye_matrix(mesh, eye))
 
 
 def change(current: Patch, reference: Patch) -> float:
@@ -66,40 +87,70 @@ def change(current: Patch, reference: Patch) -> float:
     return 1.0 - float((current * reference).sum())
 
 
+def texture_motion(previous: npt.NDArray[np.float32] | None, tracked: Sequence[tuple[float, float]]) -> Matrix | None:
+    """The 3x3 affine motion of the image from the previous frame to this one: the previous
+    frame's anchors (`previous`) to where the optical flow found them (`tracked`, (-1, -1) for a
+    lost point), fitted with outlier rejection. None without a previous frame or enough points."""
+    if previous is None or len(tracked) != len(previous):
+        return None
+    target = np.asarray(tracked, dtype=np.float32).reshape(-1, 2)
+    found = target[:, 0] > _LOST
+    if int(found.sum()) < _MIN_TRACKED:
+        return None
+    fitted, _ = cv2.estimateAffine2D(
+        previous[found], target[found], method=cv2.RANSAC, ransacReprojThreshold=_INLIER_PIXELS
+    )
+    if fitted is None:
+        return None
+    return np.vstack((fitted, (0.0, 0.0, 1.0)))
+
+
+@dataclass(slots=True)
+class _Reference:
+    """One earlier frame's eyes: when, their patches, the frame -> patch maps, and the map from
+    the current frame back to that frame (updated with every frame's motion)."""
+
+    t: float
+    patches: tuple[Patch, Patch]
+    matrices: tuple[Matrix, Matrix]
+    back: Matrix
+
+
 class EyeAppearance:
-    """Per frame, how much each eye changed against the same eye 0.1-0.4 s before (the largest
-    change over those frames; 0 when there is no earlier frame yet)."""
+    """Per frame, how much each eye changed against the same eye 0.1-0.4 s before, found where
+    the image's motion carried it (the largest change over those frames; 0 when there is no
+    earlier frame yet, or the motion was lost on the way)."""
 
     def __init__(self) -> None:
-        self._history: deque[tuple[float, Patch, Patch]] = deque()
+        self._history: deque[_Reference] = deque()
 
     def reset(self) -> None:
         """A new stream, or the face was lost: nothing earlier to compare with."""
         self._history.clear()
 
-    def measure(self, t: float, gray: npt.NDArray[np.uint8], mesh: Mesh) -> tuple[float, float]:
-        """(left, right) eye change of this frame, rounded to 4 decimals."""
-        left, right = eye_patch(gray, mesh, LEFT_EYE), eye_patch(gray, mesh, RIGHT_EYE)
+    def measure(self, t: float, gray: npt.NDArray[np.uint8], mesh: Mesh, motion: Matrix | None) -> tuple[float, float]:
+        """(left, right) eye change of this frame, rounded to 4 decimals; `motion` is the image's
+        motion from the previous frame (`texture_motion`), None when it is unknown."""
+        self._follow(motion)
         nearest, farthest = _REFERENCE_SECONDS
-        while self._history and self._history[0][0] < t - farthest:
+        while self._history and self._history[0].t < t - farthest:
             self._history.popleft()
-        references = [entry for entry in self._history if entry[0] <= t - nearest]
-        self._history.append((t, left, right))
+        references = [entry for entry in self._history if entry.t <= t - nearest]
+        matrices = (eye_matrix(mesh, LEFT_EYE), eye_matrix(mesh, RIGHT_EYE))
+        patches = (patch_at(gray, matrices[0]), patch_at(gray, matrices[1]))
+        self._history.append(_Reference(t, patches, matrices, np.eye(3)))
         if not references:
             return (0.0, 0.0)
-        return (
-            _largest_change(left, [entry[1] for entry in references]),
-            _largest_change(right, [entry[2] for entry in references]),
-        )
+        left = max(change(patch_at(gray, entry.matrices[0] @ entry.back), entry.patches[0]) for entry in references)
+        right = max(change(patch_at(gray, entry.matrices[1] @ entry.back), entry.patches[1]) for entry in references)
+        return (round(left, 4), round(right, 4))
 
-
-def _largest_change(current: Patch, references: list[Patch]) -> float:
-    """`change` against each reference, the largest, rounded to 4 decimals: one matrix product
-    (the per-pair `change` costs four NumPy calls a reference, every frame, both eyes)."""
-    if not current.any():
-        return 0.0
-    stacked = np.stack(references).reshape(len(references), -1)
-    correlations = stacked @ current.ravel()
-    textured = stacked.any(axis=1)
-    changes = np.where(textured, 1.0 - correlations, 0.0)
-    return round(float(changes.max()), 4)
+    def _follow(self, motion: Matrix | None) -> None:
+        """Carry every earlier frame's map to this frame; without the motion, forget them."""
+        if motion is None:
+            self._history.clear()
+            return
+        # An affine map's inverse in closed form (numpy's general inverse goes through LAPACK).
+        inverse = np.vstack((cv2.invertAffineTransform(motion[:2]), (0.0, 0.0, 1.0)))
+        for entry in self._history:
+            entry.back = entry.back @ inverse

@@ -134,6 +134,8 @@ class MotionSample:
     t: float
     deformation: float
     parallax: float
+    yaw_step: float = 0.0
+    """How far the face model's yaw moved between the two frames, in degrees."""
 
 
 def frame_motion(previous: FrameFeatures | None, frame: FrameFeatures) -> MotionSample | None:
@@ -146,7 +148,12 @@ def frame_motion(previous: FrameFeatures | None, frame: FrameFeatures) -> Motion
     source = np.array([a for a, _ in pairs], dtype=np.float64)
     target = np.array([f for _, f in pairs], dtype=np.float64)
     fit = motion_fit(source, target)
-    return MotionSample(frame.t, min(fit.deformation, _MAX_STEP_MOTION), min(fit.parallax, _MAX_STEP_MOTION))
+    return MotionSample(
+        frame.t,
+        min(fit.deformation, _MAX_STEP_MOTION),
+        min(fit.parallax, _MAX_STEP_MOTION),
+        abs(frame.yaw - previous.yaw),
+    )
 
 
 class PlanarMotionGuard:
@@ -179,6 +186,13 @@ class PlanarMotionGuard:
         if deformation < min_deformation:
             return False
         return parallax < self._config.planar_max_parallax_ratio * deformation
+
+    def parallax_per_degree(self, t_start: float, t_end: float) -> float:
+        """The frames' summed parallax (motion beyond a homography) from `t_start` to `t_end` over
+        the degrees the face model's yaw travelled meanwhile (0 when it did not move)."""
+        samples = self.spanning(t_start, t_end)
+        travelled = sum(sample.yaw_step for sample in samples)
+        return sum(sample.parallax for sample in samples) / travelled if travelled > 0.0 else 0.0
 
     def turn_is_planar(self, t_start: float, t_end: float) -> bool:
         """A turn whose motion a homography explains (or that shows no parallax at all)."""
