@@ -9,7 +9,7 @@ which is only compared with the media times to notice impossible timestamps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -221,7 +221,7 @@ class ChallengeEngine:
         if event.type is not EventType.BLINK and self._planar.turn_is_planar(event.t_start, event.t_end):
             self._fail(event.t_end, Reason.PLANAR_MOTION)
             return  # a photo's fake turn is not reported as a turn
-        if event.type is not EventType.BLINK and not self._turn_moved_the_image(event):
+        if event.type is not EventType.BLINK and not self._planar.turn_moved_the_image(event.t_start, event.t_end):
             return  # the fitted model's yaw swung, the image did not turn: not a turn
         if (
             event.type is EventType.BLINK
@@ -237,11 +237,6 @@ class ChallengeEngine:
             attempt.blinked = True
         if attempt.calibration is not None and len(attempt.steps) < len(self.plan.steps):
             self._match_step(attempt, event)
-
-    def _turn_moved_the_image(self, turn: LivenessEvent) -> bool:
-        """The image showed the parallax a head turning this far makes (`turn_min_parallax_per_degree`)."""
-        parallax = self._planar.parallax_per_degree(turn.t_start, turn.t_end)
-        return parallax >= self.config.turn_min_parallax_per_degree
 
     def _match_step(self, attempt: _Attempt, event: LivenessEvent) -> None:
         """Judge the event against the current step: answer it, ignore it, or fail the attempt."""
@@ -363,9 +358,7 @@ class ChallengeEngine:
         return tuple(steps)
 
     def _with_all_events(self, verdict: LivenessVerdict) -> LivenessVerdict:
-        return LivenessVerdict(
-            verdict.passed, verdict.reasons, verdict.steps, tuple(self._events), verdict.restarts, verdict.decided_at
-        )
+        return replace(verdict, events=tuple(self._events))
 
     # --- Helpers -------------------------------------------------------------------------------
 

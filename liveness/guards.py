@@ -194,6 +194,11 @@ class PlanarMotionGuard:
         travelled = sum(sample.yaw_step for sample in samples)
         return sum(sample.parallax for sample in samples) / travelled if travelled > 0.0 else 0.0
 
+    def turn_moved_the_image(self, t_start: float, t_end: float) -> bool:
+        """The image showed the parallax a head turning this far makes (`turn_min_parallax_per_degree`):
+        a fitted model's yaw that swung over a still or bent picture does not."""
+        return self.parallax_per_degree(t_start, t_end) >= self._config.turn_min_parallax_per_degree
+
     def turn_is_planar(self, t_start: float, t_end: float) -> bool:
         """A turn whose motion a homography explains (or that shows no parallax at all)."""
         samples = self.spanning(t_start, t_end)
