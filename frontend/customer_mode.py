@@ -15,6 +15,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,7 +55,13 @@ class CustomerModeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        session_id = customer_mode_session(request)
+        try:
+            session_id = customer_mode_session(request)  # the sign-in's session: read from the database
+        except OperationalError:
+            # The database is away: answer the clean "unavailable" the API gives then (a 503 the
+            # session middleware does not try to save), not a server error from this middleware.
+            error = {"code": "unavailable", "message": error_message("unavailable"), "details": {}}
+            return JsonResponse({"error": error}, status=503)
         request.customer_mode = session_id  # type: ignore[attr-defined]  # read by the templates
         if not session_id or self._allowed(request, session_id):
             return self.get_response(request)
