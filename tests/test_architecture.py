@@ -13,16 +13,14 @@ Imports are read with `ast`, nothing is imported: an import inside a function or
 from __future__ import annotations
 
 import ast
-import pickle
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.syntax import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("config", "frontend", "capture", "registration", "liveness")
@@ -87,28 +85,6 @@ def _from_base(module: Module, node: ast.ImportFrom) -> str:
     package = module.name if module.is_package else module.name.rpartition(".")[0]
     anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
     return ".".join([*anchor, *([node.module] if node.module else [])])
-
-
-def parse(path: Path) -> ast.Module:
-    """The module's syntax tree, parsed on a thread of its own (then, failing that, in a fresh
-    interpreter).
-
-    Late in a long run CPython 3.11's AST constructor can trip on its own recursion counter
-    ("AST constructor recursion depth mismatch", CPython gh-106905): it counts from the calling
-    thread's depth, which signal handlers and finalisers run on the main thread can move. A fresh
-    thread starts from zero and runs no signal handler; a fresh interpreter shares nothing."""
-    source = path.read_text()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        try:
-            return pool.submit(ast.parse, source, str(path)).result()
-        except SystemError:
-            pass
-    program = "import ast, pickle, sys; sys.stdout.buffer.write(pickle.dumps(ast.parse(open(sys.argv[1]).read())))"
-    command = [sys.executable, "-c", program, str(path)]
-    parsed = subprocess.run(command, capture_output=True, check=True).stdout
-    tree = pickle.loads(parsed)  # noqa: S301 - written just now by our own interpreter
-    assert isinstance(tree, ast.Module)
-    return tree
 
 
 def imports_of(module: Module, known: set[str] | dict[str, Module]) -> Iterator[Import]:
@@ -291,7 +267,7 @@ def _reference_problem(root: Path, path: str, name: str) -> str | None:
     source = root / path
     if not source.is_file():
         return "no such file"
-    defined = _defined_names(ast.parse(source.read_text()).body)
+    defined = _defined_names(parse(source).body)  # on a thread of its own: see `parse`
     outer, _, inner = name.partition(".")
     if outer not in defined:
         return f"{path} defines no {outer}"

@@ -11,6 +11,7 @@ from django.utils import translation
 from registration.audit_words import AUDIT_ACTIONS, audit_action_label, audit_details_html
 from registration.compliance import FILING_CROSSED
 from registration.state_machine import SessionState
+from tests.syntax import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def written_actions() -> set[str]:
     for path in (ROOT / "registration").rglob("*.py"):
         if "migrations" in path.parts:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "audit":
                 for keyword in node.keywords:
                     if keyword.arg == "action":

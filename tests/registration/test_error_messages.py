@@ -15,6 +15,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from registration.error_messages import MESSAGES, error_message
+from tests.syntax import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("registration", "capture", "frontend", "config")
@@ -27,7 +28,7 @@ def _sources() -> Iterator[tuple[Path, ast.AST]]:
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             if "migrations" not in path.parts:
-                yield path, ast.parse(path.read_text())
+                yield path, parse(path)
 
 
 def _literal(node: ast.AST | None) -> str | None:
