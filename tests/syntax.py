@@ -22,8 +22,13 @@ def parse(path: Path) -> ast.Module:
     with ThreadPoolExecutor(max_workers=1) as pool:
         try:
             return pool.submit(ast.parse, source, str(path)).result()
-        except SystemError:
-            pass
+        except SystemError as error:
+            if "recursion depth mismatch" not in str(error):
+                raise  # only the interpreter bug above earns the fallback
+    return _parse_in_a_fresh_interpreter(path)
+
+
+def _parse_in_a_fresh_interpreter(path: Path) -> ast.Module:
     program = "import ast, pickle, sys; sys.stdout.buffer.write(pickle.dumps(ast.parse(open(sys.argv[1]).read())))"
     command = [sys.executable, "-c", program, str(path)]
     parsed = subprocess.run(command, capture_output=True, check=True).stdout

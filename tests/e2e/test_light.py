@@ -73,13 +73,6 @@ def report(kind: str, session_id: Any) -> None:
     print(f"\nLIGHT-RUN {kind} light_step={'passed' if passed == [True] else 'failed'} reasons={live.get('reasons')}")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    raises=AssertionError,  # only the light step's verdict is the known gap: a crash or a hang still fails
-    reason="issue 28, not reached: the lit customer passed the light step on 1 of 6 first attempts at load "
-    "18-25 on 2 CPUs (bench/light_chromium.py --runs 6, docs/liveness.md); it runs every time so the day "
-    "it passes shows as XPASS",
-)
 @pytest.mark.usefixtures("light_policy")
 @pytest.mark.parametrize("run", RUNS)
 def test_a_screen_lit_customer_passes_the_light_step_in_chromium(
