@@ -49,12 +49,9 @@ def _month_asked(text: str) -> tuple[int, int]:
     return today.year, today.month
 
 
-@admin.register(ImpactAssessment)
-class ImpactAssessmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Versions of the impact assessment: recorded by the product's own figures, never edited."""
-
-    list_display = ["version", "recorded_at", "recorded_by", "keep_until", "print_link"]
-    readonly_fields = ["version", "recorded_at", "recorded_by", "keep_until", "facts"]
+class AdminReadOnlyRecord:
+    """A record the product writes and nobody edits: shown to admins only, never added, changed or
+    deleted here (the impact assessment's versions, the calibration runs)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -70,6 +67,14 @@ class ImpactAssessmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return has_role(request.user, ADMIN)
+
+
+@admin.register(ImpactAssessment)
+class ImpactAssessmentAdmin(AdminReadOnlyRecord, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Versions of the impact assessment: recorded by the product's own figures, never edited."""
+
+    list_display = ["version", "recorded_at", "recorded_by", "keep_until", "print_link"]
+    readonly_fields = ["version", "recorded_at", "recorded_by", "keep_until", "facts"]
 
     @admin.display(description=_("printable page"))
     def print_link(self, record: ImpactAssessment) -> str:
@@ -123,24 +128,9 @@ class ImpactAssessmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(CalibrationRecord)
-class CalibrationRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CalibrationRecordAdmin(AdminReadOnlyRecord, admin.ModelAdmin):  # type: ignore[type-arg]
     """Stored measuring runs (`face_calibrate --record`, `liveness_attacks --record`): read-only."""
 
     list_display = ["recorded_at", "kind", "component", "version"]
     list_filter = ["kind", "component"]
     readonly_fields = ["kind", "recorded_at", "component", "version", "model_files", "dataset", "command", "figures"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return has_role(request.user, ADMIN)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return has_role(request.user, ADMIN)
