@@ -60,12 +60,12 @@ def one_run(
     import numpy as np
 
     from bench.actors.customer import FPS, Customer, LitCamera
-    from bench.actors.light import LIGHT, LIGHT_ONLY, LIGHT_ONLY_CONFIG
+    from bench.actors.light import LIGHT, LIGHT_FOOTAGE, LIGHT_ONLY, LIGHT_ONLY_CONFIG
     from liveness import ChallengeEngine
     from liveness.extractor import skin_and_backdrop
     from liveness.light import LightRecorder, draw_sequence
 
-    camera = LitCamera(Customer(rng), rng, tinted=tinted)
+    camera = LitCamera(Customer(rng, source=LIGHT_FOOTAGE), rng, tinted=tinted)
     plan = LIGHT_ONLY.with_gaps((round(rng.uniform(0.5, 1.5), 3),)).with_light(draw_sequence(rng, LIGHT))
     probe = ChallengeEngine(plan, LIGHT_ONLY_CONFIG)  # when the page shows the colours
     shown_at, seconds = 0.0, 0.0
@@ -116,15 +116,16 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--codecs", type=_codecs, default="VP8,H264", help="VP8 and/or H264, comma-separated")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    from bench.actors.customer import CLIP, FPS, Customer, LitCamera, testdata_dir
+    from bench.actors.customer import FPS, Customer, LitCamera, testdata_dir
+    from bench.actors.light import LIGHT, LIGHT_CONFIG, LIGHT_FOOTAGE, extracted
     from liveness.extractor import LandmarkExtractor
 
-    if not (testdata_dir() / CLIP).is_file():
-        raise SystemExit(f"the customer's footage is not at {testdata_dir() / CLIP} (set SHIMING_TESTDATA)")
-    from bench.actors.light import LIGHT, LIGHT_CONFIG, extracted
+    clip = testdata_dir() / LIGHT_FOOTAGE.clip
+    if not clip.is_file():
+        raise SystemExit(f"the customer's footage is not at {clip} (set SHIMING_TESTDATA)")
 
     seed_rng = random.Random(9)
-    untinted = LitCamera(Customer(seed_rng), seed_rng, tinted=False)
+    untinted = LitCamera(Customer(seed_rng, source=LIGHT_FOOTAGE), seed_rng, tinted=False)
     with LandmarkExtractor(LIGHT_CONFIG) as extractor:
         features = extracted([untinted.frame(index / FPS) for index in range(int(SECONDS * FPS))], extractor)
     print(f"{args.runs} runs each, light-only plans, threshold correlation {LIGHT.min_correlation}")

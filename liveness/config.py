@@ -60,6 +60,13 @@ class LivenessConfig:
     the mesh's closures on bent and re-compressed prints of a cut-off photo (0.096). Measured by
     `bench/blink_evidence.py` (docs/liveness.md)."""
 
+    blink_start_max_abs_yaw: float = 15.0
+    """An eye closure begins only this near the calibrated frontal pose (degrees of yaw): turned
+    further, the face mesh's eye ratios follow the turn (one eye of antispoofing_real.mov read 0.12
+    frontal, 0.8 at 50 degrees, the other narrowed), and a turn's end looked like a blink. People
+    blink while turning a little (annotated blinks of liveportrait_d12, d19), hence wider than the
+    frontal band. The open-eye level is learnt inside `frontal_band_degrees` only."""
+
     # --- Turn: yaw relative to the calibrated frontal pose ----------------------------------
     turn_yaw_degrees: float = 25.0
     frontal_band_degrees: float = 10.0

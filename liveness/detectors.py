@@ -52,17 +52,31 @@ class BlinkDetector:
         self._closed_at = None
 
     def update(
-        self, t: float, ear_left: float, ear_right: float, eye_change: tuple[float, ...] = ()
+        self,
+        t: float,
+        ear_left: float,
+        ear_right: float,
+        eye_change: tuple[float, ...] = (),
+        *,
+        relative_yaw: float = 0.0,
     ) -> LivenessEvent | None:
-        """Feed one frame's eye ratios and eye change; return a blink when one has just ended."""
+        """Feed one frame's eye ratios and eye change; return a blink when one has just ended.
+
+        Only frames inside the frontal band (`relative_yaw`, degrees from the calibrated pose) set
+        the open-eye level: turned away, the eye ratios follow the turn, not the eyelids (a narrow
+        eye read 0.12 frontal and 0.8 at 50 degrees), so a level learnt there made the frontal eyes
+        after a deep turn look closed for the level's whole window, and a blink then never looked
+        open again. A closure begins only within `blink_start_max_abs_yaw`: further out, a turn's
+        own narrowing of an eye looked like a blink."""
         baseline = self.baseline()
-        self._remember(t, ear_left, ear_right)
+        if abs(relative_yaw) <= self._config.frontal_band_degrees:
+            self._remember(t, ear_left, ear_right)
         if baseline is None or min(baseline) <= 0.0:
             return None
         closure = eye_closure(ear_left / baseline[0], ear_right / baseline[1])
         changed = max(eye_change, default=0.0)
         if self._closed_at is None:
-            if closure < self._config.blink_close_ratio:
+            if abs(relative_yaw) <= self._config.blink_start_max_abs_yaw and closure < self._config.blink_close_ratio:
                 self._closed_at, self._deepest, self._eye_change = t, closure, changed
             return None
         self._deepest = min(self._deepest, closure)

@@ -194,7 +194,9 @@ class ChallengeEngine:
 
     def _detect(self, frame: FrameFeatures, relative_yaw: float) -> list[LivenessEvent]:
         events = []
-        blink = self._blinks.update(frame.t, frame.ear_left, frame.ear_right, frame.eye_change)
+        blink = self._blinks.update(
+            frame.t, frame.ear_left, frame.ear_right, frame.eye_change, relative_yaw=relative_yaw
+        )
         if blink is not None:
             events.append(blink)
         if self._plausible_yaw(frame.yaw):

@@ -1,30 +1,33 @@
 """Customers (and attackers) in front of the camera, assembled from real footage.
 
-ONE implementation, for the engine's unit tests, the capture tests and the load generator
-(`bench/load_tablets.py` imports it; it needs only numpy and OpenCV, no Django). All of it plays
-`liveness_video/liveportrait_d3.mp4` from the shared test data (one person, so the identity
-guard sees one face throughout):
+ONE implementation, for the engine's unit tests, the capture tests, the browser suite and the load
+generator (`bench/load_tablets.py` imports it; it needs only numpy and OpenCV, no Django). A
+customer plays ONE clip of the shared test data (one person, so the identity guard sees one face
+throughout), cut into segments (`Footage`):
 
-- idle: the most frontal open-eyed stretch (10.9-11.3 s), played forth and back without a cut;
-  the engine calibrates on it and it holds still in the gaps;
-- blink: 0.0-0.9 s (a closure of one eye that the blink detector counts; cut before the other eye starts closing);
-- turn_left: 7.7-10.0 s, the person turning to their own left (about 23 degrees from the idle
-  pose by the head pose, which reads real degrees: tests/liveness/test_landmarks.py) and back; it
-  ends where the idle stretch begins;
-- turn_right: the same, mirrored (the clip has no turn to the right).
+- `DEEP_TURNS` (the default): `liveness_video/antispoofing_real.mov`, a person turning far both
+  ways, its face cropped and scaled to the tablet's frame as a customer standing closer would be
+  filmed. idle: a still frontal stretch; turn_right: frontal to about +50 degrees and back (the
+  clip's own turn, played out and back: the face leaves the frame after it); turn_left: the
+  clip's own sweep out to about -47 degrees, then its own return; blink: a closure of both eyes.
+  Every turn passes the product's default 25 degrees by 20 or more (bench/actors/README.md says
+  why each cut is where it is).
+- `SHALLOW_TURNS`: `liveness_video/liveportrait_d3.mp4`, the earlier customer: its turn reaches
+  only about 23-25 degrees (so it fails the default threshold: bench/honest_customers.py measures
+  it), turn_right is the turn mirrored.
 
 A `Customer` watches the prompt the page shows (`see(prompt, t)`) and starts the matching clip
 segment after a human reaction delay (0.3-1.0 s, random); `respond` changes what it does (the
 lazy and the wrong-way customers). `LoopingRecording` ignores the prompts and replays a
 recording that does every action now and then. Frames are BGR 640x480 (the tablet's size), at
-30 fps of media time.
+30 fps of media time (a 15 fps clip shows each of its frames twice).
 """
 
 from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,7 +43,6 @@ from liveness.session import LivenessSession
 Frame = npt.NDArray[np.uint8]
 FPS = 30.0
 FRAME_SIZE = (640, 480)
-CLIP = "liveness_video/liveportrait_d3.mp4"
 STEPS = ("blink", "turn_left", "turn_right")
 PROMPTS = (*STEPS, "light")
 REACTION_SECONDS = (0.3, 1.0)
@@ -48,23 +50,75 @@ REACTION_SECONDS = (0.3, 1.0)
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """Frames [start, end) of the clip (30 fps indices), mirrored or not."""
+    """Frames of the clip in playing order (the clip's own frame indices), mirrored or not, cut
+    out around `centre` (the clip's pixels) when the footage is cropped: each segment's crop puts
+    the face where the idle stretch has it, so a cut between segments does not jump."""
 
-    start: int
-    end: int
+    frames: tuple[int, ...]
     mirrored: bool = False
+    centre: tuple[int, int] = (0, 0)
 
-    @property
-    def length(self) -> int:
-        return self.end - self.start
+    @classmethod
+    def span(cls, start: int, end: int, *, mirrored: bool = False, centre: tuple[int, int] = (0, 0)) -> Segment:
+        """Frames [start, end)."""
+        return cls(tuple(range(start, end)), mirrored, centre)
 
 
-IDLE = Segment(328, 339)
-SEGMENTS = {
-    "blink": Segment(0, 27),
-    "turn_left": Segment(231, 300),
-    "turn_right": Segment(231, 300, mirrored=True),
-}
+@dataclass(frozen=True, slots=True)
+class Footage:
+    """One clip cut into the customer's idle stretch and one segment per action."""
+
+    clip: str
+    idle: Segment
+    segments: Mapping[str, Segment]
+    crop: tuple[int, int] | None = None
+    """Width and height (the clip's pixels, 4:3) cut around each segment's centre and scaled to
+    the tablet's frame; None: the whole frame, fitted into the tablet's height."""
+
+    def __hash__(self) -> int:
+        return hash(self.clip)
+
+
+def _out_and_back(frames: tuple[int, ...]) -> tuple[int, ...]:
+    """A turn played out to its peak and back the same way (the clip loses the face after it)."""
+    return (*frames, *frames[-2::-1])
+
+
+DEEP_TURNS = Footage(
+    clip="liveness_video/antispoofing_real.mov",
+    idle=Segment.span(9, 18, centre=(480, 350)),
+    segments={
+        # The face moves ~85 px across the clip in these 0.4 s: a crop mid-way (527) or one that
+        # follows the face made the cut in read as a second closure (too_early); this one leaves
+        # a jump of half a face width at the cut out, which aiortc's VP8 once took for identity_jump.
+        "blink": Segment.span(77, 83, centre=(500, 350)),
+        "turn_right": Segment(_out_and_back((94, *range(99, 109))), centre=(424, 346)),
+        "turn_left": Segment((*range(137, 142), *range(174, 179)), centre=(441, 334)),
+    },
+    crop=(400, 300),
+)
+SHALLOW_TURNS = Footage(
+    clip="liveness_video/liveportrait_d3.mp4",
+    idle=Segment.span(328, 339),
+    segments={
+        "blink": Segment.span(0, 27),
+        "turn_left": Segment.span(231, 300),
+        "turn_right": Segment.span(231, 300, mirrored=True),
+    },
+)
+FOOTAGES = (DEEP_TURNS, SHALLOW_TURNS)
+# What a real encoder carries (aiortc's VP8 in the capture tests, the load generator and the
+# deployment check; Chromium's in the browser suite): DEEP_TURNS's small eyes do not survive it.
+# Over aiortc 3 of 4 sessions of the load test failed every attempt at 25 degrees; in Chromium the
+# README screens passed 1 of 4, 2 of 4 with the face at ~900 kbit/s (blinks at 0.6-0.7 of the open
+# level or lost, a "closure" as a turn comes back). So those run SHALLOW_TURNS, which turns only
+# ~23 degrees left and ~25 right, at ENCODED_TURN_DEGREES, under the product's 25: the one place
+# that setting is made (docs/liveness.md). The margin is thin both ways: d3's blink moves the head
+# by up to ~18 degrees (once read as a 20.03-degree turn in CI). The engine tests and
+# bench/honest_customers.py run DEEP_TURNS at the product's thresholds.
+ENCODED_FOOTAGE = SHALLOW_TURNS
+ENCODED_TURN_DEGREES = 20.0
+CLIP = DEEP_TURNS.clip
 
 
 def testdata_dir() -> Path:
@@ -74,45 +128,71 @@ def testdata_dir() -> Path:
 
 
 @cache
-def footage(testdata: Path | None = None) -> tuple[Frame, ...]:
-    """Every frame of the clip as the tablet would send it: 480x480 centred on a 640x480 frame."""
-    path = (testdata or testdata_dir()) / CLIP
+def clip_frames(clip: str, testdata: Path | None = None) -> tuple[tuple[Frame, ...], float]:
+    """Every frame of `clip` as decoded, and its frame rate."""
+    path = (testdata or testdata_dir()) / clip
     capture = cv2.VideoCapture(str(path))
+    fps = capture.get(cv2.CAP_PROP_FPS) or FPS
     frames: list[Frame] = []
-    width, height = FRAME_SIZE
     while True:
         ok, image = capture.read()
         if not ok:
             break
-        canvas = np.full((height, width, 3), 96, dtype=np.uint8)
-        left = (width - height) // 2
-        canvas[:, left : left + height] = cv2.resize(image, (height, height), interpolation=cv2.INTER_AREA)
-        frames.append(canvas)
+        frames.append(np.asarray(image, np.uint8))
     capture.release()
-    if len(frames) < IDLE.end:
+    if not frames:
         raise FileNotFoundError(f"cannot read {path}")
-    return tuple(frames)
+    return tuple(frames), fps
 
 
-def _frame(segment: Segment, index: int) -> Frame:
-    image = footage()[segment.start + index]
-    return np.ascontiguousarray(image[:, ::-1]) if segment.mirrored else image
+def footage(testdata: Path | None = None, source: Footage = DEEP_TURNS) -> tuple[Frame, ...]:
+    """Every frame of the clip as decoded, after rendering every segment for the tablet: call it
+    before a camera starts, or its first frames would come late and then in a burst."""
+    frames = clip_frames(source.clip, testdata)[0]
+    for name in ("idle", *source.segments):
+        rendered(source, name)
+    return frames
 
 
-def _idle_frame(tick: int) -> Frame:
+def _tablet_frame(source: Footage, image: Frame, segment: Segment) -> Frame:
+    """One frame of the clip as the tablet sends it (640x480)."""
+    width, height = FRAME_SIZE
+    if source.crop is not None:
+        crop_w, crop_h = source.crop
+        x, y = segment.centre[0] - crop_w // 2, segment.centre[1] - crop_h // 2
+        window = image[y : y + crop_h, x : x + crop_w]
+        framed = np.asarray(cv2.resize(window, FRAME_SIZE, interpolation=cv2.INTER_CUBIC), np.uint8)
+    else:
+        framed = np.full((height, width, 3), 96, dtype=np.uint8)
+        left = (width - height) // 2
+        framed[:, left : left + height] = cv2.resize(image, (height, height), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(framed[:, ::-1]) if segment.mirrored else framed
+
+
+@cache
+def rendered(source: Footage, name: str) -> tuple[Frame, ...]:
+    """A segment ("idle" or an action) at 30 fps of media time, as the tablet sends it."""
+    frames, fps = clip_frames(source.clip)
+    segment = source.idle if name == "idle" else source.segments[name]
+    once = [_tablet_frame(source, frames[index], segment) for index in segment.frames]
+    repeat = FPS / fps
+    return tuple(once[int(tick / repeat)] for tick in range(round(len(once) * repeat)))
+
+
+def _idle_frame(source: Footage, tick: int) -> Frame:
     """Forth and back over the idle stretch, so it never cuts."""
-    period = 2 * (IDLE.length - 1)
+    idle = rendered(source, "idle")
+    period = 2 * (len(idle) - 1)
     position = tick % period
-    return _frame(IDLE, position if position < IDLE.length else period - position)
+    return idle[position if position < len(idle) else period - position]
 
 
-def segment_frames(name: str) -> list[Frame]:
+def segment_frames(name: str, source: Footage = DEEP_TURNS) -> list[Frame]:
     """Every frame of one segment in playing order ("idle": one forth-and-back period, to loop),
     for a player outside Python (the browser tests pre-render them; `tests/e2e/customer_camera.py`)."""
     if name == "idle":
-        return [_idle_frame(tick) for tick in range(2 * (IDLE.length - 1))]
-    segment = SEGMENTS[name]
-    return [_frame(segment, index) for index in range(segment.length)]
+        return [_idle_frame(source, tick) for tick in range(2 * (len(rendered(source, "idle")) - 1))]
+    return list(rendered(source, name))
 
 
 def follow(step: str) -> str | None:
@@ -129,13 +209,15 @@ class Customer:
         *,
         respond: Callable[[str], str | None] = follow,
         reaction: tuple[float, float] = REACTION_SECONDS,
+        source: Footage = DEEP_TURNS,
     ) -> None:
         self._rng = rng
+        self.source = source
         self._respond = respond
         self._reaction = reaction
         self._last_prompt: str | None = None
         self._queued: list[tuple[float, str]] = []
-        self._playing: tuple[float, Segment] | None = None
+        self._playing: tuple[float, tuple[Frame, ...]] | None = None
         self.actions: list[tuple[float, str]] = []
         """What was done and when (media seconds), for the tests' messages."""
 
@@ -161,17 +243,17 @@ class Customer:
     def frame(self, t: float) -> Frame:
         """The camera frame at media time `t` (call with increasing t)."""
         if self._playing is not None:
-            started, segment = self._playing
+            started, frames = self._playing
             index = round((t - started) * FPS)
-            if index < segment.length:
-                return _frame(segment, index)
+            if index < len(frames):
+                return frames[index]
             self._playing = None
         if self._queued and self._queued[0][0] <= t:
             _, action = self._queued.pop(0)
-            self._playing = (t, SEGMENTS[action])
+            self._playing = (t, rendered(self.source, action))
             self.actions.append((round(t, 3), action))
-            return _frame(SEGMENTS[action], 0)
-        return _idle_frame(round(t * FPS))
+            return self._playing[1][0]
+        return _idle_frame(self.source, round(t * FPS))
 
 
 class LoopingRecording:
@@ -189,16 +271,18 @@ class LoopingRecording:
         (1.3, "turn_left"),
     )
 
-    def __init__(self, offset: float = 0.0) -> None:
+    def __init__(self, offset: float = 0.0, *, source: Footage = DEEP_TURNS) -> None:
         self._offset = offset
-        self._timeline: list[tuple[float, float, Segment | None]] = []  # (start, end, segment or idle)
+        self.source = source
+        # (start, end, the action's frames or None for idle)
+        self._timeline: list[tuple[float, float, tuple[Frame, ...] | None]] = []
         clock = 0.0
         for idle, action in self.SCRIPT:
             self._timeline.append((clock, clock + idle, None))
             clock += idle
-            segment = SEGMENTS[action]
-            self._timeline.append((clock, clock + segment.length / FPS, segment))
-            clock += segment.length / FPS
+            frames = rendered(source, action)
+            self._timeline.append((clock, clock + len(frames) / FPS, frames))
+            clock += len(frames) / FPS
         self.period = clock
 
     def see(self, prompt: str | None, t: float) -> None:
@@ -206,12 +290,12 @@ class LoopingRecording:
 
     def frame(self, t: float) -> Frame:
         position = (t + self._offset) % self.period
-        for start, end, segment in self._timeline:
+        for start, end, frames in self._timeline:
             if start <= position < end:
-                if segment is None:
-                    return _idle_frame(round(position * FPS))
-                return _frame(segment, min(int((position - start) * FPS), segment.length - 1))
-        return _idle_frame(0)
+                if frames is None:
+                    return _idle_frame(self.source, round(position * FPS))
+                return frames[min(int((position - start) * FPS), len(frames) - 1)]
+        return _idle_frame(self.source, 0)
 
 
 def lazy(step: str) -> str | None:

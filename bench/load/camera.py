@@ -13,7 +13,7 @@ from typing import Any
 # no more (capture.js), so a tablet sends this many frames a second.
 TABLET_FPS = 15.0
 VIDEO_CLOCK_RATE = 90000
-PAGE_MAX_BITRATE = 1_000_000  # camera.js FACE_MAX_BITRATE: the page's encoder ceiling
+PAGE_MAX_BITRATE = 1_000_000  # SHIMING_FACE_VIDEO_KBPS's default, which the page sets as its encoder ceiling
 
 
 def cap_tablet_bitrate(bitrate: int = PAGE_MAX_BITRATE) -> None:
@@ -74,8 +74,8 @@ def make_document_card(folder: Path) -> bytes:
     import cv2
 
     from bench.actors.card import document_card
-    from bench.actors.customer import segment_frames
+    from bench.actors.customer import ENCODED_FOOTAGE, segment_frames
 
     frame = folder / "customer_frame.png"
-    cv2.imwrite(str(frame), segment_frames("idle")[0])
+    cv2.imwrite(str(frame), segment_frames("idle", ENCODED_FOOTAGE)[0])
     return document_card(frame, folder / "card.jpg").read_bytes()

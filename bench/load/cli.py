@@ -92,9 +92,9 @@ def main(argv: Sequence[str]) -> int:
     for url in args.url:
         if urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}:
             raise SystemExit(f"loopback only: {url}")
-    from bench.actors.customer import CLIP, footage
+    from bench.actors.customer import ENCODED_FOOTAGE, footage
 
-    frames = footage(testdata_root())
+    frames = footage(testdata_root(), ENCODED_FOOTAGE)
     with tempfile.TemporaryDirectory(prefix="shiming-load-") as scratch:
         card = make_document_card(Path(scratch))
         load = Load(
@@ -108,7 +108,10 @@ def main(argv: Sequence[str]) -> int:
             codec=args.codec,
         )
         offered = args.codec or "any (VP8 first; H.264 first for a light step)"
-        print(f"customer {CLIP} ({len(frames)} frames) at {args.fps:g} fps, <= {args.max_bitrate // 1000} kbit/s")
+        print(
+            f"customer {ENCODED_FOOTAGE.clip} ({len(frames)} frames) at {args.fps:g} fps,"
+            f" <= {args.max_bitrate // 1000} kbit/s"
+        )
         print(f"video codec offered: {offered}")
         print(f"machine: {os.cpu_count()} cores")
         report = run_layouts(args, load, Path(scratch), web_extra) if args.layouts else run_external(args, load)

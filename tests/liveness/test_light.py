@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from bench.actors.customer import FPS, Customer, LitCamera, perform
-from bench.actors.light import LIGHT, LIGHT_CONFIG, LIGHT_ONLY, LIGHT_ONLY_CONFIG, extracted
+from bench.actors.light import LIGHT, LIGHT_CONFIG, LIGHT_FOOTAGE, LIGHT_ONLY, LIGHT_ONLY_CONFIG, extracted
 from bench.print_attacks import FRAME_SIZE, jittered_still, load_print
 from liveness import ChallengeEngine, ChallengePlan, ChallengeStep, FrameFeatures, LivenessConfig, Phase, Reason
 from liveness.extractor import LandmarkExtractor, skin_and_backdrop
@@ -174,13 +174,13 @@ def idle_features(extractor: LandmarkExtractor) -> list[FrameFeatures]:
     lit run below measures only the colour patches again, on its own tinted frames, with the
     extractor's `skin_and_backdrop` (the tint changes colours by a few per cent, not landmarks)."""
     rng = random.Random(9)
-    replay = LitCamera(Customer(rng), rng, tinted=False)
+    replay = LitCamera(Customer(rng, source=LIGHT_FOOTAGE), rng, tinted=False)
     return extracted([replay.frame(index / FPS) for index in range(int(8 * FPS))], extractor)
 
 
 def lit_run(features: list[FrameFeatures], rng: random.Random) -> tuple[bool, tuple[Reason, ...], LitCamera]:
     """One attempt at a light-only plan with a fresh random sequence, a screen-lit customer."""
-    camera = LitCamera(Customer(rng), rng)
+    camera = LitCamera(Customer(rng, source=LIGHT_FOOTAGE), rng)
     plan = LIGHT_ONLY.with_gaps((round(rng.uniform(0.5, 1.5), 3),)).with_light(draw_sequence(rng, LIGHT))
     engine = ChallengeEngine(plan, LIGHT_ONLY_CONFIG)
     shown = False
@@ -215,8 +215,8 @@ def test_a_lit_customer_passes_a_plan_with_actions_and_the_trace_gives_the_same_
     extractor: LandmarkExtractor,
 ) -> None:
     rng = random.Random(8)
-    plan = ChallengePlan.parse("blink,light,turn_left")
-    session = perform(LitCamera(Customer(rng), rng), plan, LIGHT_CONFIG, extractor)
+    plan = ChallengePlan.parse("blink,light,blink")
+    session = perform(LitCamera(Customer(rng, source=LIGHT_FOOTAGE), rng), plan, LIGHT_CONFIG, extractor)
     verdict = session.result().verdict
     assert verdict.passed, verdict.reasons
     assert [step.step for step in verdict.steps] == list(plan.steps)

@@ -17,7 +17,8 @@ from av import VideoFrame
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from bench.actors.customer import FPS, Customer, LitCamera, footage, wrong_way
+from bench.actors.customer import ENCODED_FOOTAGE, ENCODED_TURN_DEGREES, FPS, Customer, LitCamera, footage, wrong_way
+from bench.actors.light import LIGHT_FOOTAGE
 from bench.load.camera import offer_only
 from capture.routing import websocket_urlpatterns
 from capture.webrtc.peer import answered_video_codec
@@ -63,7 +64,8 @@ async def capture_with(
     """Run one attempt; the statuses seen and how it ended ("captured" or "ended:<reason>").
     The page puts a light step's colours on a `LitCamera`'s screen when it shows the prompt.
     `codec`: the only video codec the tablet offers ("VP8", "H264"; empty: all of aiortc's)."""
-    footage()  # decoded before the camera starts, or the first frames would come late and then in a burst
+    # decoded before the camera starts, or the first frames would come late and then in a burst
+    footage(source=ENCODED_FOOTAGE)
     communicator = WebsocketCommunicator(application, f"/ws/capture/{session.pk}/")
     communicator.scope["user"] = user
     connected, _ = await communicator.connect()
@@ -100,9 +102,9 @@ async def capture_with(
 
 @pytest.fixture
 def random_plan_at_the_footages_threshold(settings: Any) -> None:
-    """The production random plan; the footage turns ~23-25 degrees (bench/actors/README.md)."""
+    """The production random plan at the encoded footage's threshold (bench/actors/customer.py)."""
     settings.SHIMING_FIXED_CHALLENGE_PLAN = []
-    settings.SHIMING_LIVENESS_TURN_DEGREES = 20.0
+    settings.SHIMING_LIVENESS_TURN_DEGREES = ENCODED_TURN_DEGREES
 
 
 @pytest.mark.usefixtures("random_plan_at_the_footages_threshold")
@@ -110,7 +112,7 @@ def test_a_customer_who_follows_the_prompts_completes_a_random_plan(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
     session = make_session(SessionState.CONSENTED)
-    customer = Customer(random.Random(11))
+    customer = Customer(random.Random(11), source=ENCODED_FOOTAGE)
 
     statuses, end = async_to_sync(capture_with)(customer, session, clerk)
 
@@ -132,7 +134,9 @@ def test_a_customer_who_turns_the_wrong_way_fails_live(
     settings.SHIMING_FIXED_CHALLENGE_PLAN = ["turn_left", "blink", "turn_right"]
     session = make_session(SessionState.CONSENTED)
 
-    statuses, end = async_to_sync(capture_with)(Customer(random.Random(12), respond=wrong_way), session, clerk)
+    statuses, end = async_to_sync(capture_with)(
+        Customer(random.Random(12), respond=wrong_way, source=ENCODED_FOOTAGE), session, clerk
+    )
 
     assert end == "captured"
     assert statuses[-1]["finished"]
@@ -158,7 +162,7 @@ def test_a_screen_lit_customer_passes_the_light_step_live_over_h264(
     tries = []
     for attempt in range(3):
         session = make_session(SessionState.CONSENTED)
-        camera = LitCamera(Customer(random.Random(30 + attempt)), random.Random(40 + attempt))
+        camera = LitCamera(Customer(random.Random(30 + attempt), source=LIGHT_FOOTAGE), random.Random(40 + attempt))
         statuses, end = async_to_sync(capture_with)(camera, session, clerk)
         session.refresh_from_db()
         assert end == "captured", statuses[-3:]
@@ -174,7 +178,7 @@ def test_an_untinted_replay_fails_the_light_step_live(
     make_session: Callable[..., VerificationSession], clerk: Any, judgements: list[str]
 ) -> None:
     session = make_session(SessionState.CONSENTED)
-    replay = LitCamera(Customer(random.Random(50)), random.Random(51), tinted=False)
+    replay = LitCamera(Customer(random.Random(50), source=LIGHT_FOOTAGE), random.Random(51), tinted=False)
 
     statuses, end = async_to_sync(capture_with)(replay, session, clerk)
 
@@ -214,7 +218,9 @@ def test_the_answer_takes_h264_for_a_light_step_and_the_tablets_order_otherwise(
 
     monkeypatch.setattr(RTCPeerConnection, "setLocalDescription", answered)
     session = make_session(SessionState.CONSENTED)
-    camera = LitCamera(Customer(random.Random(13)), random.Random(14))
+    camera = LitCamera(
+        Customer(random.Random(13), source=LIGHT_FOOTAGE if light else ENCODED_FOOTAGE), random.Random(14)
+    )
     statuses, end = async_to_sync(capture_with)(camera, session, clerk, codec=offered)
 
     assert decoded == [received]
