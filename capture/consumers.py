@@ -261,6 +261,7 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
             plan=plan,
             ice_servers=settings.SHIMING_ICE_SERVERS,
             ice_local_networks=settings.SHIMING_ICE_LOCAL_NETWORKS,
+            video_kbps=settings.SHIMING_FACE_VIDEO_KBPS,
             executor=registry.executor,
             send=self._send,
             on_end=self._on_peer_end,

@@ -263,6 +263,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         max_attempts=policy.max_liveness_attempts,
         light_challenge=policy.light_challenge,
         fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
+        video_kbps=settings.SHIMING_FACE_VIDEO_KBPS,  # the encoder's ceiling (capture/webrtc/bitrate.py)
         prompt_audio=prompt_audio_urls(),
         customer_screen=True,
         time_limit=_time_limit(session, extendable=False),

@@ -19,6 +19,7 @@ from liveness import ChallengeStep
 
 from . import analysis as analysis_module
 from .analysis import CaptureOutcome, ChallengeAnalysis, ChallengeStatus
+from .bitrate import face_video_bitrate, with_bitrate
 from .candidates import CandidateRefused, answer_filtered, local_networks, offer_filtered
 from .frames import FramePump
 
@@ -122,9 +123,11 @@ class CapturePeer:
         timeouts: PeerTimeouts | None = None,
         label: str = "",
         ice_local_networks: Sequence[str] = (),
+        video_kbps: int | None = None,
     ) -> None:
         self.label = label
         self._local_networks = local_networks(ice_local_networks)
+        self._bitrate = face_video_bitrate(video_kbps) if video_kbps else None
         self._plan = list(plan)
         self._ice_servers = ice_servers_from_settings(ice_servers)
         self._executor = executor
@@ -187,7 +190,8 @@ class CapturePeer:
             raise OfferRejected("invalid_offer", "The offer could not be used: send a new one.") from exc
         self._answered_at = time.monotonic()
         logger.info("capture %s: video %s", self.label, answered_video_codec(pc.localDescription.sdp))
-        return answer_filtered(pc.localDescription.sdp, self._local_networks)
+        answer = answer_filtered(pc.localDescription.sdp, self._local_networks)
+        return with_bitrate(answer, self._bitrate) if self._bitrate else answer
 
     def prompt_shown(self, step_index: int) -> None:
         """The page says it displayed the prompt of step `step_index` (the engine bounds when that can be)."""

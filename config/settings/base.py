@@ -307,6 +307,9 @@ SHIMING_LIVENESS_STEP_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_STEP_TIMEOUT
 SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS", default=40.0)
 
 # --- Capture ----------------------------------------------------------------------------------
+# The face track's bitrate in kbit/s: the page's encoder ceiling, and in Chromium also where it starts
+# (capture/webrtc/bitrate.py: the browser's own start, ~300 kbit/s, blurred small eyes shut).
+SHIMING_FACE_VIDEO_KBPS = env.int("SHIMING_FACE_VIDEO_KBPS", default=1000)
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])
 # Non-public networks (CIDR) the capture may exchange media with directly: an outlet's LAN when the
 # server sits in it. Offers' candidates elsewhere in loopback, link-local or private ranges are

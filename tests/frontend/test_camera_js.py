@@ -95,7 +95,7 @@ const sender = {
     sent.push(params);
   },
 };
-const applied = await camera.limitFaceSender(sender, 15);
+const applied = await camera.limitFaceSender(sender, 15, 1000);
 console.log(JSON.stringify({ applied, sent, video: camera.faceVideo(15) }));
 """
 

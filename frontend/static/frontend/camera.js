@@ -81,8 +81,6 @@ export function activeDeviceId(stream) {
 // then drops (docs/capacity.md).
 export const FACE_WIDTH = 640;
 export const FACE_HEIGHT = 480;
-// Enough for a sharp 640x480 face at 15 fps in VP8 or H.264; the browser may send less.
-export const FACE_MAX_BITRATE = 1_000_000;
 
 export function faceVideo(fps) {
   return {
@@ -94,10 +92,11 @@ export function faceVideo(fps) {
   };
 }
 
-// The encoder's limits for the face track: frame rate at the budget, the bitrate above, and a
-// camera that gave a larger picture than asked scaled down to 640 wide. A browser that refuses
-// (older ones cannot set parameters before the offer) still sends video: only the server pays.
-export async function limitFaceSender(sender, fps) {
+// The encoder's limits for the face track: frame rate at the budget, the bitrate the server set
+// (kbit/s, SHIMING_FACE_VIDEO_KBPS; its answer also tells Chromium to start there), and a camera
+// that gave a larger picture than asked scaled down to 640 wide. A browser that refuses (older ones
+// cannot set parameters before the offer) still sends video: only the server pays.
+export async function limitFaceSender(sender, fps, kbps) {
   if (!sender || !sender.getParameters || !sender.setParameters) return false;
   try {
     const params = sender.getParameters();
@@ -105,7 +104,7 @@ export async function limitFaceSender(sender, fps) {
     const settings = sender.track && sender.track.getSettings ? sender.track.getSettings() : {};
     const encoding = params.encodings[0];
     encoding.maxFramerate = fps;
-    encoding.maxBitrate = FACE_MAX_BITRATE;
+    if (kbps > 0) encoding.maxBitrate = kbps * 1000;
     encoding.scaleResolutionDownBy = Math.max(1, (settings.width || FACE_WIDTH) / FACE_WIDTH);
     await sender.setParameters(params);
     return true;

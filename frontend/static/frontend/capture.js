@@ -79,7 +79,8 @@ const REFUSAL_TEXT = {
 let session = JSON.parse(document.getElementById("session-payload").textContent);
 let attempt = newAttempt();
 
-const link = new CaptureLink({ iceServers, prepareSender: (sender) => limitFaceSender(sender, FPS_BUDGET) });
+const VIDEO_KBPS = Number(root.dataset.videoKbps);
+const link = new CaptureLink({ iceServers, prepareSender: (sender) => limitFaceSender(sender, FPS_BUDGET, VIDEO_KBPS) });
 const light = new LightOverlay(lightOverlay, { show });
 
 // The step's clock, shown once the face is tracked and a step is asked for, never before. At zero
