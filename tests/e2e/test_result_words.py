@@ -34,7 +34,7 @@ def test_the_result_page_shows_the_reasons_in_words(
     page = launch_browser(None).new_page(viewport={"width": 768, "height": 1024}, locale="zh-CN")
     sign_in(page, live_server_process, user.username, password)
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/result/")
-    page.wait_for_function("document.getElementById('result-reasons').textContent.includes('现场人脸')")
+    page.wait_for_selector("#result-reasons:has-text('现场人脸')", timeout=10_000)
     screens.shot(page, "result-reasons-in-words")
 
     words = page.inner_text("#result-reasons")
