@@ -1,5 +1,6 @@
 """The result page, in Chromium, in Chinese: the decision's reasons are words in the page's language,
-never the codes they are stored as, from the moment the page opens (before any update is pushed)."""
+never the codes they are stored as, from the moment the page opens (the session's socket is held
+here, so no pushed update can word them instead)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def test_the_result_page_shows_the_reasons_in_words(
     )
     page = launch_browser(None).new_page(viewport={"width": 768, "height": 1024}, locale="zh-CN")
     sign_in(page, live_server_process, user.username, password)
+    page.route_web_socket(re.compile(r".*/ws/sessions/.*"), lambda socket: None)  # no push arrives
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/result/")
     page.wait_for_selector("#result-reasons:has-text('现场人脸')", timeout=10_000)
     screens.shot(page, "result-reasons-in-words")
