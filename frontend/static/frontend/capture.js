@@ -425,7 +425,10 @@ function showRefusal(message) {
 
 // --- starting an attempt ------------------------------------------------------------------------
 
-function askAboutLights() {
+// The light warning, before the first attempt with the lights and again after a failed light step
+// (then with advice first: the lights never start again without the customer's tap).
+function askAboutLights(afterFailure) {
+  show(document.getElementById("light-retry-advice"), afterFailure);
   show(lightWarning, true);
   setPhase("idle");
   setPrompt("", null);
@@ -494,14 +497,18 @@ async function startAttempt() {
   show(startButton, false);
   show(outcomeBox, false);
   show(retryButton, false);
-  show(homeLink, false);
-  show(byHandButton, false);
+  renderSteps(0, -1);
   voice.reset();
   show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
   dispatch({ type: "start", lightChallenge: root.dataset.lightChallenge === "on" });
-  if (attempt.name === "choosing_lights") dispatch({ type: "lights_chosen", choice: await askAboutLights() });
+  if (attempt.name === "choosing_lights") {
+    // While the customer chooses, the ways out shown after a failure stay (the lights wait for a tap).
+    dispatch({ type: "lights_chosen", choice: await askAboutLights(attempt.lightsFailed) });
+  }
+  show(homeLink, false);
+  show(byHandButton, false);
   setPhase("starting");
   setPrompt(_("Starting the camera…"), null);
   if (!link.stream && !(await startCamera())) return;

@@ -33,7 +33,8 @@ const FAILED_STEP_TEXT = {
   blink: () => _("No blink was seen in time."),
   turn_left: () => _("The turn of your head to your left was not seen in time."),
   turn_right: () => _("The turn of your head to your right was not seen in time."),
-  light: () => _("The screen's light on your face was not seen: hold the tablet in front of your face, or choose the check without lights."),
+  // The buttons named are the page's own: "Try again" here, then the light warning's two choices.
+  light: () => _("The screen's light on your face was not seen. Tap “Try again”: you can start with the lights again, or choose “Without lights (more movements)”."),
 };
 
 // Reason codes that only restate the failed step (named in words) or that every early failure carries.
