@@ -22,7 +22,7 @@ from .guards import FaceContinuityGuard, InjectionGuard, PlanarMotionGuard, fram
 from .light import LightRecorder, reveal
 from .plan import ChallengePlan, ChallengeStep
 from .results import Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
-from .steps import Judgement, StepTiming
+from .steps import Judgement, StepTiming, missed_step_reason
 
 HOLD_STILL = "hold_still"
 """The prompt during a step's gap: no action asked yet."""
@@ -274,13 +274,13 @@ class ChallengeEngine:
         """Send the prompt once the gap is over; fail the step once it cannot be answered in time."""
         timing = attempt.timing
         assert timing is not None  # noqa: S101 - set with the calibration
-        timing.tick(self._now)
+        if timing.tick(self._now):
+            self._turns.mark()  # how far the head goes from the prompt on (`missed_step_reason`)
         step = self.plan.steps[len(attempt.steps)]
         if step is ChallengeStep.LIGHT:
             self._run_light(attempt, timing, frame)
         elif timing.overdue(step, self._now, self.config):
-            reason = Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN
-            self._fail(frame.t, Reason.STEP_TIMEOUT, reason)
+            self._fail(frame.t, Reason.STEP_TIMEOUT, missed_step_reason(step, self._turns, self.config))
 
     def _run_light(self, attempt: _Attempt, timing: StepTiming, frame: FrameFeatures) -> None:
         """Record the face's colours from the prompt on; once the sequence and the longest lag

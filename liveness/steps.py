@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .config import LivenessConfig
+from .detectors import TurnDetector
 from .events import EventType
 from .plan import ChallengeStep
+from .results import Reason
 
 _ANSWERS = {
     ChallengeStep.BLINK: EventType.BLINK,
@@ -81,10 +83,12 @@ class StepTiming:
         """When the gap ends."""
         return self.gap_start + self.gap
 
-    def tick(self, now: float) -> None:
-        """Issue the prompt with the first frame at or after the end of the gap."""
+    def tick(self, now: float) -> bool:
+        """Issue the prompt with the first frame at or after the end of the gap; True on that frame."""
         if self.issued_at is None and now >= self.prompt_due:
             self.issued_at = now
+            return True
+        return False
 
     def acknowledge(self, at: float, config: LivenessConfig) -> None:
         """The page says it displayed the prompt at server time `at` (the first word counts)."""
@@ -118,3 +122,14 @@ class StepTiming:
         if shown is None:
             return max(self.prompt_due - now, 0.0)
         return max(shown + config.reaction_max_seconds - now, 0.0)
+
+
+def missed_step_reason(step: ChallengeStep, turns: TurnDetector, config: LivenessConfig) -> Reason:
+    """What was missing when a step's time ran out: the blink, the turn, or (`turn_too_small`) the
+    last part of a turn: after the prompt the head left the frontal band the way asked but stayed
+    short of `turn_yaw_degrees`, so the customer is told to turn a little further, not that no turn
+    was seen. A turn that went far enough and did not come back in time stays `no_turn`."""
+    if step is ChallengeStep.BLINK:
+        return Reason.NO_BLINK
+    widest = turns.widest(_ANSWERS[step])
+    return Reason.TURN_TOO_SMALL if config.frontal_band_degrees < widest < config.turn_yaw_degrees else Reason.NO_TURN

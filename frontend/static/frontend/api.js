@@ -96,6 +96,7 @@ const REASON_TEXT = {
   face_score_in_reject_band: () => _("The live face does not match the document photo."),
   no_blink: () => _("No blink was seen."),
   no_turn: () => _("The head turn was not seen."),
+  turn_too_small: () => _("The head turned, but not far enough: turn a little further."),
   step_timeout: () => _("A step was not done in time."),
   session_timeout: () => _("The check took too long."),
   calibration_failed: () => _("The face was not steady in front of the camera at the start."),
