@@ -139,7 +139,9 @@ class LivenessUpdate:
     "more_light", "less_light", "hold_still". `seconds_remaining` counts down the time left to
     begin the asked action (the gap's rest while holding still; calibration's time before).
     `light` holds the colours ('#rrggbb') of a light step once its prompt is sent (empty
-    otherwise: the sequence is not revealed before), each shown for `light_seconds`.
+    otherwise: the sequence is not revealed before), each shown for `light_seconds`. `turn` is
+    how far the head is turned the way a turn prompt asks (`steps.turn_progress`: 0 to 1, 1 far
+    enough; 0 for any other prompt).
     """
 
     phase: Phase
@@ -152,6 +154,7 @@ class LivenessUpdate:
     restarted: bool = False
     light: tuple[str, ...] = ()
     light_seconds: float = 0.0
+    turn: float = 0.0
 
     @property
     def progress(self) -> float:

@@ -55,6 +55,14 @@ class Judgement(StrEnum):
     TOO_LATE = "too_late"
 
 
+JUDGEMENT_REASONS = {
+    Judgement.WRONG_ACTION: Reason.WRONG_ACTION,
+    Judgement.TOO_EARLY: Reason.TOO_EARLY,
+    Judgement.TOO_LATE: Reason.TOO_LATE,
+}
+"""The reason an attempt fails with, for each judgement that fails it."""
+
+
 def draw_gaps(rng: random.Random, count: int, config: LivenessConfig) -> tuple[float, ...]:
     """`count` hold-still gaps, uniform in [gap_min_seconds, gap_max_seconds], to the millisecond."""
     return tuple(round(rng.uniform(config.gap_min_seconds, config.gap_max_seconds), 3) for _ in range(count))
@@ -133,3 +141,13 @@ def missed_step_reason(step: ChallengeStep, turns: TurnDetector, config: Livenes
         return Reason.NO_BLINK
     widest = turns.widest(_ANSWERS[step])
     return Reason.TURN_TOO_SMALL if config.frontal_band_degrees < widest < config.turn_yaw_degrees else Reason.NO_TURN
+
+
+_TURN_SIDES: dict[str, float] = {ChallengeStep.TURN_RIGHT: 1.0, ChallengeStep.TURN_LEFT: -1.0}  # the sign of yaw
+
+
+def turn_progress(prompt: str, relative_yaw: float, config: LivenessConfig) -> float:
+    """How far the head is turned the way a turn prompt asks, as a fraction of `turn_yaw_degrees`
+    (0 to 1: the page's gauge while turning; 1 is far enough). 0 for any other prompt."""
+    side = _TURN_SIDES.get(prompt, 0.0)
+    return min(max(side * relative_yaw / config.turn_yaw_degrees, 0.0), 1.0) if side else 0.0

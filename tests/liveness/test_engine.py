@@ -113,6 +113,19 @@ def test_a_shallow_turn_before_the_prompt_does_not_count_as_a_try() -> None:
     assert engine.finish().reasons == (Reason.STEP_TIMEOUT, Reason.NO_TURN)
 
 
+def test_during_a_turn_prompt_the_update_says_how_far_the_head_is_turned() -> None:
+    """The page's gauge: the share of turn_yaw_degrees reached the way asked, never past 1."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_left"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    yaws = [0.0, -5.0, -12.5, -25.0, -40.0, 10.0]
+    updates = feed(engine, (stream.frame(1.0 + index / 15, yaw=yaw) for index, yaw in enumerate(yaws)))
+    assert [update.prompt for update in updates] == ["turn_left"] * len(yaws)
+    assert [round(update.turn, 2) for update in updates] == [0.0, 0.2, 0.5, 1.0, 1.0, 0.0]
+    blink = ChallengeEngine(ChallengePlan.parse("blink"), NO_BLINK_NEEDED)
+    calibrated(blink, stream)
+    assert feed(blink, [stream.frame(1.0, yaw=-20.0)])[-1].turn == 0.0
+
+
 def test_turn_must_come_back_to_frontal() -> None:
     engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), NO_BLINK_NEEDED), FaceStream()
     calibrated(engine, stream)
