@@ -94,7 +94,7 @@ def _reason_values(node: ast.AST, tree: ast.Module) -> list[ast.AST]:
         names = {getattr(target, "id", getattr(target, "attr", None)) for target in targets}
         return [node.value] if names & REASON_NAMES else []
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Binding":
-        return node.args[1:2]
+        return list(node.args[1:2])
     if isinstance(node, ast.For) and "reason" in {getattr(name, "id", None) for name in ast.walk(node.target)}:
         return [node.iter, *_assigned(tree, node.iter)]  # `for ..., reason in limits:`
     return []
