@@ -124,6 +124,18 @@ class TurnDetector:
         self._started_at: float | None = None
         self._sign = 0
         self._peak = 0.0
+        self._widest: dict[int, float] = {}  # by side (+1 right, -1 left): the largest yaw since `mark`
+
+    def mark(self) -> None:
+        """Measure `widest` from now on (a step's prompt has just gone out)."""
+        self._widest = {}
+
+    def widest(self, kind: EventType) -> float:
+        """How far (degrees from frontal) the head went toward `kind`'s side since `mark`, in an
+        excursion that has ended or is still under way, counted as a turn or not."""
+        sign = 1 if kind is EventType.TURN_RIGHT else -1
+        under_way = self._peak if self._started_at is not None and self._sign == sign else 0.0
+        return max(self._widest.get(sign, 0.0), under_way)
 
     def reset(self) -> None:
         """Forget any excursion in progress."""
@@ -153,6 +165,7 @@ class TurnDetector:
 
     def _close(self, t: float) -> LivenessEvent | None:
         started, peak, sign = self._started_at, self._peak, self._sign
+        self._widest[sign] = max(self._widest.get(sign, 0.0), peak)
         self.reset()
         if started is None or peak < self._config.turn_yaw_degrees:
             return None

@@ -22,16 +22,11 @@ from .guards import FaceContinuityGuard, InjectionGuard, PlanarMotionGuard, fram
 from .light import LightRecorder, reveal
 from .plan import ChallengePlan, ChallengeStep
 from .results import Calibration, LivenessUpdate, LivenessVerdict, Phase, Reason, StepResult
-from .steps import Judgement, StepTiming
+from .steps import JUDGEMENT_REASONS, Judgement, StepTiming, missed_step_reason, turn_progress
 
 HOLD_STILL = "hold_still"
 """The prompt during a step's gap: no action asked yet."""
 _TRACKABLE = frozenset(set(Quality) - {Quality.NO_FACE, Quality.MULTIPLE_FACES})
-_JUDGEMENT_REASONS = {
-    Judgement.WRONG_ACTION: Reason.WRONG_ACTION,
-    Judgement.TOO_EARLY: Reason.TOO_EARLY,
-    Judgement.TOO_LATE: Reason.TOO_LATE,
-}
 
 
 @dataclass
@@ -250,7 +245,7 @@ class ChallengeEngine:
             attempt.steps.append(StepResult(step, timing.shown or 0.0, self._now))
             attempt.timing = self._next_timing(len(attempt.steps))
         elif judgement is not Judgement.IGNORED:
-            self._fail(event.t_end, _JUDGEMENT_REASONS[judgement])
+            self._fail(event.t_end, JUDGEMENT_REASONS[judgement])
 
     def _next_timing(self, step_index: int) -> StepTiming | None:
         """The clock of step `step_index`, its gap starting now (None after the last step)."""
@@ -276,13 +271,13 @@ class ChallengeEngine:
         """Send the prompt once the gap is over; fail the step once it cannot be answered in time."""
         timing = attempt.timing
         assert timing is not None  # noqa: S101 - set with the calibration
-        timing.tick(self._now)
+        if timing.tick(self._now):
+            self._turns.mark()  # how far the head goes from the prompt on (`missed_step_reason`)
         step = self.plan.steps[len(attempt.steps)]
         if step is ChallengeStep.LIGHT:
             self._run_light(attempt, timing, frame)
         elif timing.overdue(step, self._now, self.config):
-            reason = Reason.NO_BLINK if step is ChallengeStep.BLINK else Reason.NO_TURN
-            self._fail(frame.t, Reason.STEP_TIMEOUT, reason)
+            self._fail(frame.t, Reason.STEP_TIMEOUT, missed_step_reason(step, self._turns, self.config))
 
     def _run_light(self, attempt: _Attempt, timing: StepTiming, frame: FrameFeatures) -> None:
         """Record the face's colours from the prompt on; once the sequence and the longest lag
@@ -391,10 +386,12 @@ class ChallengeEngine:
                 Phase.CALIBRATING, "look_at_camera", 0, count, 0, hint, max(remaining, 0.0), restarted
             )
         timing = attempt.timing
-        step = self.plan.steps[min(done, count - 1)]
+        index = min(done, count - 1)
+        step = self.plan.steps[index]
         remaining = timing.seconds_left(self._now, self.config) if timing is not None else 0.0
         prompt = step.value if timing is None or timing.issued_at is not None else HOLD_STILL
         colours, seconds = reveal(self.plan.light, self.config.light) if prompt == ChallengeStep.LIGHT else ((), 0.0)
+        turn = turn_progress(prompt, self.relative_pose(frame)[0], self.config) if frame.has_face else 0.0
         return LivenessUpdate(
-            Phase.CHALLENGE, prompt, min(done, count - 1), count, done, hint, remaining, restarted, colours, seconds
+            Phase.CHALLENGE, prompt, index, count, done, hint, remaining, restarted, colours, seconds, turn
         )

@@ -24,6 +24,7 @@ class Reason(StrEnum):
 
     NO_BLINK = "no_blink"
     NO_TURN = "no_turn"
+    TURN_TOO_SMALL = "turn_too_small"
     STEP_TIMEOUT = "step_timeout"
     SESSION_TIMEOUT = "session_timeout"
     CALIBRATION_FAILED = "calibration_failed"
@@ -43,6 +44,7 @@ class Reason(StrEnum):
 REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.NO_BLINK: "no blink was seen when one was needed",
     Reason.NO_TURN: "the head turn asked for was not seen",
+    Reason.TURN_TOO_SMALL: "after the prompt the head turned the way asked, short of turn_yaw_degrees",
     Reason.STEP_TIMEOUT: "a step was not answered within its limit (reaction window + the action's length)",
     Reason.SESSION_TIMEOUT: "the whole challenge took too long",
     Reason.CALIBRATION_FAILED: "no steady frontal face at the start",
@@ -137,7 +139,9 @@ class LivenessUpdate:
     "more_light", "less_light", "hold_still". `seconds_remaining` counts down the time left to
     begin the asked action (the gap's rest while holding still; calibration's time before).
     `light` holds the colours ('#rrggbb') of a light step once its prompt is sent (empty
-    otherwise: the sequence is not revealed before), each shown for `light_seconds`.
+    otherwise: the sequence is not revealed before), each shown for `light_seconds`. `turn` is
+    how far the head is turned the way a turn prompt asks (`steps.turn_progress`: 0 to 1, 1 far
+    enough; 0 for any other prompt).
     """
 
     phase: Phase
@@ -150,6 +154,7 @@ class LivenessUpdate:
     restarted: bool = False
     light: tuple[str, ...] = ()
     light_seconds: float = 0.0
+    turn: float = 0.0
 
     @property
     def progress(self) -> float:

@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .config import LivenessConfig
+from .detectors import TurnDetector
 from .events import EventType
 from .plan import ChallengeStep
+from .results import Reason
 
 _ANSWERS = {
     ChallengeStep.BLINK: EventType.BLINK,
@@ -51,6 +53,14 @@ class Judgement(StrEnum):
     WRONG_ACTION = "wrong_action"
     TOO_EARLY = "too_early"
     TOO_LATE = "too_late"
+
+
+JUDGEMENT_REASONS = {
+    Judgement.WRONG_ACTION: Reason.WRONG_ACTION,
+    Judgement.TOO_EARLY: Reason.TOO_EARLY,
+    Judgement.TOO_LATE: Reason.TOO_LATE,
+}
+"""The reason an attempt fails with, for each judgement that fails it."""
 
 
 def draw_gaps(rng: random.Random, count: int, config: LivenessConfig) -> tuple[float, ...]:
@@ -81,10 +91,12 @@ class StepTiming:
         """When the gap ends."""
         return self.gap_start + self.gap
 
-    def tick(self, now: float) -> None:
-        """Issue the prompt with the first frame at or after the end of the gap."""
+    def tick(self, now: float) -> bool:
+        """Issue the prompt with the first frame at or after the end of the gap; True on that frame."""
         if self.issued_at is None and now >= self.prompt_due:
             self.issued_at = now
+            return True
+        return False
 
     def acknowledge(self, at: float, config: LivenessConfig) -> None:
         """The page says it displayed the prompt at server time `at` (the first word counts)."""
@@ -118,3 +130,24 @@ class StepTiming:
         if shown is None:
             return max(self.prompt_due - now, 0.0)
         return max(shown + config.reaction_max_seconds - now, 0.0)
+
+
+def missed_step_reason(step: ChallengeStep, turns: TurnDetector, config: LivenessConfig) -> Reason:
+    """What was missing when a step's time ran out: the blink, the turn, or (`turn_too_small`) the
+    last part of a turn: after the prompt the head left the frontal band the way asked but stayed
+    short of `turn_yaw_degrees`, so the customer is told to turn a little further, not that no turn
+    was seen. A turn that went far enough and did not come back in time stays `no_turn`."""
+    if step is ChallengeStep.BLINK:
+        return Reason.NO_BLINK
+    widest = turns.widest(_ANSWERS[step])
+    return Reason.TURN_TOO_SMALL if config.frontal_band_degrees < widest < config.turn_yaw_degrees else Reason.NO_TURN
+
+
+_TURN_SIDES: dict[str, float] = {ChallengeStep.TURN_RIGHT: 1.0, ChallengeStep.TURN_LEFT: -1.0}  # the sign of yaw
+
+
+def turn_progress(prompt: str, relative_yaw: float, config: LivenessConfig) -> float:
+    """How far the head is turned the way a turn prompt asks, as a fraction of `turn_yaw_degrees`
+    (0 to 1: the page's gauge while turning; 1 is far enough). 0 for any other prompt."""
+    side = _TURN_SIDES.get(prompt, 0.0)
+    return min(max(side * relative_yaw / config.turn_yaw_degrees, 0.0), 1.0) if side else 0.0

@@ -53,10 +53,13 @@ ALLOWED = {
     "HTTP",  # the sign-in log's request headers are named by the protocol
     "omz",  # the face matcher's configured name (SHIMING_FACE_MATCHER=omz-0095), as the admin sets it
 }
-# Identifiers in the data, not words: session UUIDs (their hex letters), the masked start of a
-# password's salt and hash on the user page ("bcfb******"), and django-axes's placeholder for a value
-# the request did not carry (the test client sends no user agent).
-NOT_WORDS = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\S+\*{3,}|<unknown>")
+# Identifiers in the data, not words: session UUIDs (their hex letters) and the first 8 of them a
+# session's name shows ("会话 2b7dbb87"), the masked start of a password's salt and hash on the user
+# page ("bcfb******"), and django-axes's placeholder for a value the request did not carry (the test
+# client sends no user agent).
+NOT_WORDS = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b(?=[a-f]*[0-9])[0-9a-f]{8}\b|\S+\*{3,}|<unknown>"
+)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
 RAW = re.compile(r"\b(?:[a-z]+_[a-z_]+|True|False|None)\b")
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy as np
 
-from liveness import ChallengePlan, LivenessConfig, LivenessUpdate, Phase
+from liveness import ChallengePlan, ChallengeStep, LivenessConfig, LivenessUpdate, Phase
 from liveness.engine import HOLD_STILL
 from registration.images import encode_jpeg
 from registration.liveness_settings import plan_config
@@ -58,9 +58,12 @@ class ChallengeStatus:
     light: tuple[str, ...] = ()
     """A light step's colours ('#rrggbb'), only once its prompt is sent; each held `light_seconds`."""
     light_seconds: float = 0.0
+    turn: float | None = None
+    """During a turn prompt: how far the head is turned the way asked (0 to 1, 1 far enough)."""
 
     def to_message(self) -> dict[str, Any]:
         light = {"light": list(self.light), "light_seconds": self.light_seconds} if self.light else {}
+        turn = {} if self.turn is None else {"turn": self.turn}
         return {
             "type": "status",
             "step_index": self.step_index,
@@ -72,6 +75,7 @@ class ChallengeStatus:
             "passed": self.passed,
             "reason": self.reason,
             **light,
+            **turn,
         }
 
 
@@ -299,6 +303,7 @@ class LivenessSessionAnalysis:
         return self._result
 
 
+TURN_PROMPTS = frozenset({ChallengeStep.TURN_LEFT, ChallengeStep.TURN_RIGHT})
 WAIT_FOR_PROMPT = "wait_for_prompt"
 """The page's hint during a hold-still gap: an action now would be too early."""
 
@@ -318,6 +323,7 @@ def status_from_update(update: LivenessUpdate) -> ChallengeStatus:
         passed=(update.phase is Phase.PASSED) if finished else None,
         light=update.light if in_challenge else (),
         light_seconds=update.light_seconds,
+        turn=round(update.turn, 2) if in_challenge and update.prompt in TURN_PROMPTS else None,
     )
 
 

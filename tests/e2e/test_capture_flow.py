@@ -276,6 +276,8 @@ def retried_until_final(page: Any, session_id: Any, phase: str) -> str:
         verdict = state_of(session_id).liveness_detail.get("verdict")
         print(f"\nattempt {retry + 1} failed: {verdict}", page.evaluate("window.__customerLog"))
         page.click("#retry")
+        if page.is_visible("#light-warning"):  # after a failed light step the customer chooses again
+            page.click("#light-start")
         phase = wait_phase(page, FINAL_PHASES)
     return phase
 

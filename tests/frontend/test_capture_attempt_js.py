@@ -24,8 +24,9 @@ pytestmark = needs_tool("node", "Node.js is not installed: the page's JavaScript
 SCRIPT = """
 const attempt = await import(process.argv[1]);
 const cases = JSON.parse(process.argv[2]);
-const out = cases.map(({ path, probe, previous }) => {
-  let state = attempt.newAttempt(previous ? { lights: previous } : null);
+const run = (state, path) => path.reduce((current, event) => attempt.next(current, event), state);
+const out = cases.map(({ path, probe, previous, after }) => {
+  let state = attempt.newAttempt(after ? run(attempt.newAttempt(), after) : previous ? { lights: previous } : null);
   const names = [];
   for (const event of path) {
     state = attempt.next(state, event);
@@ -229,6 +230,21 @@ def test_the_light_warning_is_asked_once_and_the_choice_carries_to_the_next_atte
 
     assert (first["names"], first["state"]["lights"]) == (["choosing_lights", "starting"], "no_lights")
     assert (retry["names"], retry["state"]["lights"]) == (["starting"], "no_lights")
+
+
+def test_after_a_failed_light_step_the_customer_is_asked_again_before_any_light() -> None:
+    lights = {"type": "start", "lightChallenge": True}
+    chosen = [lights, {"type": "lights_chosen", "choice": "lights"}, {"type": "camera_opened"}, READY]
+    light_failed = [*chosen, status(0, "light", 0), status(0, None, 0, finished=True, passed=False)]
+    turn_failed = [*chosen, status(0, "light", 0), status(1, "turn_left", 1), FAILED]
+    after_light, after_turn = run(
+        [{"path": [lights], "after": light_failed}, {"path": [lights], "after": turn_failed}]
+    )["out"]
+
+    assert (after_light["names"], after_light["state"]["lightsFailed"]) == (["choosing_lights"], True)
+    assert after_light["state"]["lights"] is None
+    assert (after_turn["names"], after_turn["state"]["lights"]) == (["starting"], "lights")
+    assert after_turn["state"]["lightsFailed"] is False
 
 
 def test_states_are_frozen_so_nothing_changes_an_attempt_behind_the_machine() -> None:

@@ -24,8 +24,17 @@ BODY_PX = 18.0  # `body { font: 18px/1.5 ... }`: what 1rem is on every page
 AA_TEXT = 4.5
 AA_LARGE = 3.0
 # Painted areas that hold no text of their own: a status dot, the camera's video, the black stage
-# the video sits in (the countdown on it brings its own background and is judged with it).
-NOT_TEXT_SURFACES = {".live-dot", '[data-live="1"] .live-dot', ".camera-box video", ".stage"}
+# the video sits in (the countdown on it brings its own background and is judged with it), the
+# turn gauge's track and fill.
+NOT_TEXT_SURFACES = {
+    ".live-dot",
+    '[data-live="1"] .live-dot',
+    ".camera-box video",
+    ".stage",
+    ".turn-gauge",
+    ".turn-gauge-fill",
+    ".turn-gauge.far-enough .turn-gauge-fill",
+}
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,12 @@ def test_other_reasons_are_kept_and_a_reload_without_the_step_still_drops_the_in
     assert alone == "未检测到眨眼。"
 
 
+def test_a_turn_that_stopped_short_asks_for_a_little_more() -> None:
+    (text,) = run([("failureText", [{"index": 0, "step": "turn_left"}, ["step_timeout", "turn_too_small"]])])
+
+    assert text == "第 1 步“请向左转头，再转回来”未通过。 头部转动了，但幅度不够：请再多转一点。"
+
+
 def test_a_face_lost_after_a_prompt_says_so_instead_of_blaming_the_movement() -> None:
     lost, changed = run(
         [

@@ -78,6 +78,54 @@ def test_turn_below_threshold_is_no_turn() -> None:
     assert engine.events == ()
 
 
+@pytest.mark.parametrize(
+    ("step", "peak", "reason"),
+    [
+        ("turn_right", 20.0, Reason.TURN_TOO_SMALL),  # the right way, short of turn_yaw_degrees
+        ("turn_left", -20.0, Reason.TURN_TOO_SMALL),
+        ("turn_right", 6.0, Reason.NO_TURN),  # inside the frontal band: no turn begun
+        ("turn_left", 20.0, Reason.NO_TURN),  # the other way, short: no turn (and not a wrong one)
+    ],
+)
+def test_a_turn_short_of_the_threshold_fails_as_too_small(step: str, peak: float, reason: Reason) -> None:
+    engine, stream = ChallengeEngine(ChallengePlan.parse(step), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.4, peak=peak)) for t in times(1.0, 8.0)))
+    verdict = engine.finish()
+    assert verdict.reasons == (Reason.STEP_TIMEOUT, reason)
+    assert engine.events == ()
+
+
+def test_a_turn_still_under_way_when_the_time_ends_is_measured_too() -> None:
+    """The head went 18 degrees the asked way and stayed there: it turned, not far enough."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_left"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=-min(18.0, max(0.0, t - 1.4) * 40)) for t in times(1.0, 8.0)))
+    assert engine.finish().reasons == (Reason.STEP_TIMEOUT, Reason.TURN_TOO_SMALL)
+
+
+def test_a_shallow_turn_before_the_prompt_does_not_count_as_a_try() -> None:
+    """Measured from the prompt on: a small movement in the hold-still gap is not a turn attempt."""
+    config = dataclasses.replace(NO_BLINK_NEEDED, gap_min_seconds=1.5, gap_max_seconds=1.5)
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), config), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=turn_yaw(t, at=1.1, peak=15.0, duration=0.8)) for t in times(1.0, 10.0)))
+    assert engine.finish().reasons == (Reason.STEP_TIMEOUT, Reason.NO_TURN)
+
+
+def test_during_a_turn_prompt_the_update_says_how_far_the_head_is_turned() -> None:
+    """The page's gauge: the share of turn_yaw_degrees reached the way asked, never past 1."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("turn_left"), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    yaws = [0.0, -5.0, -12.5, -25.0, -40.0, 10.0]
+    updates = feed(engine, (stream.frame(1.0 + index / 15, yaw=yaw) for index, yaw in enumerate(yaws)))
+    assert [update.prompt for update in updates] == ["turn_left"] * len(yaws)
+    assert [round(update.turn, 2) for update in updates] == [0.0, 0.2, 0.5, 1.0, 1.0, 0.0]
+    blink = ChallengeEngine(ChallengePlan.parse("blink"), NO_BLINK_NEEDED)
+    calibrated(blink, stream)
+    assert feed(blink, [stream.frame(1.0, yaw=-20.0)])[-1].turn == 0.0
+
+
 def test_turn_must_come_back_to_frontal() -> None:
     engine, stream = ChallengeEngine(ChallengePlan.parse("turn_right"), NO_BLINK_NEEDED), FaceStream()
     calibrated(engine, stream)

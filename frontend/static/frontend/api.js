@@ -85,7 +85,8 @@ export function format(text, values) {
   return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
-// What a decision's reason codes mean, in the page's language (codes stay as they are in the API).
+// What a reason code means, in the page's language: the one table of the words for every reason a
+// session can record (codes stay as they are in the API; tests/frontend/test_reason_words.py).
 const REASON_TEXT = {
   distance_below_accept_threshold: () => _("The live face matches the document photo."),
   distance_between_thresholds: () => _("The match is not clear enough: a supervisor will check."),
@@ -95,6 +96,7 @@ const REASON_TEXT = {
   face_score_in_reject_band: () => _("The live face does not match the document photo."),
   no_blink: () => _("No blink was seen."),
   no_turn: () => _("The head turn was not seen."),
+  turn_too_small: () => _("The head turned, but not far enough: turn a little further."),
   step_timeout: () => _("A step was not done in time."),
   session_timeout: () => _("The check took too long."),
   calibration_failed: () => _("The face was not steady in front of the camera at the start."),
@@ -136,6 +138,26 @@ const REASON_TEXT = {
   camera_unavailable: () => _("The camera could not be used."),
   customer_refused_face_processing: () => _("The customer declined the face check."),
   liveness_not_passed: () => _("The live check did not pass: the customer asked for a person."),
+  disconnected: () => _("The page was left or lost its connection during the check."),
+  connection_failed: () => _("The video connection could not be set up."),
+  connection_closed: () => _("The video connection closed during the check."),
+  video_stalled: () => _("The camera's video stopped during the check."),
+  server_error: () => _("The server failed during the check."),
+  server_shutdown: () => _("The server restarted during the check."),
+  access_ended: () => _("The clerk was signed out during the check."),
+  not_saved: () => _("The end of the check could not be saved."),
+  capture_lost: () => _("The server running the check was lost."),
+  too_many_messages: () => _("The page sent too many messages during the check."),
+  no_trace: () => _("No record of the live check was stored."),
+  trace_invalid: () => _("The record of the live check could not be read."),
+  face_matching_error: () => _("The face check failed: a supervisor will check."),
+  unreadable_image: () => _("A photo could not be read: a supervisor will check."),
+  portrait_unusable: () => _("The face on the document photo cannot be compared: a supervisor will check."),
+  portrait_too_small: () => _("The face on the document photo is too small to compare: a supervisor will check."),
+  portrait_blurred: () => _("The face on the document photo is blurred: a supervisor will check."),
+  portrait_turned: () => _("The face on the document photo is turned away: a supervisor will check."),
+  judgement_overdue: () => _("The checks were not finished in time: the registration was closed."),
+  review_overdue: () => _("No supervisor decided in time: the registration was closed."),
 };
 
 export function reasonLabels(reasons) {

@@ -31,6 +31,7 @@ const stage = document.querySelector("#capture .stage");
 const cameraSelect = document.getElementById("camera-select");
 const lightWarning = document.getElementById("light-warning");
 const lightOverlay = document.getElementById("light-overlay");
+const turnGauge = document.getElementById("turn-gauge");
 const FPS_BUDGET = Number(root.dataset.fpsBudget) || 15;
 const FACE_VIDEO = faceVideo(FPS_BUDGET);
 const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
@@ -180,6 +181,19 @@ function setOvalStep(step) {
   stage.classList.toggle("turning-right", step === "turn_right");
 }
 
+// While a turn is asked, the gauge shows how far the head is turned (the server's `turn`, 0 to 1:
+// 1 is far enough), filling the way the mirrored face moves.
+function showTurnGauge(step, turn) {
+  const turning = (step === "turn_left" || step === "turn_right") && typeof turn === "number";
+  show(turnGauge, turning);
+  if (!turning) return;
+  const percent = Math.round(Math.min(Math.max(turn, 0), 1) * 100);
+  document.getElementById("turn-gauge-fill").style.width = `${percent}%`;
+  turnGauge.classList.toggle("left", step === "turn_left");
+  turnGauge.classList.toggle("far-enough", percent >= 100);
+  turnGauge.setAttribute("aria-valuenow", String(percent));
+}
+
 function showAttemptsLeft() {
   const max = Number(root.dataset.maxAttempts);
   attemptsLine.textContent = format(_("Attempts left: %(left)s of %(max)s"), { left: Math.max(0, attemptsLeft()), max });
@@ -190,6 +204,7 @@ function showAttemptsLeft() {
 function stopMedia() {
   light.stop();
   clock.stop();
+  showTurnGauge(null);
   link.stopMedia();
   preview.srcObject = null;
 }
@@ -326,6 +341,7 @@ function showStatus(before, after, status) {
   if (after.name === "finished") {
     clock.set(null);
     setOvalStep(null);
+    showTurnGauge(null);
     if (after.passed === false) {
       showFailedStep(after);
       return;
@@ -350,6 +366,7 @@ function showStatus(before, after, status) {
     voice.say("look_at_camera");
   }
   setOvalStep(after.step);
+  showTurnGauge(after.name === "step" ? after.step : null, status.turn);
   clock.set(after.name === "step" ? status.seconds_left : null);
   if (!clock.atZero()) proposeHint(hintForStep(after.step, status.hint));
 }
@@ -426,7 +443,10 @@ function showRefusal(message) {
 
 // --- starting an attempt ------------------------------------------------------------------------
 
-function askAboutLights() {
+// The light warning, before the first attempt with the lights and again after a failed light step
+// (then with advice first: the lights never start again without the customer's tap).
+function askAboutLights(afterFailure) {
+  show(document.getElementById("light-retry-advice"), afterFailure);
   show(lightWarning, true);
   setPhase("idle");
   setPrompt("", null);
@@ -495,14 +515,18 @@ async function startAttempt() {
   show(startButton, false);
   show(outcomeBox, false);
   show(retryButton, false);
-  show(homeLink, false);
-  show(byHandButton, false);
+  renderSteps(0, -1);
   voice.reset();
   show(attemptsLine, false);
   delete root.dataset.decisionMs;
   delete root.dataset.errorCode;
   dispatch({ type: "start", lightChallenge: root.dataset.lightChallenge === "on" });
-  if (attempt.name === "choosing_lights") dispatch({ type: "lights_chosen", choice: await askAboutLights() });
+  if (attempt.name === "choosing_lights") {
+    // While the customer chooses, the ways out shown after a failure stay (the lights wait for a tap).
+    dispatch({ type: "lights_chosen", choice: await askAboutLights(attempt.lightsFailed) });
+  }
+  show(homeLink, false);
+  show(byHandButton, false);
   setPhase("starting");
   setPrompt(_("Starting the camera…"), null);
   if (!link.stream && !(await startCamera())) return;

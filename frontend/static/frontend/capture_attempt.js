@@ -10,7 +10,8 @@
 //   any live state ─ended | error | camera_failed→ ended(reason)
 //
 // `captured` and `ended` are terminal: a retry is a new attempt (`newAttempt`), which keeps only the
-// customer's light choice. An event a state does not list is refused: `next` returns the state as it
+// customer's light choice, unless the light step was the one that failed: then the customer is asked
+// again (`lightsFailed`: the warning comes with advice), never lit again at once. An event a state does not list is refused: `next` returns the state as it
 // was (a late status after the end cannot bring the attempt back).
 
 export const STATES = Object.freeze([
@@ -38,9 +39,11 @@ function move(state, name, changes = {}) {
 }
 
 export function newAttempt(previous = null) {
+  const lightsFailed = Boolean(previous && previous.failedStep && previous.failedStep.step === "light");
   return Object.freeze({
     name: "idle",
-    lights: previous ? previous.lights : null, // null: not asked yet; "lights" or "no_lights"
+    lights: previous && !lightsFailed ? previous.lights : null, // null: not asked yet; "lights" or "no_lights"
+    lightsFailed, // the previous attempt failed at its light step: the warning asks again, with advice
     steps: 0, // the step count the server announced ("ready"); which step is which comes with its prompt
     prompted: Object.freeze([]), // the action of each step prompted so far, by index
     index: -1, // the step prompted now (step) or the next one (holding)

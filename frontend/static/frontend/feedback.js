@@ -33,13 +33,15 @@ const FAILED_STEP_TEXT = {
   blink: () => _("No blink was seen in time."),
   turn_left: () => _("The turn of your head to your left was not seen in time."),
   turn_right: () => _("The turn of your head to your right was not seen in time."),
-  light: () => _("The screen's light on your face was not seen: hold the tablet in front of your face, or choose the check without lights."),
+  // The buttons named are the page's own: "Try again" here, then the light warning's two choices.
+  light: () => _("The screen's light on your face was not seen. Tap “Try again”: you can start with the lights again, or choose “Without lights (more movements)”."),
 };
 
 // Reason codes that only restate the failed step (named in words) or that every early failure carries.
 const STEP_REASONS = new Set(["step_timeout", "no_blink", "no_turn", "incomplete", "calibration_failed"]);
-// Reason codes that say why the step was not done: "not seen in time" would blame the movement.
-const CAUSE_REASONS = new Set(["face_lost", "identity_jump"]);
+// Reason codes that say why the step was not done: "not seen in time" would blame the movement
+// (a turn that stopped short was seen: the customer is told to turn a little further instead).
+const CAUSE_REASONS = new Set(["face_lost", "identity_jump", "turn_too_small"]);
 
 export const HINT_SETTLE_MS = 800;
 

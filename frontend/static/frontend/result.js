@@ -9,6 +9,12 @@ const TITLES = {
   cancelled: () => _("This registration was cancelled."),
 };
 
+// The reasons in words (api.js), never their codes: first those the page was rendered with, then each update's.
+const showReasons = (reasons) => {
+  document.getElementById("result-reasons").textContent = reasonLabels(reasons).join(" ") || "—";
+};
+showReasons(JSON.parse(document.getElementById("decision-reasons").textContent || "[]"));
+
 liveSocket(root.dataset.sessionSocket, (message) => {
   if (message.type !== "session") return;
   const session = message.session;
@@ -18,5 +24,5 @@ liveSocket(root.dataset.sessionSocket, (message) => {
   state.textContent = stateLabel(session.state);
   state.className = `state state-${session.state}`;
   document.getElementById("result-attempts").textContent = String(session.attempt_count);
-  document.getElementById("result-reasons").textContent = reasonLabels(session.decision_reasons).join(" ") || "—";
+  showReasons(session.decision_reasons);
 });
