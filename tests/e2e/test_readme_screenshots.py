@@ -1,5 +1,6 @@
 """The README's screens, taken by the suite: the whole happy path in Simplified Chinese and English
-at both tablet sizes. Saved under artifacts/screenshots/ as every screen is; with
+at both tablet sizes, the clerk taking the tablet back from the customer, and a supervisor's queue
+(a case waiting on the dashboard, then its review page). Saved under artifacts/screenshots/ as every screen is; with
 SHIMING_README_SCREENSHOTS=1 also into docs/screenshots/<language>-<width>x<height>/ for the README."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import CustomerContext, Screens, Server
+from registration import selectors
+from registration.roles import SUPERVISOR
 from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
     FINAL_PHASES,
@@ -19,19 +22,22 @@ from tests.e2e.test_capture_flow import (
     desk_context,
     give_consent,
     hand_over,
+    off_loop,
     open_dashboard,
     register_by_chip,
     retried_until_final,
     sign_in,
     wait_phase,
 )
+from tests.e2e.test_review import waiting_case
 from tests.environment import PROJECT_ROOT
-from tests.factories import make_prc_id
+from tests.factories import UserFactory, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
 DOCS = PROJECT_ROOT / "docs" / "screenshots"
-README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "capture-approved", "result", "dashboard")
+README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "capture-approved", "result", "hand-back",
+                  "dashboard", "review-queue", "review")  # fmt: skip
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -63,9 +69,31 @@ def test_the_readme_screens(
     page.click("#to-result")
     page.wait_for_selector("#result[data-state='approved']")
     screens.shot(page, "result")
+    page.click("#staff-take-back")  # customer mode: the clerk takes the tablet back with their password
+    page.wait_for_selector("#customer-return #staff-return-submit")
+    screens.shot(page, "hand-back")
+    page.fill("#staff-password", password)
+    page.click("#staff-return-submit")
+    page.wait_for_url(f"**/sessions/{session_id}/result/")
     dashboard.bring_to_front()
     dashboard.wait_for_selector("tr[data-state='approved']", timeout=10_000)
     screens.shot(dashboard, "dashboard")
+
+    # The supervisor's queue: a case of the clerk's waits for review (its faces: the chip portrait).
+    case = waiting_case(clerk, customer_chip_portrait.read_bytes())
+    outlet = off_loop(lambda: selectors.staff_outlet(clerk))
+    supervisor = off_loop(lambda: UserFactory(role=SUPERVISOR, outlet=outlet, is_staff=True))
+    desk = open_dashboard(
+        desk_context(customer_context, stack, supervisor, password, viewport=viewport, locale=locale), stack, screens
+    )
+    assert desk.get_attribute("#review-waiting", "data-waiting") == "1"
+    desk.wait_for_selector("#next-review")
+    screens.shot(desk, "review-queue")
+    desk.click("#next-review")
+    desk.wait_for_url(f"**/review/{case.pk}/")
+    desk.wait_for_selector("#review-portrait")
+    desk.wait_for_selector("#decision-form")
+    screens.shot(desk, "review")
 
     if os.environ.get("SHIMING_README_SCREENSHOTS") == "1":
         language = locale.split("-")[0]
