@@ -164,3 +164,16 @@ def test_the_admin_queue_links_to_the_review_and_has_no_bulk_decision(
     assert f'href="/review/{case.pk}/"' in html
     assert "approve_sessions" not in html
     assert not re.search(r'name="action"', html)
+
+
+def test_the_review_title_reads_as_chinese_with_a_full_width_colon(
+    supervisor_client: Client, review_case: Callable[..., Any]
+) -> None:
+    """Issue 32's screenshots: the title was "审核: 测试 客户", an English colon in a Chinese line."""
+    case = review_case()
+
+    html = supervisor_client.get(f"/review/{case.pk}/").content.decode()
+    english = supervisor_client.get(f"/review/{case.pk}/", headers={"accept-language": "en"}).content.decode()
+
+    assert f"<h1>审核：{case.subscriber.full_name} <span" in html
+    assert f"<h1>Review: {case.subscriber.full_name} <span" in english
