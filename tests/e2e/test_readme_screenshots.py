@@ -38,6 +38,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 DOCS = PROJECT_ROOT / "docs" / "screenshots"
 README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "capture-approved", "result", "hand-back",
                   "dashboard", "review-queue", "review")  # fmt: skip
+# How far an element's bottom lies below the first screen of the page (<= 0: in view unscrolled).
+BELOW_THE_FOLD = "s => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY - window.innerHeight"
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
@@ -66,6 +68,8 @@ def test_the_readme_screens(
     phase = retried_until_final(page, session_id, wait_phase(page, FINAL_PHASES))
     screens.shot(page, f"capture-{phase}")
     assert phase == "approved"
+    # The outcome and its buttons in view without scrolling, on both sizes (the portrait one too).
+    assert page.evaluate(BELOW_THE_FOLD, "#to-result") <= 0
     page.click("#to-result")
     page.wait_for_selector("#result[data-state='approved']")
     screens.shot(page, "result")
