@@ -42,6 +42,18 @@ README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "captur
 BELOW_THE_FOLD = "s => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY - window.innerHeight"
 
 
+def dress_for_the_readme(clerk: Any, locale: str) -> Any:
+    """A staff name and an outlet as an operator's would read (the fixture's are unique test names,
+    an English one on the Chinese screens); the outlet, for the supervisor's account."""
+    clerk.username = "wang.li"
+    clerk.save(update_fields=["username"])
+    outlet = selectors.staff_outlet(clerk)
+    assert outlet is not None
+    outlet.name = "朝阳营业厅" if locale.startswith("zh") else "Chaoyang outlet"
+    outlet.save(update_fields=["name"])
+    return outlet
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 @pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}])
 def test_the_readme_screens(
@@ -54,6 +66,7 @@ def test_the_readme_screens(
     viewport: dict[str, int],
 ) -> None:
     clerk, password = clerk_account
+    outlet = off_loop(lambda: dress_for_the_readme(clerk, locale))
     context = customer_context(viewport=viewport, locale=locale)
     page = context.new_page()
     sign_in(page, stack, clerk.username, password, screens)
@@ -70,6 +83,7 @@ def test_the_readme_screens(
     assert phase == "approved"
     # The outcome and its buttons in view without scrolling, on both sizes (the portrait one too).
     assert page.evaluate(BELOW_THE_FOLD, "#to-result") <= 0
+    assert page.locator("#sound-toggle").bounding_box()["height"] < 48  # "Sound on" on one line, in English too
     page.click("#to-result")
     page.wait_for_selector("#result[data-state='approved']")
     screens.shot(page, "result")
@@ -85,8 +99,7 @@ def test_the_readme_screens(
 
     # The supervisor's queue: a case of the clerk's waits for review (its faces: the chip portrait).
     case = waiting_case(clerk, customer_chip_portrait.read_bytes())
-    outlet = off_loop(lambda: selectors.staff_outlet(clerk))
-    supervisor = off_loop(lambda: UserFactory(role=SUPERVISOR, outlet=outlet, is_staff=True))
+    supervisor = off_loop(lambda: UserFactory(role=SUPERVISOR, outlet=outlet, is_staff=True, username="zhao.min"))
     desk = open_dashboard(
         desk_context(customer_context, stack, supervisor, password, viewport=viewport, locale=locale), stack, screens
     )
