@@ -86,6 +86,7 @@ def test_the_readme_screens(
     assert page.locator("#sound-toggle").bounding_box()["height"] < 48  # "Sound on" on one line, in English too
     page.click("#to-result")
     page.wait_for_selector("#result[data-state='approved']")
+    page.wait_for_function("document.getElementById('result-reasons').textContent.trim() !== '—'")  # the script's words
     screens.shot(page, "result")
     page.click("#staff-take-back")  # customer mode: the clerk takes the tablet back with their password
     page.wait_for_selector("#customer-return #staff-return-submit")
