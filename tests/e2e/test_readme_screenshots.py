@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CustomerContext, Screens, Server
 from registration import selectors
 from registration.roles import SUPERVISOR
+from tests.e2e.conftest import CustomerContext, Screens, Server
 from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
     FINAL_PHASES,
