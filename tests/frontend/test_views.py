@@ -225,6 +225,8 @@ def test_the_alternative_page_says_what_was_and_was_not_taken(
     services.session_request_alternative(session_id=refused.pk, actor=refused.clerk, reason="declined")
     html = signed_in.get(f"/sessions/{refused.pk}/alternative/").content.decode()
     assert "我们未拍摄您的现场人脸图像，也未进行人脸比对" in html
+    assert "状态：" in html  # the label's colon is Chinese too (it was typed in English after the word)
+    assert "状态:" not in html
     after_an_attempt = make_session(S.LIVENESS_FAILED, portrait=PHOTO)
     VerificationSession.objects.filter(pk=after_an_attempt.pk).update(attempt_count=1)
     services.session_request_alternative(session_id=after_an_attempt.pk, actor=after_an_attempt.clerk, reason="x")
