@@ -8,6 +8,19 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 
+def int_at_least(minimum: int) -> Any:
+    """A cast for `Environment`: an int of at least `minimum` (a smaller one is invalid, named as
+    a value that does not parse is)."""
+
+    def cast(value: str) -> int:
+        number = int(value)
+        if number < minimum:
+            raise ValueError(f"at least {minimum}")
+        return number
+
+    return cast
+
+
 class Environment(environ.Env):
     """`environ.Env`, whose casts raise a bare `ValueError` ("could not convert string to float")
     without saying which variable was wrong; here the error names it and its value, as a missing

@@ -12,7 +12,7 @@ from redis.backoff import ExponentialBackoff
 # The capture limit's rule is a pure constant (no Django import). No app code is imported here: the
 # face thresholds are each matcher's own (FaceMatcher.SCALE).
 from config.capacity import default_capture_limit
-from config.environment import Environment
+from config.environment import Environment, int_at_least
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -309,7 +309,7 @@ SHIMING_LIVENESS_SESSION_TIMEOUT_SECONDS = env.float("SHIMING_LIVENESS_SESSION_T
 # --- Capture ----------------------------------------------------------------------------------
 # The face track's bitrate in kbit/s: the page's encoder ceiling, and in Chromium also where it starts
 # (capture/webrtc/bitrate.py: the browser's own start, ~300 kbit/s, blurred small eyes shut).
-SHIMING_FACE_VIDEO_KBPS = env.int("SHIMING_FACE_VIDEO_KBPS", default=1000)
+SHIMING_FACE_VIDEO_KBPS = env("SHIMING_FACE_VIDEO_KBPS", cast=int_at_least(100), default=1000)
 SHIMING_ICE_SERVERS: list[dict[str, object]] = env.json("SHIMING_ICE_SERVERS", default=[])
 # Non-public networks (CIDR) the capture may exchange media with directly: an outlet's LAN when the
 # server sits in it. Offers' candidates elsewhere in loopback, link-local or private ranges are

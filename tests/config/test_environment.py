@@ -14,6 +14,8 @@ from tests.processes import run_python
         ("SHIMING_MALLOC_TRIM_SECONDS", "abc", "could not convert string to float"),
         ("SHIMING_MAX_CAPTURE_SESSIONS", "five", "invalid literal for int()"),
         ("SHIMING_ICE_SERVERS", "[{", "Expecting property name"),
+        ("SHIMING_FACE_VIDEO_KBPS", "-5", "at least 100"),  # a negative bitrate went into the answer
+        ("SHIMING_FACE_VIDEO_KBPS", "fast", "invalid literal for int()"),
     ],
 )
 def test_a_value_that_does_not_parse_names_its_variable(variable: str, value: str, why: str) -> None:
@@ -33,7 +35,8 @@ def test_good_values_still_parse() -> None:
     code = (
         "import django; django.setup()\n"
         "from django.conf import settings\n"
-        "print(settings.SHIMING_MALLOC_TRIM_SECONDS, settings.SHIMING_MAX_CAPTURE_SESSIONS)\n"
+        "print(settings.SHIMING_MALLOC_TRIM_SECONDS, settings.SHIMING_MAX_CAPTURE_SESSIONS,"
+        " settings.SHIMING_FACE_VIDEO_KBPS)\n"
     )
     result = run_python(
         code,
@@ -41,8 +44,9 @@ def test_good_values_still_parse() -> None:
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "SHIMING_MALLOC_TRIM_SECONDS": "12.5",
             "SHIMING_MAX_CAPTURE_SESSIONS": "4",
+            "SHIMING_FACE_VIDEO_KBPS": "1500",
         },
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["12.5", "4"]
+    assert result.stdout.split() == ["12.5", "4", "1500"]
