@@ -20,6 +20,7 @@ from registration.realtime import outlet_group, session_group
 from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
 
+from .channel_end import EndsItsChannel
 from .user_access import CLOSE_UNAUTHENTICATED, FollowsItsUser
 from .webrtc.peer import CapturePeer, OfferRejected, PeerEnd, PeerTimeouts
 from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, SlotHolder, get_registry
@@ -35,22 +36,6 @@ CLOSE_ENDED = 4000
 MAX_CAPTURE_MESSAGES = 20
 MAX_CAPTURE_MESSAGE_BYTES = 70 * 1024
 PEER_TIMEOUTS = PeerTimeouts()
-
-
-class EndsItsChannel:
-    """A consumer that tells the channel layer when it stops reading its channel, so what still
-    reaches that channel is dropped rather than buffered for ever (`config.channel_layer`)."""
-
-    channel_layer: Any
-    channel_name: str
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        try:
-            await super().__call__(scope, receive, send)  # type: ignore[misc]
-        finally:
-            ended = getattr(self.channel_layer, "channel_ended", None)
-            if ended is not None and getattr(self, "channel_name", None):
-                ended(self.channel_name)
 
 
 class PushConsumer(FollowsItsUser, EndsItsChannel, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
