@@ -18,16 +18,19 @@ from django.contrib.auth.decorators import login_required
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_POST
 
 from registration import selectors, services
+from registration.customer_mode import CUSTOMER_MODE_KEY, customer_may_see
+from registration.customer_mode import customer_mode_session as signed_in_customer_mode
 from registration.error_messages import error_message
 from registration.errors import NotFound
 from registration.state_machine import OPEN_STATES, SessionState
 
-SESSION_KEY = "shiming_customer_mode"
-# The customer's screens of the registration, and the API calls those screens make.
+SESSION_KEY = CUSTOMER_MODE_KEY
+# The customer's screens of a registration, and the API calls those screens make: in customer mode,
+# those of the customer's registration only (`registration.customer_mode:customer_may_see`).
 CUSTOMER_PAGES = ("frontend:session", "frontend:consent", "frontend:alternative", "frontend:capture", "frontend:result")
 CUSTOMER_API = ("registration:session-detail", "registration:session-consent", "registration:session-alternative",
                 "registration:session-extend")  # fmt: skip
@@ -37,14 +40,21 @@ ALWAYS_ALLOWED = ("frontend:customer-return", "frontend:javascript-catalog", "fr
 
 def customer_mode_session(request: HttpRequest) -> str:
     """The registration whose customer holds the tablet, or "" when the clerk does."""
-    session = getattr(request, "session", None)
-    return str(session.get(SESSION_KEY, "")) if session is not None else ""
+    return signed_in_customer_mode(getattr(request, "session", None))
 
 
-def allowed_paths(session_id: str) -> set[str]:
-    paths = {reverse(name) for name in ALWAYS_ALLOWED}
-    paths |= {reverse(name, kwargs={"session_id": session_id}) for name in CUSTOMER_PAGES + CUSTOMER_API}
-    return paths
+def customer_may_request(path_info: str, customer_session: str) -> bool:
+    """Whether the path is one every screen needs, or one of the customer's screens (or an API call
+    of theirs) of the registration the customer holds the tablet for."""
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        return False
+    if match.view_name in ALWAYS_ALLOWED:
+        return True
+    return match.view_name in CUSTOMER_PAGES + CUSTOMER_API and customer_may_see(
+        customer_session, str(match.kwargs.get("session_id", ""))
+    )
 
 
 class CustomerModeMiddleware:
@@ -73,7 +83,7 @@ class CustomerModeMiddleware:
 
     @staticmethod
     def _allowed(request: HttpRequest, session_id: str) -> bool:
-        return request.path.startswith(settings.STATIC_URL) or request.path in allowed_paths(session_id)
+        return request.path.startswith(settings.STATIC_URL) or customer_may_request(request.path_info, session_id)
 
 
 @login_required
