@@ -21,7 +21,7 @@ from registration.state_machine import SessionState
 from registration.verification_policy import effective_policy
 
 from .channel_end import EndsItsChannel
-from .user_access import CLOSE_UNAUTHENTICATED, FollowsItsUser
+from .user_access import CLOSE_CUSTOMER_MODE, CLOSE_UNAUTHENTICATED, FollowsItsUser
 from .webrtc.peer import CapturePeer, OfferRejected, PeerEnd, PeerTimeouts
 from .webrtc.registry import CaptureAlreadyOpen, CaptureBusy, SlotHolder, get_registry
 
@@ -49,8 +49,8 @@ class PushConsumer(FollowsItsUser, EndsItsChannel, AsyncJsonWebsocketConsumer): 
         await self.unfollow_user()
 
     async def session_update(self, event: dict[str, Any]) -> None:
-        if not await self.user_still_allowed():
-            await self.end_for_access()
+        if refusal := await self.access_refusal():
+            await self.end_for_access(refusal)
             return
         await self.send_json({"type": "session", "session": event["session"]})
 
@@ -71,8 +71,10 @@ class SessionConsumer(PushConsumer):
             return
         self.group = session_group(session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.follow_user(user, outlet_id)
+        await self.follow_user(user, outlet_id, session_id)
         await self.accept()
+        if await self.refused_in_customer_mode():
+            return
         await self.send_json({"type": "session", "session": payload})
 
 
@@ -92,6 +94,7 @@ class DashboardConsumer(PushConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.follow_user(user, outlet.pk)
         await self.accept()
+        await self.refused_in_customer_mode()  # the outlet's customers are no customer's screen
 
 
 class UnknownRouteConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
@@ -158,8 +161,8 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         except NotFound as exc:
             await self._refuse(exc.code, exc.message, CLOSE_NOT_FOUND)
             return
-        await self.follow_user(user, outlet_id)
-        if not await self._reserve_slot():
+        await self.follow_user(user, outlet_id, self.session_id)
+        if await self.refused_in_customer_mode() or not await self._reserve_slot():
             return
         try:
             session = await database_sync_to_async(services.capture_start)(
@@ -214,10 +217,14 @@ class CaptureConsumer(FollowsItsUser, EndsItsChannel, AsyncWebsocketConsumer):  
         if self.peer is not None and event["session"].get("state") != SessionState.LIVENESS_RUNNING:
             await self.peer.close("session_ended")
 
-    async def end_for_access(self) -> None:
-        """The clerk's access ended (signed out, deactivated, moved): the attempt ends, the socket closes."""
+    async def end_for_access(self, code: int = CLOSE_UNAUTHENTICATED) -> None:
+        """The clerk's access ended (signed out, deactivated, moved), or the tablet went to another
+        registration's customer: the attempt ends, the socket closes."""
         if self.peer is not None:
             await self.peer.close(ACCESS_ENDED)
+        if code == CLOSE_CUSTOMER_MODE:
+            await self._refuse("customer_mode", "The customer holds the tablet: hand it back first.", code)
+            return
         await self._refuse("not_signed_in", "Sign in again to start the challenge.", CLOSE_UNAUTHENTICATED)
 
     # --- steps ---------------------------------------------------------------------------------

@@ -96,7 +96,10 @@ def customer_mode_start(request: HttpRequest, session_id: UUID) -> HttpResponse:
         raise Http404(exc.message) from exc
     if session.state in OPEN_STATES and session.state != SessionState.CREATED and not customer_mode_session(request):
         request.session[SESSION_KEY] = str(session.pk)
-        services.customer_mode_begin(clerk=request.user, session=session)
+        request.session.save()  # before the sockets hear of it: one that reconnects finds the flag
+        services.customer_mode_begin(
+            clerk=request.user, session=session, login_session_key=request.session.session_key or ""
+        )
     return redirect("frontend:consent", session_id=session.pk)
 
 

@@ -27,6 +27,7 @@ from .consent_texts import (
     RETENTION_PLACEHOLDER,
     REVIEW_DAYS_PLACEHOLDER,
 )
+from .customer_mode import customer_may_see, customer_mode_session
 from .documents import DocumentType, normalise_mainland_mobile
 from .errors import NotFound
 from .models import (
@@ -54,19 +55,36 @@ def staff_outlet(user: User) -> Outlet | None:
     return profile.outlet if profile else None
 
 
-def socket_user_allowed(*, user_id: int, outlet_id: int, login_session_key: str = "") -> bool:
-    """Whether a socket opened by `user_id` for `outlet_id` may still be pushed to: the user is
-    active and still at that outlet, and the sign-in the socket was opened under (when it had one)
-    has not signed out or been outdated by a password change."""
+SOCKET_ACCESS_ENDED = "access_ended"
+SOCKET_CUSTOMER_MODE = "customer_mode"
+
+
+def socket_refusal(*, user_id: int, outlet_id: int, login_session_key: str = "", session_id: str = "") -> str:
+    """Why a socket opened by `user_id` for `outlet_id` may no longer be pushed to, "" while it may.
+    `SOCKET_ACCESS_ENDED`: the user is inactive or no longer at that outlet, or the sign-in the
+    socket was opened under (when it had one) has signed out or been outdated by a password change.
+    `SOCKET_CUSTOMER_MODE`: that sign-in's customer holds the tablet and the socket serves none of
+    the customer's screens (`session_id`: the registration it serves, "" for the dashboard)."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or StaffProfile.objects.filter(user_id=user_id, outlet_id=outlet_id).first() is None:
-        return False
+        return SOCKET_ACCESS_ENDED
     if not login_session_key:
-        return True
+        return ""
     signed_in = import_module(settings.SESSION_ENGINE).SessionStore(login_session_key)
-    if str(signed_in.get(SESSION_KEY, "")) != str(user_id):
-        return False
-    return constant_time_compare(str(signed_in.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash())
+    if str(signed_in.get(SESSION_KEY, "")) != str(user_id) or not constant_time_compare(
+        str(signed_in.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()
+    ):
+        return SOCKET_ACCESS_ENDED
+    if not customer_may_see(customer_mode_session(signed_in), session_id):
+        return SOCKET_CUSTOMER_MODE
+    return ""
+
+
+def socket_user_allowed(*, user_id: int, outlet_id: int, login_session_key: str = "", session_id: str = "") -> bool:
+    """Whether the socket may still be pushed to (`socket_refusal` gives the reason when not)."""
+    return not socket_refusal(
+        user_id=user_id, outlet_id=outlet_id, login_session_key=login_session_key, session_id=session_id
+    )
 
 
 LIGHTS_DECLINED = "lights_declined"

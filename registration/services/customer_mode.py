@@ -1,21 +1,34 @@
 """The tablet's customer mode, in the audit log: the clerk hands the tablet to the customer, and
 comes back only with their password (a refused return is recorded too). The flag itself lives on
-the clerk's sign-in (frontend/customer_mode.py); this module writes what happened."""
+the clerk's sign-in (registration/customer_mode.py); this module writes what happened, and closes the
+sign-in's sockets that serve none of the customer's screens (the dashboard, another registration)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 from registration.audit import audit
 from registration.models import VerificationSession
+from registration.realtime import broadcast_customer_mode_started
 
 
-def customer_mode_begin(*, clerk: Any, session: VerificationSession) -> None:
-    """The clerk gave the tablet to the customer of `session`: only that customer's screens show."""
+def customer_mode_begin(*, clerk: Any, session: VerificationSession, login_session_key: str = "") -> None:
+    """The clerk gave the tablet to the customer of `session`: only that customer's screens show.
+    With the sign-in's `login_session_key` (its flag already saved), its other sockets close."""
     with transaction.atomic():
         audit(actor=clerk, action="customer_mode.started", target=session, outlet=session.outlet)
+        if login_session_key:
+            transaction.on_commit(
+                partial(
+                    broadcast_customer_mode_started,
+                    user_id=clerk.pk,
+                    login_session_key=login_session_key,
+                    session_id=session.pk,
+                )
+            )
 
 
 def customer_mode_end(*, clerk: Any, session_id: str, returned: bool) -> None:
