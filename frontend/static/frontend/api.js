@@ -46,7 +46,11 @@ export function socketUrl(path) {
   return `${scheme}//${window.location.host}${path}`;
 }
 
-// A WebSocket to a push-only endpoint that reconnects after a drop (the page re-reads on open).
+// Closed because the customer holds the tablet and this page is none of theirs (capture/user_access.py).
+export const CLOSE_CUSTOMER_MODE = 4403;
+
+// A WebSocket to a push-only endpoint that reconnects after a drop (the page re-reads on open). In
+// customer mode a page that is not the customer's reloads: the server answers with the hand-back screen.
 export function liveSocket(path, onMessage, onOpen) {
   let delay = 500;
   let closedByPage = false;
@@ -58,8 +62,12 @@ export function liveSocket(path, onMessage, onOpen) {
       if (onOpen) onOpen();
     });
     socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (closedByPage) return;
+      if (event.code === CLOSE_CUSTOMER_MODE) {
+        window.location.reload();
+        return;
+      }
       setTimeout(open, delay);
       delay = Math.min(delay * 2, 10000);
     });
