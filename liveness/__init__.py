@@ -28,9 +28,10 @@ Strict steps (`liveness.steps`): before each prompt a server-drawn hold-still ga
 acknowledges display with `session.prompt_shown(step_index)`; the answer must begin inside the
 reaction window; a turn too early, the wrong action or a late start fails the attempt.
 
-Reason codes (`Reason`, explained in `REASON_DESCRIPTIONS`): no_blink, no_turn, turn_too_small, step_timeout,
-session_timeout, calibration_failed, planar_motion, identity_jump, face_lost, suspected_injection (with
-repeated_frames or impossible_timestamps), incomplete, wrong_action, too_early, too_late.
+Reason codes (`Reason`, explained in `REASON_DESCRIPTIONS`): no_blink, no_turn, turn_too_small,
+turn_not_back, step_timeout, session_timeout, calibration_failed, planar_motion, identity_jump,
+face_lost, suspected_injection (with repeated_frames or impossible_timestamps), incomplete,
+wrong_action, too_early, too_late.
 """
 
 from __future__ import annotations

@@ -125,10 +125,12 @@ class TurnDetector:
         self._sign = 0
         self._peak = 0.0
         self._widest: dict[int, float] = {}  # by side (+1 right, -1 left): the largest yaw since `mark`
+        self._out_since_mark = 0.0  # the largest yaw since `mark` of the excursion under way
 
     def mark(self) -> None:
-        """Measure `widest` from now on (a step's prompt has just gone out)."""
+        """Measure `widest` and `still_out` from now on (a step's prompt has just gone out)."""
         self._widest = {}
+        self._out_since_mark = 0.0
 
     def widest(self, kind: EventType) -> float:
         """How far (degrees from frontal) the head went toward `kind`'s side since `mark`, in an
@@ -137,11 +139,18 @@ class TurnDetector:
         under_way = self._peak if self._started_at is not None and self._sign == sign else 0.0
         return max(self._widest.get(sign, 0.0), under_way)
 
+    def still_out(self, kind: EventType) -> float:
+        """How far (degrees from frontal) the head went toward `kind`'s side since `mark` in an
+        excursion still under way: the head has not come back inside the frontal band. 0 if none."""
+        sign = 1 if kind is EventType.TURN_RIGHT else -1
+        return self._out_since_mark if self._started_at is not None and self._sign == sign else 0.0
+
     def reset(self) -> None:
         """Forget any excursion in progress."""
         self._started_at = None
         self._sign = 0
         self._peak = 0.0
+        self._out_since_mark = 0.0
 
     def update(self, t: float, relative_yaw: float) -> LivenessEvent | None:
         """Feed one frame's yaw from frontal; return a turn when the head has come back."""
@@ -156,12 +165,13 @@ class TurnDetector:
                 self._open(t, relative_yaw)
             return None
         self._peak = max(self._peak, abs(relative_yaw))
+        self._out_since_mark = max(self._out_since_mark, abs(relative_yaw))
         return self._close(t) if abs(relative_yaw) <= band else None
 
     def _open(self, t: float, relative_yaw: float) -> None:
         self._started_at = t
         self._sign = 1 if relative_yaw > 0 else -1
-        self._peak = abs(relative_yaw)
+        self._peak = self._out_since_mark = abs(relative_yaw)
 
     def _close(self, t: float) -> LivenessEvent | None:
         started, peak, sign = self._started_at, self._peak, self._sign

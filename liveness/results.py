@@ -25,6 +25,7 @@ class Reason(StrEnum):
     NO_BLINK = "no_blink"
     NO_TURN = "no_turn"
     TURN_TOO_SMALL = "turn_too_small"
+    TURN_NOT_BACK = "turn_not_back"
     STEP_TIMEOUT = "step_timeout"
     SESSION_TIMEOUT = "session_timeout"
     CALIBRATION_FAILED = "calibration_failed"
@@ -45,6 +46,7 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.NO_BLINK: "no blink was seen when one was needed",
     Reason.NO_TURN: "the head turn asked for was not seen",
     Reason.TURN_TOO_SMALL: "after the prompt the head turned the way asked, short of turn_yaw_degrees",
+    Reason.TURN_NOT_BACK: "after the prompt the head turned the way asked past turn_yaw_degrees, not back in time",
     Reason.STEP_TIMEOUT: "a step was not answered within its limit (reaction window + the action's length)",
     Reason.SESSION_TIMEOUT: "the whole challenge took too long",
     Reason.CALIBRATION_FAILED: "no steady frontal face at the start",

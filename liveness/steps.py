@@ -133,12 +133,15 @@ class StepTiming:
 
 
 def missed_step_reason(step: ChallengeStep, turns: TurnDetector, config: LivenessConfig) -> Reason:
-    """What was missing when a step's time ran out: the blink, the turn, or (`turn_too_small`) the
-    last part of a turn: after the prompt the head left the frontal band the way asked but stayed
-    short of `turn_yaw_degrees`, so the customer is told to turn a little further, not that no turn
-    was seen. A turn that went far enough and did not come back in time stays `no_turn`."""
+    """What was missing when a step's time ran out: the blink, the turn, or part of a turn. After
+    the prompt the head left the frontal band the way asked but stayed short of `turn_yaw_degrees`:
+    `turn_too_small` (turn a little further). It went past `turn_yaw_degrees` the way asked and was
+    still out of the frontal band at the end: `turn_not_back` (turn back to the screen sooner).
+    Either way the customer is not told that no turn was seen."""
     if step is ChallengeStep.BLINK:
         return Reason.NO_BLINK
+    if turns.still_out(_ANSWERS[step]) >= config.turn_yaw_degrees:
+        return Reason.TURN_NOT_BACK
     widest = turns.widest(_ANSWERS[step])
     return Reason.TURN_TOO_SMALL if config.frontal_band_degrees < widest < config.turn_yaw_degrees else Reason.NO_TURN
 

@@ -116,6 +116,12 @@ def test_a_turn_that_stopped_short_asks_for_a_little_more() -> None:
     assert text == "第 1 步“请向左转头，再转回来”未通过。 头部转动了，但幅度不够：请再多转一点。"
 
 
+def test_a_turn_far_enough_that_did_not_come_back_says_so_not_that_it_was_not_seen() -> None:
+    (text,) = run([("failureText", [{"index": 0, "step": "turn_right"}, ["step_timeout", "turn_not_back"]])])
+
+    assert text == "第 1 步“请向右转头，再转回来”未通过。 转头幅度已够，但没有及时转回面向屏幕。"
+
+
 def test_a_face_lost_after_a_prompt_says_so_instead_of_blaming_the_movement() -> None:
     lost, changed = run(
         [

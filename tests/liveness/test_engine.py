@@ -104,6 +104,37 @@ def test_a_turn_still_under_way_when_the_time_ends_is_measured_too() -> None:
     assert engine.finish().reasons == (Reason.STEP_TIMEOUT, Reason.TURN_TOO_SMALL)
 
 
+def _held(t: float, peak: float, back_to: float) -> float:
+    """Out to `peak` from 1.4 s in 0.5 s, held there for 1 s, then eased to `back_to` (never frontal)."""
+    if t < 1.4:
+        return 0.0
+    if t < 1.9:
+        return peak * (t - 1.4) / 0.5
+    return peak if t < 2.9 else back_to
+
+
+@pytest.mark.parametrize(
+    ("step", "peak", "back_to", "reason"),
+    [
+        ("turn_right", 35.0, 35.0, Reason.TURN_NOT_BACK),  # far enough the right way, stayed there
+        ("turn_left", -35.0, -35.0, Reason.TURN_NOT_BACK),
+        ("turn_left", -35.0, -15.0, Reason.TURN_NOT_BACK),  # on its way back, still outside the band
+        ("turn_left", 35.0, 35.0, Reason.NO_TURN),  # far the other way, never back: no turn seen
+    ],
+)
+def test_a_turn_far_enough_that_did_not_come_back_in_time_says_so(
+    step: str, peak: float, back_to: float, reason: Reason
+) -> None:
+    """Not `no_turn`: the turn was seen going far enough, only the return to the screen was missing."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse(step), NO_BLINK_NEEDED), FaceStream()
+    calibrated(engine, stream)
+    feed(engine, (stream.frame(t, yaw=_held(t, peak, back_to)) for t in times(1.0, 8.0)))
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert verdict.reasons == (Reason.STEP_TIMEOUT, reason)
+    assert engine.events == ()
+
+
 def test_a_shallow_turn_before_the_prompt_does_not_count_as_a_try() -> None:
     """Measured from the prompt on: a small movement in the hold-still gap is not a turn attempt."""
     config = dataclasses.replace(NO_BLINK_NEEDED, gap_min_seconds=1.5, gap_max_seconds=1.5)

@@ -105,6 +105,7 @@ const REASON_TEXT = {
   no_blink: () => _("No blink was seen."),
   no_turn: () => _("The head turn was not seen."),
   turn_too_small: () => _("The head turned, but not far enough: turn a little further."),
+  turn_not_back: () => _("You turned far enough, but did not turn back to the screen in time."),
   step_timeout: () => _("A step was not done in time."),
   session_timeout: () => _("The check took too long."),
   calibration_failed: () => _("The face was not steady in front of the camera at the start."),

@@ -40,8 +40,9 @@ const FAILED_STEP_TEXT = {
 // Reason codes that only restate the failed step (named in words) or that every early failure carries.
 const STEP_REASONS = new Set(["step_timeout", "no_blink", "no_turn", "incomplete", "calibration_failed"]);
 // Reason codes that say why the step was not done: "not seen in time" would blame the movement
-// (a turn that stopped short was seen: the customer is told to turn a little further instead).
-const CAUSE_REASONS = new Set(["face_lost", "identity_jump", "turn_too_small"]);
+// (a turn that stopped short, or that went far enough and did not come back, was seen: the customer
+// is told to turn a little further, or to turn back to the screen sooner, instead).
+const CAUSE_REASONS = new Set(["face_lost", "identity_jump", "turn_too_small", "turn_not_back"]);
 
 export const HINT_SETTLE_MS = 800;
 
