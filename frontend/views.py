@@ -262,6 +262,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         ice_servers=settings.SHIMING_ICE_SERVERS,
         max_attempts=policy.max_liveness_attempts,
         light_challenge=policy.light_challenge,
+        light_seconds=f"{liveness_config().light.duration:.0f}",  # what the warning says (liveness/light.py)
         fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
         video_kbps=settings.SHIMING_FACE_VIDEO_KBPS,  # the encoder's ceiling (capture/webrtc/bitrate.py)
         prompt_audio=prompt_audio_urls(),

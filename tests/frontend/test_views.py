@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from liveness.light import LightConfig
 from registration.models import AuditEvent, VerificationPolicy, VerificationSession
 from registration.state_machine import SessionState
 
@@ -240,3 +241,12 @@ def test_a_failed_sign_in_keeps_the_user_name(clerk: Any) -> None:
     html = response.content.decode()
     assert f'name="username" autocomplete="username" required value="{clerk.username}"' in html
     assert 'type="password" autocomplete="current-password" required autofocus' in html
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "For about {} seconds"), ("zh-hans", "屏幕会显示约 {} 秒")])
+def test_the_light_warning_says_how_long_the_lights_last_from_their_setting(
+    signed_in: Client, make_session: Callable[..., VerificationSession], language: str, words: str
+) -> None:
+    session = make_session(S.CONSENTED, portrait=PHOTO)
+    html = signed_in.get(f"/sessions/{session.pk}/capture/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert words.format(f"{LightConfig().duration:.0f}") in html

@@ -36,7 +36,7 @@ from tests.liveness.test_attacks import PHOTOS
 
 def test_the_sequence_is_photosensitivity_safe() -> None:
     assert LIGHT.colour_seconds >= 1 / 3  # at most three changes a second (WCAG 2.3.1)
-    assert 2.0 <= LIGHT.duration <= 3.0
+    assert 2.0 <= LIGHT.duration <= 6.0  # the warning says how long, from LightConfig (capture.html)
     assert not any(is_saturated_red(colour) for colour in PALETTE.values())
     assert palette_is_safe(PALETTE, LIGHT.colour_seconds)
     assert not palette_is_safe({**PALETTE, "red": (230, 20, 20)}, LIGHT.colour_seconds)
@@ -71,22 +71,28 @@ def test_the_light_configuration_round_trips_with_the_trace() -> None:
 # --- The thresholds against their error targets (numeric model, the LightConfig docstring) ------
 
 
+WEAKEST_LIGHT = 0.06
+"""The model's weakest screen light (a share of the room's light): its fitted gain, 0.045 at the
+0.1th percentile, is that of the weakest light step measured in Chromium over H.264 (0.043)."""
+PIPELINE_NOISE = 0.006
+"""Noise per channel of a patch mean, as measured in Chromium's light steps (0.35-0.85 %)."""
+
+
 def lit_samples(rng: random.Random, shown: tuple[str, ...], judged: tuple[str, ...], strength: float) -> LightRecorder:
     """Skin and backdrop means of a face lit (by `strength` of the room's light) by the sequence
     `shown`, judged against `judged`: 15 fps with a random phase, latency 50-300 ms, arrival
-    jitter 0-80 ms, 0.4 %
-    noise per channel, a reddish room light."""
+    jitter 0-80 ms, `PIPELINE_NOISE` per channel, a reddish room light."""
     latency, phase = rng.uniform(0.05, 0.3), rng.uniform(0.0, 1 / 15)
     recorder = LightRecorder(judged)
     room = np.array([0.6, 0.5, 0.4])
-    for index in range(70):
+    for index in range(math.ceil((LIGHT.decision_delay + 0.4) * 15)):
         t = phase + index / 15 - 0.3
         slot = math.floor((t - latency) / LIGHT.colour_seconds)
         light = np.array(PALETTE[shown[slot]]) / 255.0 if 0 <= slot < len(shown) else np.full(3, 0.2)
         linear = np.where(light <= 0.04045, light / 12.92, ((light + 0.055) / 1.055) ** 2.4)
         face = 150 * ((room + strength * linear) / room) ** (1 / 2.2)
-        face *= np.array([1 + rng.gauss(0, 0.004) for _ in range(3)])
-        backdrop = 100 * np.array([1 + rng.gauss(0, 0.004) for _ in range(3)])
+        face *= np.array([1 + rng.gauss(0, PIPELINE_NOISE) for _ in range(3)])
+        backdrop = 100 * np.array([1 + rng.gauss(0, PIPELINE_NOISE) for _ in range(3)])
         recorder.add(t, t + rng.uniform(0.0, 0.08), face.tolist(), backdrop.tolist())
     return recorder
 
@@ -101,12 +107,13 @@ def test_a_face_lit_by_another_sequence_passes_under_one_in_a_thousand() -> None
 
 
 @pytest.mark.slow
-def test_the_weakest_modelled_screen_light_passes_and_an_unlit_face_does_not() -> None:
+def test_the_weakest_measured_screen_light_passes_and_an_unlit_face_does_not() -> None:
     rng = random.Random(4)
-    lit = [lit_samples(rng, q := draw_sequence(rng, LIGHT), q, 0.10).match(0.0, LIGHT) for _ in range(1000)]
+    lit = [lit_samples(rng, q := draw_sequence(rng, LIGHT), q, WEAKEST_LIGHT).match(0.0, LIGHT) for _ in range(1000)]
     unlit = [lit_samples(rng, q := draw_sequence(rng, LIGHT), q, 0.0).match(0.0, LIGHT) for _ in range(1000)]
     passes = (sum(m.passes(LIGHT) for m in lit), sum(m.passes(LIGHT) for m in unlit))
-    print(f"\n10 % screen light: {passes[0]} of 1000 pass; unlit {passes[1]}")
+    gain = np.percentile([m.gain for m in lit], 0.1)
+    print(f"\nweakest light: {passes[0]} of 1000 pass, gain p0.1 {gain:.4f}; unlit {passes[1]}")
     assert sum(match.passes(LIGHT) for match in lit) >= 999
     assert not any(match.passes(LIGHT) for match in unlit)
     assert max(match.gain for match in unlit) < LIGHT.min_gain
@@ -167,15 +174,21 @@ def test_the_colours_are_revealed_only_with_the_light_prompt() -> None:
 # --- Real footage: the screen-lit customer, the untinted replay and the print -----------------------
 
 
+LIGHT_ONLY_SECONDS = (
+    LIGHT_ONLY_CONFIG.calibration_seconds + LIGHT_ONLY_CONFIG.gap_max_seconds + LIGHT.decision_delay + 2.0
+)
+"""Footage for a light-only attempt: calibration, the longest gap, the step and its decision, margin."""
+
+
 @pytest.fixture(scope="module")
 def idle_features(extractor: LandmarkExtractor) -> list[FrameFeatures]:
-    """The customer in front of the untinted camera for 8 s, through the extractor at the 15 fps
+    """The customer in front of the untinted camera for `LIGHT_ONLY_SECONDS`, through the extractor at the 15 fps
     budget. A light-only plan asks for no movement, so the face mesh is measured once here; each
     lit run below measures only the colour patches again, on its own tinted frames, with the
     extractor's `skin_and_backdrop` (the tint changes colours by a few per cent, not landmarks)."""
     rng = random.Random(9)
     replay = LitCamera(Customer(rng, source=LIGHT_FOOTAGE), rng, tinted=False)
-    return extracted([replay.frame(index / FPS) for index in range(int(8 * FPS))], extractor)
+    return extracted([replay.frame(index / FPS) for index in range(int(LIGHT_ONLY_SECONDS * FPS))], extractor)
 
 
 def lit_run(features: list[FrameFeatures], rng: random.Random) -> tuple[bool, tuple[Reason, ...], LitCamera]:
@@ -258,7 +271,7 @@ def test_the_untinted_replay_passes_none_of_100_sequences(idle_features: list[Fr
 def test_a_print_passes_none_of_100_sequences(testdata: Path, extractor: LandmarkExtractor) -> None:
     photo = load_print(testdata / "verification" / "deepface" / PHOTOS[0])
     assert photo.shape[:2] == (FRAME_SIZE[1], FRAME_SIZE[0])
-    features = extracted(list(jittered_still(photo, int(8 * FPS), seed=11)), extractor)
+    features = extracted(list(jittered_still(photo, int(LIGHT_ONLY_SECONDS * FPS), seed=11)), extractor)
     outcomes = light_only_runs(features, 100, seed=12)
     assert not any(passed for passed, _ in outcomes)
     assert {reasons[0] for _, reasons in outcomes} == {Reason.LIGHT_MISMATCH}
