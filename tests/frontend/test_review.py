@@ -243,6 +243,7 @@ def test_the_document_photo_is_only_for_a_supervisor_who_may_decide_the_case(
     assert barred.get(f"/review/{case.pk}/document.jpg").status_code == 404
     assert "document.jpg" not in barred.get(f"/review/{case.pk}/").content.decode()
     assert not AuditEvent.objects.filter(action="evidence.viewed").exists()
+    assert supervisor_client.get(f"/review/{case.pk}/document.jpg").status_code == 200  # theirs to decide
     decided = supervisor_client.post(
         f"/api/sessions/{case.pk}/decision/", {"decision": "rejected", "note": "not the same card"},
         content_type="application/json",
@@ -256,6 +257,7 @@ def test_the_document_photo_is_purged_with_the_rest_of_the_evidence(
     supervisor_client: Client, by_hand_case: VerificationSession
 ) -> None:
     case = by_hand_case
+    assert supervisor_client.get(f"/review/{case.pk}/document.jpg").content == PAGE
     supervisor_client.post(
         f"/api/sessions/{case.pk}/decision/", {"decision": "rejected", "note": "not the same card"},
         content_type="application/json",

@@ -108,7 +108,7 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.endpoint}|{self.user}"
+        return f"{self.endpoint}|{self.user}" + (" (wrong state)" if self.actor == WRONG_STATE else "")
 
 
 NEW_REGISTRATION = {
