@@ -412,8 +412,8 @@ def test_endpoint_access(case: Case, world: World, registration_input: Callable[
     elif case.endpoint == "GET review document photo":
         assert response.content == b"\xff\xd8jpeg"
         assert response["Cache-Control"] == "no-store, private"
-        viewed = AuditEvent.objects.get(action="evidence.viewed", actor=world.users[case.user])
-        assert viewed.details == {"kind": "document_photo", "purpose": "supervisor_document_check"}
+        page_viewed = AuditEvent.objects.get(action="evidence.viewed", actor=world.users[case.user])
+        assert page_viewed.details == {"kind": "document_photo", "purpose": "supervisor_document_check"}
 
 
 def test_session_authenticated_post_without_csrf_token_is_refused(
