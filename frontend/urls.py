@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from . import customer_mode, views
+from . import customer_mode, document_check, views
 
 app_name = "frontend"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/result/", views.result, name="result"),
     path("review/", views.review_queue, name="review"),
     path("review/<uuid:session_id>/", views.review_case, name="review-case"),
+    path("review/<uuid:session_id>/document.jpg", document_check.document_photo, name="review-document-photo"),
     path("review/<uuid:session_id>/<str:name>.jpg", views.review_image, name="review-image"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("manifest.webmanifest", views.web_app_manifest, name="manifest"),

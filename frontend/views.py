@@ -1,7 +1,8 @@
 """Pages only: each view renders a template; the pages talk to the REST API and WebSockets.
 
-The one exception is `portrait`: the clerk checks the ID portrait that will be matched, while the
-session is open, and every such view is audited by `services.evidence_read`.
+The exceptions serve evidence: `portrait` (the clerk checks the ID portrait that will be matched,
+while the session is open), `review_image` and `document_check.document_photo` (the supervisor
+deciding a case); every such view is audited by `services.evidence_read`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from registration.roles import is_supervisor
 from registration.state_machine import FINAL_STATES, OPEN_STATES, SessionState, action_allowed, document_action
 from registration.verification_policy import effective_policy
 
+from .document_check import document_check
 from .labels import state_labels
 from .prompts import prompt_audio_urls
 from .review import distance_band, liveness_steps
@@ -371,12 +373,8 @@ def review_case(request: HttpRequest, session_id: UUID) -> HttpResponse:
         has_next=queue.exclude(pk=session.pk).exists(),
         deciding=deciding and not four_eyes,
         four_eyes=error_message("four_eyes") if four_eyes else "",
-        # the full number to hold against the card in hand, while the case is to be decided (audited)
-        document_number=(
-            services.document_number_for_review(session_id=session.pk, supervisor=request.user)
-            if deciding and not four_eyes
-            else ""
-        ),
+        # the page photographed and the full number, to hold against the card in hand (audited)
+        **document_check(session, request.user),
         just_decided=_just_decided(request),
     )
 

@@ -56,6 +56,9 @@ admin.site.index_title = _("Registrations, reviews and policy")
 admin.site.enable_nav_sidebar = False
 # The front page shows the filing threshold and links to the compliance pack (admin_compliance.py).
 admin.site.index_template = "admin/compliance/index.html"
+# Evidence the admin never shows: the trace is no image; the whole document page is for the
+# supervisor deciding the case, on its review page (frontend/document_check.py), nowhere else.
+NOT_SHOWN_HERE = frozenset({EvidenceKind.LIVENESS_TRACE, EvidenceKind.DOCUMENT_PHOTO})
 
 
 class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin):  # type: ignore[type-arg]
@@ -111,7 +114,7 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
                 EvidenceKind(kind).label,
             )
             for kind in kinds
-            if kind != EvidenceKind.LIVENESS_TRACE
+            if kind not in NOT_SHOWN_HERE
         ]
         return format_html(" · ".join(["{}"] * len(links)), *links) if links else str(_("trace only"))
 
@@ -130,7 +133,7 @@ class SessionAdminBase(OutletScopedMixin, SupervisorReadMixin, admin.ModelAdmin)
         if not is_supervisor(request.user):
             return HttpResponseForbidden(_("Only supervisors and admins may see evidence."))
         session = get_object_or_404(self.get_queryset(request), pk=session_id)
-        evidence = evidence_of_kind(session, kind)
+        evidence = None if kind in NOT_SHOWN_HERE else evidence_of_kind(session, kind)
         if evidence is None:
             raise Http404("No such evidence.")
         if evidence.content_type != "image/jpeg":

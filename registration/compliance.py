@@ -113,6 +113,9 @@ def data_items(policy: EffectivePolicy) -> list[DataItem]:
     identity_years = f"{policy.identity_keep_days / 365:g}"
     return [
         DataItem(str(_("ID document portrait")), str(evidence), str(closed)),
+        DataItem(
+            str(_("Photo of the whole ID document (scaled down), for a supervisor's check")), str(evidence), str(closed)
+        ),
         DataItem(str(_("One live photo")), str(evidence), str(closed)),
         DataItem(str(_("Further live frames for the comparison")), str(evidence), str(_("until the comparison"))),
         DataItem(

@@ -106,9 +106,13 @@ def _eight_bit(image: Image.Image) -> Image.Image:
     return image
 
 
-def encode_jpeg(bgr: np.ndarray, *, quality: int = 92) -> bytes:
+def encode_jpeg(bgr: np.ndarray, *, quality: int = 92, max_side: int | None = None) -> bytes:
+    """A JPEG of a BGR image; with `max_side`, scaled down (never up) to fit a square of that side."""
+    image = Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1]))
+    if max_side is not None:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).save(buffer, format="JPEG", quality=quality)
+    image.save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
 
 

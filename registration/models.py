@@ -247,6 +247,8 @@ class EvidenceKind(models.TextChoices):
     # More sharp, frontal, eyes-open frames of the capture, for the match only: deleted once it is decided.
     LIVE_FRAMES_EXTRA = "live_frames_extra", _("Extra live frames (deleted after the match)")
     CHALLENGE_FRAMES = "challenge_frames", _("Frames sampled through the challenge (deleted after the match)")
+    # The whole page the clerk photographed, for the supervisor who checks the document by hand.
+    DOCUMENT_PHOTO = "document_photo", _("Photo of the whole document")
 
 
 class Evidence(models.Model):

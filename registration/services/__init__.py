@@ -19,7 +19,7 @@ from .chip_reads import (
 from .compliance import filing_threshold_check, impact_assessment_record
 from .consent import CONSENT_TEXT_CONTENT, consent_record, consent_text_save, session_request_alternative
 from .customer_mode import customer_mode_begin, customer_mode_end
-from .decisions import four_eyes_bars, session_cancel, session_decide
+from .decisions import document_check_allowed, four_eyes_bars, session_cancel, session_decide
 from .documents import document_number_for_review, document_upload
 from .evidence import evidence_purge, evidence_read, evidence_read_kind, evidence_reencrypt, evidence_store
 from .judgement import (
@@ -57,6 +57,7 @@ __all__ = [
     "consent_text_save",
     "customer_mode_begin",
     "customer_mode_end",
+    "document_check_allowed",
     "document_number_for_review",
     "document_upload",
     "evidence_purge",

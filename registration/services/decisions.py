@@ -70,6 +70,7 @@ def _what_was_checked(session: VerificationSession) -> dict[str, object]:
     kinds = set(session.evidence.values_list("kind", flat=True))
     return {
         "document_photo": EvidenceKind.ID_PORTRAIT in kinds,
+        "document_page": EvidenceKind.DOCUMENT_PHOTO in kinds,
         "live_frame": EvidenceKind.LIVE_FRAME in kinds,
         "non_biometric": session.non_biometric,
         "liveness_passed": session.liveness_passed,
@@ -81,6 +82,13 @@ def four_eyes_bars(session: VerificationSession, supervisor: User) -> bool:
     """Whether the four-eyes rule keeps `supervisor` from deciding this case (the review page says
     so before they start; the decision is refused anyway)."""
     return supervisor.pk in _hands_on(session)
+
+
+def document_check_allowed(session: VerificationSession, supervisor: User) -> bool:
+    """Whether `supervisor` may see the case's whole document (the page photographed, the full
+    number): only to decide it, so the case is in manual review and the four-eyes rule lets them.
+    The outlet is the caller's scoping (`selectors.session_get_for_user`)."""
+    return is_supervisor(supervisor) and session.state == S.MANUAL_REVIEW and not four_eyes_bars(session, supervisor)
 
 
 def _check_four_eyes(session: VerificationSession, supervisor: User, decision: str, checked: dict[str, object]) -> None:

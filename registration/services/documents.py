@@ -1,5 +1,6 @@
 """The ID document photo: check that it is a document, bind the typed identity to it, crop its portrait
-and keep only that, encrypted."""
+and keep, encrypted, the crop (for the match) and the page scaled down (for the supervisor who checks
+the document by hand)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from registration.face_matching import FaceMatchingError, get_matcher
 from registration.face_matching.quality import PortraitQuality
 from registration.face_matching.types import DocumentPortrait
 from registration.images import decode_upload, encode_jpeg
-from registration.models import EvidenceKind, IdentityDocument, VerificationSession
+from registration.models import Evidence, EvidenceKind, IdentityDocument, VerificationSession
 from registration.mrz import mrz_compare, mrz_read
 from registration.roles import is_supervisor
 from registration.selectors import has_document_portrait
@@ -31,6 +32,10 @@ from .evidence import evidence_store
 from .transitions import S, User, session_lock, session_move, session_open
 
 logger = logging.getLogger(__name__)
+
+# The page kept for the supervisor: enough to read its printed lines, a few hundred KB at most.
+DOCUMENT_PHOTO_MAX_SIDE = 1600
+DOCUMENT_PHOTO_QUALITY = 85
 
 PORTRAIT_ERRORS = {
     "no_face_found": "No portrait was found on this document photo: retake it flat, sharp and well lit.",
@@ -70,7 +75,7 @@ def document_refused(code: str, **details: Any) -> InvalidInput:
 
 
 def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source: str) -> VerificationSession:
-    """Check an ID document photo, bind the typed identity to it, crop its portrait and keep only that.
+    """Check an ID document photo, bind the typed identity to it, crop its portrait, keep both.
 
     The photo must show a document of the typed type (``document_layout``: the portrait where the
     type prints it, printed data beside it, and an MRZ on a passport page); an MRZ is read and held
@@ -80,8 +85,10 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     binds it. ``source="chip"`` is refused here: chip portraits arrive signed from an enrolled reader
     (``chip_reads``).
 
-    The page itself is never stored: only the portrait crop. Nothing is written before every check
-    passed. Finding the portrait's face is image quality, not a comparison: no embedding is made here.
+    The crop is what the match compares; the page, scaled down to `DOCUMENT_PHOTO_MAX_SIDE`, is only
+    for the supervisor who checks the document by hand (the review page, every view audited); both
+    are purged with the session's evidence. Nothing is written before every check passed. Finding
+    the portrait's face is image quality, not a comparison: no embedding is made here.
     """
     if source == "chip":
         raise document_refused("chip_read_required")
@@ -96,6 +103,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
     if layout.refusal is not None:
         raise document_refused(layout.refusal, **asdict(layout))
     binding = mrz_binding(image.bgr, identity)
+    page = encode_jpeg(image.bgr, quality=DOCUMENT_PHOTO_QUALITY, max_side=DOCUMENT_PHOTO_MAX_SIDE)
     with transaction.atomic():
         session = session_lock(session_id)
         _check_document_action(session)
@@ -108,6 +116,7 @@ def document_upload(*, session_id: UUID | str, actor: User, data: bytes, source:
             quality=quality,
             binding=binding,
             details={"source": "photo", "layout": asdict(layout)},
+            page=page,
         )
     return session
 
@@ -186,11 +195,17 @@ def portrait_store(
     quality: PortraitQuality,
     binding: Binding,
     details: dict[str, Any],
+    page: bytes | None = None,
 ) -> None:
-    """Store the portrait crop and move the session to document_captured with its binding (locked)."""
+    """Store the portrait crop and the page's JPEG (a chip read has none: any earlier page goes) and
+    move the session to document_captured with its binding (locked)."""
     evidence_store(
         session=session, kind=EvidenceKind.ID_PORTRAIT, content=encode_jpeg(portrait.image), content_type="image/jpeg"
     )
+    if page is None:
+        Evidence.objects.filter(session=session, kind=EvidenceKind.DOCUMENT_PHOTO).delete()
+    else:
+        evidence_store(session=session, kind=EvidenceKind.DOCUMENT_PHOTO, content=page, content_type="image/jpeg")
     face = portrait.face
     session_move(
         session,

@@ -1,18 +1,23 @@
 """The supervisor's review page: both faces (each view audited), the distance
-against the thresholds the match ran with, the liveness summary, the document data, a decision
-with a required reason, and the next case; the admin's bulk decision is gone."""
+against the thresholds the match ran with, the liveness summary, the document data (the whole page
+photographed and the full number, for the supervisor who may decide, audited), a decision with a
+required reason, and the next case; the admin's bulk decision is gone."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.test import Client
 
 from frontend.review import distance_band
-from registration.models import AuditEvent, EvidenceKind, VerificationSession
+from registration import services
+from registration.audit import audit
+from registration.models import AuditEvent, Evidence, EvidenceKind, VerificationSession
 from registration.roles import SUPERVISOR
 from registration.services.documents import typed_identity
 from registration.state_machine import SessionState
@@ -31,8 +36,6 @@ def supervisor_client(outlet: Any) -> Client:
 def review_case(make_session: Callable[..., VerificationSession]) -> Callable[..., VerificationSession]:
     def build(distance: float | None = 0.70, band: str = "manual_review") -> VerificationSession:
         session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"\xff\xd8portrait")
-        from registration import services
-
         services.evidence_store(
             session=session, kind=EvidenceKind.LIVE_FRAME, content=b"\xff\xd8live", content_type="image/jpeg"
         )
@@ -177,3 +180,95 @@ def test_the_review_title_reads_as_chinese_with_a_full_width_colon(
 
     assert f"<h1>审核：{case.subscriber.full_name} <span" in html
     assert f"<h1>Review: {case.subscriber.full_name} <span" in english
+
+
+# --- the check by hand: the whole document page and the full number --------------------------------
+
+PAGE = b"\xff\xd8the whole page"
+
+
+@pytest.fixture
+def by_hand_case(make_session: Callable[..., VerificationSession], clerk: Any) -> VerificationSession:
+    """A customer who refused face processing: the document photographed (its portrait and the whole
+    page), no live check, a supervisor checks the document by hand."""
+    session = make_session(SessionState.DOCUMENT_CAPTURED, reference_binding="")
+    services.evidence_store(session=session, kind=EvidenceKind.DOCUMENT_PHOTO, content=PAGE, content_type="image/jpeg")
+    services.session_request_alternative(session_id=session.pk, actor=clerk, reason="declined face processing")
+    session.refresh_from_db()
+    return session
+
+
+def test_a_check_by_hand_shows_the_whole_document_and_the_full_number(
+    supervisor_client: Client, by_hand_case: VerificationSession
+) -> None:
+    case = by_hand_case
+
+    html = supervisor_client.get(f"/review/{case.pk}/").content.decode()
+    photo = supervisor_client.get(f"/review/{case.pk}/document.jpg")
+
+    image = f'<img id="review-document-photo" src="/review/{case.pk}/document.jpg" alt="营业员拍摄的证件整页照片">'
+    assert image in html
+    assert f'<dd id="document-number">{typed_identity(case.pk).number}</dd>' in html
+    assert photo.status_code == 200
+    assert (photo.content, photo["Content-Type"], photo["Cache-Control"]) == (PAGE, "image/jpeg", "no-store, private")
+    looks = AuditEvent.objects.filter(object_id=str(case.pk))
+    assert [event.details for event in looks.filter(action="evidence.viewed")] == [
+        {"kind": "document_photo", "purpose": "supervisor_document_check"}
+    ]
+    assert looks.filter(action="document.number_viewed").count() == 1
+
+
+def test_a_case_read_from_the_chip_says_it_has_no_document_photo(
+    supervisor_client: Client, review_case: Callable[..., Any]
+) -> None:
+    case = review_case()  # the portrait from the card's chip: no page was photographed
+
+    html = supervisor_client.get(f"/review/{case.pk}/").content.decode()
+
+    assert '<p class="muted" id="no-document-photo">证件信息读取自芯片：没有证件整页照片。</p>' in html
+    assert "document.jpg" not in html
+    assert supervisor_client.get(f"/review/{case.pk}/document.jpg").status_code == 404
+
+
+def test_the_document_photo_is_only_for_a_supervisor_who_may_decide_the_case(
+    supervisor_client: Client, signed_in: Client, outlet: Any, by_hand_case: VerificationSession
+) -> None:
+    case = by_hand_case
+    photographer: Any = UserFactory(role=SUPERVISOR, outlet=outlet, is_staff=True)
+    audit(actor=photographer, action="session.document_captured", target=case, outlet=outlet, details={})
+    barred = Client()
+    barred.force_login(photographer)  # photographed the document: four eyes, not theirs to decide
+
+    assert signed_in.get(f"/review/{case.pk}/document.jpg").status_code == 403
+    assert barred.get(f"/review/{case.pk}/document.jpg").status_code == 404
+    assert "document.jpg" not in barred.get(f"/review/{case.pk}/").content.decode()
+    assert not AuditEvent.objects.filter(action="evidence.viewed").exists()
+    assert supervisor_client.get(f"/review/{case.pk}/document.jpg").status_code == 200  # theirs to decide
+    decided = supervisor_client.post(
+        f"/api/sessions/{case.pk}/decision/", {"decision": "rejected", "note": "not the same card"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert decided.status_code == 200
+    assert supervisor_client.get(f"/review/{case.pk}/document.jpg").status_code == 404
+    assert "document.jpg" not in supervisor_client.get(f"/review/{case.pk}/").content.decode()
+
+
+def test_the_document_photo_is_purged_with_the_rest_of_the_evidence(
+    supervisor_client: Client, by_hand_case: VerificationSession
+) -> None:
+    case = by_hand_case
+    assert supervisor_client.get(f"/review/{case.pk}/document.jpg").content == PAGE
+    supervisor_client.post(
+        f"/api/sessions/{case.pk}/decision/", {"decision": "rejected", "note": "not the same card"},
+        content_type="application/json",
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert case.evidence_purge_after is not None
+    assert Evidence.objects.filter(session=case, kind=EvidenceKind.DOCUMENT_PHOTO).exists()
+
+    with patch("django.utils.timezone.now", return_value=case.evidence_purge_after + timedelta(minutes=1)):
+        services.evidence_purge()
+
+    assert not Evidence.objects.filter(session=case).exists()
+    purged = AuditEvent.objects.get(object_id=str(case.pk), action="evidence.purged")
+    assert EvidenceKind.DOCUMENT_PHOTO in purged.details["kinds"]

@@ -73,6 +73,23 @@ def test_evidence_is_shown_to_supervisors_only_and_every_view_is_audited(
     assert [(event.actor, event.details["purpose"]) for event in views] == [(supervisor, "admin_review")]
 
 
+def test_the_whole_document_page_is_not_shown_in_the_admin(
+    supervisor: Any, waiting_session: VerificationSession
+) -> None:
+    """Only the review page shows it, to the supervisor who may decide the case."""
+    services.evidence_store(
+        session=waiting_session, kind=EvidenceKind.DOCUMENT_PHOTO, content=b"\xff\xd8jpeg", content_type="image/jpeg"
+    )
+    client = _admin_client(supervisor)
+
+    change = client.get(f"/admin/registration/verificationsession/{waiting_session.pk}/change/").content.decode()
+    page = client.get(f"/admin/registration/verificationsession/{waiting_session.pk}/evidence/document_photo/")
+
+    assert "evidence/document_photo/" not in change
+    assert page.status_code == 404
+    assert not AuditEvent.objects.filter(action="evidence.viewed").exists()
+
+
 def test_supervisor_of_another_outlet_cannot_see_the_session(
     other_outlet: Any, waiting_session: VerificationSession
 ) -> None:

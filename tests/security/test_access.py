@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 S = SessionState
 ANONYMOUS, OTHER_OUTLET, WRONG_ROLE, RIGHT_USER = "anonymous", "other outlet", "wrong role", "right user"
+WRONG_STATE = "wrong state"
 
 
 @dataclass
@@ -62,9 +63,8 @@ def world(outlet: Any, other_outlet: Any, clerk: Any, supervisor: Any, other_cle
 
     def photographed() -> VerificationSession:
         session = create()
-        services.evidence_store(
-            session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"\xff\xd8jpeg", content_type="image/jpeg"
-        )
+        for kind in (EvidenceKind.ID_PORTRAIT, EvidenceKind.DOCUMENT_PHOTO):
+            services.evidence_store(session=session, kind=kind, content=b"\xff\xd8jpeg", content_type="image/jpeg")
         VerificationSession.objects.filter(pk=session.pk).update(state=S.DOCUMENT_CAPTURED)
         return session
 
@@ -108,7 +108,7 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.endpoint}|{self.user}"
+        return f"{self.endpoint}|{self.user}" + (" (wrong state)" if self.actor == WRONG_STATE else "")
 
 
 NEW_REGISTRATION = {
@@ -145,6 +145,7 @@ def _page_cases(endpoint: str, path: str, ok: int, redirect_to: str = "") -> lis
 EVIDENCE_URL = "/admin/registration/verificationsession/{review}/evidence/live_frame/"
 QUEUE_URL = "/admin/registration/manualreviewsession/"
 REVIEW_IMAGE_URL = "/review/{review}/live.jpg"
+DOCUMENT_PHOTO_URL = "/review/{review}/document.jpg"
 
 PHONE_SEARCH = {"phone_number": "+8613800000000"}
 
@@ -314,6 +315,13 @@ CASES: list[Case] = [
     Case("GET review image", "GET", REVIEW_IMAGE_URL, "clerk", WRONG_ROLE, 403),
     Case("GET review image", "GET", REVIEW_IMAGE_URL, "other_supervisor", OTHER_OUTLET, 404),
     Case("GET review image", "GET", REVIEW_IMAGE_URL, "supervisor", RIGHT_USER, 200, writes=True),
+    # The whole document page: only to a supervisor who may decide the case, so not before the review.
+    Case("GET review document photo", "GET", DOCUMENT_PHOTO_URL, "anonymous", ANONYMOUS, 302,
+         redirect_to="/login/?next="),
+    Case("GET review document photo", "GET", DOCUMENT_PHOTO_URL, "clerk", WRONG_ROLE, 403),
+    Case("GET review document photo", "GET", DOCUMENT_PHOTO_URL, "other_supervisor", OTHER_OUTLET, 404),
+    Case("GET review document photo", "GET", "/review/{captured}/document.jpg", "supervisor", WRONG_STATE, 404),
+    Case("GET review document photo", "GET", DOCUMENT_PHOTO_URL, "supervisor", RIGHT_USER, 200, writes=True),
     # --- pages ----------------------------------------------------------------------------------
     Case("GET / (home)", "GET", "/", "anonymous", ANONYMOUS, 302, redirect_to="/login/?next="),
     Case("GET / (home)", "GET", "/", "other_clerk", OTHER_OUTLET, 200, hidden=("{created}", "王 五")),
@@ -401,6 +409,11 @@ def test_endpoint_access(case: Case, world: World, registration_input: Callable[
         assert viewed.count() == 1
         purpose = "admin_review" if case.endpoint == "GET admin evidence view" else "supervisor_review"
         assert viewed.get().details == {"kind": "live_frame", "purpose": purpose}
+    elif case.endpoint == "GET review document photo":
+        assert response.content == b"\xff\xd8jpeg"
+        assert response["Cache-Control"] == "no-store, private"
+        page_viewed = AuditEvent.objects.get(action="evidence.viewed", actor=world.users[case.user])
+        assert page_viewed.details == {"kind": "document_photo", "purpose": "supervisor_document_check"}
 
 
 def test_session_authenticated_post_without_csrf_token_is_refused(

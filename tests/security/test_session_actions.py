@@ -236,6 +236,7 @@ def test_no_approval_without_a_document_photo_and_the_decision_says_what_was_che
     assert event.actor_id == supervisor.pk
     assert event.details["checked"] == {
         "document_photo": True,
+        "document_page": False,
         "live_frame": False,
         "non_biometric": True,
         "liveness_passed": None,

@@ -28,6 +28,8 @@ from registration.models import (
     CardReader,
     ChipRead,
     ChipRegistration,
+    Evidence,
+    EvidenceKind,
     Outlet,
     Subscriber,
     SubscriberStatus,
@@ -133,6 +135,21 @@ def test_a_signed_read_from_the_outlets_reader_binds_the_session(
     assert read.reader_id == reader.row.pk
     event = AuditEvent.objects.get(object_id=str(session.pk), action="chip_read.accepted")
     assert event.details["reader_id"] == str(reader.row.pk)
+
+
+def test_a_chip_read_leaves_no_page_photographed_before_it(
+    reader: Reader, session: VerificationSession, requested: None
+) -> None:
+    """The review shows the page that goes with the reference: after a chip read there is none."""
+    services.evidence_store(
+        session=session, kind=EvidenceKind.DOCUMENT_PHOTO, content=b"\xff\xd8page", content_type="image/jpeg"
+    )
+
+    [answer] = reader.agent.run_once()
+
+    assert answer["status"] == 200, answer
+    kinds = set(Evidence.objects.filter(session=session).values_list("kind", flat=True))
+    assert kinds == {EvidenceKind.ID_PORTRAIT}
 
 
 def test_a_replayed_read_is_refused(reader: Reader, session: VerificationSession, requested: None) -> None:

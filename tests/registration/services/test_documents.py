@@ -1,5 +1,6 @@
-"""Uploading the ID document photo: the portrait is found, cropped and stored encrypted; bad uploads
-are refused with a clear 4xx and nothing written. Runs the real face detector."""
+"""Uploading the ID document photo: the portrait is found, cropped and stored encrypted, the whole page
+too (scaled down); bad uploads are refused with a clear 4xx and nothing written. Runs the real face
+detector."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
+from registration import services
 from registration.models import AuditEvent, Evidence, VerificationSession
+from registration.services import documents
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.model]
@@ -73,6 +76,29 @@ def test_document_photo_gives_a_cropped_encrypted_portrait(
     portrait = cv2.imdecode(np.frombuffer(evidence_read(evidence=evidence, actor=clerk, purpose="test"), np.uint8), 1)
     page = cv2.imdecode(np.frombuffer(specimen, np.uint8), 1)
     assert portrait.shape[0] * portrait.shape[1] < page.shape[0] * page.shape[1] / 4  # a crop, not the page
+
+
+def test_the_whole_page_is_kept_encrypted_and_scaled_down_for_the_supervisor(
+    client_for: Callable[[Any], APIClient],
+    clerk: Any,
+    created_session: VerificationSession,
+    specimen: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = cv2.imdecode(np.frombuffer(specimen, np.uint8), 1)
+    bound = max(page.shape[:2]) // 2  # the specimen is small: a bound it exceeds, as a camera's photo does
+    monkeypatch.setattr(documents, "DOCUMENT_PHOTO_MAX_SIDE", bound)
+
+    response = _upload(client_for(clerk), created_session, specimen)
+
+    assert response.status_code == 200, response.json()
+    evidence = Evidence.objects.get(session=created_session, kind="document_photo")
+    assert evidence.content_type == "image/jpeg"
+    assert bytes(evidence.ciphertext)[:2] != b"\xff\xd8"  # ciphertext, not a JPEG
+    content = services.evidence_read(evidence=evidence, actor=clerk, purpose="test")
+    kept = cv2.imdecode(np.frombuffer(content, np.uint8), 1)
+    assert max(kept.shape[:2]) == bound
+    assert kept.shape[1] / kept.shape[0] == pytest.approx(page.shape[1] / page.shape[0], rel=0.01)  # the whole page
 
 
 def _bomb_png() -> bytes:
