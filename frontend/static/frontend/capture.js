@@ -139,14 +139,15 @@ function setPhase(phase) {
   root.dataset.phase = phase;
 }
 
-// The words this script put on screen, each as a function of the language: a change of language
-// (language.js) says them again, the attempt and its state untouched.
-const shownWords = new Map();
+// How to draw again each element whose words this script set, in the page's language: a change of
+// language (language.js) draws them again, the attempt and its state untouched.
+const redraw = new Map();
 
+// `words`: a function giving the element's text in the page's language, or null for none.
 function setWords(element, words) {
-  if (words) shownWords.set(element, words);
-  else shownWords.delete(element);
   element.textContent = words ? words() : "";
+  if (words) redraw.set(element, () => setWords(element, words));
+  else redraw.delete(element);
 }
 
 // `words`: a function giving the prompt in the page's language, or null for none.
@@ -160,10 +161,8 @@ function setPrompt(words, iconKey) {
   }
 }
 
-let shownSteps = [0, -1, -1];
-
 function renderSteps(done, current, failed = -1) {
-  shownSteps = [done, current, failed];
+  redraw.set(stepsList, () => renderSteps(done, current, failed));
   stepsList.replaceChildren(...stepChips(attempt.prompted, attempt.steps, done, current, failed).map((chip) => {
     const item = document.createElement("li");
     item.textContent = chip.text;
@@ -583,8 +582,7 @@ window.addEventListener("pagehide", () => {
 // attempt untouched. If the switch fails, the page reloads in it only while no attempt runs.
 switchLanguageInPlace({ mayReload: () => !ownsTheScreen(attempt) });
 document.addEventListener(LANGUAGE_EVENT, () => {
-  for (const [element, words] of shownWords) element.textContent = words();
-  if (stepsList.childElementCount) renderSteps(...shownSteps);
+  for (const draw of [...redraw.values()]) draw();
   voice.useUrls(JSON.parse(document.getElementById("prompt-audio").textContent));
 });
 
