@@ -6,14 +6,14 @@ JSON, not the jsi18n script: the page's CSP forbids eval, and the catalogue is d
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import translation
 from django.views.decorators.http import require_GET
 from django.views.i18n import JSONCatalog
 
 
 @require_GET
-def language_catalogue(request: HttpRequest, language: str) -> HttpResponse:
+def language_catalogue(request: HttpRequest, language: str) -> HttpResponseBase:
     """The djangojs catalogue of `language`, one of settings.LANGUAGES (any other is 404)."""
     if language not in dict(settings.LANGUAGES):
         raise Http404("not one of the project's languages")
