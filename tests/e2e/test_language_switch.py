@@ -66,7 +66,8 @@ def test_english_chosen_during_the_check_changes_the_words_not_the_attempt(
     prompt = page.inner_text("#prompt-text")
     if phase == "challenge":
         assert prompt, "the prompt is on screen in the new language"
-    for words in (prompt, page.inner_text(".step-label"), page.inner_text("#staff-return"), page.title()):
+    shown = [prompt, page.inner_text(".step-label"), page.inner_text("#time-left-text"), page.title()]
+    for words in [*shown, page.inner_text("#staff-return")]:
         assert not CHINESE.search(words), words
     assert not CHINESE.search(page.get_attribute("#steps", "aria-label") or "")
 
