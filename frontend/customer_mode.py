@@ -34,8 +34,8 @@ SESSION_KEY = CUSTOMER_MODE_KEY
 CUSTOMER_PAGES = ("frontend:session", "frontend:consent", "frontend:alternative", "frontend:capture", "frontend:result")
 CUSTOMER_API = ("registration:session-detail", "registration:session-consent", "registration:session-alternative",
                 "registration:session-extend")  # fmt: skip
-ALWAYS_ALLOWED = ("frontend:customer-return", "frontend:javascript-catalog", "frontend:manifest", "frontend:favicon",
-                  "set_language", "registration:consent-text")  # fmt: skip
+ALWAYS_ALLOWED = ("frontend:customer-return", "frontend:javascript-catalog", "frontend:language-catalogue",
+                  "frontend:manifest", "frontend:favicon", "set_language", "registration:consent-text")  # fmt: skip
 
 
 def customer_mode_session(request: HttpRequest) -> str:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from . import customer_mode, document_check, views
+from . import catalogue, customer_mode, document_check, views
 
 app_name = "frontend"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/<uuid:session_id>/document.jpg", document_check.document_photo, name="review-document-photo"),
     path("review/<uuid:session_id>/<str:name>.jpg", views.review_image, name="review-image"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/<str:language>.json", catalogue.language_catalogue, name="language-catalogue"),
     path("manifest.webmanifest", views.web_app_manifest, name="manifest"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -165,6 +165,9 @@ CASES: list[Case] = [
     Case("POST api/auth/token/revoke/", "POST", "/api/auth/token/revoke/", "clerk", RIGHT_USER, 204, {}, writes=True),
     Case("GET login/", "GET", "/login/", "anonymous", ANONYMOUS, 200),
     Case("GET jsi18n/", "GET", "/jsi18n/", "anonymous", ANONYMOUS, 200),
+    # One language's script words as JSON (the live check's language switch): the same public words.
+    Case("GET jsi18n/<language>.json", "GET", "/jsi18n/en.json", "anonymous", ANONYMOUS, 200),
+    Case("GET jsi18n/<language>.json", "GET", "/jsi18n/xx.json", "anonymous", ANONYMOUS, 404),
     # The installable app's manifest and icon hold no data: public, like the static files.
     Case("GET manifest.webmanifest", "GET", "/manifest.webmanifest", "anonymous", ANONYMOUS, 200),
     Case("GET favicon.ico", "GET", "/favicon.ico", "anonymous", ANONYMOUS, 301),

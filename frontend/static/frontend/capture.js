@@ -8,6 +8,7 @@ import { allowed, enteredStep, newAttempt, next, ownsTheScreen } from "./capture
 import { LightOverlay } from "./capture_light.js";
 import { CaptureLink } from "./capture_signalling.js";
 import { HintSettler, STEP_TEXT, failureText, hintForStep, stepChips } from "./feedback.js";
+import { LANGUAGE_EVENT, switchLanguageInPlace } from "./language.js";
 import { PromptVoice } from "./voice.js";
 
 const root = document.getElementById("capture");
@@ -138,8 +139,20 @@ function setPhase(phase) {
   root.dataset.phase = phase;
 }
 
-function setPrompt(text, iconKey) {
-  promptText.textContent = text;
+// How to draw again each element whose words this script set, in the page's language: a change of
+// language (language.js) draws them again, the attempt and its state untouched.
+const redraw = new Map();
+
+// `words`: a function giving the element's text in the page's language, or null for none.
+function setWords(element, words) {
+  element.textContent = words ? words() : "";
+  if (words) redraw.set(element, () => setWords(element, words));
+  else redraw.delete(element);
+}
+
+// `words`: a function giving the prompt in the page's language, or null for none.
+function setPrompt(words, iconKey) {
+  setWords(promptText, words);
   if (iconKey) {
     promptIcon.src = root.dataset[iconKey];
     show(promptIcon, true);
@@ -149,6 +162,7 @@ function setPrompt(text, iconKey) {
 }
 
 function renderSteps(done, current, failed = -1) {
+  redraw.set(stepsList, () => renderSteps(done, current, failed));
   stepsList.replaceChildren(...stepChips(attempt.prompted, attempt.steps, done, current, failed).map((chip) => {
     const item = document.createElement("li");
     item.textContent = chip.text;
@@ -164,7 +178,7 @@ function showHint(code) {
     delete hintLine.dataset.code;
     return;
   }
-  hintLine.textContent = HINT_TEXT[code] ? HINT_TEXT[code]() : _("Adjust your position");
+  setWords(hintLine, HINT_TEXT[code] || (() => _("Adjust your position")));
   hintLine.dataset.code = code;
   show(hintLine, true);
 }
@@ -196,8 +210,9 @@ function showTurnGauge(step, turn) {
 
 function showAttemptsLeft() {
   const max = Number(root.dataset.maxAttempts);
-  attemptsLine.textContent = format(_("Attempts left: %(left)s of %(max)s"), { left: Math.max(0, attemptsLeft()), max });
-  attemptsLine.dataset.left = String(Math.max(0, attemptsLeft()));
+  const left = Math.max(0, attemptsLeft());
+  setWords(attemptsLine, () => format(_("Attempts left: %(left)s of %(max)s"), { left, max }));
+  attemptsLine.dataset.left = String(left);
   show(attemptsLine, true);
 }
 
@@ -209,12 +224,13 @@ function stopMedia() {
   preview.srcObject = null;
 }
 
+// `title` and `detail`: functions giving the words in the page's language (`detail` may be null).
 function showOutcome(kind, title, detail) {
   setPhase(kind);
   show(startButton, false);
   outcomeBox.className = `outcome outcome-${kind}`;
-  outcomeTitle.textContent = title;
-  outcomeDetail.textContent = detail || "";
+  setWords(outcomeTitle, title);
+  setWords(outcomeDetail, detail);
   show(outcomeBox, true);
   setHint(null);
   setOvalStep(null);
@@ -235,7 +251,7 @@ function offerRetry() {
 }
 
 function reasonsText(reasons) {
-  return reasons && reasons.length ? `${_("Reason:")} ${reasonLabels(reasons).join(" ")}` : "";
+  return () => (reasons && reasons.length ? `${_("Reason:")} ${reasonLabels(reasons).join(" ")}` : "");
 }
 
 // --- session state, pushed by the server ----------------------------------------------------
@@ -249,7 +265,7 @@ function onSession(payload) {
     case "liveness_passed":
       stopMedia();
       setPhase("checking");
-      setPrompt(_("Comparing with the document photo…"), null);
+      setPrompt(() => _("Comparing with the document photo…"), null);
       return;
     case "approved":
     case "rejected":
@@ -266,8 +282,9 @@ function onSession(payload) {
         return;
       }
       stopMedia();
-      showOutcome("liveness_failed", _("The live check did not pass."), failureText(attempt.failedStep, payload.liveness_reasons));
-      setPrompt(attemptsLeft() > 0 ? _("You may try again.") : _("No attempts are left."), null);
+      const failedStep = attempt.failedStep;
+      showOutcome("liveness_failed", () => _("The live check did not pass."), () => failureText(failedStep, payload.liveness_reasons));
+      setPrompt(attemptsLeft() > 0 ? () => _("You may try again.") : () => _("No attempts are left."), null);
       showAttemptsLeft();
       if (attemptsLeft() > 0) voice.say("try_again");
       offerRetry();
@@ -275,8 +292,8 @@ function onSession(payload) {
     case "expired":
     case "cancelled":
       stopMedia();
-      showOutcome("ended", payload.state === "expired" ? _("This registration has expired.") : stateLabel(payload.state), "");
-      setPrompt("", null);
+      showOutcome("ended", payload.state === "expired" ? () => _("This registration has expired.") : () => stateLabel(payload.state), null);
+      setPrompt(null, null);
       show(homeLink, true);
       show(restartLink, true);
       return;
@@ -286,11 +303,11 @@ function onSession(payload) {
 
 function showDecision(payload) {
   const titles = {
-    approved: _("Approved: the number can be activated."),
-    rejected: _("Rejected."),
-    manual_review: _("Sent to a supervisor for review."),
+    approved: () => _("Approved: the number can be activated."),
+    rejected: () => _("Rejected."),
+    manual_review: () => _("Sent to a supervisor for review."),
   };
-  setPrompt("", null);
+  setPrompt(null, null);
   showOutcome(payload.state, titles[payload.state], reasonsText(payload.decision_reasons));
   show(resultLink, true);
   show(homeLink, true);
@@ -312,12 +329,12 @@ async function onCaptureMessage(message) {
       session.attempt_count = message.attempt;
       renderSteps(0, 0);
       setPhase("connecting");
-      setPrompt(_("Connecting…"), null);
+      setPrompt(() => _("Connecting…"), null);
       await link.sendOffer();
       return;
     case "answer":
       await link.accept(message.sdp);
-      setPrompt(_("Look at the camera, face inside the oval"), null);
+      setPrompt(() => _("Look at the camera, face inside the oval"), null);
       return;
     case "status":
       showStatus(before, after, message);
@@ -349,7 +366,7 @@ function showStatus(before, after, status) {
     renderSteps(after.steps, -1);
     setHint(null);
     setPhase("checking");
-    setPrompt(_("Done. Checking…"), "iconDone");
+    setPrompt(() => _("Done. Checking…"), "iconDone");
     voice.say("checking");
     return;
   }
@@ -358,11 +375,11 @@ function showStatus(before, after, status) {
   if (enteredStep(before, after)) setHint(null);
   renderSteps(after.stepsDone, after.name === "step" ? after.index : -1);
   if (after.name === "step") {
-    setPrompt(STEP_TEXT[after.step] ? STEP_TEXT[after.step]() : after.step, STEP_ICON[after.step]);
+    setPrompt(STEP_TEXT[after.step] || (() => after.step), STEP_ICON[after.step]);
     voice.say(after.step, `step-${after.index}`);
     if (enteredStep(before, after)) showNewStep(after, status);
   } else {
-    setPrompt(_("Look at the camera, face inside the oval"), null);
+    setPrompt(() => _("Look at the camera, face inside the oval"), null);
     voice.say("look_at_camera");
   }
   setOvalStep(after.step);
@@ -375,7 +392,7 @@ function showStatus(before, after, status) {
 function showStepChecked() {
   if (attempt.name !== "step") return;
   setHint(null);
-  setPrompt(_("Checking…"), null);
+  setPrompt(() => _("Checking…"), null);
 }
 
 // A new prompt is on screen: the server times the customer's reaction from when it was shown.
@@ -389,8 +406,8 @@ function showNewStep(after, status) {
 // running is marked as not passed, and nothing on screen says "done".
 function showFailedStep(after) {
   renderSteps(after.stepsDone, -1, after.failedIndex);
-  setPrompt("", null);
-  showOutcome("not_passed", _("The live check did not pass."), failureText(after.failedStep, []));
+  setPrompt(null, null);
+  showOutcome("not_passed", () => _("The live check did not pass."), () => failureText(after.failedStep, []));
   showAttemptsLeft();
   voice.say("not_passed");
 }
@@ -399,7 +416,7 @@ function showCaptured(before) {
   stopMedia();
   if (before.name === "finished" && before.passed === false) return; // the failure is on screen; the verdict follows
   setPhase("checking");
-  setPrompt(_("Checking…"), null);
+  setPrompt(() => _("Checking…"), null);
   setTimeout(() => {
     if (root.dataset.phase === "checking") {
       setHint("slow_decision");
@@ -416,25 +433,26 @@ function showEnded(message) {
   const givenBack = message.attempt_count !== undefined && message.attempt_count < (session.attempt_count || 0);
   if (message.attempt_count !== undefined) session.attempt_count = message.attempt_count;
   session.state = message.state || "liveness_failed";
-  const why = ENDED_TEXT[reason] ? ENDED_TEXT[reason]() : _("The live check was interrupted.");
-  showOutcome("ended", _("The live check was interrupted."), givenBack ? `${why} ${_("This attempt does not count.")}` : why);
+  const why = ENDED_TEXT[reason] || (() => _("The live check was interrupted."));
+  const detail = givenBack ? () => `${why()} ${_("This attempt does not count.")}` : why;
+  showOutcome("ended", () => _("The live check was interrupted."), detail);
   root.dataset.attemptGivenBack = givenBack ? "1" : "0";
-  setPrompt("", null);
+  setPrompt(null, null);
   showAttemptsLeft();
   offerRetry();
 }
 
 function showSoftError(message) {
   setHint(null);
-  outcomeDetail.textContent = message.message;
+  setWords(outcomeDetail, () => message.message); // the server's words, in the language it had
 }
 
 function showRefusal(message) {
   stopMedia();
-  const text = REFUSAL_TEXT[message.code] ? REFUSAL_TEXT[message.code]() : message.message;
-  showOutcome("refused", _("The live check cannot start."), text);
+  const text = REFUSAL_TEXT[message.code] || (() => message.message);
+  showOutcome("refused", () => _("The live check cannot start."), text);
   root.dataset.errorCode = message.code;
-  setPrompt("", null);
+  setPrompt(null, null);
   // Busy, or the attempt this page left a moment ago is still being closed: trying again works.
   show(retryButton, ["busy", "capture_in_progress"].includes(message.code));
   show(homeLink, true);
@@ -449,7 +467,7 @@ function askAboutLights(afterFailure) {
   show(document.getElementById("light-retry-advice"), afterFailure);
   show(lightWarning, true);
   setPhase("idle");
-  setPrompt("", null);
+  setPrompt(null, null);
   return new Promise((resolve) => {
     const choose = (choice) => {
       show(lightWarning, false);
@@ -469,10 +487,10 @@ async function startCamera() {
     dispatch({ type: "camera_failed", denied });
     showOutcome(
       "camera_denied",
-      denied ? _("The camera is blocked.") : _("No camera is available."),
-      denied ? _("Allow the camera for this site in the browser settings, then try again.") : _("Connect a camera, then try again."),
+      denied ? () => _("The camera is blocked.") : () => _("No camera is available."),
+      denied ? () => _("Allow the camera for this site in the browser settings, then try again.") : () => _("Connect a camera, then try again."),
     );
-    setPrompt("", null);
+    setPrompt(null, null);
     show(retryButton, true);
     show(homeLink, true);
     byHandButton.dataset.reason = "camera_unavailable";
@@ -502,10 +520,10 @@ async function switchCamera() {
 // Before the first attempt the customer sees the camera and starts when ready: nothing counts yet.
 async function showReady() {
   setPhase("starting");
-  setPrompt(_("Starting the camera…"), null);
+  setPrompt(() => _("Starting the camera…"), null);
   if (!(await startCamera())) return;
   setPhase("ready");
-  setPrompt(_("Place your face inside the oval, then tap “Start the check”."), null);
+  setPrompt(() => _("Place your face inside the oval, then tap “Start the check”."), null);
   show(startButton, true);
   startButton.focus();
 }
@@ -528,7 +546,7 @@ async function startAttempt() {
   show(homeLink, false);
   show(byHandButton, false);
   setPhase("starting");
-  setPrompt(_("Starting the camera…"), null);
+  setPrompt(() => _("Starting the camera…"), null);
   if (!link.stream && !(await startCamera())) return;
   dispatch({ type: "camera_opened" });
   const noLights = attempt.lights === "no_lights" ? "?no_lights=1" : "";
@@ -547,7 +565,7 @@ byHandButton.addEventListener("click", async () => {
     window.location.assign(root.dataset.alternativeNext);
     return;
   }
-  outcomeDetail.textContent = errorMessage(result.error);
+  setWords(outcomeDetail, () => errorMessage(result.error));
 });
 // Leaving during the check asks first: the attempt would not count, but the customer starts over.
 window.addEventListener("beforeunload", (event) => {
@@ -558,6 +576,14 @@ window.addEventListener("beforeunload", (event) => {
 window.addEventListener("pagehide", () => {
   link.close();
   stopMedia();
+});
+
+// Another language, chosen during the check or before it: the same screen in the new words, the
+// attempt untouched. If the switch fails, the page reloads in it only while no attempt runs.
+switchLanguageInPlace({ mayReload: () => !ownsTheScreen(attempt) });
+document.addEventListener(LANGUAGE_EVENT, () => {
+  for (const draw of [...redraw.values()]) draw();
+  voice.useUrls(JSON.parse(document.getElementById("prompt-audio").textContent));
 });
 
 liveSocket(root.dataset.sessionSocket, (message) => {

@@ -1,6 +1,7 @@
 // The registration's time, on the customer's screens: how long is left, one extension while the
 // consent is read, and the hand-back screen (the result page) when the time is up.
 import { _, api, errorMessage, format, show } from "./api.js";
+import { LANGUAGE_EVENT } from "./language.js";
 
 const box = document.getElementById("time-left");
 const label = document.getElementById("time-left-text");
@@ -44,5 +45,6 @@ async function askForMoreTime() {
 }
 
 if (moreButton) moreButton.addEventListener("click", askForMoreTime);
+document.addEventListener(LANGUAGE_EVENT, tick); // the page's words changed in place (language.js)
 tick();
 window.setInterval(tick, 1000);

@@ -48,6 +48,12 @@ export class PromptVoice {
     this.lastKey = null;
   }
 
+  // The page's language changed: its prompts' files, and the switch in its words.
+  useUrls(urls) {
+    this.urls = urls || {};
+    this.render(Boolean(this.button && this.button.dataset.blocked === "1"));
+  }
+
   toggle() {
     const blocked = this.button && this.button.dataset.blocked === "1";
     if (!blocked) {
