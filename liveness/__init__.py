@@ -31,7 +31,7 @@ reaction window; a turn too early, the wrong action or a late start fails the at
 Reason codes (`Reason`, explained in `REASON_DESCRIPTIONS`): no_blink, no_turn, turn_too_small,
 turn_not_back, step_timeout, session_timeout, calibration_failed, planar_motion, identity_jump,
 face_lost, suspected_injection (with repeated_frames or impossible_timestamps), incomplete,
-wrong_action, too_early, too_late.
+wrong_action, too_early, too_late, light_mismatch.
 """
 
 from __future__ import annotations
