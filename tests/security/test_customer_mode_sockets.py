@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib import import_module
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.test import Client
 
-from capture.routing import websocket_urlpatterns
 from capture.user_access import CLOSE_CUSTOMER_MODE
 from registration import services
 from registration.customer_mode import CUSTOMER_MODE_KEY
@@ -34,11 +30,11 @@ from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
 from tests.peer_registry import fresh_peer_registry
 
 from .report import record_access
+from .sockets import signed_in, socket
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
-ROUTES = URLRouter(websocket_urlpatterns)
 IN_CUSTOMER_MODE = "wrong state"  # the access table's column: the sign-in is the customer's for now
 
 
@@ -70,24 +66,9 @@ def _consented(clerk: Any) -> VerificationSession:
     return VerificationSession.objects.get(pk=session.pk)
 
 
-def _signed_in(user: Any) -> tuple[Client, Any]:
-    """A browser signed in as `user`, and the session store its sockets carry in their scope."""
-    browser = Client()
-    browser.force_login(user)
-    key = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    return browser, import_module(settings.SESSION_ENGINE).SessionStore(key)
-
-
 def _hand_over(browser: Client, session: VerificationSession) -> None:
     response = browser.post(f"/sessions/{session.pk}/customer-mode/")
     assert response.status_code == 302
-
-
-def _socket(path: str, user: Any, login: Any) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(ROUTES, path)
-    communicator.scope["user"] = user
-    communicator.scope["session"] = login
-    return communicator
 
 
 async def _closed_code(communicator: WebsocketCommunicator) -> int | str:
@@ -102,7 +83,7 @@ async def _closed_code(communicator: WebsocketCommunicator) -> int | str:
 
 async def _opens(path: str, user: Any, login: Any) -> int | str:
     """ "accepted" (the first message, if the socket sends one, is no close), or the close code."""
-    communicator = _socket(path, user, login)
+    communicator = socket(path, user, login)
     try:
         connected, code = await communicator.connect(timeout=5)
         if not connected:
@@ -121,7 +102,7 @@ async def _opens(path: str, user: Any, login: Any) -> int | str:
 
 def test_in_customer_mode_only_the_customers_sockets_open(clerk: Any) -> None:
     customers, other = _consented(clerk), _consented(clerk)
-    browser, login = _signed_in(clerk)
+    browser, login = signed_in(clerk)
     _hand_over(browser, customers)
 
     def opens(route: str, path: str, expected: int | str) -> None:
@@ -140,14 +121,14 @@ def test_in_customer_mode_only_the_customers_sockets_open(clerk: Any) -> None:
 
 def test_the_handover_closes_the_clerks_other_sockets_and_keeps_the_customers(clerk: Any) -> None:
     customers, other = _consented(clerk), _consented(clerk)
-    browser, login = _signed_in(clerk)
-    _, other_tablet = _signed_in(clerk)
+    browser, login = signed_in(clerk)
+    _, other_tablet = signed_in(clerk)
 
     async def run() -> tuple[int | str, int | str, bool, bool]:
-        dashboard = _socket("/ws/dashboard/", clerk, login)
-        elsewhere = _socket(f"/ws/sessions/{other.pk}/", clerk, login)
-        own = _socket(f"/ws/sessions/{customers.pk}/", clerk, login)
-        colleague_tablet = _socket("/ws/dashboard/", clerk, other_tablet)
+        dashboard = socket("/ws/dashboard/", clerk, login)
+        elsewhere = socket(f"/ws/sessions/{other.pk}/", clerk, login)
+        own = socket(f"/ws/sessions/{customers.pk}/", clerk, login)
+        colleague_tablet = socket("/ws/dashboard/", clerk, other_tablet)
         for communicator in (dashboard, elsewhere, own, colleague_tablet):
             assert (await communicator.connect(timeout=5))[0]
         await elsewhere.receive_json_from(timeout=5)
@@ -180,11 +161,11 @@ def _flag_without_telling_the_sockets(login: Any, session: VerificationSession) 
 def test_a_push_re_checks_customer_mode(clerk: Any) -> None:
     """The sign-in went into customer mode without a message reaching the socket: the next push
     finds it and closes instead of showing the outlet's new customer."""
-    _, login = _signed_in(clerk)
+    _, login = signed_in(clerk)
     customers = _consented(clerk)
 
     async def run() -> int | str:
-        dashboard = _socket("/ws/dashboard/", clerk, login)
+        dashboard = socket("/ws/dashboard/", clerk, login)
         assert (await dashboard.connect(timeout=5))[0]
         try:
             await database_sync_to_async(_flag_without_telling_the_sockets)(login, customers)
@@ -200,7 +181,7 @@ def test_a_push_re_checks_customer_mode(clerk: Any) -> None:
 
 def test_after_the_clerks_password_the_dashboard_connects_again(clerk: Any) -> None:
     customers = _consented(clerk)
-    browser, login = _signed_in(clerk)
+    browser, login = signed_in(clerk)
     _hand_over(browser, customers)
     assert async_to_sync(_opens)("/ws/dashboard/", clerk, login) == CLOSE_CUSTOMER_MODE
 

@@ -18,14 +18,12 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from capture.routing import websocket_urlpatterns
 from registration import services
 from registration.models import AuditEvent, StaffProfile
 from registration.roles import ADMIN, CLERK
@@ -33,11 +31,11 @@ from tests.environment import PROJECT_ROOT
 from tests.factories import OutletFactory, UserFactory, make_phone, make_prc_id
 
 from .report import record_access
+from .sockets import signed_in, socket
 
 pytestmark = [pytest.mark.security]
 
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
-ROUTES = URLRouter(websocket_urlpatterns)
 
 
 def _issue(user: Any) -> str:
@@ -163,21 +161,6 @@ def test_deactivating_in_the_admin_deletes_the_token(clerk: Any, outlet: Any) ->
 # --- sockets ----------------------------------------------------------------------------------
 
 
-def _signed_in(user: Any) -> tuple[Client, Any]:
-    """A browser signed in as `user`, and the session store its sockets carry in their scope."""
-    browser = Client()
-    browser.force_login(user)
-    key = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    return browser, import_module(settings.SESSION_ENGINE).SessionStore(key)
-
-
-def _socket(path: str, user: Any, login: Any) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(ROUTES, path)
-    communicator.scope["user"] = user
-    communicator.scope["session"] = login
-    return communicator
-
-
 async def _closed_code(communicator: WebsocketCommunicator) -> int | str:
     """The close code the socket gets next, or what it got instead."""
     output = await communicator.receive_output(timeout=5)
@@ -206,10 +189,10 @@ def staff(transactional_db: None) -> dict[str, Any]:
 def _watch(path: str, staff: dict[str, Any], take_away: Callable[[], object]) -> int | str:
     """Open `path` as the clerk, take the access away, then a colleague opens a session at the outlet."""
     clerk = staff["clerk"]
-    _, login = _signed_in(clerk)
+    _, login = signed_in(clerk)
 
     async def run() -> int | str:
-        communicator = _socket(path, clerk, login)
+        communicator = socket(path, clerk, login)
         connected, _ = await communicator.connect(timeout=5)
         assert connected
         if path != "/ws/dashboard/":
@@ -252,11 +235,11 @@ def test_the_dashboard_stops_pushing_after_a_move_to_another_outlet(staff: dict[
 def test_revoking_access_closes_the_users_sockets_at_once(staff: dict[str, Any]) -> None:
     clerk = staff["clerk"]
     session = _new_session(clerk)
-    _, login = _signed_in(clerk)
+    _, login = signed_in(clerk)
 
     async def run() -> tuple[int | str, int | str]:
-        dashboard = _socket("/ws/dashboard/", clerk, login)
-        page = _socket(f"/ws/sessions/{session.pk}/", clerk, login)
+        dashboard = socket("/ws/dashboard/", clerk, login)
+        page = socket(f"/ws/sessions/{session.pk}/", clerk, login)
         assert (await dashboard.connect(timeout=5))[0]
         assert (await page.connect(timeout=5))[0]
         await page.receive_json_from(timeout=5)
@@ -275,11 +258,11 @@ def test_revoking_access_closes_the_users_sockets_at_once(staff: dict[str, Any])
 
 def test_signing_out_closes_that_sign_ins_sockets_only(staff: dict[str, Any]) -> None:
     clerk = staff["clerk"]
-    browser, login = _signed_in(clerk)
-    _, other_tablet = _signed_in(clerk)
+    browser, login = signed_in(clerk)
+    _, other_tablet = signed_in(clerk)
 
     async def run() -> tuple[int | str, bool]:
-        mine, theirs = _socket("/ws/dashboard/", clerk, login), _socket("/ws/dashboard/", clerk, other_tablet)
+        mine, theirs = socket("/ws/dashboard/", clerk, login), socket("/ws/dashboard/", clerk, other_tablet)
         assert (await mine.connect(timeout=5))[0]
         assert (await theirs.connect(timeout=5))[0]
         try:
@@ -301,10 +284,10 @@ def test_a_session_page_of_a_signed_out_login_gets_no_more_pushes(staff: dict[st
     next push checks the sign-in and closes instead."""
     clerk = staff["clerk"]
     session = _new_session(clerk)
-    _, login = _signed_in(clerk)
+    _, login = signed_in(clerk)
 
     async def run() -> int | str:
-        page = _socket(f"/ws/sessions/{session.pk}/", clerk, login)
+        page = socket(f"/ws/sessions/{session.pk}/", clerk, login)
         assert (await page.connect(timeout=5))[0]
         await page.receive_json_from(timeout=5)
         try:
@@ -348,10 +331,10 @@ def test_a_running_capture_ends_when_the_clerks_access_is_revoked(
     )
     VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.DOCUMENT_CAPTURED)
     services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
-    _, login = _signed_in(clerk)
+    _, login = signed_in(clerk)
 
     async def run() -> tuple[list[dict[str, Any]], int]:
-        capture = _socket(f"/ws/capture/{session.pk}/", clerk, login)
+        capture = socket(f"/ws/capture/{session.pk}/", clerk, login)
         assert (await capture.connect(timeout=5))[0]
         ready = await capture.receive_json_from(timeout=5)
         assert ready["type"] == "ready", ready
