@@ -256,7 +256,7 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session_or_404(request, session_id)
     if session.state in {S.CREATED, S.DOCUMENT_CAPTURED} or _document_missing(session):
         return redirect("frontend:session", session_id=session.pk)
-    policy = effective_policy()
+    policy, config = effective_policy(), liveness_config()
     return _session_page(
         request,
         "frontend/capture.html",
@@ -264,8 +264,8 @@ def capture(request: HttpRequest, session_id: UUID) -> HttpResponse:
         ice_servers=settings.SHIMING_ICE_SERVERS,
         max_attempts=policy.max_liveness_attempts,
         light_challenge=policy.light_challenge,
-        light_seconds=f"{liveness_config().light.duration:.0f}",  # what the warning says (liveness/light.py)
-        fps_budget=f"{liveness_config().fps_budget:g}",  # the camera and encoder ask for no more
+        light_seconds=f"{config.light.duration:.0f}",  # what the warning says (liveness/light.py)
+        fps_budget=f"{config.fps_budget:g}",  # the camera and encoder ask for no more
         video_kbps=settings.SHIMING_FACE_VIDEO_KBPS,  # the encoder's ceiling (capture/webrtc/bitrate.py)
         prompt_audio=prompt_audio_urls(),
         customer_screen=True,

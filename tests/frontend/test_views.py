@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from liveness.light import LightConfig
+from registration.liveness_settings import liveness_config
 from registration.models import AuditEvent, VerificationPolicy, VerificationSession
 from registration.state_machine import SessionState
 
@@ -249,4 +249,4 @@ def test_the_light_warning_says_how_long_the_lights_last_from_their_setting(
 ) -> None:
     session = make_session(S.CONSENTED, portrait=PHOTO)
     html = signed_in.get(f"/sessions/{session.pk}/capture/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
-    assert words.format(f"{LightConfig().duration:.0f}") in html
+    assert words.format(f"{liveness_config().light.duration:.0f}") in html
