@@ -1,11 +1,16 @@
 import { _, api, errorMessage, format, show } from "./api.js";
+import { LANGUAGE_EVENT, switchLanguageInPlace } from "./language.js";
 
 const root = document.getElementById("consent");
 const errorBox = document.getElementById("consent-error");
 const acceptButton = document.getElementById("accept");
 const refuseButton = document.getElementById("refuse");
 const guardian = document.getElementById("guardian");
-let version = null;
+// The text on screen and its language, as "I agree" records them: the customer agrees to the text
+// they read, in the language they read it (a language switch in place loads the other one).
+let shown = null;
+// The language last asked for: the answer for an earlier switch, arriving late, is dropped.
+let wanted = root.dataset.language;
 
 function paragraphs(container, text) {
   container.replaceChildren(...text.split("\n").map((line) => {
@@ -15,9 +20,10 @@ function paragraphs(container, text) {
   }));
 }
 
-async function loadText(kind, titleElement, bodyElement) {
-  const url = `${root.dataset.textUrl}?kind=${kind}&language=${encodeURIComponent(root.dataset.language)}`;
+async function loadText(kind, language, titleElement, bodyElement) {
+  const url = `${root.dataset.textUrl}?kind=${kind}&language=${encodeURIComponent(language)}`;
   const result = await api(url);
+  if (language !== wanted) return null;
   if (!result.ok) {
     errorBox.textContent = errorMessage(result.error);
     show(errorBox, true);
@@ -36,6 +42,20 @@ function showVersion(text) {
   );
 }
 
+async function showConsentText(language) {
+  acceptButton.disabled = true;
+  const title = document.getElementById("consent-title");
+  const text = await loadText("face_processing", language, title, document.getElementById("consent-body"));
+  if (!text) return;
+  shown = { version: text.version, language };
+  showVersion(text);
+  acceptButton.disabled = false;
+}
+
+function showGuardianText(language) {
+  return loadText("guardian", language, document.getElementById("guardian-title"), document.getElementById("guardian-body"));
+}
+
 function fail(error) {
   errorBox.textContent = errorMessage(error);
   show(errorBox, true);
@@ -44,10 +64,11 @@ function fail(error) {
 }
 
 acceptButton.addEventListener("click", async () => {
+  if (!shown) return;
   show(errorBox, false);
   acceptButton.disabled = true;
   refuseButton.disabled = true;
-  const payload = { consent_version: version, language: root.dataset.language };
+  const payload = { consent_version: shown.version, language: shown.language };
   if (!guardian.hidden) {
     payload.guardian_name = guardian.querySelector("[name=guardian_name]").value;
     payload.guardian_document_type = guardian.querySelector("[name=guardian_document_type]").value;
@@ -62,7 +83,7 @@ acceptButton.addEventListener("click", async () => {
   }
   if (result.error.code === "guardian_required" && guardian.hidden) {
     // The customer is a minor: the API asks for the guardian; show their text and fields.
-    await loadText("guardian", document.getElementById("guardian-title"), document.getElementById("guardian-body"));
+    await showGuardianText(wanted);
     show(guardian, true);
   }
   fail(result.error);
@@ -100,9 +121,13 @@ document.getElementById("refuse-confirmed").addEventListener("click", async () =
   fail(result.error);
 });
 
-const text = await loadText("face_processing", document.getElementById("consent-title"), document.getElementById("consent-body"));
-if (text) {
-  version = text.version;
-  showVersion(text);
-  acceptButton.disabled = false;
-}
+// A language switch in place: the page's words change (language.js), and so do the texts to agree to.
+document.addEventListener(LANGUAGE_EVENT, async ({ detail }) => {
+  root.dataset.language = wanted = detail.language;
+  shown = null;
+  show(errorBox, false); // worded in the other language; a new try words it again
+  await showConsentText(detail.language);
+  if (!guardian.hidden) await showGuardianText(detail.language);
+});
+switchLanguageInPlace();
+await showConsentText(wanted);

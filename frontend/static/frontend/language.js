@@ -1,9 +1,10 @@
-// The top bar's language switch without a reload, on a page that opts in (the live check: a reload
-// would interrupt a running attempt). The server is told (the next page and the pushed words follow),
-// the script words come from the new language's catalogue, the server's words of this page are copied
-// from the page rendered again in that language, and the page's own script re-sets its words on the
-// `LANGUAGE_EVENT`. The template stays the one owner of its words: elements marked `data-i18n="key"`
-// take the text of their twin (or, with `data-i18n-attr`, that attribute only).
+// The top bar's language switch without a reload, on a page that opts in: the customer's screens
+// (the handover; the consent, whose texts to agree to follow the event; the live check, where a
+// reload would interrupt a running attempt). The server is told (the next page and the pushed words
+// follow), the script words come from the new language's catalogue, the server's words of this page
+// are copied from the page rendered again in that language, and the page's own script re-sets its
+// words on the `LANGUAGE_EVENT`. The template stays the one owner of its words: elements marked
+// `data-i18n="key"` take the text of their twin (or, with `data-i18n-attr`, that attribute only).
 
 export const LANGUAGE_EVENT = "shiming:language";
 // Data the page's script reads in the page's language: a JSON script with this id is copied too.
