@@ -1,6 +1,7 @@
 """The README's screens, taken by the suite: the whole happy path in Simplified Chinese and English
 at both tablet sizes, the clerk taking the tablet back from the customer, and a supervisor's queue
-(a case waiting on the dashboard, then its review page). Saved under artifacts/screenshots/ as every screen is; with
+(a case waiting on the dashboard, then its review page with the document page the clerk photographed:
+a shared passport specimen, stored by the upload's service). Saved under artifacts/screenshots/ as every screen is; with
 SHIMING_README_SCREENSHOTS=1 also into docs/screenshots/<language>-<width>x<height>/ for the README."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tests.e2e.test_capture_flow import (
     sign_in,
     wait_phase,
 )
-from tests.e2e.test_review import waiting_case
+from tests.e2e.test_review import waiting_case_with_its_page
 from tests.environment import PROJECT_ROOT
 from tests.factories import UserFactory, make_prc_id
 
@@ -38,6 +39,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 DOCS = PROJECT_ROOT / "docs" / "screenshots"
 README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "capture-approved", "result", "hand-back",
                   "dashboard", "review-queue", "review")  # fmt: skip
+SPECIMEN_PAGE = "id_documents/100_pass-chn.jpg"  # the MRZ says tests.factories.SPECIMEN_PASSPORT
 # How far an element's bottom lies below the first screen of the page (<= 0: in view unscrolled).
 BELOW_THE_FOLD = "s => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY - window.innerHeight"
 
@@ -61,6 +63,7 @@ def test_the_readme_screens(
     clerk_account: tuple[Any, str],
     customer_context: CustomerContext,
     customer_chip_portrait: Path,
+    testdata: Path,
     screens: Screens,
     locale: str,
     viewport: dict[str, int],
@@ -99,8 +102,10 @@ def test_the_readme_screens(
     dashboard.wait_for_selector("tr[data-state='approved']", timeout=10_000)
     screens.shot(dashboard, "dashboard")
 
-    # The supervisor's queue: a case of the clerk's waits for review (its faces: the chip portrait).
-    case = waiting_case(clerk, customer_chip_portrait.read_bytes())
+    # The supervisor's queue: a case of the clerk's waits for review, its document page photographed
+    # (a passport specimen, read in place) and its live picture the customer's chip portrait.
+    specimen = (testdata / SPECIMEN_PAGE).read_bytes()
+    case = waiting_case_with_its_page(clerk, specimen, customer_chip_portrait.read_bytes())
     supervisor = off_loop(lambda: UserFactory(role=SUPERVISOR, outlet=outlet, is_staff=True, username="zhao.min"))
     desk = open_dashboard(
         desk_context(customer_context, stack, supervisor, password, viewport=viewport, locale=locale), stack, screens
@@ -112,6 +117,8 @@ def test_the_readme_screens(
     desk.wait_for_url(f"**/review/{case.pk}/")
     desk.wait_for_selector("#review-portrait")
     desk.wait_for_selector("#decision-form")
+    desk.wait_for_load_state("networkidle")  # the page photo is loaded, not a blank frame
+    assert desk.eval_on_selector("#review-document-photo", "img => img.naturalWidth") > 0
     screens.shot(desk, "review")
 
     if os.environ.get("SHIMING_README_SCREENSHOTS") == "1":

@@ -13,6 +13,7 @@ from registration.roles import SUPERVISOR
 from registration.state_machine import SessionState
 from tests.e2e.conftest import BrowserFactory, Screens, Server
 from tests.e2e.test_capture_flow import off_loop, prepared_session, sign_in, state_of
+from tests.factories import SPECIMEN_PASSPORT, make_phone
 
 pytestmark = [pytest.mark.e2e]
 
@@ -33,23 +34,41 @@ def staff(reseed_after_flush: None, transactional_db: None, live_server_process:
 
 
 def waiting_case(clerk: Any, portrait: bytes) -> VerificationSession:
+    """A chip-read case in manual review, its live frame the chip's `portrait` (no page photo)."""
     session = prepared_session(clerk, portrait)
-
-    def to_review() -> None:
-        services.evidence_store(
-            session=session, kind=EvidenceKind.LIVE_FRAME, content=portrait, content_type="image/jpeg"
-        )
-        VerificationSession.objects.filter(pk=session.pk).update(
-            state=SessionState.MANUAL_REVIEW,
-            attempt_count=1,
-            liveness_passed=True,
-            match_distance=0.7,
-            match_detail={"accept_threshold": 0.65, "reject_threshold": 0.75},
-            decision_reasons=["distance_between_thresholds"],
-        )
-
-    off_loop(to_review)
+    off_loop(_to_review, session, portrait)
     return session
+
+
+def waiting_case_with_its_page(clerk: Any, page_photo: bytes, live_frame: bytes) -> VerificationSession:
+    """A case in manual review whose clerk photographed the document page (`page_photo`, a specimen
+    whose MRZ says `SPECIMEN_PASSPORT`): the upload's own service checks it, binds the typed identity
+    by the MRZ and stores the page and its portrait crop, encrypted, as at the outlet."""
+
+    def photographed() -> VerificationSession:
+        session = services.registration_create(
+            clerk=clerk, full_name="测试 客户", phone_number=make_phone(), **SPECIMEN_PASSPORT
+        )
+        services.document_upload(session_id=session.pk, actor=clerk, data=page_photo, source="photo")
+        services.consent_record(session_id=session.pk, actor=clerk, consent_version="3", language="zh-hans")
+        _to_review(session, live_frame)
+        return session
+
+    return off_loop(photographed)
+
+
+def _to_review(session: VerificationSession, live_frame: bytes) -> None:
+    services.evidence_store(
+        session=session, kind=EvidenceKind.LIVE_FRAME, content=live_frame, content_type="image/jpeg"
+    )
+    VerificationSession.objects.filter(pk=session.pk).update(
+        state=SessionState.MANUAL_REVIEW,
+        attempt_count=1,
+        liveness_passed=True,
+        match_distance=0.7,
+        match_detail={"accept_threshold": 0.65, "reject_threshold": 0.75},
+        decision_reasons=["distance_between_thresholds"],
+    )
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}])
