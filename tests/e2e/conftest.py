@@ -373,17 +373,42 @@ def customer_context(launch_browser: BrowserFactory, stack: Server, testdata: Pa
     return open_context
 
 
+PICTURES = "video, canvas, img:not([src$='.svg'])"
+"""What can show a person on a screen: the camera, the document and the faces of a review. The
+shared test data's people may not be published (its README: no screenshots of them in docs), and
+the suite's screenshots become the README's and CI's artifacts, so every shot masks them."""
+MASK_BGR = (0xAD, 0xA3, 0x9A)
+MASK_COLOUR = "#9aa3ad"
+
+
 class Screens:
-    """Saves a screenshot of every screen under artifacts/screenshots/<test>/NN-name.png."""
+    """Saves a screenshot of every screen under artifacts/screenshots/<test>/NN-name.png, with
+    every picture that could show a person masked (`PICTURES`)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
         folder.mkdir(parents=True, exist_ok=True)
 
-    def shot(self, page: Any, name: str) -> None:
+    def shot(self, page: Any, name: str) -> Path:
         self.count += 1
-        page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True, mask=[page.locator(PICTURES)], mask_color=MASK_COLOUR)
+        return path
+
+
+def masked_in(shot: Path, page: Any, selector: str) -> bool:
+    """Whether the element `selector` of `page` is one block of the mask's colour in `shot` (a
+    full-page screenshot of it at one device pixel per CSS pixel)."""
+    import cv2
+    import numpy as np
+
+    where = "e => { const r = e.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height]; }"
+    box = page.eval_on_selector(selector, where)
+    left, top, width, height = (round(value) for value in box)
+    image = cv2.imread(str(shot))
+    inside = image[top + 1 : top + height - 1, left + 1 : left + width - 1].reshape(-1, 3).astype(int)
+    return width > 2 and height > 2 and bool(np.all(np.abs(inside - MASK_BGR) <= 2))
 
 
 @pytest.fixture

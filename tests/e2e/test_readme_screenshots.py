@@ -15,7 +15,7 @@ import pytest
 
 from registration import selectors
 from registration.roles import SUPERVISOR
-from tests.e2e.conftest import CustomerContext, Screens, Server
+from tests.e2e.conftest import CustomerContext, Screens, Server, masked_in
 from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
     FINAL_PHASES,
@@ -119,7 +119,10 @@ def test_the_readme_screens(
     desk.wait_for_selector("#decision-form")
     desk.wait_for_load_state("networkidle")  # the page photo is loaded, not a blank frame
     assert desk.eval_on_selector("#review-document-photo", "img => img.naturalWidth") > 0
-    screens.shot(desk, "review")
+    shot = screens.shot(desk, "review")
+    # The faces and the document page are the shared test data's people: masked, never published.
+    for picture in ("#review-portrait", "#review-live", "#review-document-photo"):
+        assert masked_in(shot, desk, picture), picture
 
     if os.environ.get("SHIMING_README_SCREENSHOTS") == "1":
         language = locale.split("-")[0]
