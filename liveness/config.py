@@ -114,6 +114,11 @@ class LivenessConfig:
     prompt (after it the attempt fails: the same plan again would be known in advance)."""
     max_identical_frames: int = 10
     max_clock_drift_seconds: float = 1.0
+    max_first_frame_gap_seconds: float = 5.0
+    """How far a first frame's stamp may lie behind the second's for the stream to be anchored on the
+    second (`InjectionGuard`): the frames an H.264 encoder skips after an oversized first key frame.
+    Measured in Chromium up to 4.07 s (4.60 s once; a noisy picture at the browser's own start
+    bitrate: docs/light-step.md, "The early first frame"); a longer gap is frames from the future."""
     require_blink: bool = True
 
     # --- Screen light (see `liveness.light`; off by default) ------------------------------------

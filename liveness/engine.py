@@ -122,7 +122,7 @@ class ChallengeEngine:
         self._clock.remember(frame.t, received_at)
         restarted = False
         injection = self._injection.check(frame, received_at)
-        if self._injection.reanchored:  # the first frame was stamped early: the session starts here
+        if self._injection.reanchored:  # after an encoder's hole: the session starts at this frame
             self._first_t = frame.t
             self._begin_again(frame)
         if injection is not None:
@@ -327,7 +327,7 @@ class ChallengeEngine:
 
     def _begin_again(self, frame: FrameFeatures) -> None:
         """A new attempt from this frame: calibration, its clock and every detector start here
-        (after a restart, or when the one frame before was stamped early, `InjectionGuard`)."""
+        (after a restart, or on the second frame after an encoder's hole, `InjectionGuard`)."""
         self._attempt = _Attempt(started_at=frame.t)
         for detector in (self._blinks, self._turns, self._planar, self._continuity):
             detector.reset()

@@ -22,11 +22,13 @@ class InjectionGuard:
 
     "Frames from the future": the media time, counted from an anchor frame, may not run ahead of
     the server's clock from that frame by more than `max_clock_drift_seconds` (a recording pushed
-    faster than it was filmed). The anchor is the first frame, except when that frame alone is
-    stamped early: Chromium's H.264 sender can send as its first frame one stamped seconds before
-    its second (docs/liveness.md, "The early first frame"), and a tablet that does the same is
-    honest. So a first frame whose stamp is that far behind the second's is judged by itself
-    (it only has to be earlier) and the stream is anchored on the second frame instead, once.
+    faster than it was filmed). The anchor is the first frame, except after an encoder's hole:
+    Chromium's H.264 encoder can follow an oversized first key frame with seconds of skipped
+    frames, and the first frame reaches us only with the second (aiortc hands a frame over when
+    the next one starts), its true stamp seconds behind (docs/light-step.md, "The early first
+    frame"). A tablet that does the same is honest. So a first frame whose stamp is behind the
+    second's by more than the drift, and by at most `max_first_frame_gap_seconds`, is judged by
+    itself (it only has to be earlier) and the stream is anchored on the second frame instead, once.
     Every later frame is judged as before: a jump or a stream that runs fast after the first frame
     is still caught, and the first frame's stamp carries nothing an injection could use.
     """
@@ -39,7 +41,7 @@ class InjectionGuard:
         self._last_digest = ""
         self._identical_run = 0
         self.reanchored = False
-        """True on the one frame where the stream was re-anchored (its first frame was stamped early)."""
+        """True on the one frame where the stream was re-anchored (on the second frame, after an encoder's hole)."""
 
     def check(self, frame: FrameFeatures, received_at: float) -> Reason | None:
         """The injection reason this frame reveals, if any."""
@@ -50,11 +52,20 @@ class InjectionGuard:
         self._last_t = frame.t
         if self._first is None:
             self._first = (frame.t, received_at)
-        elif self._frames == 2 and self._ahead(frame, received_at) > self._config.max_clock_drift_seconds:
-            self._first, self.reanchored = (frame.t, received_at), True  # the first frame was stamped early
+        elif self._frames == 2 and self._after_an_encoder_hole(frame, received_at):
+            self._first, self.reanchored = (frame.t, received_at), True
         if self._ahead(frame, received_at) > self._config.max_clock_drift_seconds:
             return Reason.IMPOSSIBLE_TIMESTAMPS  # frames from the future
         return self._check_repeats(frame.digest)
+
+    def _after_an_encoder_hole(self, frame: FrameFeatures, received_at: float) -> bool:
+        """The second frame is stamped too far after the first for the clock, but no further than an
+        encoder skips frames after its first key frame."""
+        assert self._first is not None  # noqa: S101 - set on the first frame
+        gap = frame.t - self._first[0]
+        return self._ahead(frame, received_at) > self._config.max_clock_drift_seconds and (
+            gap <= self._config.max_first_frame_gap_seconds
+        )
 
     def _ahead(self, frame: FrameFeatures, received_at: float) -> float:
         """Seconds the media time ran ahead of the clock since the anchor frame."""

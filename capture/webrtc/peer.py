@@ -33,8 +33,9 @@ it, VP8 otherwise. The light step's small colour changes survive H.264's compres
 (bench/light_codec.py: a screen-lit customer passes 8-10 of 10 at 0.5-2.5 Mbit/s through H.264,
 1-6 of 10 through VP8; live, 8 of 9 against 0 of 6). Every other attempt leaves the order to the
 tablet's offer (VP8 first in Chrome's): with H.264 first, Chromium's file-fed test camera sent a
-first frame stamped 4 s before its second, which the injection guard rightly reads as video from
-the future (docs/liveness.md, screen-light section: not understood yet, so not the default)."""
+first frame stamped 4 s before its second (its encoder skipping frames after a large first key
+frame; the injection guard allows such a hole up to a bound: docs/light-step.md, "The early first
+frame")."""
 
 
 def answered_video_codec(sdp: str) -> str | None:

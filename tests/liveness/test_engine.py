@@ -424,7 +424,9 @@ def test_media_time_running_ahead_of_the_clock_is_suspected_injection() -> None:
     assert Reason.IMPOSSIBLE_TIMESTAMPS in verdict.reasons
 
 
-EARLY_FIRST_STAMP = 4.0  # seconds: Chromium's H.264 first frame (docs/liveness.md, "The early first frame")
+EARLY_FIRST_STAMP = 4.07
+"""Seconds: the longest encoder's hole measured in Chromium's H.264 (docs/light-step.md, "The early
+first frame"): the first frame reaches the server with the second, stamped that far behind it."""
 
 
 def early_first_frame(engine: ChallengeEngine, stream: FaceStream) -> Callable[[float], float]:
@@ -453,6 +455,20 @@ def test_after_an_early_first_frame_a_stream_that_runs_fast_is_still_caught() ->
     for t in times(start, start + 3.0):
         engine.process(stream.frame(t), clock(start + (t - start) / 4.0))  # 3 s delivered in 0.75 s
     assert Reason.IMPOSSIBLE_TIMESTAMPS in engine.finish().reasons
+
+
+def test_a_first_frame_further_behind_than_an_encoder_hole_is_caught() -> None:
+    """The re-anchoring covers what an encoder skips after its first key frame, no more: a first
+    frame 6 s behind the second (past the measured 4.07 s and the 5 s bound) is frames from the
+    future, however honest the stream after it."""
+    engine, stream = ChallengeEngine(ChallengePlan.parse("blink"), CONFIG), FaceStream()
+    engine.process(stream.frame(0.0), 0.0)
+    start = 6.0
+    for t in times(start, start + 2.2):
+        engine.process(stream.frame(t, ear=blink_ear(t, at=start + 1.5)), t - start + 0.07)
+    verdict = engine.finish()
+    assert not verdict.passed
+    assert verdict.reasons[:2] == (Reason.SUSPECTED_INJECTION, Reason.IMPOSSIBLE_TIMESTAMPS)
 
 
 def test_only_the_first_frame_may_be_stamped_early() -> None:
