@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -54,8 +55,9 @@ def opened(page: Any, sockets: list[Any], count: int = 1) -> Any:
 def green_share(page: Any, selector: str) -> float:
     """How much of the element's box on screen is the overlay's colour."""
     image = Image.open(io.BytesIO(page.screenshot(clip=page.locator(selector).bounding_box()))).convert("RGB")
-    pixels = list(image.getdata())
-    return sum(1 for r, g, b in pixels if g > 200 and r < 60 and b < 60) / len(pixels)
+    pixels = np.asarray(image, dtype=np.int16).reshape(-1, 3)
+    red, green, blue = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    return float(np.mean((green > 200) & (red < 60) & (blue < 60)))
 
 
 @pytest.mark.usefixtures("light_policy")
