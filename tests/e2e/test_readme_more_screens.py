@@ -7,7 +7,8 @@ The tablet is in customer mode from the handover, as a customer holds it. The ca
 WebSockets are answered by the test (Playwright's `route_web_socket`) with the messages the server
 sends, so the turn is on screen when it is taken (tests/e2e/test_turn_feedback.py checks the gauge,
 test_capture_flow.py the real engine); the failed attempt is also written to the database, so the
-ask for a person goes to the real server. The camera is Chromium's test pattern: no person appears.
+ask for a person goes to the real server. The camera is Chromium's test pattern, and masked (or, for
+the turn, taken out of the page) like every picture in the suite's screenshots: no person appears.
 With SHIMING_README_SCREENSHOTS=1 the screens are copied into docs/screenshots/ (readme_screens.py)."""
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def test_the_readme_screens_off_the_happy_path(
     capture.send(json.dumps({**turning, "turn": 0.6}))
     page.wait_for_selector("#turn-gauge:not([hidden])", timeout=5_000)
     page.wait_for_selector(f"#prompt-text:text-is('{words['turn']}')", timeout=5_000)
+    # Every shot masks the camera's picture, and the mask would cover the oval and the gauge drawn on
+    # it: the picture is taken out of the page instead (the stage's own black shows behind them).
+    page.evaluate("() => { document.getElementById('preview').hidden = true; }")
     screens.shot(page, "capture-prompt")
     assert page.get_attribute("#turn-gauge", "aria-valuenow") == "60"
     assert page.locator("#steps li").count() == 3
