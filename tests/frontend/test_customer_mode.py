@@ -88,3 +88,21 @@ def test_a_registration_that_expires_in_the_customers_hands_asks_for_the_tablet_
     assert "/register/?from=" not in html  # the restart is the clerk's, after the password
     signed_in.post("/customer-mode/return/", {"password": PASSWORD})
     assert f'href="/register/?from={session.pk}"' in signed_in.get(f"/sessions/{session.pk}/result/").content.decode()
+
+
+def test_the_check_by_a_supervisor_asks_the_customer_for_the_tablet_back(
+    signed_in: Client, make_session: Callable[..., VerificationSession]
+) -> None:
+    """The page the customer lands on after asking for a person: the clerk's "back to registrations"
+    was offered to the customer (it led to the hand-back screen all the same)."""
+    session = make_session(SessionState.DOCUMENT_CAPTURED, portrait=b"portrait")
+    handed_over(signed_in, session)
+    VerificationSession.objects.filter(pk=session.pk).update(state=SessionState.MANUAL_REVIEW, attempt_count=1)
+
+    html = signed_in.get(f"/sessions/{session.pk}/alternative/").content.decode()
+
+    assert 'id="to-home" href="/customer-mode/return/"' in html
+    assert "请将平板交还工作人员" in html
+    assert 'href="/"' not in html
+    signed_in.post("/customer-mode/return/", {"password": PASSWORD})
+    assert 'id="to-home" href="/"' in signed_in.get(f"/sessions/{session.pk}/alternative/").content.decode()

@@ -89,7 +89,10 @@ const { PromptVoice } = await import(process.argv[2]);
 const voice = new PromptVoice({ blink: "/b.wav", turn_left: "/l.wav" }, button, {
   storage: window.localStorage,
   makeAudio: (url) => ({
-    play: () => { played.push(url); return refuse ? Promise.reject(new Error("autoplay")) : Promise.resolve(); },
+    play: () => {
+      played.push(url);
+      return refuse ? Promise.reject(new DOMException("autoplay", refuse)) : Promise.resolve();
+    },
     pause: () => {},
   }),
 });
@@ -139,9 +142,20 @@ def test_a_prompt_is_said_once_per_step_and_the_switch_is_remembered() -> None:
 
 @needs_tool("node", "Node.js is not installed: the page's JavaScript cannot run")
 def test_a_browser_that_refuses_to_play_gets_a_tap_for_sound_button() -> None:
-    result = run_voice([["refuse", True], ["say", "blink", "step-0"], ["refuse", False], ["tap"]])
+    result = run_voice([["refuse", "NotAllowedError"], ["say", "blink", "step-0"], ["refuse", False], ["tap"]])
 
     assert result["out"][1]["text"] == "Tap for sound"
     assert result["out"][3]["played"] == ["/b.wav", "/b.wav"]  # the tap plays the prompt that was missed
     assert result["out"][3]["text"] == "Sound on"
     assert result["stored"] == {}  # a tap to allow sound is not a choice to mute
+
+
+@needs_tool("node", "Node.js is not installed: the page's JavaScript cannot run")
+def test_a_prompt_cut_short_by_the_next_one_keeps_the_sound_on() -> None:
+    """A browser rejects the play of a prompt paused by the next one (AbortError): the switch used to
+    say "Tap for sound" after it, as if the browser refused sound (seen after a failed attempt)."""
+    result = run_voice([["refuse", "AbortError"], ["say", "blink", "step-0"], ["refuse", False]])
+
+    assert result["out"][1]["played"] == ["/b.wav"]
+    assert result["out"][1]["text"] == "Sound on"
+    assert result["out"][1]["pressed"] == "true"

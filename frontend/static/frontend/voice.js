@@ -36,7 +36,8 @@ export class PromptVoice {
     this.stop();
     this.playing = this.makeAudio(this.urls[code]);
     const started = this.playing.play();
-    if (started && started.catch) started.catch(() => this.render(true)); // the browser wants a tap first
+    // The browser wants a tap first (NotAllowedError); a prompt cut short by the next one (AbortError) is not that.
+    if (started && started.catch) started.catch((error) => this.render(error && error.name === "NotAllowedError"));
   }
 
   stop() {
