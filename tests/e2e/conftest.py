@@ -379,6 +379,16 @@ shared test data's people may not be published (its README: no screenshots of th
 the suite's screenshots become the README's and CI's artifacts, so every shot masks them."""
 MASK_BGR = (0xAD, 0xA3, 0x9A)
 MASK_COLOUR = "#9aa3ad"
+# Marks the pictures that show something: a video whose camera is still live (a stopped one shows
+# the stage's black, and its oval stays visible), every other picture.
+MARK_SHOWING = """selector => {
+  for (const element of document.querySelectorAll(selector)) {
+    const stream = element.tagName === "VIDEO" ? element.srcObject : null;
+    const showing = element.tagName !== "VIDEO" || Boolean(element.currentSrc)
+      || Boolean(stream && stream.getVideoTracks().some((track) => track.readyState === "live"));
+    element.toggleAttribute("data-screenshot-mask", showing);
+  }
+}"""
 
 
 class Screens:
@@ -393,7 +403,9 @@ class Screens:
     def shot(self, page: Any, name: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True, mask=[page.locator(PICTURES)], mask_color=MASK_COLOUR)
+        page.evaluate(MARK_SHOWING, PICTURES)
+        masks = [page.locator("[data-screenshot-mask]")]
+        page.screenshot(path=str(path), full_page=True, mask=masks, mask_color=MASK_COLOUR)
         return path
 
 

@@ -6,8 +6,6 @@ SHIMING_README_SCREENSHOTS=1 also into docs/screenshots/<language>-<width>x<heig
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 
 from registration import selectors
 from registration.roles import SUPERVISOR
+from tests.e2e import readme_screens
 from tests.e2e.conftest import CustomerContext, Screens, Server, masked_in
 from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
@@ -31,12 +30,10 @@ from tests.e2e.test_capture_flow import (
     wait_phase,
 )
 from tests.e2e.test_review import waiting_case_with_its_page
-from tests.environment import PROJECT_ROOT
 from tests.factories import UserFactory, make_prc_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker]
 
-DOCS = PROJECT_ROOT / "docs" / "screenshots"
 README_SCREENS = ("sign-in", "registration-form", "handover", "consent", "capture-approved", "result", "hand-back",
                   "dashboard", "review-queue", "review")  # fmt: skip
 SPECIMEN_PAGE = "id_documents/100_pass-chn.jpg"  # the MRZ says tests.factories.SPECIMEN_PASSPORT
@@ -124,11 +121,5 @@ def test_the_readme_screens(
     for picture in ("#review-portrait", "#review-live", "#review-document-photo"):
         assert masked_in(shot, desk, picture), picture
 
-    if os.environ.get("SHIMING_README_SCREENSHOTS") == "1":
-        language = locale.split("-")[0]
-        target = DOCS / f"{language}-{viewport['width']}x{viewport['height']}"
-        target.mkdir(parents=True, exist_ok=True)
-        for shot in sorted(screens.folder.glob("*.png")):
-            name = shot.stem.split("-", 1)[1]
-            if name in README_SCREENS:
-                shutil.copy(shot, target / f"{name}.png")
+    if readme_screens.wanted():
+        assert sorted(readme_screens.copy_to_docs(screens, README_SCREENS, locale, viewport)) == sorted(README_SCREENS)
