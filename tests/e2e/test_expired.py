@@ -3,7 +3,7 @@ dashboard, the consent page refuses before it is read, and the restart is pre-fi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -54,15 +54,16 @@ def test_an_expired_registration_is_expired_everywhere_and_restarts_pre_filled(
     assert page.input_value("input[name=document_number]") == ""
 
 
-def _reading_session(clerk: Any, seconds_left: float) -> Any:
-    """A registration whose document the clerk photographed: the customer is next, with the consent."""
+def _reading_session(clerk: Any, seconds_left: float, birth: date = date(1990, 3, 7)) -> Any:
+    """A registration whose document the clerk photographed: the customer (born on `birth`) is
+    next, with the consent."""
     from registration import services
     from registration.models import EvidenceKind
     from registration.state_machine import SessionState
     from tests.factories import make_phone, make_prc_id
 
     session = services.registration_create(
-        clerk=clerk, full_name="测试 客户", document_type="prc_id", document_number=make_prc_id(),
+        clerk=clerk, full_name="测试 客户", document_type="prc_id", document_number=make_prc_id(birth),
         phone_number=make_phone(),
     )  # fmt: skip
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"-", content_type="image/jpeg")

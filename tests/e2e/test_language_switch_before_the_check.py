@@ -1,11 +1,12 @@
 """The language switch on the handover and consent screens, in Chromium: tapping "English" on a
 Chinese screen changes its words in place (no navigation: a marker set on the window survives), and
-on the consent screen the text to agree to is loaded again in English, so "I agree" records the
-English text and the language the customer read it in."""
+on the consent screen the text to agree to is loaded again in English (the guardian's text too, for
+a minor), so "I agree" records the English text and the language the customer read it in."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -99,3 +100,35 @@ def test_the_consent_screen_changes_its_language_in_place_and_records_the_one_re
     assert not CHINESE.search(record.shown_body)
     consented = off_loop(lambda: AuditEvent.objects.get(object_id=str(session.pk), action="session.consented").details)
     assert consented["language"] == "en", consented
+
+
+def test_a_minors_guardian_text_changes_its_language_in_place_too(
+    live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
+) -> None:
+    user, password = clerk
+    session = off_loop(_reading_session, user, 600, date(2014, 5, 1))  # a minor: a guardian consents too
+    page = launch_browser(None).new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    sign_in(page, live_server_process, user.username, password)
+    page.goto(f"{live_server_process.url}/sessions/{session.pk}/handover/")
+    page.click("#to-consent")
+    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+    page.wait_for_selector("#accept:not([disabled])")
+    page.click("#accept")  # the server asks for the guardian: their text and fields appear
+    page.wait_for_selector("#guardian:not([hidden])", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('guardian-body').innerText.trim().length > 0")
+    assert CHINESE.search(page.inner_text("#guardian-body"))
+    navigations = watch_navigations(page)
+
+    switch_to_english(page)
+    page.wait_for_function(
+        "() => !/[\\u4e00-\\u9fff]/.test(document.getElementById('guardian-body').innerText)", timeout=10_000
+    )
+    screens.shot(page, "guardian-switched-to-english")
+
+    assert_not_reloaded(page, navigations)
+    assert page.is_visible("#guardian")
+    assert page.is_hidden("#consent-error")  # worded in Chinese: hidden until a new try words it again
+    for selector in ("#guardian-title", "#guardian-body", "#guardian label"):
+        for words in page.locator(selector).all_inner_texts():
+            assert words.strip(), selector
+            assert not CHINESE.search(words), (selector, words)
