@@ -211,7 +211,8 @@ def _measure(
     config: LivenessConfig,
 ) -> FrameFeatures:
     height, width = gray.shape
-    (x0, y0), (x1, y1) = mesh[:, :2].min(axis=0).tolist(), mesh[:, :2].max(axis=0).tolist()
+    x0, y0 = float(mesh[:, 0].min()), float(mesh[:, 1].min())
+    x1, y1 = float(mesh[:, 0].max()), float(mesh[:, 1].max())
     cut_off = x0 < 0 or y0 < 0 or x1 > width or y1 > height
     crop = gray[max(int(y0), 0) : max(int(y1), 1), max(int(x0), 0) : max(int(x1), 1)]
     brightness = float(cv2.mean(crop)[0]) if crop.size else 0.0

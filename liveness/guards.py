@@ -142,11 +142,12 @@ def frame_motion(previous: FrameFeatures | None, frame: FrameFeatures) -> Motion
     """The motion sample of `frame`, or None without enough tracked points."""
     if previous is None or not previous.anchors or len(frame.flow) != len(previous.anchors):
         return None
-    flow = np.array(frame.flow, dtype=np.float64)
-    tracked = (flow >= 0.0).all(axis=1)
-    if np.count_nonzero(tracked) < _MIN_FLOW_POINTS:
+    pairs = [(a, f) for a, f in zip(previous.anchors, frame.flow, strict=True) if f[0] >= 0.0 and f[1] >= 0.0]
+    if len(pairs) < _MIN_FLOW_POINTS:
         return None
-    fit = motion_fit(np.array(previous.anchors, dtype=np.float64)[tracked], flow[tracked])
+    source = np.array([a for a, _ in pairs], dtype=np.float64)
+    target = np.array([f for _, f in pairs], dtype=np.float64)
+    fit = motion_fit(source, target)
     return MotionSample(
         frame.t,
         min(fit.deformation, _MAX_STEP_MOTION),
