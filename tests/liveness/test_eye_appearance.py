@@ -72,8 +72,8 @@ def test_no_motion_without_enough_tracked_points() -> None:
 
 def one_unit_patch(gray: npt.NDArray[np.uint8], matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
     """A patch normalised alone, numpy call by numpy call (what `unit_patches` does for a stack)."""
-    patch = cv2.warpAffine(gray, matrix[:2], (32, 16), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    patch = patch.astype(np.float32)
+    warped = cv2.warpAffine(gray, matrix[:2], (32, 16), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    patch = np.asarray(warped, dtype=np.float32)
     patch -= float(patch.mean())
     norm = float(np.sqrt(float((patch * patch).sum())))
     return patch / norm if norm > 1e-3 else np.zeros_like(patch)
