@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 from liveness import ChallengeEngine, ChallengePlan, FrameBudget, LivenessConfig  # noqa: E402
 from liveness import extractor as parts  # noqa: E402
 from liveness.extractor import LandmarkExtractor  # noqa: E402
+from liveness.eye_appearance import texture_motion  # noqa: E402
 
 
 def timed(timings: dict[str, list[float]], name: str, function: Callable[..., Any], *args: Any) -> Any:
@@ -56,8 +57,10 @@ def one_frame(
     height, width = gray.shape
     mesh = timed(timings, "landmark array", parts._mesh_array, faces[0], width, height)  # noqa: SLF001 - a profile
     count = timed(timings, "face count (every few frames)", extractor._count_faces, frame)  # noqa: SLF001 - a profile
+    seeds = None if extractor._previous is None else extractor._previous[1]  # noqa: SLF001 - a profile
     flow = timed(timings, "optical flow", extractor._track, gray, mesh)  # noqa: SLF001 - a profile
-    eyes = timed(timings, "eye-appearance patches", extractor._eyes.measure, t, gray, mesh)  # noqa: SLF001 - a profile
+    motion = timed(timings, "texture motion", texture_motion, seeds, flow)
+    eyes = timed(timings, "eye-appearance patches", extractor._eyes.measure, t, gray, mesh, motion)  # noqa: SLF001 - a profile
     features = timed(timings, "measures", parts._measure, mesh, gray, count, flow, eyes, t, digest, config)  # noqa: SLF001 - a profile
     timed(timings, "engine", engine.process, features, t)
 

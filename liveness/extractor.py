@@ -27,6 +27,7 @@ from .landmarks import (
     eye_aspect_ratio,
     face_signature,
     head_pose,
+    rounded_points,
 )
 from .mediapipe_graph import FaceMeshGraph
 from .quality import assess_quality
@@ -158,11 +159,10 @@ class LandmarkExtractor:
             winSize=_FLOW_WINDOW,
             maxLevel=2,
         )
-        points = (np.asarray(tracked).reshape(-1, 2) + offset).tolist()
-        return tuple(
-            (round(x, 1), round(y, 1)) if ok else _LOST_POINT
-            for (x, y), ok in zip(points, np.asarray(status).ravel().tolist(), strict=True)
-        )
+        points = (np.asarray(tracked).reshape(-1, 2) + offset).astype(np.float64)  # added in float32
+        lost = np.asarray(status).ravel() == 0
+        points[lost] = _LOST_POINT
+        return rounded_points(points, 1)
 
 
 # A serialised NormalizedLandmark with x, y, z set: field tag + length, then three

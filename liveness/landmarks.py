@@ -88,7 +88,20 @@ _ANCHORS = list(ANCHOR_INDICES)
 
 def anchor_points(mesh: Mesh) -> tuple[tuple[float, float], ...]:
     """2-D pixel positions of the planar-check landmarks, rounded to 0.1 px."""
-    return tuple((round(x, 1), round(y, 1)) for x, y in mesh[_ANCHORS, :2].tolist())
+    return rounded_points(mesh[_ANCHORS, :2], 1)
+
+
+def rounded_points(points: npt.NDArray[np.float64], digits: int) -> tuple[tuple[float, float], ...]:
+    """(n, 2) points as tuples of Python's `round(value, digits)`, in one numpy pass.
+
+    `rint(value * 10**digits) / 10**digits` is the float nearest the rounded decimal, as `round`
+    gives, unless the scaled value lies within float error of a half (where `round` decides on
+    the exact binary value): any such point is left to `round` itself."""
+    scale = 10.0**digits
+    scaled = points * scale
+    if (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).any():
+        return tuple((round(x, digits), round(y, digits)) for x, y in points.tolist())
+    return tuple((x, y) for x, y in (np.rint(scaled) / scale).tolist())
 
 
 _SIGNATURE_STARTS = [a for a, _ in SIGNATURE_PAIRS]

@@ -7,7 +7,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from liveness.eye_appearance import EyeAppearance, texture_motion
+from liveness.eye_appearance import EyeAppearance, changes, texture_motion, unit_patches
 from liveness.landmarks import LEFT_EYE, RIGHT_EYE, Mesh
 
 FPS = 15.0
@@ -68,3 +68,41 @@ def test_no_motion_without_enough_tracked_points() -> None:
     previous = np.zeros((24, 2), np.float32)
     assert texture_motion(None, []) is None
     assert texture_motion(previous, [(-1.0, -1.0)] * 24) is None
+
+
+def one_unit_patch(gray: npt.NDArray[np.uint8], matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    """A patch normalised alone, numpy call by numpy call (what `unit_patches` does for a stack)."""
+    warped = cv2.warpAffine(gray, matrix[:2], (32, 16), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    patch = np.asarray(warped, dtype=np.float32)
+    patch -= float(patch.mean())
+    norm = float(np.sqrt(float((patch * patch).sum())))
+    return patch / norm if norm > 1e-3 else np.zeros_like(patch)
+
+
+def test_patches_normalised_together_are_those_normalised_alone() -> None:
+    """The eye change feeds a threshold: stacking a frame's patches must not move it by a bit."""
+    rng = np.random.default_rng(5)
+    picture = textured_face()
+    flat = np.full((16, 32), 77, np.uint8)
+    picture[0:16, 0:32] = flat  # a patch with no texture at all
+    matrices = [np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])]
+    for _ in range(40):
+        angle, scale = rng.uniform(-0.3, 0.3), rng.uniform(0.3, 1.5)
+        matrix = np.array(
+            [
+                [scale * np.cos(angle), -scale * np.sin(angle), rng.uniform(-150.0, 0.0)],
+                [scale * np.sin(angle), scale * np.cos(angle), rng.uniform(-100.0, 0.0)],
+                [0.0, 0.0, 1.0],
+            ]
+        )
+        matrices.append(matrix)
+    together = unit_patches(picture, matrices)
+    alone = np.stack([one_unit_patch(picture, matrix) for matrix in matrices])
+    assert not together[0].any()
+    assert np.array_equal(together, alone)
+    found = changes(together[1:], together[:-1])
+    expected = [
+        0.0 if not a.any() or not b.any() else 1.0 - float((a * b).sum())
+        for a, b in zip(alone[1:], alone[:-1], strict=True)
+    ]
+    assert found.tolist() == expected

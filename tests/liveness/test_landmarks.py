@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from liveness.extractor import _mesh_array
-from liveness.landmarks import head_pose
+from liveness.landmarks import head_pose, rounded_points
 from liveness.mediapipe_graph import FaceMeshGraph
 
 WIDTH, HEIGHT = 640, 480
@@ -111,3 +111,14 @@ def test_a_flattened_depth_would_under_read_turns(frontal_face: np.ndarray) -> N
     mesh = turned(frontal_face, 40.0, 0.0)
     mesh[:, 2] *= 0.5
     assert head_pose(mesh)[0] < 25.0
+
+
+def test_rounded_points_are_pythons_round() -> None:
+    """The anchors and the flow are rounded in one numpy pass (`rounded_points`): the same floats
+    as `round`, also where the scaled value is a half or a float error away from one (0.15 * 10
+    is 1.5 in floats, though 0.15 is below 0.15 and `round` gives 0.1)."""
+    rng = np.random.default_rng(3)
+    pixels = rng.uniform(0.0, 1.0, (2000, 2)).astype(np.float32).astype(np.float64) * (WIDTH, HEIGHT)
+    halves = np.array([[0.15, 0.25], [0.35, 2.45], [100.05, 639.95], [-1.0, -1.0], [0.05, 318.65]])
+    for points in (*np.split(pixels, 100), halves):
+        assert rounded_points(points, 1) == tuple((round(x, 1), round(y, 1)) for x, y in points.tolist())
