@@ -54,7 +54,9 @@ def test_an_expired_registration_is_expired_everywhere_and_restarts_pre_filled(
     assert page.input_value("input[name=document_number]") == ""
 
 
-def _reading_session(clerk: Any, seconds_left: float, birth: date = date(1990, 3, 7)) -> Any:
+def _reading_session(
+    clerk: Any, seconds_left: float, birth: date = date(1990, 3, 7), full_name: str = "测试 客户"
+) -> Any:
     """A registration whose document the clerk photographed: the customer (born on `birth`) is
     next, with the consent."""
     from registration import services
@@ -63,7 +65,7 @@ def _reading_session(clerk: Any, seconds_left: float, birth: date = date(1990, 3
     from tests.factories import make_phone, make_prc_id
 
     session = services.registration_create(
-        clerk=clerk, full_name="测试 客户", document_type="prc_id", document_number=make_prc_id(birth),
+        clerk=clerk, full_name=full_name, document_type="prc_id", document_number=make_prc_id(birth),
         phone_number=make_phone(),
     )  # fmt: skip
     services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"-", content_type="image/jpeg")
@@ -73,16 +75,22 @@ def _reading_session(clerk: Any, seconds_left: float, birth: date = date(1990, 3
     return VerificationSession.objects.get(pk=session.pk)
 
 
+def customer_at_the_consent(page: Any, server: Server, clerk: tuple[Any, str], session: Any) -> None:
+    """The clerk signs in and hands the tablet over: the customer's consent, in customer mode."""
+    user, password = clerk
+    sign_in(page, server, user.username, password)
+    page.goto(f"{server.url}/sessions/{session.pk}/handover/")
+    page.click("#to-consent")
+    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+
+
 def test_the_customer_sees_the_time_gets_more_once_and_hands_the_tablet_back_when_it_ends(
     live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
 ) -> None:
     user, password = clerk
     session = off_loop(_reading_session, user, 90)
     page = launch_browser(None).new_page(viewport={"width": 768, "height": 1024}, locale="zh-CN")
-    sign_in(page, live_server_process, user.username, password)
-    page.goto(f"{live_server_process.url}/sessions/{session.pk}/handover/")
-    page.click("#to-consent")
-    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+    customer_at_the_consent(page, live_server_process, clerk, session)
 
     page.wait_for_selector("#more-time:not([hidden])")  # under two minutes left
     assert page.inner_text("#time-left-text").startswith("剩余时间：1:")

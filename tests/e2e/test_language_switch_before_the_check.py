@@ -14,7 +14,7 @@ import pytest
 from registration.models import AuditEvent, ConsentRecord
 from tests.e2e.conftest import BrowserFactory, Screens, Server
 from tests.e2e.test_capture_flow import off_loop, sign_in
-from tests.e2e.test_expired import _reading_session, clerk
+from tests.e2e.test_expired import _reading_session, clerk, customer_at_the_consent
 
 pytestmark = [pytest.mark.e2e]
 __all__ = ["clerk"]
@@ -69,13 +69,9 @@ def test_the_handover_screen_changes_its_language_in_place(
 def test_the_consent_screen_changes_its_language_in_place_and_records_the_one_read(
     live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
 ) -> None:
-    user, password = clerk
-    session = off_loop(_reading_session, user, 600)
+    session = off_loop(_reading_session, clerk[0], 600)
     page = launch_browser(None).new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
-    sign_in(page, live_server_process, user.username, password)
-    page.goto(f"{live_server_process.url}/sessions/{session.pk}/handover/")
-    page.click("#to-consent")  # customer mode, as at the outlet
-    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+    customer_at_the_consent(page, live_server_process, clerk, session)  # customer mode, as at the outlet
     page.wait_for_selector("#accept:not([disabled])")
     assert CHINESE.search(page.inner_text("#consent-body"))
     navigations = watch_navigations(page)
@@ -105,13 +101,9 @@ def test_the_consent_screen_changes_its_language_in_place_and_records_the_one_re
 def test_a_minors_guardian_text_changes_its_language_in_place_too(
     live_server_process: Server, clerk: tuple[Any, str], launch_browser: BrowserFactory, screens: Screens
 ) -> None:
-    user, password = clerk
-    session = off_loop(_reading_session, user, 600, date(2014, 5, 1))  # a minor: a guardian consents too
+    session = off_loop(_reading_session, clerk[0], 600, date(2014, 5, 1))  # a minor: a guardian consents too
     page = launch_browser(None).new_page(viewport={"width": 1024, "height": 768}, locale="zh-CN")
-    sign_in(page, live_server_process, user.username, password)
-    page.goto(f"{live_server_process.url}/sessions/{session.pk}/handover/")
-    page.click("#to-consent")
-    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+    customer_at_the_consent(page, live_server_process, clerk, session)
     page.wait_for_selector("#accept:not([disabled])")
     page.click("#accept")  # the server asks for the guardian: their text and fields appear
     page.wait_for_selector("#guardian:not([hidden])", timeout=10_000)

@@ -14,14 +14,11 @@ With SHIMING_README_SCREENSHOTS=1 the screens are copied into docs/screenshots/ 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from registration import services
-from registration.models import EvidenceKind, VerificationSession
+from registration.models import VerificationSession
 from registration.state_machine import SessionState
 from tests.e2e import readme_screens
 from tests.e2e.conftest import BrowserFactory, Screens, Server
@@ -29,15 +26,15 @@ from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
     CUSTOMER_NAME,
     off_loop,
-    sign_in,
     start_check,
     state_of,
     wait_phase,
 )
 from tests.e2e.test_capture_screen import clerk, status  # noqa: F401 (the fixture)
+from tests.e2e.test_expired import _reading_session, customer_at_the_consent
 from tests.e2e.test_light_screen import opened, routed
 from tests.e2e.test_readme_screenshots import BELOW_THE_FOLD, dress_for_the_readme
-from tests.factories import as_read_from_the_chip, make_phone, make_prc_id
+from tests.factories import as_read_from_the_chip
 
 pytestmark = [pytest.mark.e2e]
 
@@ -68,14 +65,7 @@ WORDS = {
 
 def customer_reading(staff: Any, seconds_left: float) -> VerificationSession:
     """The README's customer, their card read from its chip, handed the tablet with the time given."""
-    session = services.registration_create(
-        clerk=staff, full_name=CUSTOMER_NAME, document_type="prc_id", document_number=make_prc_id(CUSTOMER_BIRTH),
-        phone_number=make_phone(),
-    )  # fmt: skip
-    services.evidence_store(session=session, kind=EvidenceKind.ID_PORTRAIT, content=b"-", content_type="image/jpeg")
-    VerificationSession.objects.filter(pk=session.pk).update(
-        state=S.DOCUMENT_CAPTURED, expires_at=timezone.now() + timedelta(seconds=seconds_left)
-    )
+    session = _reading_session(staff, seconds_left, CUSTOMER_BIRTH, CUSTOMER_NAME)
     as_read_from_the_chip(session)
     return VerificationSession.objects.get(pk=session.pk)
 
@@ -97,15 +87,12 @@ def test_the_readme_screens_off_the_happy_path(
     locale: str,
     viewport: dict[str, int],
 ) -> None:
-    user, password = clerk
+    user = clerk[0]
     words = WORDS[locale]
     off_loop(lambda: dress_for_the_readme(user, locale))
     session = off_loop(customer_reading, user, 90)
     page = launch_browser(None).new_context(viewport=viewport, locale=locale).new_page()
-    sign_in(page, live_server_process, user.username, password)
-    page.goto(f"{live_server_process.url}/sessions/{session.pk}/handover/")
-    page.click("#to-consent")  # customer mode from here
-    page.wait_for_url(f"**/sessions/{session.pk}/consent/")
+    customer_at_the_consent(page, live_server_process, clerk, session)  # customer mode from here
 
     page.wait_for_selector("#more-time:not([hidden])")  # under two minutes left
     page.wait_for_selector("#accept:not([disabled])")
