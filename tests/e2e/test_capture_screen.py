@@ -68,6 +68,11 @@ def status(step_index: int, step: str | None, steps_done: int) -> str:
     )
 
 
+def ready(steps: int = 3) -> str:
+    """The capture socket's "ready" for a first attempt of `steps` steps, as the server sends it."""
+    return json.dumps({"type": "ready", "steps": steps, "attempt": 1, "max_attempts": 3})
+
+
 def hold_still(page: Any, send: Callable[[str], None], step_index: int, steps_done: int) -> None:
     """The gap before a prompt: statuses without a step, as the engine sends them every frame."""
     for _frame in range(GAP_MS // 100):
@@ -93,7 +98,7 @@ def test_a_step_prompt_never_shares_the_screen_with_the_hold_still_hint(
             break
         page.wait_for_timeout(100)
     [capture] = sockets
-    capture.send(json.dumps({"type": "ready", "steps": 3, "attempt": 1, "max_attempts": 3}))
+    capture.send(ready())
     wait_phase(page, ("connecting",), 10_000)
 
     hold_still(page, capture.send, 0, 0)
@@ -157,7 +162,7 @@ def test_when_a_steps_time_is_up_the_screen_says_checking_not_zero(
             break
         page.wait_for_timeout(100)
     [capture] = sockets
-    capture.send(json.dumps({"type": "ready", "steps": 3, "attempt": 1, "max_attempts": 3}))
+    capture.send(ready())
     wait_phase(page, ("connecting",), 10_000)
     last_step = json.loads(status(2, "turn_right", 2))
     capture.send(json.dumps({**last_step, "seconds_left": 1.0}))

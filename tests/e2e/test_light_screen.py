@@ -22,7 +22,7 @@ from PIL import Image
 from registration.models import VerificationPolicy
 from tests.e2e.conftest import BrowserFactory, Screens, Server
 from tests.e2e.test_capture_flow import off_loop, prepared_session, sign_in, start_check, wait_phase
-from tests.e2e.test_capture_screen import clerk, status  # noqa: F401 (the fixture)
+from tests.e2e.test_capture_screen import clerk, ready, status  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.e2e]
 
@@ -52,6 +52,18 @@ def opened(page: Any, sockets: list[Any], count: int = 1) -> Any:
     raise AssertionError(f"{count} socket(s) expected, {len(sockets)} opened")
 
 
+def fail_the_attempt_on_screen(
+    page: Any, capture: Any, pushes: list[Any], step_index: int, steps_done: int, reasons: list[str]
+) -> None:
+    """The server's side of a failed attempt, scripted: the last status, the capture's end, and the
+    session pushed as liveness_failed with `reasons` (one attempt spent)."""
+    capture.send(json.dumps({**json.loads(status(step_index, None, steps_done)), "finished": True, "passed": False}))
+    capture.send(json.dumps({"type": "captured", "frames": {}}))
+    payload = json.loads(page.text_content("#session-payload") or "{}")
+    failed = {**payload, "state": "liveness_failed", "attempt_count": 1, "liveness_reasons": reasons}
+    opened(page, pushes).send(json.dumps({"type": "session", "session": failed}))
+
+
 def green_share(page: Any, selector: str) -> float:
     """How much of the element's box on screen is the overlay's colour."""
     image = Image.open(io.BytesIO(page.screenshot(clip=page.locator(selector).bounding_box()))).convert("RGB")
@@ -76,7 +88,7 @@ def test_the_lights_keep_a_way_out_and_a_failure_asks_before_lighting_again(
     start_check(page)
     page.click("#light-start", timeout=10_000)
     capture = opened(page, captures)
-    capture.send(json.dumps({"type": "ready", "steps": 2, "attempt": 1, "max_attempts": 3}))
+    capture.send(ready(steps=2))
     wait_phase(page, ("connecting",), 10_000)
     lights = {**json.loads(status(0, "light", 0)), "light": [GREEN] * 8, "light_seconds": 0.5}
     capture.send(json.dumps(lights))
@@ -87,11 +99,7 @@ def test_the_lights_keep_a_way_out_and_a_failure_asks_before_lighting_again(
     assert green_share(page, ".capture") > 0.9  # the lights fill the page
     assert green_share(page, ".topbar") < 0.05  # the way out stays on screen above them
 
-    capture.send(json.dumps({**json.loads(status(0, None, 0)), "finished": True, "passed": False}))
-    capture.send(json.dumps({"type": "captured", "frames": {}}))
-    payload = json.loads(page.text_content("#session-payload") or "{}")
-    failed = {**payload, "state": "liveness_failed", "attempt_count": 1, "liveness_reasons": ["light_mismatch"]}
-    opened(page, pushes).send(json.dumps({"type": "session", "session": failed}))
+    fail_the_attempt_on_screen(page, capture, pushes, 0, 0, ["light_mismatch"])
     page.wait_for_selector("#retry:not([hidden])", timeout=5_000)
     screens.shot(page, "capture-light-failed")
 

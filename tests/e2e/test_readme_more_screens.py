@@ -30,9 +30,9 @@ from tests.e2e.test_capture_flow import (
     state_of,
     wait_phase,
 )
-from tests.e2e.test_capture_screen import clerk, status  # noqa: F401 (the fixture)
+from tests.e2e.test_capture_screen import clerk, ready, status  # noqa: F401 (the fixture)
 from tests.e2e.test_expired import _reading_session, customer_at_the_consent
-from tests.e2e.test_light_screen import opened, routed
+from tests.e2e.test_light_screen import fail_the_attempt_on_screen, opened, routed
 from tests.e2e.test_readme_screenshots import BELOW_THE_FOLD, dress_for_the_readme
 from tests.factories import as_read_from_the_chip
 
@@ -108,7 +108,7 @@ def test_the_readme_screens_off_the_happy_path(
     page.wait_for_url(f"**/sessions/{session.pk}/capture/")
     start_check(page)
     capture = opened(page, captures)
-    capture.send(json.dumps({"type": "ready", "steps": 3, "attempt": 1, "max_attempts": 3}))
+    capture.send(ready())
     wait_phase(page, ("connecting",), 10_000)
     turning = json.loads(status(0, "turn_left", 0))
     capture.send(json.dumps({**turning, "turn": 0.6}))
@@ -122,11 +122,7 @@ def test_the_readme_screens_off_the_happy_path(
     assert page.locator("#steps li").count() == 3
 
     off_loop(fail_the_attempt, session.pk)
-    capture.send(json.dumps({**json.loads(status(0, None, 0)), "finished": True, "passed": False}))
-    capture.send(json.dumps({"type": "captured", "frames": {}}))
-    payload = json.loads(page.text_content("#session-payload") or "{}")
-    failed = {**payload, "state": "liveness_failed", "attempt_count": 1, "liveness_reasons": ["turn_too_small"]}
-    opened(page, pushes).send(json.dumps({"type": "session", "session": failed}))
+    fail_the_attempt_on_screen(page, capture, pushes, 0, 0, ["turn_too_small"])
     page.wait_for_selector("#by-hand:not([hidden])", timeout=5_000)
     screens.shot(page, "capture-failed")
     assert words["further"] in page.inner_text("#outcome-detail")

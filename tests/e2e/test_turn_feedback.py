@@ -14,8 +14,8 @@ import pytest
 
 from tests.e2e.conftest import BrowserFactory, Screens, Server
 from tests.e2e.test_capture_flow import prepared_session, sign_in, start_check, wait_phase
-from tests.e2e.test_capture_screen import clerk, status  # noqa: F401 (the fixture)
-from tests.e2e.test_light_screen import opened, routed
+from tests.e2e.test_capture_screen import clerk, ready, status  # noqa: F401 (the fixture)
+from tests.e2e.test_light_screen import fail_the_attempt_on_screen, opened, routed
 
 pytestmark = [pytest.mark.e2e]
 
@@ -34,7 +34,7 @@ def test_a_gauge_follows_the_turn_and_a_short_turn_asks_for_a_little_more(
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
     start_check(page)
     capture = opened(page, captures)
-    capture.send(json.dumps({"type": "ready", "steps": 3, "attempt": 1, "max_attempts": 3}))
+    capture.send(ready())
     wait_phase(page, ("connecting",), 10_000)
     turning = json.loads(status(0, "turn_left", 0))
     capture.send(json.dumps({**turning, "turn": 0.4}))
@@ -52,12 +52,7 @@ def test_a_gauge_follows_the_turn_and_a_short_turn_asks_for_a_little_more(
     capture.send(json.dumps(json.loads(status(1, "turn_right", 1))))  # no `turn` yet: no gauge
     page.wait_for_selector("#steps li.current", timeout=5_000)
     assert not page.is_visible("#turn-gauge")
-    capture.send(json.dumps({**json.loads(status(1, None, 1)), "finished": True, "passed": False}))
-    capture.send(json.dumps({"type": "captured", "frames": {}}))
-    payload = json.loads(page.text_content("#session-payload") or "{}")
-    reasons = ["step_timeout", "turn_too_small", "no_blink"]
-    failed = {**payload, "state": "liveness_failed", "attempt_count": 1, "liveness_reasons": reasons}
-    opened(page, pushes).send(json.dumps({"type": "session", "session": failed}))
+    fail_the_attempt_on_screen(page, capture, pushes, 1, 1, ["step_timeout", "turn_too_small", "no_blink"])
     page.wait_for_selector("#retry:not([hidden])", timeout=5_000)
     screens.shot(page, "capture-turn-too-small")
 
