@@ -73,6 +73,32 @@ def ready(steps: int = 3) -> str:
     return json.dumps({"type": "ready", "steps": steps, "attempt": 1, "max_attempts": 3})
 
 
+def routed(page: Any, path: str) -> list[Any]:
+    """The page's WebSockets to /ws/<path>/, answered by the test: each one opened is appended."""
+    sockets: list[Any] = []
+    page.route_web_socket(re.compile(rf".*/ws/{path}/.*"), lambda socket: sockets.append(socket))
+    return sockets
+
+
+def opened(page: Any, sockets: list[Any], count: int = 1) -> Any:
+    """The `count`-th socket of `routed`, once the page has opened it (10 s at most)."""
+    for _wait in range(100):
+        if len(sockets) >= count:
+            return sockets[count - 1]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{count} socket(s) expected, {len(sockets)} opened")
+
+
+def scripted_capture(page: Any, captures: list[Any]) -> Any:
+    """The customer taps "Start" and the test answers the capture socket with "ready": the page is
+    connecting, and the socket returned scripts the rest as the server would."""
+    start_check(page)
+    capture = opened(page, captures)
+    capture.send(ready())
+    wait_phase(page, ("connecting",), 10_000)
+    return capture
+
+
 def hold_still(page: Any, send: Callable[[str], None], step_index: int, steps_done: int) -> None:
     """The gap before a prompt: statuses without a step, as the engine sends them every frame."""
     for _frame in range(GAP_MS // 100):
@@ -88,18 +114,10 @@ def test_a_step_prompt_never_shares_the_screen_with_the_hold_still_hint(
     context = launch_browser(None).new_context(viewport=TABLET, locale="en-US", bypass_csp=True)
     context.add_init_script(RECORDER)
     page = context.new_page()
-    sockets: list[Any] = []
-    page.route_web_socket(re.compile(r".*/ws/capture/.*"), lambda socket: sockets.append(socket))
+    captures = routed(page, "capture")
     sign_in(page, live_server_process, user.username, password)
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
-    start_check(page)
-    for _wait in range(100):
-        if sockets:
-            break
-        page.wait_for_timeout(100)
-    [capture] = sockets
-    capture.send(ready())
-    wait_phase(page, ("connecting",), 10_000)
+    capture = scripted_capture(page, captures)
 
     hold_still(page, capture.send, 0, 0)
     page.wait_for_selector("#hint[data-code='wait_for_prompt']:not([hidden])", timeout=5_000)  # the gap's instruction
@@ -152,18 +170,10 @@ def test_when_a_steps_time_is_up_the_screen_says_checking_not_zero(
     user, password = clerk
     session = prepared_session(user)
     page = launch_browser(None).new_context(viewport=TABLET, locale="en-US", bypass_csp=True).new_page()
-    sockets: list[Any] = []
-    page.route_web_socket(re.compile(r".*/ws/capture/.*"), lambda socket: sockets.append(socket))
+    captures = routed(page, "capture")
     sign_in(page, live_server_process, user.username, password)
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
-    start_check(page)
-    for _wait in range(100):
-        if sockets:
-            break
-        page.wait_for_timeout(100)
-    [capture] = sockets
-    capture.send(ready())
-    wait_phase(page, ("connecting",), 10_000)
+    capture = scripted_capture(page, captures)
     last_step = json.loads(status(2, "turn_right", 2))
     capture.send(json.dumps({**last_step, "seconds_left": 1.0}))
     page.wait_for_selector("#countdown:not([hidden])", timeout=5_000)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from PIL import Image
 from registration.models import VerificationPolicy
 from tests.e2e.conftest import BrowserFactory, Screens, Server
 from tests.e2e.test_capture_flow import off_loop, prepared_session, sign_in, start_check, wait_phase
-from tests.e2e.test_capture_screen import clerk, ready, status  # noqa: F401 (the fixture)
+from tests.e2e.test_capture_screen import clerk, opened, ready, routed, status  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.e2e]
 
@@ -36,20 +35,6 @@ def light_policy(live_server_process: Server) -> Iterator[None]:
     off_loop(lambda: VerificationPolicy.objects.update_or_create(pk=1, defaults={"light_challenge": True}))
     yield
     off_loop(lambda: VerificationPolicy.objects.filter(pk=1).update(light_challenge=False))
-
-
-def routed(page: Any, path: str) -> list[Any]:
-    sockets: list[Any] = []
-    page.route_web_socket(re.compile(rf".*/ws/{path}/.*"), lambda socket: sockets.append(socket))
-    return sockets
-
-
-def opened(page: Any, sockets: list[Any], count: int = 1) -> Any:
-    for _wait in range(100):
-        if len(sockets) >= count:
-            return sockets[count - 1]
-        page.wait_for_timeout(100)
-    raise AssertionError(f"{count} socket(s) expected, {len(sockets)} opened")
 
 
 def fail_the_attempt_on_screen(

@@ -26,13 +26,11 @@ from tests.e2e.test_capture_flow import (
     CUSTOMER_BIRTH,
     CUSTOMER_NAME,
     off_loop,
-    start_check,
     state_of,
-    wait_phase,
 )
-from tests.e2e.test_capture_screen import clerk, ready, status  # noqa: F401 (the fixture)
+from tests.e2e.test_capture_screen import clerk, routed, scripted_capture, status  # noqa: F401 (the fixture)
 from tests.e2e.test_expired import _reading_session, customer_at_the_consent
-from tests.e2e.test_light_screen import fail_the_attempt_on_screen, opened, routed
+from tests.e2e.test_light_screen import fail_the_attempt_on_screen
 from tests.e2e.test_readme_screenshots import BELOW_THE_FOLD, dress_for_the_readme
 from tests.factories import as_read_from_the_chip
 
@@ -106,10 +104,7 @@ def test_the_readme_screens_off_the_happy_path(
     captures, pushes = routed(page, "capture"), routed(page, "sessions")
     page.click("#accept")
     page.wait_for_url(f"**/sessions/{session.pk}/capture/")
-    start_check(page)
-    capture = opened(page, captures)
-    capture.send(ready())
-    wait_phase(page, ("connecting",), 10_000)
+    capture = scripted_capture(page, captures)
     turning = json.loads(status(0, "turn_left", 0))
     capture.send(json.dumps({**turning, "turn": 0.6}))
     page.wait_for_selector("#turn-gauge:not([hidden])", timeout=5_000)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import BrowserFactory, Screens, Server
-from tests.e2e.test_capture_flow import prepared_session, sign_in, start_check, wait_phase
-from tests.e2e.test_capture_screen import clerk, ready, status  # noqa: F401 (the fixture)
-from tests.e2e.test_light_screen import fail_the_attempt_on_screen, opened, routed
+from tests.e2e.test_capture_flow import prepared_session, sign_in
+from tests.e2e.test_capture_screen import clerk, routed, scripted_capture, status  # noqa: F401 (the fixture)
+from tests.e2e.test_light_screen import fail_the_attempt_on_screen
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,10 +32,7 @@ def test_a_gauge_follows_the_turn_and_a_short_turn_asks_for_a_little_more(
     captures, pushes = routed(page, "capture"), routed(page, "sessions")
     sign_in(page, live_server_process, user.username, password)
     page.goto(f"{live_server_process.url}/sessions/{session.pk}/capture/")
-    start_check(page)
-    capture = opened(page, captures)
-    capture.send(ready())
-    wait_phase(page, ("connecting",), 10_000)
+    capture = scripted_capture(page, captures)
     turning = json.loads(status(0, "turn_left", 0))
     capture.send(json.dumps({**turning, "turn": 0.4}))
     page.wait_for_selector("#turn-gauge:not([hidden])", timeout=5_000)
